@@ -1,0 +1,150 @@
+/**
+ * JSON-mode framing (Section 9.1). A JSON stream stores each message as its
+ * JSON text followed by one `,`, so a read of any message-aligned byte range
+ * becomes a response body by wrapping it in `[` `]` and dropping the final
+ * comma: no parse and no re-serialisation on the read path.
+ */
+
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A JSON request body turned into stored message bytes. */
+export interface FramedJson {
+  /** `m1,m2,…,` — each message followed by a comma. */
+  readonly bytes: Uint8Array;
+  /** Number of messages. */
+  readonly count: number;
+}
+
+/** Why a JSON body was refused. */
+export type JsonFramingError = "invalid-json" | "empty-array";
+
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/**
+ * Validates a JSON body and frames it for storage, flattening one level of a
+ * top-level array. An empty body or `[]` yields zero messages when
+ * `allowEmpty` (stream creation), and `empty-array` otherwise (appends).
+ */
+export function frameJsonBody(
+  body: Uint8Array,
+  allowEmpty: boolean,
+): FramedJson | JsonFramingError {
+  let text: string;
+  try {
+    text = fatalDecoder.decode(body);
+  } catch {
+    return "invalid-json";
+  }
+  if (text.trim() === "") {
+    return allowEmpty ? { bytes: new Uint8Array(0), count: 0 } : "invalid-json";
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "invalid-json";
+  }
+  let start = 0;
+  let end = body.length;
+  while (start < end && isWhitespace(body[start]!)) start++;
+  while (end > start && isWhitespace(body[end - 1]!)) end--;
+  if (!Array.isArray(parsed)) {
+    const out = new Uint8Array(end - start + 1);
+    out.set(body.subarray(start, end));
+    out[out.length - 1] = COMMA;
+    return { bytes: out, count: 1 };
+  }
+  if (parsed.length === 0) {
+    return allowEmpty ? { bytes: new Uint8Array(0), count: 0 } : "empty-array";
+  }
+  return frameArrayElements(body, start + 1, end - 1, parsed.length);
+}
+
+/** Copies the elements of the (already validated) array body between `from` and `to`. */
+function frameArrayElements(
+  body: Uint8Array,
+  from: number,
+  to: number,
+  count: number,
+): FramedJson {
+  const out = new Uint8Array(to - from + 1);
+  let written = 0;
+  let depth = 0;
+  let inString = false;
+  let elementStart = -1;
+  let lastNonSpace = -1;
+  const flush = () => {
+    out.set(body.subarray(elementStart, lastNonSpace + 1), written);
+    written += lastNonSpace + 1 - elementStart;
+    out[written++] = COMMA;
+    elementStart = -1;
+  };
+  for (let i = from; i < to; i++) {
+    const b = body[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+      lastNonSpace = i;
+      continue;
+    }
+    if (isWhitespace(b)) continue;
+    if (b === COMMA && depth === 0) {
+      flush();
+      continue;
+    }
+    if (elementStart === -1) elementStart = i;
+    if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
+    else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+    lastNonSpace = i;
+  }
+  if (elementStart !== -1) flush();
+  return { bytes: out.subarray(0, written), count };
+}
+
+/** Wraps stored message bytes (`m1,m2,`) as the JSON array body `[m1,m2]`. */
+export function jsonArrayBody(stored: Uint8Array): Uint8Array {
+  if (stored.length === 0) return new Uint8Array([OPEN_BRACKET, CLOSE_BRACKET]);
+  const out = new Uint8Array(stored.length + 1);
+  out[0] = OPEN_BRACKET;
+  out.set(stored.subarray(0, stored.length - 1), 1);
+  out[out.length - 1] = CLOSE_BRACKET;
+  return out;
+}
+
+/**
+ * The byte length of the first `messages` stored messages of `stored`, or
+ * `undefined` when it holds fewer. Used to resolve JSON fork sub-offsets.
+ */
+export function storedJsonPrefixLength(stored: Uint8Array, messages: number): number | undefined {
+  if (messages === 0) return 0;
+  let depth = 0;
+  let inString = false;
+  let seen = 0;
+  for (let i = 0; i < stored.length; i++) {
+    const b = stored[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+      continue;
+    }
+    if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
+    else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+    else if (b === COMMA && depth === 0) {
+      seen++;
+      if (seen === messages) return i + 1;
+    }
+  }
+  return undefined;
+}
