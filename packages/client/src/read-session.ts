@@ -1,0 +1,447 @@
+/**
+ * The engine of a read: catch-up GETs until `upToDate`, then live tailing by
+ * long-poll or SSE, resuming from the last delivered position after any
+ * transient failure (5xx, 429, dropped connection) with backoff and jitter,
+ * and consulting `onError` on every request that fails otherwise.
+ */
+
+import {
+  CURSOR_QUERY_PARAM,
+  decodeBase64,
+  isClosedFlag,
+  isJsonContentType,
+  isSseTextContentType,
+  LIVE_QUERY_PARAM,
+  OFFSET_QUERY_PARAM,
+  STREAM_CLOSED_HEADER,
+  STREAM_CURSOR_HEADER,
+  STREAM_OFFSET_HEADER,
+  STREAM_SSE_DATA_ENCODING_HEADER,
+  STREAM_UP_TO_DATE_HEADER,
+} from "@durastream/protocol";
+import {
+  Backoff,
+  type BackoffOptions,
+  isRetryableStatus,
+  parseRetryAfterHeader,
+  sleep,
+} from "./backoff.js";
+import { Chunk } from "./chunk.js";
+import { DurableStreamError, FetchError } from "./errors.js";
+import { resolveHeaders, urlWithParams } from "./resolve.js";
+import { SseEventReader } from "./sse-events.js";
+import type {
+  HeadersRecord,
+  LiveMode,
+  Offset,
+  ParamsRecord,
+  SSEResilienceOptions,
+  StreamErrorHandler,
+} from "./types.js";
+
+/** Everything a session needs to issue its requests. */
+export interface ReadSessionConfig {
+  url: string;
+  startOffset: Offset;
+  live: LiveMode;
+  headers?: HeadersRecord;
+  params?: ParamsRecord;
+  fetch: typeof globalThis.fetch;
+  backoff: BackoffOptions;
+  onError?: StreamErrorHandler;
+  jsonHint: boolean;
+  sseResilience?: SSEResilienceOptions;
+  signal?: AbortSignal;
+}
+
+type RequestKind = "catch-up" | "long-poll" | "sse";
+
+const SESSION_ENDED = Symbol("session ended");
+
+/** A pull-based read session over one stream URL. */
+export class ReadSession {
+  readonly url: string;
+  readonly live: LiveMode;
+  readonly startOffset: Offset;
+  contentType: string | undefined;
+  /** Headers, status and status text of the latest response. */
+  lastResponse: { headers: Headers; status: number; statusText: string } = {
+    headers: new Headers(),
+    status: 0,
+    statusText: "",
+  };
+  /** Stop once `upToDate` is reached even when live (body/json/text). */
+  stopAfterUpToDate = false;
+
+  #offset: Offset;
+  #cursor: string | undefined;
+  #upToDate = false;
+  #streamClosed = false;
+  #headers: HeadersRecord | undefined;
+  #params: ParamsRecord | undefined;
+  readonly #config: ReadSessionConfig;
+  readonly #abort = new AbortController();
+  readonly #resilience: Required<SSEResilienceOptions>;
+  #first: Chunk | undefined;
+  #useSse: boolean;
+  #sse: SseEventReader | undefined;
+  #sseBase64 = false;
+  #sseRequest: AbortController | undefined;
+  #sseStartedAt = 0;
+  #shortConnections = 0;
+  readonly #reconnectBackoff: Backoff;
+
+  constructor(config: ReadSessionConfig) {
+    this.#config = config;
+    this.url = config.url;
+    this.live = config.live;
+    this.startOffset = config.startOffset;
+    this.#offset = config.startOffset;
+    this.#headers = config.headers;
+    this.#params = config.params;
+    this.#useSse = config.live === "sse";
+    this.#resilience = {
+      minConnectionDuration: config.sseResilience?.minConnectionDuration ?? 1000,
+      maxShortConnections: config.sseResilience?.maxShortConnections ?? 3,
+      backoffBaseDelay: config.sseResilience?.backoffBaseDelay ?? 100,
+      backoffMaxDelay: config.sseResilience?.backoffMaxDelay ?? 5000,
+      logWarnings: config.sseResilience?.logWarnings ?? true,
+    };
+    this.#reconnectBackoff = new Backoff(config.backoff);
+    const signal = config.signal;
+    if (signal) {
+      if (signal.aborted) this.#abort.abort(signal.reason);
+      else signal.addEventListener("abort", () => this.cancel(signal.reason), { once: true });
+    }
+  }
+
+  /** Whether messages are JSON (content type or `json` hint). */
+  get isJson(): boolean {
+    return (
+      this.#config.jsonHint ||
+      (this.contentType !== undefined && isJsonContentType(this.contentType))
+    );
+  }
+
+  /** Whether the session was cancelled. */
+  get aborted(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /**
+   * Issues the first request (a catch-up read at the start offset). Rejects
+   * when it fails and `onError` does not ask for a retry.
+   */
+  async open(): Promise<void> {
+    const result = await this.#fetchBody("catch-up");
+    if (result === SESSION_ENDED) {
+      throw new DurableStreamError("Stream request was aborted", "UNKNOWN");
+    }
+    this.contentType = result.response.headers.get("content-type") ?? undefined;
+    if (
+      this.live === true &&
+      this.contentType !== undefined &&
+      isSseTextContentType(this.contentType)
+    ) {
+      this.#useSse = true;
+    }
+    this.#first = this.#chunkFromResponse(result.response, result.body);
+  }
+
+  /** The next chunk, or `undefined` when the session is over. Throws on a terminal error. */
+  async next(): Promise<Chunk | undefined> {
+    const first = this.#first;
+    if (first) {
+      this.#first = undefined;
+      return first;
+    }
+    for (;;) {
+      if (this.aborted || this.#streamClosed) return this.#end();
+      if (this.#upToDate && (this.live === false || this.stopAfterUpToDate)) return this.#end();
+      const wasUpToDate = this.#upToDate;
+      let chunk: Chunk | undefined;
+      if (!this.#upToDate) {
+        const result = await this.#fetchBody("catch-up");
+        if (result === SESSION_ENDED) return this.#end();
+        chunk = this.#chunkFromResponse(result.response, result.body);
+      } else if (this.#useSse) {
+        const next = await this.#nextSseChunk();
+        if (next === SESSION_ENDED) return this.#end();
+        if (next === undefined) continue;
+        chunk = next;
+      } else {
+        const result = await this.#fetchBody("long-poll");
+        if (result === SESSION_ENDED) return this.#end();
+        chunk = this.#chunkFromResponse(result.response, result.body);
+      }
+      if (!chunk.empty || chunk.streamClosed || (chunk.upToDate && !wasUpToDate)) return chunk;
+    }
+  }
+
+  /** Cancels the session and any request in flight. */
+  cancel(reason?: unknown): void {
+    if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+    this.#closeSse();
+  }
+
+  #end(): undefined {
+    this.#closeSse();
+    return undefined;
+  }
+
+  #closeSse(): void {
+    this.#sse?.cancel();
+    this.#sse = undefined;
+    this.#sseRequest?.abort();
+    this.#sseRequest = undefined;
+  }
+
+  #applyPosition(
+    offset: string | null | undefined,
+    cursor: string | null | undefined,
+    upToDate: boolean,
+    closed: boolean,
+  ): void {
+    if (offset) this.#offset = offset;
+    if (cursor) this.#cursor = cursor;
+    this.#upToDate = upToDate || closed;
+    this.#streamClosed = closed;
+  }
+
+  #chunkFromResponse(response: Response, body: Uint8Array): Chunk {
+    const h = response.headers;
+    this.#applyPosition(
+      h.get(STREAM_OFFSET_HEADER),
+      h.get(STREAM_CURSOR_HEADER),
+      h.has(STREAM_UP_TO_DATE_HEADER),
+      isClosedFlag(h.get(STREAM_CLOSED_HEADER)),
+    );
+    return new Chunk(body, this.#offset, this.#cursor, this.#upToDate, this.#streamClosed);
+  }
+
+  async #buildRequest(
+    kind: RequestKind,
+  ): Promise<{ url: string; headers: Record<string, string> }> {
+    const url = await urlWithParams(this.url, this.#params);
+    url.searchParams.set(OFFSET_QUERY_PARAM, this.#offset);
+    if (kind !== "catch-up") url.searchParams.set(LIVE_QUERY_PARAM, kind);
+    if (this.#cursor) url.searchParams.set(CURSOR_QUERY_PARAM, this.#cursor);
+    return { url: url.toString(), headers: await resolveHeaders(this.#headers) };
+  }
+
+  /**
+   * Sends one request with retries. Transient failures are retried with
+   * backoff; others go to `onError`, whose answer decides between retrying
+   * (with merged headers/params) and failing.
+   */
+  async #send(
+    kind: RequestKind,
+    signal: AbortSignal,
+    readBody: boolean,
+  ): Promise<{ response: Response; body: Uint8Array } | typeof SESSION_ENDED> {
+    const backoff = new Backoff(this.#config.backoff);
+    for (;;) {
+      let failure: Error;
+      let retryAfter = 0;
+      let transient = false;
+      let requestUrl = this.url;
+      try {
+        const request = await this.#buildRequest(kind);
+        requestUrl = request.url;
+        const response = await this.#config.fetch(request.url, {
+          method: "GET",
+          headers: request.headers,
+          signal,
+        });
+        if (response.ok) {
+          this.lastResponse = {
+            headers: response.headers,
+            status: response.status,
+            statusText: response.statusText,
+          };
+          const body =
+            readBody && response.status !== 204
+              ? new Uint8Array(await response.arrayBuffer())
+              : new Uint8Array(0);
+          return { response, body };
+        }
+        failure = await FetchError.fromResponse(response, requestUrl);
+        transient = isRetryableStatus(response.status);
+        retryAfter = parseRetryAfterHeader(response.headers.get("retry-after"));
+      } catch (err) {
+        if (signal.aborted) return SESSION_ENDED;
+        if (err instanceof DurableStreamError) {
+          failure = err;
+        } else {
+          failure = err instanceof Error ? err : new Error(String(err));
+          transient = true; // network error or broken body
+        }
+      }
+      if (transient && backoff.canRetry()) {
+        try {
+          await sleep(backoff.next(retryAfter), signal);
+        } catch {
+          return SESSION_ENDED;
+        }
+        continue;
+      }
+      const handler = this.#config.onError;
+      if (!handler) throw failure;
+      const retry = await handler(failure);
+      if (retry === undefined || retry === null || typeof retry !== "object") throw failure;
+      if (retry.headers) this.#headers = { ...this.#headers, ...retry.headers };
+      if (retry.params) this.#params = { ...this.#params, ...retry.params };
+      backoff.reset();
+      if (signal.aborted) return SESSION_ENDED;
+    }
+  }
+
+  #fetchBody(kind: "catch-up" | "long-poll") {
+    return this.#send(kind, this.#abort.signal, true);
+  }
+
+  /** Opens an SSE connection at the current offset. */
+  async #connectSse(): Promise<boolean> {
+    if (this.aborted) return false;
+    const request = new AbortController();
+    this.#sseRequest = request; // cancel() aborts it
+    const result = await this.#send("sse", request.signal, false);
+    if (result === SESSION_ENDED) return false;
+    const { response } = result;
+    const encoding = response.headers.get(STREAM_SSE_DATA_ENCODING_HEADER);
+    this.#sseBase64 =
+      encoding !== null
+        ? encoding.toLowerCase() === "base64"
+        : this.contentType !== undefined &&
+          !isSseTextContentType(this.contentType) &&
+          !this.#config.jsonHint;
+    if (!response.body) return false;
+    this.#sse = new SseEventReader(response.body);
+    this.#sseStartedAt = Date.now();
+    return true;
+  }
+
+  /**
+   * The next chunk from SSE: the data events up to and including the next
+   * control event. `undefined` means "nothing to deliver yet, loop again"
+   * (e.g. after a reconnect or a fallback to long-poll).
+   */
+  async #nextSseChunk(): Promise<Chunk | undefined | typeof SESSION_ENDED> {
+    if (!this.#sse) {
+      const connected = await this.#connectSse();
+      if (!connected) return this.aborted ? SESSION_ENDED : undefined;
+    }
+    const sse = this.#sse!;
+    const parts: string[] = [];
+    for (;;) {
+      let event: Awaited<ReturnType<SseEventReader["next"]>>;
+      let broken = false;
+      try {
+        event = await sse.next();
+      } catch (err) {
+        if (this.aborted) return SESSION_ENDED;
+        if (err instanceof DurableStreamError && err.code === "PARSE_ERROR") throw err;
+        event = undefined;
+        broken = true;
+      }
+      if (event === undefined) {
+        // Connection ended: data without its control event is not committed; resume from the last control offset.
+        await this.#afterSseConnectionEnd(broken);
+        return this.aborted ? SESSION_ENDED : undefined;
+      }
+      if (event.type === "data") {
+        parts.push(event.data);
+        continue;
+      }
+      this.#reconnectBackoff.reset();
+      this.#applyPosition(
+        event.streamNextOffset,
+        event.streamCursor,
+        event.upToDate,
+        event.streamClosed,
+      );
+      return new Chunk(
+        this.#sseData(parts),
+        this.#offset,
+        this.#cursor,
+        this.#upToDate,
+        this.#streamClosed,
+      );
+    }
+  }
+
+  async #afterSseConnectionEnd(broken: boolean): Promise<void> {
+    const lived = Date.now() - this.#sseStartedAt;
+    this.#closeSse();
+    if (this.#streamClosed || this.aborted) return;
+    let delay = 0;
+    if (lived < this.#resilience.minConnectionDuration) {
+      this.#shortConnections++;
+      if (this.#shortConnections >= this.#resilience.maxShortConnections) {
+        this.#useSse = false;
+        this.#shortConnections = 0;
+        if (this.#resilience.logWarnings) {
+          console.warn(
+            "[DurableStream] SSE connections keep closing immediately (a buffering proxy?); falling back to long-poll.",
+          );
+        }
+        return;
+      }
+      const ceiling = Math.min(
+        this.#resilience.backoffMaxDelay,
+        this.#resilience.backoffBaseDelay * 2 ** this.#shortConnections,
+      );
+      delay = Math.random() * ceiling;
+    } else {
+      this.#shortConnections = 0;
+    }
+    if (broken) delay = Math.max(delay, this.#reconnectBackoff.next());
+    if (delay > 0) {
+      try {
+        await sleep(delay, this.#abort.signal);
+      } catch {
+        // cancelled
+      }
+    }
+  }
+
+  #sseData(parts: string[]): Uint8Array | string {
+    if (this.#sseBase64) {
+      const decoded = parts.filter((p) => p.length > 0).map((p) => decodeSseBase64(p));
+      if (decoded.length === 1) return decoded[0]!;
+      let length = 0;
+      for (const d of decoded) length += d.length;
+      const out = new Uint8Array(length);
+      let at = 0;
+      for (const d of decoded) {
+        out.set(d, at);
+        at += d.length;
+      }
+      return out;
+    }
+    if (!this.isJson) return parts.join("");
+    const inner: string[] = [];
+    for (const part of parts) {
+      const trimmed = part.trim();
+      if (trimmed === "") continue;
+      if (trimmed.startsWith("[") && trimmed.endsWith("]")) {
+        const body = trimmed.slice(1, -1).trim();
+        if (body !== "") inner.push(body);
+      } else {
+        inner.push(trimmed);
+      }
+    }
+    return inner.length === 0 ? "" : `[${inner.join(",")}]`;
+  }
+}
+
+function decodeSseBase64(text: string): Uint8Array {
+  try {
+    return decodeBase64(text);
+  } catch (err) {
+    throw new DurableStreamError(
+      `Failed to decode base64 data: ${err instanceof Error ? err.message : String(err)}`,
+      "PARSE_ERROR",
+    );
+  }
+}

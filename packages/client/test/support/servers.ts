@@ -1,0 +1,99 @@
+/**
+ * The servers the client suite runs against. Each entry starts a real server
+ * on a random loopback port; streams live under `${url}/v1/stream/`.
+ */
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DurableStreamTestServer } from "@durable-streams/server";
+
+export interface RunningServer {
+  /** Origin, e.g. http://127.0.0.1:PORT */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServerImpl {
+  name: string;
+  /** Whether the server implements forks (Section 4.2). */
+  forks: boolean;
+  start(): Promise<RunningServer>;
+}
+
+const official: ServerImpl = {
+  name: "official @durable-streams/server",
+  forks: true,
+  async start() {
+    const server = new DurableStreamTestServer({
+      port: 0,
+      host: "127.0.0.1",
+      longPollTimeout: 3_000,
+    });
+    const url = await server.start();
+    return { url, close: () => server.stop() };
+  },
+};
+
+type StartServer = (options: {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  memory?: boolean;
+}) => Promise<{ url: string; port: number; close(): Promise<void> }>;
+
+async function loadDurastream(): Promise<ServerImpl | undefined> {
+  const specifier = "@durastream/server";
+  let startServer: StartServer | undefined;
+  try {
+    const mod = (await import(specifier)) as { startServer?: StartServer };
+    startServer = mod.startServer;
+  } catch {
+    return undefined;
+  }
+  if (typeof startServer !== "function") return undefined;
+  const start = startServer;
+  return {
+    name: "durastream",
+    forks: true,
+    async start() {
+      const dataDir = await mkdtemp(join(tmpdir(), "durastream-client-test-"));
+      const server = await start({ port: 0, host: "127.0.0.1", dataDir });
+      return {
+        url: server.url,
+        async close() {
+          await server.close();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
+const durastream = await loadDurastream();
+
+/** Every server implementation available to this checkout. */
+export const servers: ServerImpl[] = durastream ? [durastream, official] : [official];
+
+/** Whether `@durastream/server` exports `startServer` yet. */
+export const durastreamAvailable = durastream !== undefined;
+
+/** The official server, for tests that need one specific peer. */
+export const officialServer = official;
+
+let counter = 0;
+
+/** A fresh stream URL on `server`. */
+export function streamUrl(server: RunningServer, prefix = "s"): string {
+  counter++;
+  return `${server.url}/v1/stream/${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. */
+export async function eventually(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
