@@ -48,6 +48,17 @@ export type StreamStateDefinition = Record<string, CollectionDefinition>;
 /** The value type of a collection definition. */
 export type CollectionValue<D> = D extends CollectionDefinition<infer U> ? U : unknown;
 
+/** Any stream schema: `defineStreamSchema(...)`, `createStateSchema(...)` or a raw collection map. */
+export type AnyStreamSchema = Record<string, CollectionDefinition>;
+
+/** The collection names of a schema. */
+export type CollectionName<S extends AnyStreamSchema> = keyof S & string;
+
+/** The entity value type of collection `K` of schema `S`. */
+export type EntityOf<S extends AnyStreamSchema, K extends CollectionName<S>> = CollectionValue<
+  S[K]
+>;
+
 /** A state schema: every collection of `T` with its event helpers. */
 export type StateSchema<T extends Record<string, CollectionDefinition>> = {
   [K in keyof T]: CollectionWithHelpers<CollectionValue<T[K]>>;

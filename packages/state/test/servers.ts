@@ -1,0 +1,61 @@
+import { DurableStreamTestServer } from "@durable-streams/server";
+
+/** A running server under test: `base` is the state layer's stream root. */
+export interface TestServer {
+  name: string;
+  url: string;
+  base: string;
+  close(): Promise<void>;
+}
+
+type StartServer = (options: { port?: number; host?: string; memory?: boolean }) => Promise<{
+  url: string;
+  close(): Promise<void>;
+}>;
+
+async function startDurastream(): Promise<TestServer | undefined> {
+  const moduleName = "@durastream/server";
+  let startServer: StartServer | undefined;
+  try {
+    ({ startServer } = (await import(moduleName)) as { startServer?: StartServer });
+  } catch {
+    return undefined; // not built yet
+  }
+  if (typeof startServer !== "function") return undefined;
+  const server = await startServer({ port: 0, host: "127.0.0.1", memory: true });
+  return {
+    name: "durastream",
+    url: server.url,
+    base: `${server.url}/v1/stream`,
+    close: () => server.close(),
+  };
+}
+
+async function startOfficial(): Promise<TestServer> {
+  const server = new DurableStreamTestServer({ port: 0, host: "127.0.0.1", longPollTimeout: 2000 });
+  const url = (await server.start()).replace(/\/+$/, "");
+  return { name: "official", url, base: `${url}/v1/stream`, close: () => server.stop() };
+}
+
+/**
+ * The servers the integration tests run against: the official
+ * `@durable-streams/server`, and durastream's own server once it is built.
+ * `STATE_TEST_SERVERS=official` or `=durastream` narrows the set.
+ */
+export const SERVER_KINDS = (process.env.STATE_TEST_SERVERS ?? "official,durastream")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+
+export async function startTestServer(kind: string): Promise<TestServer | undefined> {
+  if (kind === "official") return startOfficial();
+  if (kind === "durastream") return startDurastream();
+  throw new Error(`unknown server kind ${kind}`);
+}
+
+let counter = 0;
+/** A fresh, unique stream path. */
+export function uniquePath(prefix: string): string {
+  counter++;
+  return `/${prefix}/${Date.now().toString(36)}-${counter}`;
+}
