@@ -71,12 +71,7 @@ export function frameJsonBody(
 }
 
 /** Copies the elements of the (already validated) array body between `from` and `to`. */
-function frameArrayElements(
-  body: Uint8Array,
-  from: number,
-  to: number,
-  count: number,
-): FramedJson {
+function frameArrayElements(body: Uint8Array, from: number, to: number, count: number): FramedJson {
   const out = new Uint8Array(to - from + 1);
   let written = 0;
   let depth = 0;

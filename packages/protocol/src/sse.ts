@@ -4,7 +4,12 @@
  */
 
 import { encodeBase64 } from "./base64.js";
-import { SSE_CLOSED_FIELD, SSE_CURSOR_FIELD, SSE_OFFSET_FIELD, SSE_UP_TO_DATE_FIELD } from "./headers.js";
+import {
+  SSE_CLOSED_FIELD,
+  SSE_CURSOR_FIELD,
+  SSE_OFFSET_FIELD,
+  SSE_UP_TO_DATE_FIELD,
+} from "./headers.js";
 
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder();

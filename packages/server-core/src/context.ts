@@ -1,0 +1,17 @@
+/** What every operation handler gets: the ports and the resolved options. */
+
+import type { WakeHub } from "./hub.js";
+import type { ResolvedEngineOptions } from "./options.js";
+import type { SharedRead } from "./shared-read.js";
+import type { StreamStore } from "./store.js";
+
+/** The engine's ports and options, shared by the operation handlers. */
+export interface EngineContext {
+  readonly store: StreamStore;
+  readonly hub: WakeHub<SharedRead>;
+  readonly options: ResolvedEngineOptions;
+  /** URL path of the stream root (e.g. `/v1/stream`), to resolve `Stream-Forked-From`. */
+  readonly basePath: string;
+  /** Stop callbacks of every open live read, so shutdown can end them cleanly. */
+  readonly liveReads: Set<() => void>;
+}

@@ -1,0 +1,173 @@
+/**
+ * The Durable Streams protocol engine: routes a normalized request to its
+ * operation, applies authentication, and puts the security, CORS and error
+ * conventions on every response. Runtime-neutral: no `node:*` imports.
+ */
+
+import { appendStream } from "./append-stream.js";
+import type { EngineContext } from "./context.js";
+import { createStream } from "./create-stream.js";
+import { deleteStream } from "./delete-stream.js";
+import { badRequest, ProtocolError } from "./errors.js";
+import { headStream } from "./head-stream.js";
+import type { EngineRequest, EngineResponse } from "./http-types.js";
+import { WakeHub } from "./hub.js";
+import { retire } from "./lifecycle.js";
+import { type EngineOptions, resolveEngineOptions } from "./options.js";
+import { readStream } from "./read-stream.js";
+import { baseHeaders, preflightHeaders } from "./response-headers.js";
+import type { SharedRead } from "./shared-read.js";
+import type { StreamStore } from "./store.js";
+
+/** How to build an engine. */
+export interface EngineConfig extends EngineOptions {
+  readonly store: StreamStore;
+  /** URL path of the stream root, e.g. `/v1/stream`. */
+  readonly basePath?: string;
+  /** When set, every request but CORS preflight must carry `Authorization: Bearer <secret>`. */
+  readonly secret?: string | undefined;
+  /** Called with unexpected (non-protocol) errors before a 500 is returned. */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+const MAX_PATH_LENGTH = 1024;
+const encoder = new TextEncoder();
+
+/** The protocol engine. One per store. */
+export class DurableStreamsEngine {
+  readonly #ctx: EngineContext;
+  readonly #secret: string | undefined;
+  readonly #onInternalError: (error: unknown) => void;
+
+  constructor(config: EngineConfig) {
+    this.#ctx = {
+      store: config.store,
+      hub: new WakeHub<SharedRead>(),
+      options: resolveEngineOptions(config),
+      basePath: config.basePath ?? "/v1/stream",
+      liveReads: new Set(),
+    };
+    this.#secret = config.secret;
+    this.#onInternalError = config.onInternalError ?? (() => {});
+  }
+
+  /**
+   * Handles one request. `streamUrl` is the request's absolute URL without
+   * query (used for `Location`). Never throws: errors become responses.
+   */
+  async handle(request: EngineRequest, streamUrl: string): Promise<EngineResponse> {
+    const origin = request.header("origin");
+    let response: EngineResponse;
+    try {
+      response = await this.#dispatch(request, streamUrl);
+    } catch (error) {
+      response = this.#errorResponse(error);
+    }
+    return {
+      status: response.status,
+      headers: { ...baseHeaders(origin), ...response.headers },
+      body: response.body,
+    };
+  }
+
+  /** Ends every open live read (long-polls answer 204, SSE connections close). */
+  endLiveReads(): void {
+    for (const stop of [...this.#ctx.liveReads]) stop();
+  }
+
+  /**
+   * Retires streams whose TTL or Expires-At has passed (removed, or kept
+   * soft-deleted for their forks). Runtimes call it periodically; access to
+   * an expired stream is refused even between sweeps. Returns how many.
+   */
+  async sweepExpired(limit = 1000): Promise<number> {
+    const expired = this.#ctx.store.expiredBefore(this.#ctx.options.now(), limit);
+    await Promise.all(expired.map((record) => retire(this.#ctx, record)));
+    return expired.length;
+  }
+
+  /** Number of open live reads. */
+  get liveReadCount(): number {
+    return this.#ctx.liveReads.size;
+  }
+
+  #dispatch(request: EngineRequest, streamUrl: string): EngineResponse | Promise<EngineResponse> {
+    if (request.method === "OPTIONS") {
+      return {
+        status: 204,
+        headers: preflightHeaders(request.header("access-control-request-headers")),
+        body: null,
+      };
+    }
+    this.#authenticate(request);
+    validatePath(request.path);
+    switch (request.method) {
+      case "PUT":
+        return createStream(this.#ctx, request, streamUrl);
+      case "POST":
+        return appendStream(this.#ctx, request);
+      case "GET":
+        return readStream(this.#ctx, request);
+      case "HEAD":
+        return headStream(this.#ctx, request);
+      case "DELETE":
+        return deleteStream(this.#ctx, request);
+      default:
+        throw new ProtocolError(405, "METHOD_NOT_ALLOWED", `method ${request.method} not allowed`, {
+          allow: "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+        });
+    }
+  }
+
+  #authenticate(request: EngineRequest): void {
+    const secret = this.#secret;
+    if (secret === undefined || secret === "") return;
+    const header = request.header("authorization") ?? "";
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!match || !constantTimeEqual(match[1]!, secret)) {
+      throw new ProtocolError(401, "UNAUTHORIZED", "missing or invalid bearer token", {
+        "www-authenticate": 'Bearer realm="durastream"',
+      });
+    }
+  }
+
+  #errorResponse(error: unknown): EngineResponse {
+    if (!(error instanceof ProtocolError)) {
+      this.#onInternalError(error);
+      error = new ProtocolError(500, "INTERNAL", "internal server error");
+    }
+    const { status, code, message, headers } = error as ProtocolError;
+    return {
+      status,
+      headers: {
+        ...headers,
+        "content-type": "application/json",
+        "cache-control": "no-store",
+      },
+      body: [encoder.encode(JSON.stringify({ error: { code, message } }))],
+    };
+  }
+}
+
+/** Stream paths are keys; refuse the ones that could be traversal or garbage. */
+function validatePath(path: string): void {
+  if (path === "") throw badRequest("BAD_REQUEST", "missing stream path");
+  if (path.length > MAX_PATH_LENGTH) throw badRequest("BAD_REQUEST", "stream path too long");
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === "." || segment === "..") {
+      throw badRequest("BAD_REQUEST", `invalid stream path: ${path}`);
+    }
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f]/.test(path)) {
+    throw badRequest("BAD_REQUEST", "stream path contains control characters");
+  }
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

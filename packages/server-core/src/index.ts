@@ -1,0 +1,25 @@
+export type { EngineContext } from "./context.js";
+export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./cursor.js";
+export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
+export { type ErrorCode, ProtocolError } from "./errors.js";
+export { expiryOf, isExpired } from "./expiry.js";
+export type {
+  ByteSink,
+  EngineRequest,
+  EngineResponse,
+  StreamingBody,
+} from "./http-types.js";
+export { isStreamingBody } from "./http-types.js";
+export { type Waiter, WakeHub } from "./hub.js";
+export { MemoryStore } from "./memory-store.js";
+export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
+export type {
+  AppendWrite,
+  ForkOrigin,
+  NewStream,
+  ProducerState,
+  ProducerTuple,
+  StoredChunk,
+  StreamRecord,
+  StreamStore,
+} from "./store.js";

@@ -1,0 +1,67 @@
+/**
+ * Stream lifecycle rules shared by every operation: expiry on access,
+ * soft-delete while forks remain, and cascading cleanup up a fork chain.
+ */
+
+import type { EngineContext } from "./context.js";
+import { gone, notFound } from "./errors.js";
+import { isExpired } from "./expiry.js";
+import { SharedRead } from "./shared-read.js";
+import type { StreamRecord } from "./store.js";
+
+/** Wakes every live reader of a stream after a durable change. */
+export function wakeReaders(ctx: EngineContext, streamId: number): void {
+  ctx.hub.notify(streamId, (position) => new SharedRead(ctx, streamId, position));
+}
+
+/**
+ * The record at `path` if it exists and has not expired. An expired stream is
+ * removed (or soft-deleted while forks need its data) on the way.
+ */
+export function findStream(ctx: EngineContext, path: string): StreamRecord | undefined {
+  const record = ctx.store.get(path);
+  if (!record) return undefined;
+  if (!record.softDeleted && isExpired(record, ctx.options.now())) {
+    void retire(ctx, record);
+    return ctx.store.get(path);
+  }
+  return record;
+}
+
+/** The live (not soft-deleted, not expired) record at `path`, or a 404/410 error. */
+export function requireStream(ctx: EngineContext, path: string): StreamRecord {
+  const record = findStream(ctx, path);
+  if (!record) throw notFound(path);
+  if (record.softDeleted) throw gone(path);
+  return record;
+}
+
+/**
+ * Deletes a stream the way DELETE and expiry do: soft-delete while forks
+ * reference it, otherwise remove it and cascade to soft-deleted sources whose
+ * last fork it was.
+ */
+export async function retire(ctx: EngineContext, record: StreamRecord): Promise<void> {
+  if (record.forkCount > 0) {
+    const done = ctx.store.softDelete(record);
+    wakeReaders(ctx, record.id);
+    await done;
+    return;
+  }
+  const pending: Promise<void>[] = [];
+  let current: StreamRecord | undefined = record;
+  while (current) {
+    const sourceId: number | null = current.fork?.sourceId ?? null;
+    pending.push(ctx.store.remove(current));
+    wakeReaders(ctx, current.id);
+    const source: StreamRecord | undefined =
+      sourceId === null ? undefined : ctx.store.getById(sourceId);
+    current =
+      source &&
+      source.forkCount === 0 &&
+      (source.softDeleted || isExpired(source, ctx.options.now()))
+        ? source
+        : undefined;
+  }
+  await Promise.all(pending);
+}

@@ -1,0 +1,161 @@
+/**
+ * An in-memory `StreamStore`: the ephemeral mode (`--memory`) and the model
+ * the durable stores must behave like. Writes are visible at once.
+ */
+
+import { expiryOf } from "./expiry.js";
+import type {
+  AppendWrite,
+  NewStream,
+  ProducerState,
+  StoredChunk,
+  StreamRecord,
+  StreamStore,
+} from "./store.js";
+
+interface MemoryStream {
+  readonly record: StreamRecord;
+  readonly chunks: StoredChunk[];
+  readonly producers: Map<string, ProducerState>;
+}
+
+const DONE = Promise.resolve();
+
+/** Keeps everything in process memory. */
+export class MemoryStore implements StreamStore {
+  readonly #byPath = new Map<string, MemoryStream>();
+  readonly #byId = new Map<number, MemoryStream>();
+  #nextId = 1;
+
+  get(path: string): StreamRecord | undefined {
+    return this.#byPath.get(path)?.record;
+  }
+
+  getById(id: number): StreamRecord | undefined {
+    return this.#byId.get(id)?.record;
+  }
+
+  create(init: NewStream): StreamRecord {
+    const start = init.fork?.position ?? 0;
+    const tail = start + (init.initialData?.length ?? 0);
+    const record: StreamRecord = {
+      id: this.#nextId++,
+      path: init.path,
+      contentType: init.contentType,
+      createdAt: init.now,
+      ttlSeconds: init.ttlSeconds,
+      expiresAt: init.expiresAt,
+      lastAccessAt: init.now,
+      tail,
+      closed: init.closed,
+      closedBy: null,
+      lastStreamSeq: null,
+      visibleTail: tail,
+      visibleClosed: init.closed,
+      fork: init.fork,
+      forkCount: 0,
+      softDeleted: false,
+      durable: DONE,
+    };
+    const stream: MemoryStream = {
+      record,
+      chunks: init.initialData ? [{ start, bytes: init.initialData }] : [],
+      producers: new Map(),
+    };
+    this.#byPath.set(init.path, stream);
+    this.#byId.set(record.id, stream);
+    if (init.fork) {
+      const source = this.#byId.get(init.fork.sourceId);
+      if (source) source.record.forkCount++;
+    }
+    return record;
+  }
+
+  append(record: StreamRecord, write: AppendWrite): Promise<void> {
+    const stream = this.#byId.get(record.id);
+    if (!stream) return DONE;
+    if (write.data) {
+      stream.chunks.push({ start: record.tail, bytes: write.data });
+      record.tail += write.data.length;
+    }
+    if (write.producer) {
+      stream.producers.set(write.producer.producerId, write.producer.state);
+    }
+    if (write.close) {
+      record.closed = true;
+      record.closedBy = write.producer
+        ? {
+            producerId: write.producer.producerId,
+            epoch: write.producer.epoch,
+            seq: write.producer.seq,
+          }
+        : null;
+    }
+    if (write.streamSeq !== null) record.lastStreamSeq = write.streamSeq;
+    record.lastAccessAt = write.now;
+    record.visibleTail = record.tail;
+    record.visibleClosed = record.closed;
+    return DONE;
+  }
+
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
+    return this.#byId.get(record.id)?.producers.get(producerId);
+  }
+
+  readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
+    const chunks = this.#byId.get(record.id)?.chunks ?? [];
+    // First chunk whose end is past `from`.
+    let lo = 0;
+    let hi = chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const chunk = chunks[mid]!;
+      if (chunk.start + chunk.bytes.length <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: StoredChunk[] = [];
+    let bytes = 0;
+    for (let i = lo; i < chunks.length && bytes < maxBytes; i++) {
+      const chunk = chunks[i]!;
+      if (chunk.start >= to) break;
+      out.push(chunk);
+      bytes += chunk.bytes.length;
+    }
+    return out;
+  }
+
+  touch(record: StreamRecord, now: number): void {
+    record.lastAccessAt = now;
+  }
+
+  softDelete(record: StreamRecord): Promise<void> {
+    record.softDeleted = true;
+    return DONE;
+  }
+
+  remove(record: StreamRecord): Promise<void> {
+    const stream = this.#byId.get(record.id);
+    if (!stream) return DONE;
+    this.#byId.delete(record.id);
+    if (this.#byPath.get(record.path) === stream) this.#byPath.delete(record.path);
+    if (record.fork) {
+      const source = this.#byId.get(record.fork.sourceId);
+      if (source) source.record.forkCount--;
+    }
+    return DONE;
+  }
+
+  expiredBefore(now: number, limit: number): StreamRecord[] {
+    const out: StreamRecord[] = [];
+    for (const { record } of this.#byId.values()) {
+      const expiry = expiryOf(record);
+      if (expiry !== null && expiry <= now && !record.softDeleted) out.push(record);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return DONE;
+  }
+}

@@ -1,0 +1,32 @@
+/** Engine tuning and policy, with the defaults a standalone server uses. */
+
+/** Options of the protocol engine. */
+export interface EngineOptions {
+  /** Largest accepted request body in bytes (413 beyond). Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Largest catch-up response body in bytes (more data: `Stream-Up-To-Date` absent). Default 4 MiB. */
+  maxReadBytes?: number;
+  /** How long a long-poll waits for data before a 204. Default 20 s. */
+  longPollTimeoutMs?: number;
+  /** How long an SSE connection lives before the server closes it (Section 10.2). Default 60 s. */
+  sseMaxConnectionMs?: number;
+  /** `Cache-Control` visibility for cacheable reads: `public` or `private`. Default `public`. */
+  cacheVisibility?: "public" | "private";
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** Options with every default applied. */
+export type ResolvedEngineOptions = Required<EngineOptions>;
+
+/** Applies defaults. */
+export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
+  return {
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxReadBytes: options.maxReadBytes ?? 4 * 1024 * 1024,
+    longPollTimeoutMs: options.longPollTimeoutMs ?? 20_000,
+    sseMaxConnectionMs: options.sseMaxConnectionMs ?? 60_000,
+    cacheVisibility: options.cacheVisibility ?? "public",
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,34 @@
+/** GET: catch-up, long-poll or SSE, chosen by the `live` query parameter. */
+
+import { LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
+import { catchUpRead, tailRead } from "./catch-up-read.js";
+import type { EngineContext } from "./context.js";
+import { badRequest } from "./errors.js";
+import type { EngineRequest, EngineResponse } from "./http-types.js";
+import { requireStream } from "./lifecycle.js";
+import { longPollRead } from "./long-poll.js";
+import { parseReadOffset } from "./read-offset.js";
+import { sseRead } from "./sse-session.js";
+
+/** Handles GET on a stream path. */
+export function readStream(
+  ctx: EngineContext,
+  request: EngineRequest,
+): EngineResponse | Promise<EngineResponse> {
+  const record = requireStream(ctx, request.path);
+  const live = request.query.get(LIVE_QUERY_PARAM);
+  if (live !== null && live !== "long-poll" && live !== "sse") {
+    throw badRequest("BAD_REQUEST", `unknown live mode: ${live}`);
+  }
+  const rawOffset = request.query.get(OFFSET_QUERY_PARAM);
+  if (live !== null && rawOffset === null) {
+    throw badRequest("INVALID_OFFSET", "live reads need an offset");
+  }
+  const offset = parseReadOffset(rawOffset, record);
+  // Live reads reset the TTL when processing starts (Section 5.1).
+  ctx.store.touch(record, ctx.options.now());
+  if (live === "sse") return sseRead(ctx, request, record, offset.position);
+  if (live === "long-poll") return longPollRead(ctx, request, record, offset.position);
+  if (offset.now) return tailRead(record);
+  return catchUpRead(ctx, request, record, offset.position);
+}

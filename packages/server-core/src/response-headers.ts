@@ -1,0 +1,62 @@
+/**
+ * Headers on every response: browser security (Section 12.7) and CORS with
+ * the protocol headers exposed, plus the per-read cache validators.
+ */
+
+import { EXPOSED_RESPONSE_HEADERS } from "@durastream/protocol";
+
+const EXPOSE = EXPOSED_RESPONSE_HEADERS.join(", ");
+
+/** Security and CORS headers added to every response. */
+export function baseHeaders(origin: string | null): Record<string, string> {
+  return {
+    "access-control-allow-origin": origin ?? "*",
+    "access-control-expose-headers": EXPOSE,
+    "x-content-type-options": "nosniff",
+    "cross-origin-resource-policy": "cross-origin",
+    ...(origin ? { vary: "Origin" } : {}),
+  };
+}
+
+const ALLOW_METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
+const ALLOW_HEADERS = [
+  "Content-Type",
+  "Authorization",
+  "If-None-Match",
+  "Stream-TTL",
+  "Stream-Expires-At",
+  "Stream-Seq",
+  "Stream-Closed",
+  "Stream-Forked-From",
+  "Stream-Fork-Offset",
+  "Stream-Fork-Sub-Offset",
+  "Producer-Id",
+  "Producer-Epoch",
+  "Producer-Seq",
+].join(", ");
+
+/** Headers of a CORS preflight answer. */
+export function preflightHeaders(requestedHeaders: string | null): Record<string, string> {
+  return {
+    "access-control-allow-methods": ALLOW_METHODS,
+    "access-control-allow-headers": requestedHeaders
+      ? `${ALLOW_HEADERS}, ${requestedHeaders}`
+      : ALLOW_HEADERS,
+    "access-control-max-age": "86400",
+  };
+}
+
+/** The strong ETag of a read of `[start, end)` of stream `id`; varies with closure. */
+export function readEtag(id: number, start: number, end: number, closed: boolean): string {
+  return `"${id}:${start}:${end}${closed ? ":c" : ""}"`;
+}
+
+/** Whether an `If-None-Match` value matches `etag` (lists, `*` and weak forms accepted). */
+export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  for (const candidate of ifNoneMatch.split(",")) {
+    const value = candidate.trim();
+    if (value === "*" || value === etag || value === `W/${etag}`) return true;
+  }
+  return false;
+}

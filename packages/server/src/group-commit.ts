@@ -1,0 +1,120 @@
+/**
+ * Group commit. Writes issued while a commit or a disk sync is under way are
+ * run together in one SQLite transaction; one `fdatasync` of the write-ahead
+ * log then makes the whole group durable, and only then are its writers
+ * acknowledged (in order). SQLite itself runs with `synchronous=OFF`, so the
+ * event loop never blocks on the disk: the sync runs on libuv's thread pool.
+ */
+
+import { fdatasync } from "node:fs";
+import type BetterSqlite3 from "better-sqlite3";
+
+interface PendingWrite {
+  readonly apply: () => void;
+  readonly onDurable: () => void;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Batches SQLite writes into durable groups. */
+export class GroupCommit {
+  #queue: PendingWrite[] = [];
+  #unsynced: PendingWrite[] = [];
+  #scheduled = false;
+  #syncing = false;
+  #failure: unknown = null;
+  #idleWaiters: Array<() => void> = [];
+  readonly #transaction: (writes: PendingWrite[]) => void;
+
+  /**
+   * @param db the database (journal_mode=WAL, synchronous=OFF)
+   * @param walFd a file descriptor of the database's `-wal` file, or null for no syncing (in-memory)
+   * @param afterSync called after every durable group (checkpoint scheduling)
+   */
+  constructor(
+    db: BetterSqlite3.Database,
+    private readonly walFd: () => number | null,
+    private readonly afterSync: () => void = () => {},
+  ) {
+    this.#transaction = db.transaction((writes: PendingWrite[]) => {
+      for (const write of writes) write.apply();
+    });
+  }
+
+  /**
+   * Queues `apply` (synchronous SQL) for the next group. `onDurable` runs once
+   * the group is on disk, before the returned promise resolves.
+   */
+  write(apply: () => void, onDurable: () => void = () => {}): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ apply, onDurable, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#commit());
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is durable. */
+  async flush(): Promise<void> {
+    if (this.#queue.length === 0 && this.#unsynced.length === 0 && !this.#syncing) return;
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #commit(): void {
+    this.#scheduled = false;
+    const group = this.#queue;
+    this.#queue = [];
+    if (group.length === 0) return;
+    try {
+      this.#transaction(group);
+    } catch (error) {
+      // The transaction rolled back, but in-memory state already moved on:
+      // refuse every further write so a restart recovers from disk.
+      this.#failure = error;
+      for (const write of group) write.reject(error);
+      this.#checkIdle();
+      return;
+    }
+    this.#unsynced.push(...group);
+    if (!this.#syncing) this.#sync();
+  }
+
+  #sync(): void {
+    const group = this.#unsynced;
+    this.#unsynced = [];
+    const fd = this.walFd();
+    if (fd === null) {
+      this.#acknowledge(group);
+      return;
+    }
+    this.#syncing = true;
+    fdatasync(fd, (error) => {
+      this.#syncing = false;
+      if (error) {
+        // The disk refused: nothing after this point can be acknowledged.
+        this.#failure = error;
+        for (const write of [...group, ...this.#unsynced, ...this.#queue]) write.reject(error);
+        this.#unsynced = [];
+        this.#queue = [];
+        this.#checkIdle();
+        return;
+      }
+      this.#acknowledge(group);
+      if (this.#unsynced.length > 0) this.#sync();
+    });
+  }
+
+  #acknowledge(group: PendingWrite[]): void {
+    for (const write of group) write.onDurable();
+    for (const write of group) write.resolve();
+    this.afterSync();
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#queue.length > 0 || this.#unsynced.length > 0 || this.#syncing) return;
+    for (const waiter of this.#idleWaiters.splice(0)) waiter();
+  }
+}

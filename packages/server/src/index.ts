@@ -1,0 +1,4 @@
+export { parseConfig, USAGE } from "./config.js";
+export { handleNodeRequest, writeResponse } from "./node-adapter.js";
+export { type RunningServer, type ServerOptions, startServer } from "./server.js";
+export { DATABASE_FILE, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";

@@ -1,0 +1,119 @@
+/**
+ * node:http ⇄ engine. Turns an IncomingMessage into an `EngineRequest` (the
+ * body streamed, never buffered here) and writes the `EngineResponse` back,
+ * honouring socket backpressure for streaming bodies.
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type DurableStreamsEngine,
+  type EngineRequest,
+  type EngineResponse,
+  isStreamingBody,
+} from "@durastream/server-core";
+
+const encoder = new TextEncoder();
+
+/** Handles one node:http request with the engine, for streams under `basePath`. */
+export async function handleNodeRequest(
+  engine: DurableStreamsEngine,
+  basePath: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const prefix = `${basePath.replace(/\/+$/, "")}/`;
+  if (!url.pathname.startsWith(prefix)) {
+    writeResponse(res, notFound(url.pathname));
+    return;
+  }
+  let path: string;
+  try {
+    path = url.pathname.slice(prefix.length).split("/").map(decodeURIComponent).join("/");
+  } catch {
+    writeResponse(res, badPath());
+    return;
+  }
+  const abort = new AbortController();
+  res.once("close", () => abort.abort());
+  const hasBody =
+    req.method !== "GET" &&
+    req.method !== "HEAD" &&
+    req.method !== "OPTIONS" &&
+    req.method !== "DELETE" &&
+    req.headers["content-length"] !== "0";
+  const request: EngineRequest = {
+    method: req.method ?? "GET",
+    path,
+    query: url.searchParams,
+    header(name) {
+      const value = req.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    body: hasBody ? (req as AsyncIterable<Uint8Array>) : null,
+    signal: abort.signal,
+  };
+  const host = req.headers.host ?? "localhost";
+  const response = await engine.handle(request, `http://${host}${url.pathname}`);
+  // A body the engine did not read (errors before reading) must not stall keep-alive.
+  if (hasBody && !req.readableEnded) req.resume();
+  writeResponse(res, response);
+}
+
+/** Writes an engine response to a node:http response. */
+export function writeResponse(res: ServerResponse, response: EngineResponse): void {
+  if (res.destroyed) {
+    if (isStreamingBody(response.body)) response.body.cancel();
+    return;
+  }
+  const body = response.body;
+  if (isStreamingBody(body)) {
+    res.writeHead(response.status, response.headers);
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.once("close", () => body.cancel());
+    body.start({
+      write: (chunk) => res.write(chunk),
+      onDrain: (callback) => res.once("drain", callback),
+      end: () => res.end(),
+    });
+    return;
+  }
+  const chunks = body ?? [];
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const headers: Record<string, string | number> = { ...response.headers };
+  if (response.status !== 204 && response.status !== 304) headers["content-length"] = length;
+  res.writeHead(response.status, headers);
+  if (chunks.length === 0 || response.status === 204 || response.status === 304) {
+    res.end();
+    return;
+  }
+  res.cork();
+  for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
+  res.end(chunks[chunks.length - 1]);
+  res.uncork();
+}
+
+function jsonError(status: number, code: string, message: string): EngineResponse {
+  return {
+    status,
+    headers: {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      "cross-origin-resource-policy": "cross-origin",
+      "access-control-allow-origin": "*",
+    },
+    body: [encoder.encode(JSON.stringify({ error: { code, message } }))],
+  };
+}
+
+function notFound(pathname: string): EngineResponse {
+  return jsonError(404, "NOT_FOUND", `no stream route at ${pathname}`);
+}
+
+function badPath(): EngineResponse {
+  return jsonError(400, "BAD_REQUEST", "malformed percent-encoding in the stream path");
+}

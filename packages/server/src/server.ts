@@ -1,0 +1,108 @@
+/** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
+
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  DurableStreamsEngine,
+  type EngineOptions,
+  MemoryStore,
+  type StreamStore,
+} from "@durastream/server-core";
+import { type Logger, pino } from "pino";
+import { handleNodeRequest } from "./node-adapter.js";
+import { SqliteStore } from "./sqlite-store.js";
+
+/** Options of `startServer`. */
+export interface ServerOptions extends EngineOptions {
+  /** Port to listen on; 0 picks a free one. Default 4437. */
+  readonly port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Data directory of the SQLite database. Default `./data`. */
+  readonly dataDir?: string;
+  /** Keep everything in memory (nothing survives a restart). */
+  readonly memory?: boolean;
+  /** URL path of the stream root. Default `/v1/stream`. */
+  readonly basePath?: string;
+  /** Bearer secret every request must carry. */
+  readonly secret?: string | undefined;
+  /** Logger; default: silent. */
+  readonly logger?: Logger;
+  /** How often expired streams are swept, in ms. Default 5 s. */
+  readonly sweepIntervalMs?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:4437`. Streams live at `${url}/v1/stream/<path>`. */
+  readonly url: string;
+  readonly port: number;
+  readonly engine: DurableStreamsEngine;
+  readonly store: StreamStore;
+  readonly http: Server;
+  /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts a server and resolves once it listens. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const basePath = options.basePath ?? "/v1/stream";
+  const store: StreamStore = options.memory
+    ? new MemoryStore()
+    : new SqliteStore({ dataDir: options.dataDir ?? "./data" });
+  const engine = new DurableStreamsEngine({
+    ...options,
+    store,
+    basePath,
+    secret: options.secret,
+    onInternalError: (error) => logger.error({ err: error }, "request failed"),
+  });
+  const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    handleNodeRequest(engine, basePath, req, res).catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const sweepEvery = options.sweepIntervalMs ?? 5_000;
+  const sweeper = setInterval(() => {
+    engine
+      .sweepExpired()
+      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"));
+  }, sweepEvery);
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 4437, options.host ?? "127.0.0.1", () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+  logger.info({ url, basePath, memory: options.memory ?? false }, "durastream listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    engine,
+    store,
+    http,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        engine.endLiveReads();
+        http.closeIdleConnections();
+        await closed;
+        await store.close();
+        logger.info("durastream stopped");
+      })();
+      return closing;
+    },
+  };
+}

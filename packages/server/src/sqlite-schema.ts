@@ -1,0 +1,56 @@
+/** The SQLite schema of the durable store, created on first open. */
+
+import type BetterSqlite3 from "better-sqlite3";
+
+const SCHEMA_VERSION = 1;
+
+/** Creates the schema when the file is new; refuses a file from a newer version. */
+export function ensureSchema(db: BetterSqlite3.Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${version} is newer than this server (${SCHEMA_VERSION})`,
+    );
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.exec(`
+    CREATE TABLE streams (
+      id INTEGER PRIMARY KEY,
+      path TEXT NOT NULL UNIQUE,
+      content_type TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      ttl_seconds INTEGER,
+      expires_at INTEGER,
+      last_access_at INTEGER NOT NULL,
+      expiry_due INTEGER,
+      tail INTEGER NOT NULL,
+      closed INTEGER NOT NULL DEFAULT 0,
+      closed_by_producer TEXT,
+      closed_by_epoch INTEGER,
+      closed_by_seq INTEGER,
+      last_stream_seq TEXT,
+      fork_source INTEGER,
+      fork_position INTEGER,
+      fork_offset TEXT,
+      fork_sub_offset INTEGER,
+      fork_count INTEGER NOT NULL DEFAULT 0,
+      soft_deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX streams_expiry ON streams (expiry_due) WHERE expiry_due IS NOT NULL;
+    CREATE TABLE chunks (
+      stream_id INTEGER NOT NULL,
+      end_pos INTEGER NOT NULL,
+      start_pos INTEGER NOT NULL,
+      data BLOB NOT NULL,
+      PRIMARY KEY (stream_id, end_pos)
+    );
+    CREATE TABLE producers (
+      stream_id INTEGER NOT NULL,
+      producer_id TEXT NOT NULL,
+      epoch INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL,
+      PRIMARY KEY (stream_id, producer_id)
+    ) WITHOUT ROWID;
+    PRAGMA user_version = ${SCHEMA_VERSION};
+  `);
+}

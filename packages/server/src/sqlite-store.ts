@@ -1,0 +1,471 @@
+/**
+ * The durable `StreamStore`: one SQLite file (WAL) holding stream metadata,
+ * data chunks (one row per append) and producer state. Each mutation updates
+ * the in-memory record at once (so validation sees it) and is written through
+ * the group commit; readers see it only once it is durable.
+ *
+ * Only recently used streams have objects in memory (a bounded cache); a
+ * stream with writes in flight is never evicted.
+ */
+
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type AppendWrite,
+  expiryOf,
+  type NewStream,
+  type ProducerState,
+  type StoredChunk,
+  type StreamRecord,
+  type StreamStore,
+} from "@durastream/server-core";
+import Database from "better-sqlite3";
+import { GroupCommit } from "./group-commit.js";
+import { ensureSchema } from "./sqlite-schema.js";
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** Directory of the database file (created if missing). */
+  readonly dataDir: string;
+  /** Records kept in memory at most. Default 10,000. */
+  readonly cacheSize?: number;
+  /** WAL size (bytes) that triggers a checkpoint. Default 64 MiB. */
+  readonly checkpointBytes?: number;
+}
+
+interface StreamRow {
+  id: number;
+  path: string;
+  content_type: string;
+  created_at: number;
+  ttl_seconds: number | null;
+  expires_at: number | null;
+  last_access_at: number;
+  tail: number;
+  closed: number;
+  closed_by_producer: string | null;
+  closed_by_epoch: number | null;
+  closed_by_seq: number | null;
+  last_stream_seq: string | null;
+  fork_source: number | null;
+  fork_position: number | null;
+  fork_offset: string | null;
+  fork_sub_offset: number | null;
+  fork_count: number;
+  soft_deleted: number;
+}
+
+/** Database file name inside the data directory. */
+export const DATABASE_FILE = "durastream.db";
+
+const TOUCH_FLUSH_MS = 1000;
+
+/** The SQLite-backed store. */
+export class SqliteStore implements StreamStore {
+  readonly db: Database.Database;
+  readonly #commit: GroupCommit;
+  readonly #walPath: string;
+  #walFd: number | null = null;
+  readonly #byPath = new Map<string, StreamRecord>();
+  readonly #byId = new Map<number, StreamRecord>();
+  readonly #producers = new Map<number, Map<string, ProducerState>>();
+  readonly #pending = new Map<number, number>();
+  readonly #touched = new Set<StreamRecord>();
+  #touchTimer: ReturnType<typeof setTimeout> | undefined;
+  #nextId: number;
+  readonly #cacheSize: number;
+  readonly #checkpointBytes: number;
+  #walBytesSinceCheckpoint = 0;
+  readonly #sql;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    const file = join(options.dataDir, DATABASE_FILE);
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    // Durability comes from the group commit's fdatasync of the WAL.
+    this.db.pragma("synchronous = OFF");
+    this.db.pragma("wal_autocheckpoint = 0");
+    this.db.pragma("cache_size = -65536");
+    ensureSchema(this.db);
+    this.#walPath = `${file}-wal`;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
+    this.#commit = new GroupCommit(
+      this.db,
+      () => this.#wal(),
+      () => this.#maybeCheckpoint(),
+    );
+    const db = this.db;
+    this.#sql = {
+      byPath: db.prepare<[string], StreamRow>("SELECT * FROM streams WHERE path = ?"),
+      byId: db.prepare<[number], StreamRow>("SELECT * FROM streams WHERE id = ?"),
+      insertStream: db.prepare(
+        `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
+          last_access_at, expiry_due, tail, closed, fork_source, fork_position, fork_offset,
+          fork_sub_offset) VALUES (@id, @path, @contentType, @createdAt, @ttlSeconds, @expiresAt,
+          @lastAccessAt, @expiryDue, @tail, @closed, @forkSource, @forkPosition, @forkOffset,
+          @forkSubOffset)`,
+      ),
+      insertChunk: db.prepare(
+        "INSERT INTO chunks (stream_id, end_pos, start_pos, data) VALUES (?, ?, ?, ?)",
+      ),
+      updateAfterAppend: db.prepare(
+        `UPDATE streams SET tail = @tail, closed = @closed, closed_by_producer = @closedByProducer,
+          closed_by_epoch = @closedByEpoch, closed_by_seq = @closedBySeq,
+          last_stream_seq = @lastStreamSeq, last_access_at = @lastAccessAt,
+          expiry_due = @expiryDue WHERE id = @id`,
+      ),
+      upsertProducer: db.prepare(
+        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+          ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
+          last_seq = excluded.last_seq`,
+      ),
+      producer: db.prepare<[number, string], { epoch: number; last_seq: number }>(
+        "SELECT epoch, last_seq FROM producers WHERE stream_id = ? AND producer_id = ?",
+      ),
+      chunksFrom: db.prepare<[number, number, number], { start_pos: number; data: Buffer }>(
+        `SELECT start_pos, data FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
+          ORDER BY end_pos`,
+      ),
+      touch: db.prepare("UPDATE streams SET last_access_at = ?, expiry_due = ? WHERE id = ?"),
+      forkCountDelta: db.prepare("UPDATE streams SET fork_count = fork_count + ? WHERE id = ?"),
+      softDelete: db.prepare("UPDATE streams SET soft_deleted = 1 WHERE id = ?"),
+      deleteChunks: db.prepare("DELETE FROM chunks WHERE stream_id = ?"),
+      deleteProducers: db.prepare("DELETE FROM producers WHERE stream_id = ?"),
+      deleteStream: db.prepare("DELETE FROM streams WHERE id = ?"),
+      expired: db.prepare<[number, number], { id: number }>(
+        `SELECT id FROM streams WHERE expiry_due IS NOT NULL AND expiry_due <= ?
+          AND soft_deleted = 0 ORDER BY expiry_due LIMIT ?`,
+      ),
+      maxId: db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM streams"),
+    };
+    this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
+  }
+
+  #wal(): number | null {
+    if (this.#walFd === null && existsSync(this.#walPath)) {
+      this.#walFd = openSync(this.#walPath, "r");
+    }
+    return this.#walFd;
+  }
+
+  #maybeCheckpoint(): void {
+    if (this.#walBytesSinceCheckpoint < this.#checkpointBytes) return;
+    this.#walBytesSinceCheckpoint = 0;
+    // A checkpoint must sync the database file before the WAL restarts.
+    this.db.pragma("synchronous = FULL");
+    try {
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.pragma("synchronous = OFF");
+    }
+  }
+
+  #fromRow(row: StreamRow): StreamRecord {
+    const record: StreamRecord = {
+      id: row.id,
+      path: row.path,
+      contentType: row.content_type,
+      createdAt: row.created_at,
+      ttlSeconds: row.ttl_seconds,
+      expiresAt: row.expires_at,
+      lastAccessAt: row.last_access_at,
+      tail: row.tail,
+      closed: row.closed === 1,
+      closedBy:
+        row.closed_by_producer !== null
+          ? {
+              producerId: row.closed_by_producer,
+              epoch: row.closed_by_epoch ?? 0,
+              seq: row.closed_by_seq ?? 0,
+            }
+          : null,
+      lastStreamSeq: row.last_stream_seq,
+      visibleTail: row.tail,
+      visibleClosed: row.closed === 1,
+      fork:
+        row.fork_source !== null
+          ? {
+              sourceId: row.fork_source,
+              position: row.fork_position ?? 0,
+              requestedOffset: row.fork_offset ?? "",
+              requestedSubOffset: row.fork_sub_offset ?? 0,
+            }
+          : null,
+      forkCount: row.fork_count,
+      softDeleted: row.soft_deleted === 1,
+      durable: Promise.resolve(),
+    };
+    this.#remember(record);
+    return record;
+  }
+
+  #remember(record: StreamRecord): void {
+    this.#byPath.set(record.path, record);
+    this.#byId.set(record.id, record);
+    if (this.#byId.size > this.#cacheSize) this.#evict();
+  }
+
+  /** Drops least recently used records that have no write in flight. */
+  #evict(): void {
+    const excess = this.#byId.size - this.#cacheSize;
+    let dropped = 0;
+    for (const record of this.#byId.values()) {
+      if (dropped >= excess) break;
+      if (this.#pending.has(record.id) || this.#touched.has(record)) continue;
+      this.#forget(record);
+      dropped++;
+    }
+  }
+
+  #forget(record: StreamRecord): void {
+    this.#byId.delete(record.id);
+    if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
+    this.#producers.delete(record.id);
+  }
+
+  /** Marks a record recently used (Map order is the LRU order). */
+  #use(record: StreamRecord): StreamRecord {
+    this.#byId.delete(record.id);
+    this.#byId.set(record.id, record);
+    return record;
+  }
+
+  /** Runs `apply` in the next durable group, pinning the record until then. */
+  #write(record: StreamRecord, apply: () => void, onDurable: () => void): Promise<void> {
+    this.#pending.set(record.id, (this.#pending.get(record.id) ?? 0) + 1);
+    const done = this.#commit.write(apply, () => {
+      const left = (this.#pending.get(record.id) ?? 1) - 1;
+      if (left === 0) this.#pending.delete(record.id);
+      else this.#pending.set(record.id, left);
+      onDurable();
+    });
+    record.durable = done;
+    return done;
+  }
+
+  get(path: string): StreamRecord | undefined {
+    const cached = this.#byPath.get(path);
+    if (cached) return this.#use(cached);
+    const row = this.#sql.byPath.get(path);
+    return row ? this.#fromRow(row) : undefined;
+  }
+
+  getById(id: number): StreamRecord | undefined {
+    const cached = this.#byId.get(id);
+    if (cached) return this.#use(cached);
+    const row = this.#sql.byId.get(id);
+    return row ? this.#fromRow(row) : undefined;
+  }
+
+  create(init: NewStream): StreamRecord {
+    const start = init.fork?.position ?? 0;
+    const data = init.initialData;
+    const tail = start + (data?.length ?? 0);
+    const record: StreamRecord = {
+      id: this.#nextId++,
+      path: init.path,
+      contentType: init.contentType,
+      createdAt: init.now,
+      ttlSeconds: init.ttlSeconds,
+      expiresAt: init.expiresAt,
+      lastAccessAt: init.now,
+      tail,
+      closed: init.closed,
+      closedBy: null,
+      lastStreamSeq: null,
+      visibleTail: start,
+      visibleClosed: false,
+      fork: init.fork,
+      forkCount: 0,
+      softDeleted: false,
+      durable: Promise.resolve(),
+    };
+    this.#remember(record);
+    this.#producers.set(record.id, new Map());
+    const source = init.fork ? this.getById(init.fork.sourceId) : undefined;
+    if (source) source.forkCount++;
+    this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 256;
+    const fork = init.fork;
+    void this.#write(
+      record,
+      () => {
+        this.#sql.insertStream.run({
+          id: record.id,
+          path: record.path,
+          contentType: record.contentType,
+          createdAt: record.createdAt,
+          ttlSeconds: record.ttlSeconds,
+          expiresAt: record.expiresAt,
+          lastAccessAt: record.lastAccessAt,
+          expiryDue: expiryOf(record),
+          tail,
+          closed: init.closed ? 1 : 0,
+          forkSource: fork?.sourceId ?? null,
+          forkPosition: fork?.position ?? null,
+          forkOffset: fork?.requestedOffset ?? null,
+          forkSubOffset: fork?.requestedSubOffset ?? null,
+        });
+        if (data) this.#sql.insertChunk.run(record.id, tail, start, data);
+        if (fork) this.#sql.forkCountDelta.run(1, fork.sourceId);
+      },
+      () => {
+        record.visibleTail = Math.max(record.visibleTail, tail);
+        record.visibleClosed = record.visibleClosed || init.closed;
+      },
+    );
+    return record;
+  }
+
+  append(record: StreamRecord, write: AppendWrite): Promise<void> {
+    const start = record.tail;
+    const data = write.data;
+    if (data) record.tail += data.length;
+    const tail = record.tail;
+    if (write.close) {
+      record.closed = true;
+      record.closedBy = write.producer
+        ? {
+            producerId: write.producer.producerId,
+            epoch: write.producer.epoch,
+            seq: write.producer.seq,
+          }
+        : null;
+    }
+    const closed = record.closed;
+    const closedBy = record.closedBy;
+    if (write.streamSeq !== null) record.lastStreamSeq = write.streamSeq;
+    const lastStreamSeq = record.lastStreamSeq;
+    record.lastAccessAt = write.now;
+    this.#touched.delete(record);
+    const producer = write.producer;
+    if (producer) this.#producerMap(record).set(producer.producerId, producer.state);
+    this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 128;
+    return this.#write(
+      record,
+      () => {
+        if (data) this.#sql.insertChunk.run(record.id, tail, start, data);
+        this.#sql.updateAfterAppend.run({
+          id: record.id,
+          tail,
+          closed: closed ? 1 : 0,
+          closedByProducer: closedBy?.producerId ?? null,
+          closedByEpoch: closedBy?.epoch ?? null,
+          closedBySeq: closedBy?.seq ?? null,
+          lastStreamSeq,
+          lastAccessAt: write.now,
+          expiryDue: expiryOf({ ...record, lastAccessAt: write.now }),
+        });
+        if (producer) {
+          this.#sql.upsertProducer.run(
+            record.id,
+            producer.producerId,
+            producer.state.epoch,
+            producer.state.lastSeq,
+          );
+        }
+      },
+      () => {
+        record.visibleTail = Math.max(record.visibleTail, tail);
+        record.visibleClosed = record.visibleClosed || closed;
+      },
+    );
+  }
+
+  #producerMap(record: StreamRecord): Map<string, ProducerState> {
+    let map = this.#producers.get(record.id);
+    if (!map) {
+      map = new Map();
+      this.#producers.set(record.id, map);
+    }
+    return map;
+  }
+
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
+    const map = this.#producerMap(record);
+    const cached = map.get(producerId);
+    if (cached) return cached;
+    const row = this.#sql.producer.get(record.id, producerId);
+    if (!row) return undefined;
+    const state = { epoch: row.epoch, lastSeq: row.last_seq };
+    map.set(producerId, state);
+    return state;
+  }
+
+  readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
+    const out: StoredChunk[] = [];
+    let bytes = 0;
+    for (const row of this.#sql.chunksFrom.iterate(record.id, from, to)) {
+      out.push({ start: row.start_pos, bytes: row.data });
+      bytes += row.data.length;
+      if (bytes >= maxBytes) break;
+    }
+    return out;
+  }
+
+  touch(record: StreamRecord, now: number): void {
+    record.lastAccessAt = now;
+    if (record.ttlSeconds === null) return;
+    this.#touched.add(record);
+    this.#touchTimer ??= setTimeout(() => this.#flushTouches(), TOUCH_FLUSH_MS);
+  }
+
+  /** Persists TTL refreshes in one group (a crash loses at most a second of them). */
+  #flushTouches(): Promise<void> {
+    this.#touchTimer = undefined;
+    const touched = [...this.#touched];
+    this.#touched.clear();
+    if (touched.length === 0) return Promise.resolve();
+    return this.#commit.write(() => {
+      for (const record of touched) {
+        this.#sql.touch.run(record.lastAccessAt, expiryOf(record), record.id);
+      }
+    });
+  }
+
+  softDelete(record: StreamRecord): Promise<void> {
+    record.softDeleted = true;
+    return this.#write(
+      record,
+      () => this.#sql.softDelete.run(record.id),
+      () => {},
+    );
+  }
+
+  remove(record: StreamRecord): Promise<void> {
+    this.#forget(record);
+    this.#touched.delete(record);
+    const source = record.fork ? this.getById(record.fork.sourceId) : undefined;
+    if (source) source.forkCount--;
+    const id = record.id;
+    const sourceId = record.fork?.sourceId ?? null;
+    return this.#commit.write(() => {
+      this.#sql.deleteChunks.run(id);
+      this.#sql.deleteProducers.run(id);
+      this.#sql.deleteStream.run(id);
+      if (sourceId !== null) this.#sql.forkCountDelta.run(-1, sourceId);
+    });
+  }
+
+  expiredBefore(now: number, limit: number): StreamRecord[] {
+    const out: StreamRecord[] = [];
+    for (const { id } of this.#sql.expired.all(now, limit)) {
+      const record = this.getById(id);
+      const expiry = record ? expiryOf(record) : null;
+      if (record && expiry !== null && expiry <= now) out.push(record);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#touchTimer);
+    await this.#flushTouches();
+    await this.#commit.flush();
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    this.db.close();
+    if (this.#walFd !== null) closeSync(this.#walFd);
+    this.#walFd = null;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The official conformance suite (npm @durable-streams/server-conformance-tests)
+ * against a real durastream server: SQLite in a temp dir, real sockets.
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runConformanceTests } from "@durable-streams/server-conformance-tests";
+import { afterAll, beforeAll, describe } from "vitest";
+import { type RunningServer, startServer } from "../src/index.js";
+
+const LONG_POLL_TIMEOUT_MS = 2_000;
+
+describe("durastream (SQLite) — official conformance suite", () => {
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  let server: RunningServer;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "durastream-conformance-"));
+    server = await startServer({ port: 0, dataDir, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });
+    config.baseUrl = server.url;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  runConformanceTests(config);
+});
