@@ -68,28 +68,28 @@ export async function startFaultProxy(
         res.flushHeaders();
         let sent = 0;
         let cut = false;
-        up.on("data", async (chunk: Buffer) => {
-          if (cut) return;
-          if (fault.kind === "cut-body" && sent + chunk.length > fault.afterBytes) {
-            cut = true;
-            const keep = Math.max(0, fault.afterBytes - sent);
-            if (keep > 0) res.write(chunk.subarray(0, keep));
-            up.destroy();
-            setTimeout(() => req.socket.destroy(), 5);
-            return;
-          }
-          sent += chunk.length;
-          if (fault.kind === "delay" && fault.chunkMs) {
-            up.pause();
-            await sleep(fault.chunkMs);
+        // Writes are chained so a delayed chunk never overtakes the end of the response.
+        let chain: Promise<void> = Promise.resolve();
+        up.on("data", (chunk: Buffer) => {
+          chain = chain.then(async () => {
+            if (cut) return;
+            if (fault.kind === "cut-body" && sent + chunk.length > fault.afterBytes) {
+              cut = true;
+              const keep = Math.max(0, fault.afterBytes - sent);
+              if (keep > 0) res.write(chunk.subarray(0, keep));
+              up.destroy();
+              setTimeout(() => req.socket.destroy(), 5);
+              return;
+            }
+            sent += chunk.length;
+            if (fault.kind === "delay" && fault.chunkMs) await sleep(fault.chunkMs);
             res.write(chunk);
-            up.resume();
-          } else {
-            res.write(chunk);
-          }
+          });
         });
         up.on("end", () => {
-          if (!cut) res.end();
+          chain = chain.then(() => {
+            if (!cut) res.end();
+          });
         });
         up.on("error", () => req.socket.destroy());
       },

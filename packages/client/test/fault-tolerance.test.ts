@@ -1,0 +1,257 @@
+/**
+ * Fault tests: the client talks to a real server through a loopback proxy
+ * that returns 503s, drops connections (before and after the server handled
+ * the request), cuts response bodies mid-stream and delays them. Whatever
+ * happens, every item arrives exactly once, in order.
+ */
+
+import type { IncomingMessage } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DurableStream, FetchError, IdempotentProducer, stream } from "../src/index.js";
+import { type Fault, startFaultProxy } from "./support/fault-proxy.js";
+import { eventually, type RunningServer, servers, streamUrl } from "./support/servers.js";
+
+const fast = { initialDelay: 5, maxDelay: 50, multiplier: 1.5 };
+
+function live(req: IncomingMessage): string | null {
+  return new URL(req.url ?? "/", "http://x").searchParams.get("live");
+}
+
+describe.each(servers)("faults against $name", (impl) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await impl.start();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** Same path on the proxy as on the server. */
+  function viaProxy(proxyUrl: string, url: string): string {
+    return proxyUrl + new URL(url).pathname;
+  }
+
+  it("IdempotentProducer: 503s, lost responses and dropped connections neither lose nor duplicate", async () => {
+    // Each batch meets a fault on its first attempts (which one depends on its
+    // sequence number); retries then pass, so failures are bounded.
+    const attempts = new Map<string, number>();
+    const schedule: Fault[] = [
+      { kind: "status", status: 503, retryAfter: "0" },
+      { kind: "drop-after" },
+      { kind: "drop-before" },
+      { kind: "delay", ms: 15 },
+      { kind: "pass" },
+    ];
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      if (req.method !== "POST") return { kind: "pass" };
+      const key = `${req.headers["producer-epoch"]}/${req.headers["producer-seq"]}`;
+      const attempt = attempts.get(key) ?? 0;
+      attempts.set(key, attempt + 1);
+      const seq = Number(req.headers["producer-seq"] ?? 0);
+      if (attempt >= 2) return { kind: "pass" };
+      return schedule[(seq + attempt * 2) % schedule.length]!;
+    });
+    try {
+      const url = streamUrl(server);
+      await DurableStream.create({ url, contentType: "application/json" });
+      const handle = new DurableStream({
+        url: viaProxy(proxy.url, url),
+        contentType: "application/json",
+      });
+      const errors: Error[] = [];
+      const producer = new IdempotentProducer(handle, "faulty", {
+        maxBatchBytes: 2048,
+        lingerMs: 1,
+        maxInFlight: 5,
+        backoffOptions: fast,
+        onError: (e) => errors.push(e),
+      });
+      const total = 3000;
+      for (let i = 0; i < total; i++) {
+        producer.append(JSON.stringify({ i, pad: "x".repeat(40) }));
+        if (i % 500 === 0) await new Promise((r) => setTimeout(r, 2));
+      }
+      await producer.flush();
+      await producer.close();
+      expect(errors).toEqual([]);
+      expect(proxy.log.some((l) => l.fault === "drop-after")).toBe(true);
+      const items = await (await stream<{ i: number }>({ url })).json<{ i: number }>();
+      expect(items.map((x) => x.i)).toEqual([...Array(total).keys()]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("IdempotentProducer gives up after a bounded number of retries and reports it", async () => {
+    const proxy = await startFaultProxy(
+      server.url,
+      (req): Fault => (req.method === "POST" ? { kind: "status", status: 503 } : { kind: "pass" }),
+    );
+    try {
+      const url = streamUrl(server);
+      await DurableStream.create({ url, contentType: "application/json" });
+      const handle = new DurableStream({
+        url: viaProxy(proxy.url, url),
+        contentType: "application/json",
+      });
+      const errors: Error[] = [];
+      const producer = new IdempotentProducer(handle, "doomed", {
+        backoffOptions: { ...fast, maxRetries: 3 },
+        onError: (e) => errors.push(e),
+      });
+      producer.append("1");
+      await expect(producer.flush()).rejects.toMatchObject({ status: 503 });
+      expect(errors).toHaveLength(1);
+      expect(proxy.log.filter((l) => l.method === "POST")).toHaveLength(4);
+      expect(producer.inFlightCount).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("DurableStream.append retries 503 and honours Retry-After", async () => {
+    let posts = 0;
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      if (req.method === "POST" && posts++ === 0)
+        return { kind: "status", status: 503, retryAfter: "1" };
+      return { kind: "pass" };
+    });
+    try {
+      const url = streamUrl(server);
+      await DurableStream.create({ url, contentType: "application/json" });
+      const handle = new DurableStream({
+        url: viaProxy(proxy.url, url),
+        contentType: "application/json",
+        backoffOptions: fast,
+      });
+      await handle.append({ ok: true });
+      expect(await (await stream({ url, live: false })).json()).toEqual([{ ok: true }]);
+      expect(proxy.log.filter((l) => l.method === "POST").map((l) => l.fault)).toEqual([
+        "status",
+        "pass",
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  for (const mode of ["sse", "long-poll"] as const) {
+    it(`live ${mode} reader: cut bodies, 503s and slow chunks mid-stream lose and duplicate nothing`, async () => {
+      let gets = 0;
+      const proxy = await startFaultProxy(server.url, (req): Fault => {
+        if (req.method !== "GET") return { kind: "pass" };
+        const n = gets++;
+        if (live(req) === "sse") {
+          if (n % 3 === 0) return { kind: "cut-body", afterBytes: 150 + (n % 7) * 40 };
+          if (n % 3 === 1) return { kind: "delay", ms: 5, chunkMs: 3 };
+          return { kind: "pass" };
+        }
+        switch (n % 5) {
+          case 0:
+            return { kind: "cut-body", afterBytes: 20 };
+          case 1:
+            return { kind: "status", status: 503, retryAfter: "0" };
+          case 2:
+            return { kind: "delay", ms: 10, chunkMs: 2 };
+          case 3:
+            return { kind: "drop-before" };
+          default:
+            return { kind: "pass" };
+        }
+      });
+      try {
+        const url = streamUrl(server);
+        const writer = await DurableStream.create({ url, contentType: "application/json" });
+        await writer.append({ i: 0 });
+        const res = await stream<{ i: number }>({
+          url: viaProxy(proxy.url, url),
+          live: mode,
+          backoffOptions: fast,
+          sseResilience: { logWarnings: false, minConnectionDuration: 0 },
+        });
+        const seen: number[] = [];
+        res.subscribeJson((batch) => {
+          for (const item of batch.items) seen.push(item.i);
+        });
+        let next = 1;
+        for (let round = 0; round < 15; round++) {
+          const items = Array.from({ length: 7 }, () => ({ i: next++, pad: "y".repeat(30) }));
+          for (const item of items) await writer.append(item);
+          await eventually(() => seen.length >= next, 20_000);
+        }
+        await writer.close();
+        await res.closed;
+        expect(seen).toEqual([...Array(next).keys()]);
+        expect(proxy.log.some((l) => l.fault === "cut-body")).toBe(true);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
+
+  it("onError is consulted on SSE reconnects, so an expired token is recoverable", async () => {
+    let valid = "Bearer t1";
+    let sseConnections = 0;
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      if (req.headers.authorization !== valid) return { kind: "status", status: 401 };
+      if (req.method === "GET" && live(req) === "sse" && sseConnections++ === 0) {
+        // the token expires while the first SSE connection is open, then the connection drops
+        valid = "Bearer t2";
+        return { kind: "cut-body", afterBytes: 1 };
+      }
+      return { kind: "pass" };
+    });
+    try {
+      const url = streamUrl(server);
+      const writer = await DurableStream.create({ url, contentType: "application/json" });
+      await writer.append({ n: 1 });
+      const errors: Error[] = [];
+      const res = await stream<{ n: number }>({
+        url: viaProxy(proxy.url, url),
+        live: "sse",
+        headers: { Authorization: "Bearer t1" },
+        backoffOptions: fast,
+        sseResilience: { logWarnings: false },
+        onError: (error) => {
+          errors.push(error);
+          if (error instanceof FetchError && error.status === 401) {
+            return { headers: { Authorization: "Bearer t2" } };
+          }
+          return undefined;
+        },
+      });
+      const seen: number[] = [];
+      res.subscribeJson((batch) => {
+        for (const item of batch.items) seen.push(item.n);
+      });
+      await eventually(() => seen.length === 1);
+      await writer.append({ n: 2 });
+      await writer.close();
+      await res.closed;
+      expect(seen).toEqual([1, 2]);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((e) => e instanceof FetchError && e.status === 401)).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a read whose onError gives up rejects closed with the error", async () => {
+    const proxy = await startFaultProxy(
+      server.url,
+      (req): Fault =>
+        req.method === "GET" && live(req) !== null
+          ? { kind: "status", status: 403 }
+          : { kind: "pass" },
+    );
+    try {
+      const url = streamUrl(server);
+      await DurableStream.create({ url, contentType: "application/json" });
+      const res = await stream({ url: viaProxy(proxy.url, url), live: "long-poll" });
+      res.subscribeJson(() => {});
+      await expect(res.closed).rejects.toMatchObject({ status: 403, code: "FORBIDDEN" });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
