@@ -28,6 +28,8 @@ export interface ServerOptions extends EngineOptions {
   readonly secret?: string | undefined;
   /** Logger; default: silent. */
   readonly logger?: Logger;
+  /** How long shutdown waits for in-flight requests before cutting connections. Default 5 s. */
+  readonly shutdownGraceMs?: number;
   /** How often expired streams are swept, in ms. Default 5 s. */
   readonly sweepIntervalMs?: number;
 }
@@ -97,8 +99,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearInterval(sweeper);
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         engine.endLiveReads();
+        // Connections turn idle as their last responses finish: close them as they do,
+        // and cut whatever is still busy after the grace period.
+        const reaper = setInterval(() => http.closeIdleConnections(), 25);
+        const deadline = setTimeout(
+          () => http.closeAllConnections(),
+          options.shutdownGraceMs ?? 5_000,
+        );
         http.closeIdleConnections();
         await closed;
+        clearInterval(reaper);
+        clearTimeout(deadline);
         await store.close();
         logger.info("durastream stopped");
       })();

@@ -1,0 +1,90 @@
+/** Test fixtures: real servers (in-process or child process) on real sockets, SQLite in temp dirs. */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RunningServer, type ServerOptions, startServer } from "../src/index.js";
+
+/** A fresh temp directory, removed by the returned cleanup. */
+export function tempDir(prefix = "durastream-test-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts an in-process server on a random port. */
+export function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
+  return startServer({ port: 0, host: "127.0.0.1", ...options });
+}
+
+/** URL of stream `path` on `server`. */
+export function streamUrl(server: { url: string }, path: string): string {
+  return `${server.url}/v1/stream/${path}`;
+}
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
+
+/** A server running as a child process (for kill -9 and signal tests). */
+export interface ChildServer {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Resolves with the exit code (or signal) once the process ends. */
+  readonly exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/** Spawns the built `durastream-server` binary and waits until it listens. */
+export function spawnServer(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, [BIN, "--port", "0", "--log-level", "info", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ?? code)),
+  );
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 10_000);
+    child.stdout!.setEncoding("utf8");
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (text: string) => {
+      output += text;
+    });
+    child.stdout!.on("data", (text: string) => {
+      output += text;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1]!, process: child, exited });
+      }
+    });
+    child.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error(`server exited before listening:\n${output}`));
+    });
+  });
+}
+
+/** Reads a whole stream from the beginning (following chunked catch-up reads). */
+export async function readAll(url: string): Promise<{ body: Uint8Array; nextOffset: string }> {
+  const parts: Uint8Array[] = [];
+  let offset = "-1";
+  for (;;) {
+    const res = await fetch(`${url}?offset=${offset}`);
+    if (res.status !== 200) throw new Error(`read ${url} failed: ${res.status}`);
+    parts.push(new Uint8Array(await res.arrayBuffer()));
+    offset = res.headers.get("stream-next-offset")!;
+    if (res.headers.get("stream-up-to-date") === "true") break;
+  }
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    body.set(part, at);
+    at += part.length;
+  }
+  return { body, nextOffset: offset };
+}
