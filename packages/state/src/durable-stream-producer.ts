@@ -102,7 +102,17 @@ export interface DurableStreamProducer<S extends AnyStreamSchema = AnyStreamSche
   readonly closed: boolean;
 }
 
-type Entry = string | Promise<string | undefined>;
+/**
+ * A queued write: its validation outcome (possibly pending) and how to turn it
+ * into a wire line. Lines are built in enqueue order, so insert/update choice
+ * and key tracking follow the order of the calls even with async schemas.
+ */
+type Entry = {
+  outcome: ValidationOutcome<unknown> | Promise<ValidationOutcome<unknown>>;
+  build(outcome: ValidationOutcome<unknown>): string | undefined;
+};
+
+const ACCEPTED: ValidationOutcome<unknown> = { ok: true, value: undefined };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
@@ -116,6 +126,7 @@ function registryKey(streamPath: string, baseUrl: string | undefined): string {
 
 class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
   readonly streamPath: string;
+  readonly producerId: string;
   readonly #options: DurableStreamProducerOptions;
   readonly #logger: StateLogger;
   readonly #registryKey: string;
@@ -134,6 +145,7 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
 
   constructor(options: DurableStreamProducerOptions, key: string) {
     this.streamPath = options.streamPath;
+    this.producerId = options.producerId;
     this.#options = options;
     this.#logger = options.logger ?? consoleLogger;
     this.#registryKey = key;
@@ -183,7 +195,7 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
         options.onError?.(error);
       },
     });
-    this.#pump();
+    void this.#pump();
   }
 
   #warn(message: string): void {
@@ -216,7 +228,7 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
     return keys;
   }
 
-  #upsertEvent(definition: CollectionDefinition, key: string, value: unknown): string {
+  #upsertLine(definition: CollectionDefinition, key: string, value: unknown, at: string): string {
     let operation: ChangeEvent["headers"]["operation"] = "upsert";
     if (this.#mode === "insert-or-update") {
       const keys = this.#keysOf(definition.type);
@@ -227,7 +239,7 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
       type: definition.type,
       key,
       value,
-      headers: { operation, timestamp: new Date().toISOString() },
+      headers: { operation, timestamp: at },
     };
     return JSON.stringify(event);
   }
@@ -243,17 +255,22 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
       );
       return;
     }
+    const at = new Date().toISOString();
     const outcome = validateWith(definition.schema, value);
-    const settle = (result: ValidationOutcome<unknown>): string | undefined => {
-      if (result.ok) return this.#upsertEvent(definition, key, value);
-      this.#warn(`upsert skipped: invalid ${entityType} "${key}": ${result.message}`);
-      return undefined;
-    };
-    if (outcome instanceof Promise) this.#enqueue(outcome.then(settle));
-    else {
-      const line = settle(outcome);
-      if (line !== undefined) this.#enqueue(line);
+    const rejected = (message: string) =>
+      this.#warn(`upsert skipped: invalid ${entityType} "${key}": ${message}`);
+    if (!(outcome instanceof Promise) && !outcome.ok) {
+      rejected(outcome.message);
+      return;
     }
+    this.#enqueue({
+      outcome,
+      build: (result) => {
+        if (result.ok) return this.#upsertLine(definition, key, value, at);
+        rejected(result.message);
+        return undefined;
+      },
+    });
   }
 
   delete(entityType: string, key: string): void {
@@ -269,22 +286,40 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
       this.#warn(`delete skipped: empty ${entityType} key`);
       return;
     }
-    this.#liveKeys.get(definition.type)?.delete(finalKey);
-    const event: ChangeEvent = {
-      type: definition.type,
-      key: finalKey,
-      headers: { operation: "delete", timestamp: new Date().toISOString() },
-    };
-    this.#enqueue(JSON.stringify(event));
+    const at = new Date().toISOString();
+    this.#enqueue({
+      outcome: ACCEPTED,
+      build: () => {
+        this.#liveKeys.get(definition.type)?.delete(finalKey);
+        const event: ChangeEvent = {
+          type: definition.type,
+          key: finalKey,
+          headers: { operation: "delete", timestamp: at },
+        };
+        return JSON.stringify(event);
+      },
+    });
+  }
+
+  /** Builds an entry's wire line; an unserializable value is skipped with a warning. */
+  #line(entry: Entry, outcome: ValidationOutcome<unknown>): string | undefined {
+    try {
+      return entry.build(outcome);
+    } catch (error) {
+      this.#warn(`write skipped: value is not JSON-serializable: ${String(error)}`);
+      return undefined;
+    }
   }
 
   #enqueue(entry: Entry): void {
-    if (this.#producer && this.#entries.length === 0 && typeof entry === "string") {
-      this.#producer.append(entry);
+    const producer = this.#producer;
+    if (producer && this.#entries.length === 0 && !(entry.outcome instanceof Promise)) {
+      const line = this.#line(entry, entry.outcome);
+      if (line !== undefined) producer.append(line);
       return;
     }
     this.#entries.push(entry);
-    if (this.#producer) this.#pump();
+    if (producer) void this.#pump();
   }
 
   /** Moves queued entries into the idempotent producer, in order. */
@@ -294,8 +329,9 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
         const producer = this.#producer;
         while (producer && this.#entries.length > 0) {
           const head = this.#entries[0]!;
-          const line = typeof head === "string" ? head : await head;
+          const outcome = head.outcome instanceof Promise ? await head.outcome : head.outcome;
           this.#entries.shift();
+          const line = this.#line(head, outcome);
           if (line !== undefined) producer.append(line);
         }
       })().finally(() => {
@@ -375,7 +411,14 @@ export function createDurableStream<S extends AnyStreamSchema>(
   }
   const key = registryKey(options.streamPath, options.baseUrl);
   const existing = registry.get(key);
-  if (existing && !existing.closed) return existing as DurableStreamProducer<S>;
+  if (existing && !existing.closed) {
+    if (existing.producerId !== options.producerId) {
+      (options.logger ?? consoleLogger).warn(
+        `${LOG_PREFIX} ${options.streamPath}: already open as producer "${existing.producerId}"; reusing it (ignoring "${options.producerId}")`,
+      );
+    }
+    return existing as DurableStreamProducer<S>;
+  }
   const producer = new ProducerImpl(options as DurableStreamProducerOptions, key);
   registry.set(key, producer);
   return producer as DurableStreamProducer<S>;

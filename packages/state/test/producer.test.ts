@@ -107,6 +107,9 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     untyped.upsert("users", { id: "", name: "empty id" });
     untyped.upsert("users", { id: "u1", name: 42 });
     untyped.delete("users", "");
+    const circular: Record<string, unknown> = { id: "loop", name: "x" };
+    circular.self = circular;
+    untyped.upsert("users", circular);
     untyped.delete("ghosts", "g");
     producer.upsert("users", { id: "ok", name: "fine" });
     await producer.close();
@@ -115,6 +118,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     expect(logger.messages.join("\n")).toMatch(/missing or empty primary key "id"/);
     expect(logger.messages.join("\n")).toMatch(/invalid users "u1": name: /);
     expect(logger.messages.join("\n")).toMatch(/empty users key/);
+    expect(logger.messages.join("\n")).toMatch(/not JSON-serializable/);
     expect(logger.messages.join("\n")).toMatch(/producer is closed/);
     const events = (await readAll(`${server.base}${streamPath}`)) as Array<{ key: string }>;
     expect(events.map((e) => e.key)).toEqual(["ok"]);
@@ -145,6 +149,77 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     expect(view.applied).toBe(101);
     expect(view.all("users").size).toBe(49);
     expect(view.get("users", "u7")).toEqual({ id: "u7", name: "second" });
+  });
+
+  it("keeps write order when a collection schema validates asynchronously", async (ctx) => {
+    if (!server) return ctx.skip();
+    const delays = [30, 0, 15, 5];
+    let call = 0;
+    const slowSchema = defineStreamSchema({
+      jobs: {
+        schema: {
+          "~standard": {
+            version: 1 as const,
+            vendor: "slow",
+            validate: (value: unknown) => {
+              const delay = delays[call++ % delays.length]!;
+              return new Promise<{ value: { id: string; ok: boolean } }>((resolve, reject) =>
+                setTimeout(() => {
+                  const v = value as { id: string; ok: boolean };
+                  if (v.ok) resolve({ value: v });
+                  else reject(new Error("not ok"));
+                }, delay),
+              );
+            },
+          },
+        },
+        type: "job",
+        primaryKey: "id",
+      },
+    });
+    const logger = recordingLogger();
+    const streamPath = uniquePath("async");
+    const producer = createDurableStream({
+      streamPath,
+      schema: slowSchema,
+      producerId: "svc",
+      baseUrl: server.base,
+      logger,
+    });
+    producer.upsert("jobs", { id: "a", ok: true });
+    producer.upsert("jobs", { id: "b", ok: false });
+    producer.delete("jobs", "z");
+    producer.upsert("jobs", { id: "c", ok: true });
+    producer.upsert("jobs", { id: "a", ok: true });
+    await producer.close();
+    const events = (await readAll(`${server.base}${streamPath}`)) as Array<{
+      key: string;
+      headers: { operation: string };
+    }>;
+    expect(events.map((e) => `${e.key}:${e.headers.operation}`)).toEqual([
+      "a:insert",
+      "z:delete",
+      "c:insert",
+      "a:update",
+    ]);
+    expect(logger.messages.join("\n")).toMatch(/invalid jobs "b": not ok/);
+  });
+
+  it("warns when the open singleton is requested under another producerId", async (ctx) => {
+    if (!server) return ctx.skip();
+    const logger = recordingLogger();
+    const streamPath = uniquePath("other-id");
+    const a = createDurableStream({ streamPath, schema, producerId: "one", baseUrl: server.base });
+    const b = createDurableStream({
+      streamPath,
+      schema,
+      producerId: "two",
+      baseUrl: server.base,
+      logger,
+    });
+    expect(b).toBe(a);
+    expect(logger.messages.join("\n")).toMatch(/already open as producer "one"/);
+    await a.close();
   });
 
   it("rejects flush() quickly when the server is unreachable", async () => {
