@@ -26,6 +26,9 @@ import { readBody } from "./read-body.js";
 import { parseContentType, parseProducer } from "./request-headers.js";
 import type { ProducerState, ProducerTuple, StreamRecord } from "./store.js";
 
+/** How long a request ahead of its sequence waits for in-flight predecessors. */
+const REORDER_WAIT_MS = 10_000;
+
 /** Handles POST on a stream path. */
 export async function appendStream(
   ctx: EngineContext,
@@ -34,11 +37,54 @@ export async function appendStream(
   requireStream(ctx, request.path);
   const close = isClosedFlag(request.header(STREAM_CLOSED_HEADER));
   const producer = parseProducer(request);
-  const streamSeq = request.header(STREAM_SEQ_HEADER);
-  const requestType = parseContentType(request);
-  const body = await readBody(request, ctx.options.maxBodyBytes);
+  const parsed: ParsedAppend = {
+    close,
+    producer,
+    streamSeq: request.header(STREAM_SEQ_HEADER),
+    requestType: parseContentType(request),
+  };
+  if (!producer) {
+    return applyAppend(ctx, request, parsed, await readBody(request, ctx.options.maxBodyBytes));
+  }
+  const key = `${request.path}\u0000${producer.producerId}`;
+  const leave = ctx.producerOrder.enter(key, producer.seq);
+  try {
+    const body = await readBody(request, ctx.options.maxBodyBytes);
+    const deadline = ctx.options.now() + REORDER_WAIT_MS;
+    for (;;) {
+      try {
+        return await applyAppend(ctx, request, parsed, body, leave);
+      } catch (error) {
+        const isGap = error instanceof ProtocolError && error.code === "PRODUCER_SEQ_GAP";
+        if (!isGap || !ctx.producerOrder.hasLower(key, producer.seq)) throw error;
+        const remaining = deadline - ctx.options.now();
+        if (remaining <= 0) throw error;
+        await ctx.producerOrder.nextSettle(key, remaining);
+      }
+    }
+  } finally {
+    leave();
+  }
+}
 
-  // From here on no await until the write is issued: validate-and-append is atomic.
+interface ParsedAppend {
+  readonly close: boolean;
+  readonly producer: ProducerTuple | null;
+  readonly streamSeq: string | null;
+  readonly requestType: string | null;
+}
+
+/**
+ * Validates and issues the append. Synchronous up to the store write, so
+ * check-and-append is atomic; `issued` runs as soon as the write is issued.
+ */
+async function applyAppend(
+  ctx: EngineContext,
+  request: EngineRequest,
+  { close, producer, streamSeq, requestType }: ParsedAppend,
+  body: Uint8Array,
+  issued: () => void = () => {},
+): Promise<EngineResponse> {
   const record = requireStream(ctx, request.path);
   if (body.length === 0 && !close) {
     throw badRequest("EMPTY_BODY", "an append needs a body (or Stream-Closed: true to close)");
@@ -63,6 +109,7 @@ export async function appendStream(
   if (producer) {
     const decision = decideProducer(producer, ctx.store.getProducer(record, producer.producerId));
     if (decision.kind === "duplicate") {
+      issued();
       await record.durable;
       return {
         status: 204,
@@ -97,15 +144,15 @@ export async function appendStream(
     data = framed.bytes;
   }
 
-  const now = ctx.options.now();
   const written = ctx.store.append(record, {
     data,
     close,
     producer: producer && producerState ? { ...producer, state: producerState } : null,
     streamSeq,
-    now,
+    now: ctx.options.now(),
   });
   const tailAfter = record.tail;
+  issued();
   await written;
   wakeReaders(ctx, record.id);
 

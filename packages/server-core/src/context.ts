@@ -2,6 +2,7 @@
 
 import type { WakeHub } from "./hub.js";
 import type { ResolvedEngineOptions } from "./options.js";
+import type { ProducerOrder } from "./producer-order.js";
 import type { SharedRead } from "./shared-read.js";
 import type { StreamStore } from "./store.js";
 
@@ -14,4 +15,6 @@ export interface EngineContext {
   readonly basePath: string;
   /** Stop callbacks of every open live read, so shutdown can end them cleanly. */
   readonly liveReads: Set<() => void>;
+  /** In-flight producer requests, to apply them in sequence order. */
+  readonly producerOrder: ProducerOrder;
 }

@@ -14,6 +14,7 @@ import type { EngineRequest, EngineResponse } from "./http-types.js";
 import { WakeHub } from "./hub.js";
 import { retire } from "./lifecycle.js";
 import { type EngineOptions, resolveEngineOptions } from "./options.js";
+import { ProducerOrder } from "./producer-order.js";
 import { readStream } from "./read-stream.js";
 import { baseHeaders, preflightHeaders } from "./response-headers.js";
 import type { SharedRead } from "./shared-read.js";
@@ -46,6 +47,7 @@ export class DurableStreamsEngine {
       options: resolveEngineOptions(config),
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
+      producerOrder: new ProducerOrder(),
     };
     this.#secret = config.secret;
     this.#onInternalError = config.onInternalError ?? (() => {});
