@@ -8,6 +8,7 @@ import type { ChangeEvent } from "./change-event.js";
 import { StreamConnectError } from "./errors.js";
 import { consoleLogger, LOG_PREFIX, type StateLogger } from "./logger.js";
 import { openJsonStream } from "./open-json-stream.js";
+import { withStreamsAuth } from "./request-headers.js";
 import { type ValidationOutcome, validateWith } from "./standard-validation.js";
 import {
   type AnyStreamSchema,
@@ -16,7 +17,6 @@ import {
   type EntityOf,
   primaryKeyOf,
 } from "./state-schema.js";
-import { getStreamsAuth } from "./streams-auth.js";
 import { buildStreamUrl, getStreamsUrl } from "./streams-url.js";
 
 /**
@@ -170,7 +170,7 @@ class ProducerImpl implements DurableStreamProducer<AnyStreamSchema> {
       );
       return;
     }
-    const headers: HeadersRecord = { ...getStreamsAuth(), ...options.headers };
+    const headers = withStreamsAuth(options.headers);
     const result = await openJsonStream({
       url,
       headers,

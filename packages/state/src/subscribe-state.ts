@@ -7,9 +7,9 @@
  */
 import { type HeadersRecord, type LiveMode, stream } from "@durastream/client";
 import { consoleLogger, LOG_PREFIX, type StateLogger } from "./logger.js";
+import { withStreamsAuth } from "./request-headers.js";
 import { type StateChange, StateMaterializer, type StateSnapshot } from "./state-materializer.js";
 import type { AnyStreamSchema, CollectionName, EntityOf } from "./state-schema.js";
-import { getStreamsAuth } from "./streams-auth.js";
 import { buildStreamUrl, getStreamsUrl } from "./streams-url.js";
 
 /** Options of {@link subscribeState}. Give `url`, or `streamPath` (with optional `baseUrl`). */
@@ -185,7 +185,7 @@ export function subscribeState<S extends AnyStreamSchema>(
     const url = resolveUrl(options as SubscribeStateOptions<AnyStreamSchema>);
     const response = await stream({
       url,
-      headers: { ...getStreamsAuth(), ...options.headers },
+      headers: withStreamsAuth(options.headers),
       offset,
       live: options.live ?? true,
       json: true,

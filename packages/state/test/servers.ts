@@ -8,12 +8,18 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-type StartServer = (options: { port?: number; host?: string; memory?: boolean }) => Promise<{
+type StartServer = (options: {
+  port?: number;
+  host?: string;
+  memory?: boolean;
+  secret?: string;
+}) => Promise<{
   url: string;
   close(): Promise<void>;
 }>;
 
-async function startDurastream(): Promise<TestServer | undefined> {
+/** durastream's own server, if built; `secret` makes every request need a bearer token. */
+export async function startDurastream(secret?: string): Promise<TestServer | undefined> {
   const moduleName = "@durastream/server";
   let startServer: StartServer | undefined;
   try {
@@ -22,7 +28,7 @@ async function startDurastream(): Promise<TestServer | undefined> {
     return undefined; // not built yet
   }
   if (typeof startServer !== "function") return undefined;
-  const server = await startServer({ port: 0, host: "127.0.0.1", memory: true });
+  const server = await startServer({ port: 0, host: "127.0.0.1", memory: true, secret });
   return {
     name: "durastream",
     url: server.url,
