@@ -1,0 +1,116 @@
+/** Flag parsing for commands: node:util parseArgs with short, user-facing errors. */
+
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { UsageError } from "./errors.js";
+
+/** Option definitions of a command (the `options` of node:util `parseArgs`). */
+export type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+type ParseConfig<T extends OptionsConfig> = {
+  args: string[];
+  options: T;
+  allowPositionals: true;
+  strict: true;
+};
+
+/** A command's parsed flags and positionals. */
+export interface ParsedCommand<T extends OptionsConfig> {
+  readonly values: ReturnType<typeof parseArgs<ParseConfig<T>>>["values"];
+  readonly positionals: string[];
+  /** `--help` was given (positionals were not checked). */
+  readonly help: boolean;
+}
+
+/** Flags every stream command accepts. */
+export const COMMON_OPTIONS = {
+  url: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies OptionsConfig;
+
+/**
+ * Rewrites `--name value` as `--name=value` for string options, so values that
+ * start with a dash (`--offset -1`) are taken as values, not as flags.
+ */
+export function joinStringValues(argv: string[], options: OptionsConfig): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === "string" && i + 1 < argv.length) {
+      out.push(`${arg}=${argv[++i]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** Shortens a node:util parseArgs error to its first sentence. */
+export function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split(/\.\s/)[0]!.replace(/\.$/, "");
+  return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+/**
+ * Parses a command's flags and positionals (strict: unknown flags are usage errors).
+ * Checks the positional count against `min`/`max` unless `--help` was given.
+ */
+export function parseCommandArgs<const T extends OptionsConfig>(
+  argv: string[],
+  options: T,
+  positionals: { min: number; max: number; names: string },
+): ParsedCommand<T> {
+  let parsed: ReturnType<typeof parseArgs<ParseConfig<T>>>;
+  try {
+    parsed = parseArgs({
+      args: joinStringValues(argv, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(parseArgsMessage(error));
+  }
+  const help = (parsed.values as { help?: boolean }).help === true;
+  if (!help) {
+    const count = parsed.positionals.length;
+    if (count < positionals.min) throw new UsageError(`missing ${positionals.names}`);
+    if (count > positionals.max) {
+      throw new UsageError(`unexpected argument: ${parsed.positionals[positionals.max]}`);
+    }
+  }
+  return { values: parsed.values, positionals: parsed.positionals, help };
+}
+
+/** Parses a non-negative integer flag value; usage error otherwise. */
+export function nonNegativeInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(`${flag} must be a non-negative integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** Checks that a flag value is an RFC 3339 timestamp; usage error otherwise. */
+export function timestamp(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+  if (!rfc3339.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`${flag} must be an RFC 3339 timestamp, got "${value}"`);
+  }
+  return value;
+}
+
+/** Parses `text` as JSON; usage error naming `what` otherwise. */
+export function checkJson(text: string, what: string): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`invalid JSON in ${what}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,93 @@
+/** The `durastream` dispatcher: picks the command, runs it, reports failures. */
+
+import { createRequire } from "node:module";
+import type { Command } from "./command.js";
+import { appendCommand } from "./commands/append.js";
+import { closeCommand } from "./commands/close.js";
+import { createCommand } from "./commands/create.js";
+import { deleteCommand } from "./commands/delete.js";
+import { forkCommand } from "./commands/fork.js";
+import { headCommand } from "./commands/head.js";
+import { readCommand } from "./commands/read.js";
+import { serveCommand } from "./commands/serve.js";
+import { tailCommand } from "./commands/tail.js";
+import { CliError, describeFailure, ExitCode, UsageError } from "./errors.js";
+import { type Io, write } from "./io.js";
+
+/** Every command, in the order `durastream --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  createCommand,
+  appendCommand,
+  readCommand,
+  tailCommand,
+  headCommand,
+  closeCommand,
+  deleteCommand,
+  forkCommand,
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+  return `Usage: durastream <command> [options]
+
+Commands:
+${list}
+
+Run 'durastream <command> --help' for a command's options.
+Options:
+  -h, --help     show this help
+  -v, --version  print the version`;
+}
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require("../package.json") as { version: string }).version;
+}
+
+/**
+ * Runs `durastream` with `argv` (the arguments after the program name) and
+ * resolves to the process exit code. Errors are printed on `io.stderr` as one
+ * short line, `durastream: <message>`.
+ */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help") {
+    await write(name === undefined ? io.stderr : io.stdout, `${usage()}\n`);
+    return name === undefined ? ExitCode.USAGE : ExitCode.OK;
+  }
+  if (name === "-v" || name === "--version") {
+    await write(io.stdout, `${version()}\n`);
+    return ExitCode.OK;
+  }
+  if (name === "help") {
+    const command = COMMANDS.find((c) => c.name === rest[0]);
+    if (command) return command.run(["--help"], io);
+    await write(io.stdout, `${usage()}\n`);
+    return ExitCode.OK;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    await write(
+      io.stderr,
+      `durastream: unknown command '${name}'\nRun 'durastream --help' for the list of commands.\n`,
+    );
+    return ExitCode.USAGE;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    const failure =
+      error instanceof CliError
+        ? error
+        : describeFailure(error, { path: rest[0] ?? "", root: "", authenticated: false });
+    if (io.signal.aborted && failure.exitCode !== ExitCode.USAGE) return ExitCode.INTERRUPTED;
+    let text = `durastream ${command.name}: ${failure.message}\n`;
+    if (failure instanceof UsageError) {
+      text += `Run 'durastream ${command.name} --help' for usage.\n`;
+    }
+    await write(io.stderr, text);
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,45 @@
+/** `durastream delete`: deletes a stream. */
+
+import { DurableStream } from "@durastream/client";
+import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+import { describeFailure, ExitCode } from "../errors.js";
+import { CONNECTION_HELP } from "../help.js";
+import { type Io, write } from "../io.js";
+import { handleOptions, resolveTarget, subjectOf } from "../target.js";
+
+const USAGE = `Usage: durastream delete <path> [options]
+
+Deletes a stream and its data. Prints nothing; exits 3 if there is no such stream.
+A stream that still has forks is kept for them, but is gone for everyone else.
+
+${CONNECTION_HELP}`;
+
+/** Runs `durastream delete`. */
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals, help } = parseCommandArgs(argv, COMMON_OPTIONS, {
+    min: 1,
+    max: 1,
+    names: "<path>",
+  });
+  if (help) {
+    await write(io.stdout, `${USAGE}\n`);
+    return ExitCode.OK;
+  }
+  const path = positionals[0]!;
+  const target = resolveTarget(values.url, io.env);
+  try {
+    await DurableStream.delete(handleOptions(target, path, io.signal));
+  } catch (error) {
+    throw describeFailure(error, subjectOf(target, path));
+  }
+  return ExitCode.OK;
+}
+
+/** `durastream delete <path>`. */
+export const deleteCommand: Command = {
+  name: "delete",
+  summary: "delete a stream",
+  usage: USAGE,
+  run,
+};

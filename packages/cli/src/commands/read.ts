@@ -1,0 +1,69 @@
+/** `durastream read`: catches up on a stream and writes it to stdout. */
+
+import { stream } from "@durastream/client";
+import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+import { describeFailure, ExitCode } from "../errors.js";
+import { CONNECTION_HELP } from "../help.js";
+import { type Io, write } from "../io.js";
+import { copyToOutput } from "../output.js";
+import { handleOptions, resolveTarget, subjectOf } from "../target.js";
+
+const USAGE = `Usage: durastream read <path> [options]
+
+Writes the stream's data from --offset up to its current tail to stdout and
+exits. Byte and text streams are copied byte for byte; JSON streams are written
+as one JSON message per line.
+
+Options:
+  --offset <offset>    where to start: -1 (the beginning; default), now, or an
+                       offset printed by head/close/--print-offset
+  --json               read the stream as JSON whatever its content type
+  --print-offset       print the offset to resume from on stderr when done
+
+${CONNECTION_HELP}`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  offset: { type: "string" },
+  json: { type: "boolean" },
+  "print-offset": { type: "boolean" },
+} as const;
+
+/** Runs `durastream read`. */
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+    min: 1,
+    max: 1,
+    names: "<path>",
+  });
+  if (help) {
+    await write(io.stdout, `${USAGE}\n`);
+    return ExitCode.OK;
+  }
+  const path = positionals[0]!;
+  const target = resolveTarget(values.url, io.env);
+  try {
+    const response = await stream({
+      ...handleOptions(target, path, io.signal),
+      offset: values.offset ?? "-1",
+      live: false,
+      json: values.json === true,
+      // Bounded: a catch-up read against a dead server must fail, not wait forever.
+      backoffOptions: { initialDelay: 100, maxDelay: 2_000, multiplier: 1.5, maxRetries: 8 },
+    });
+    const result = await copyToOutput(response, io.stdout, values.json === true);
+    if (values["print-offset"]) await write(io.stderr, `${result.offset}\n`);
+  } catch (error) {
+    throw describeFailure(error, subjectOf(target, path));
+  }
+  return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
+}
+
+/** `durastream read <path>`. */
+export const readCommand: Command = {
+  name: "read",
+  summary: "write a stream's data to stdout (catch-up, then exit)",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,79 @@
+/** `durastream tail`: follows a stream live, writing new data to stdout. */
+
+import { DurableStream, type LiveMode, stream } from "@durastream/client";
+import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
+import { CONNECTION_HELP } from "../help.js";
+import { type Io, write } from "../io.js";
+import { copyToOutput } from "../output.js";
+import { handleOptions, resolveTarget, subjectOf } from "../target.js";
+
+const USAGE = `Usage: durastream tail <path> [options]
+
+Follows a stream: writes data to stdout as it is appended, until the stream is
+closed (exit 0) or you press Ctrl-C (exit 130). Byte and text streams are
+copied byte for byte; JSON streams are written as one JSON message per line.
+Dropped connections are resumed from the last delivered offset.
+
+Options:
+  --offset <offset>    where to start: now (default: only new data), -1 (the
+                       beginning), or an offset printed by head/close/read
+  --sse                live updates over Server-Sent Events
+  --long-poll          live updates over long-polling
+                       (default: SSE for text and JSON streams, else long-poll)
+  --json               read the stream as JSON whatever its content type
+
+${CONNECTION_HELP}`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  offset: { type: "string" },
+  sse: { type: "boolean" },
+  "long-poll": { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+/** Runs `durastream tail`. */
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+    min: 1,
+    max: 1,
+    names: "<path>",
+  });
+  if (help) {
+    await write(io.stdout, `${USAGE}\n`);
+    return ExitCode.OK;
+  }
+  if (values.sse && values["long-poll"])
+    throw new UsageError("--sse and --long-poll are exclusive");
+  const live: LiveMode = values.sse ? "sse" : values["long-poll"] ? "long-poll" : true;
+  const path = positionals[0]!;
+  const target = resolveTarget(values.url, io.env);
+  const options = handleOptions(target, path, io.signal);
+  try {
+    // Fail fast on a missing stream or an unreachable server (bounded retries);
+    // once following, reconnects are retried for as long as it takes.
+    const head = await DurableStream.head(options);
+    if (!head.exists) throw new CliError(`stream not found: ${path}`, ExitCode.NOT_FOUND);
+    const response = await stream({
+      ...options,
+      offset: values.offset ?? "now",
+      live,
+      json: values.json === true,
+    });
+    await copyToOutput(response, io.stdout, values.json === true);
+  } catch (error) {
+    if (io.signal.aborted) return ExitCode.INTERRUPTED;
+    throw describeFailure(error, subjectOf(target, path));
+  }
+  return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
+}
+
+/** `durastream tail <path>`. */
+export const tailCommand: Command = {
+  name: "tail",
+  summary: "follow a stream live until it is closed or Ctrl-C",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,138 @@
+/** Exit codes and the short messages a failed command prints on stderr. */
+
+import { DurableStreamError, StreamClosedError } from "@durastream/client";
+
+/** Process exit codes of `durastream`. */
+export const ExitCode = {
+  /** The command did what it was asked. */
+  OK: 0,
+  /** The server refused the request, or could not be reached. */
+  FAILURE: 1,
+  /** Bad flags, arguments or input: nothing was sent. */
+  USAGE: 2,
+  /** The stream (or a fork's source) does not exist, or was deleted. */
+  NOT_FOUND: 3,
+  /** Conflict: the stream exists with another configuration, or is closed. */
+  CONFLICT: 4,
+  /** Stopped by SIGINT/SIGTERM. */
+  INTERRUPTED: 130,
+} as const;
+
+/** An error whose message is ready for the user, with the exit code to leave with. */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number = ExitCode.FAILURE) {
+    super(message);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags or arguments: the command's `--help` explains what it takes. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.USAGE);
+    this.name = "UsageError";
+  }
+}
+
+/** What the request was about, for messages: the stream path, and the server root. */
+export interface FailureSubject {
+  /** The stream path (or URL) the user named. */
+  readonly path: string;
+  /** The stream-root URL requests went to. */
+  readonly root: string;
+  /** Whether a bearer secret was sent. */
+  readonly authenticated: boolean;
+}
+
+/** The `{ error: { code, message } }` body of a durastream error response, if any. */
+function serverError(details: unknown): { code?: string; message?: string } {
+  if (typeof details === "string") return { message: details.trim() || undefined };
+  if (details && typeof details === "object") {
+    const error = (details as { error?: unknown }).error;
+    if (error && typeof error === "object") {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      return {
+        code: typeof code === "string" ? code : undefined,
+        message: typeof message === "string" ? message : undefined,
+      };
+    }
+    if (typeof error === "string") return { message: error };
+  }
+  return {};
+}
+
+/** The server's own explanation of a failed response, or its status line. */
+export function serverMessage(error: DurableStreamError): string {
+  return serverError(error.details).message ?? `HTTP ${error.status ?? "error"}`;
+}
+
+/** The machine-readable error code of the server's response body, if any. */
+export function serverCode(error: DurableStreamError): string | undefined {
+  return serverError(error.details).code;
+}
+
+function networkCause(error: unknown): string | undefined {
+  if (!(error instanceof TypeError)) return undefined;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (!cause) return error.message === "fetch failed" ? error.message : undefined;
+  if (typeof cause.code === "string") return cause.code;
+  if (typeof cause.message === "string") return cause.message;
+  return error.message;
+}
+
+/**
+ * Turns whatever a request threw into a {@link CliError} with a short, precise
+ * message and an exit code (404 → "stream not found: <path>", exit 3).
+ */
+export function describeFailure(error: unknown, subject: FailureSubject): CliError {
+  if (error instanceof CliError) return error;
+  const { path } = subject;
+  if (error instanceof StreamClosedError) {
+    return new CliError(`stream is closed: ${path}`, ExitCode.CONFLICT);
+  }
+  if (error instanceof DurableStreamError && error.status !== undefined) {
+    const message = serverMessage(error);
+    switch (error.status) {
+      case 404:
+        return new CliError(`stream not found: ${path}`, ExitCode.NOT_FOUND);
+      case 410:
+        return new CliError(`stream was deleted: ${path}`, ExitCode.NOT_FOUND);
+      case 409:
+        if (serverCode(error) === "STREAM_CLOSED") {
+          return new CliError(`stream is closed: ${path}`, ExitCode.CONFLICT);
+        }
+        if (error.code === "CONFLICT_EXISTS") {
+          return new CliError(
+            `stream already exists with a different configuration: ${path}`,
+            ExitCode.CONFLICT,
+          );
+        }
+        return new CliError(`conflict on ${path}: ${message}`, ExitCode.CONFLICT);
+      case 401:
+        return new CliError(
+          subject.authenticated
+            ? "unauthorized: the server rejected the bearer secret (STREAMS_SECRET)"
+            : "unauthorized: the server requires a bearer secret; set STREAMS_SECRET",
+        );
+      case 403:
+        return new CliError(`forbidden: ${message}`);
+      case 400:
+        return new CliError(`bad request: ${message}`);
+      case 413:
+        return new CliError(`too large: ${message}`);
+      default:
+        return new CliError(`server error ${error.status} on ${path}: ${message}`);
+    }
+  }
+  if (error instanceof Error && error.name === "AbortError") {
+    return new CliError("interrupted", ExitCode.INTERRUPTED);
+  }
+  const cause = networkCause(error);
+  if (cause !== undefined) {
+    return new CliError(`cannot reach server at ${subject.root}: ${cause}`);
+  }
+  return new CliError(error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,23 @@
+/** The process surface a command runs against: streams, environment, interruption. */
+
+import { once } from "node:events";
+import type { Readable, Writable } from "node:stream";
+
+/** Standard streams, environment and the interrupt signal of one command run. */
+export interface Io {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT/SIGTERM; the reason is the signal name. */
+  readonly signal: AbortSignal;
+}
+
+/** Writes to a stream and waits for it to drain when its buffer is full (backpressure). */
+export async function write(out: Writable, data: Uint8Array | string): Promise<void> {
+  if (out.write(data)) return;
+  await Promise.race([
+    once(out, "drain"),
+    once(out, "error").then(([error]) => Promise.reject(error)),
+  ]);
+}
