@@ -1,0 +1,61 @@
+/**
+ * Child-process entry that runs one server under test, so its RSS is its own.
+ *
+ *   node launch-server.js <kind> <port> [dataDir]
+ *
+ * kind: "durastream" (SQLite, durable), "official-file" (official server,
+ * file-backed) or "official-memory" (official server, in-memory). Prints one
+ * JSON line `{"port":N}` on stdout once listening; exits cleanly on SIGTERM.
+ */
+
+import { DurableStreamTestServer } from "@durable-streams/server";
+import { startServer } from "@durastream/server";
+import { isServerKind, type ServerKind } from "./server-kind.js";
+
+interface Stoppable {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+async function start(
+  kind: ServerKind,
+  port: number,
+  dataDir: string | undefined,
+): Promise<Stoppable> {
+  if (kind === "durastream") {
+    const server = await startServer({ port, host: "127.0.0.1", dataDir });
+    return { port: server.port, stop: () => server.close() };
+  }
+  const official = new DurableStreamTestServer({
+    port,
+    host: "127.0.0.1",
+    ...(kind === "official-file" ? { dataDir } : {}),
+  });
+  const url = await official.start();
+  return { port: Number(new URL(url).port), stop: () => official.stop() };
+}
+
+async function main(): Promise<void> {
+  const [kind, portArg, dataDir] = process.argv.slice(2);
+  if (!kind || !isServerKind(kind) || portArg === undefined) {
+    throw new Error(
+      "usage: launch-server.js <durastream|official-file|official-memory> <port> [dataDir]",
+    );
+  }
+  const server = await start(kind, Number(portArg), dataDir);
+  process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+  let stopping = false;
+  process.on("SIGTERM", () => {
+    if (stopping) return;
+    stopping = true;
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`launch-server: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
