@@ -1,0 +1,86 @@
+/** `durastream tail`: live delivery over SSE and long-poll, exit on closure, Ctrl-C. */
+
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runCli, spawnCli, startTestServer, tailOffset } from "./helpers.js";
+
+let root: string;
+let stop: () => Promise<void>;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  ({ root, stop } = await startTestServer());
+  env = { DURABLE_STREAMS_URL: root };
+});
+afterAll(() => stop());
+
+const cli = (args: string[], input?: string) => runCli(args, { env, input });
+
+describe.each([
+  ["--sse", "sse"],
+  ["--long-poll", "long-poll"],
+])("tail %s", (flag, name) => {
+  test("prints appends as they happen and exits 0 when the stream is closed", async () => {
+    const path = `live-text-${name}`;
+    await cli(["create", path, "--content-type", "text/plain"]);
+    await cli(["append", path, "history;"]);
+    // Start exactly at the current tail: history is skipped, nothing later is missed.
+    const from = await tailOffset(root, path);
+    const tail = spawnCli(["tail", path, flag, "--offset", from], env);
+
+    await cli(["append", path, "one;"]);
+    await tail.waitFor((out) => out === "one;");
+    await cli(["append", path, "two;"]);
+    await tail.waitFor((out) => out === "one;two;");
+    expect((await cli(["close", path, "end"])).code).toBe(0);
+
+    expect(await tail.exited).toBe(0);
+    expect(tail.stdout()).toBe("one;two;end");
+    expect(tail.stderr()).toBe("");
+  });
+
+  test("JSON streams are printed one message per line", async () => {
+    const path = `live-json-${name}`;
+    await cli(["create", path, "--json"]);
+    const tail = spawnCli(["tail", path, flag, "--offset", "-1"], env);
+    await cli(["append", path, '{"n":1}']);
+    await tail.waitFor((out) => out === '{"n":1}\n');
+    await cli(["append", path, "--json"], '{"n":2}\n{"n":3}\n');
+    await cli(["close", path]);
+    expect(await tail.exited).toBe(0);
+    expect(tail.stdout()).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+});
+
+describe("tail", () => {
+  test("--offset -1 replays history first; a closed stream ends the tail right away", async () => {
+    await cli(["create", "finished", "--content-type", "text/plain"]);
+    await cli(["append", "finished", "all of it"]);
+    await cli(["close", "finished"]);
+    const result = await cli(["tail", "finished", "--offset", "-1"]);
+    expect(result).toMatchObject({ code: 0, out: "all of it", stderr: "" });
+  });
+
+  test("Ctrl-C (SIGINT) stops it with exit 130 and no error message", async () => {
+    await cli(["create", "endless", "--content-type", "text/plain"]);
+    // Start at the tail offset (not "now"), so an append racing the connect is not missed.
+    const from = await tailOffset(root, "endless");
+    const tail = spawnCli(["tail", "endless", "--offset", from], env);
+    await cli(["append", "endless", "tick"]);
+    await tail.waitFor((out) => out === "tick");
+    tail.process.kill("SIGINT");
+    expect(await tail.exited).toBe(130);
+    expect(tail.stderr()).toBe("");
+  });
+
+  test("an unknown stream exits 3 at once instead of waiting", async () => {
+    const result = await cli(["tail", "nobody-home"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe("durastream tail: stream not found: nobody-home\n");
+  });
+
+  test("--sse and --long-poll together are a usage error", async () => {
+    const result = await cli(["tail", "x", "--sse", "--long-poll"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--sse and --long-poll are exclusive");
+  });
+});
