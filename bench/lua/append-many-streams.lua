@@ -6,7 +6,7 @@ local requests = {}
 local next_index = 1
 local thread_number = 0
 
-function setup(thread)
+function on_setup(thread)
   thread:set("thread_number", thread_number)
   thread_number = thread_number + 1
 end

@@ -1,7 +1,8 @@
 /**
  * Sizes and durations of every scenario. The issue's sizes by default;
  * BENCH_SCALE=0.1 shrinks sizes and durations for a quick smoke run, and
- * BENCH_ONLY=appends-one-stream,sse-fan-out runs a subset.
+ * BENCH_ONLY=appends-one-stream,sse-fan-out runs a subset of scenarios and
+ * BENCH_SERVERS=durastream a subset of servers (e.g. for profiling).
  */
 
 const scale = Number(process.env.BENCH_SCALE ?? "1");
@@ -13,6 +14,7 @@ function scaled(value: number, minimum = 1): number {
 export const config = {
   scale,
   only: process.env.BENCH_ONLY?.split(",").filter(Boolean),
+  servers: process.env.BENCH_SERVERS?.split(",").filter(Boolean),
   messageBytes: 90,
   appends: {
     connections: 64,

@@ -84,7 +84,9 @@ async function runOnServer(
 
 async function runScenario(scenario: Scenario): Promise<ScenarioReport> {
   const report: ScenarioReport = { scenario, values: {}, details: {}, notes: {}, verdicts: {} };
-  for (const kind of scenario.servers) {
+  for (const kind of scenario.servers.filter(
+    (k) => !config.servers || config.servers.includes(k),
+  )) {
     log(`  ${scenario.id} on ${SERVER_LABELS[kind]}…`);
     const started = performance.now();
     const run = await runOnServer(scenario, kind);

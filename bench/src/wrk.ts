@@ -14,6 +14,8 @@ export interface WrkResult {
     readonly status: number;
     readonly timeout: number;
   };
+  /** Count of responses ≥ 400 by status code. */
+  readonly failedStatuses: Record<string, number>;
   readonly latencyUs: {
     readonly p50: number;
     readonly p99: number;

@@ -31,3 +31,15 @@ export async function openInWaves(
     }),
   );
 }
+
+/** CPU use of this process (user + system) as a percentage of one core since construction. */
+export class CpuMeter {
+  readonly #startUsage = process.cpuUsage();
+  readonly #startedAt = performance.now();
+
+  percentSinceStart(): number {
+    const used = process.cpuUsage(this.#startUsage);
+    const elapsedMicros = (performance.now() - this.#startedAt) * 1000;
+    return ((used.user + used.system) / elapsedMicros) * 100;
+  }
+}

@@ -6,7 +6,7 @@
 
 import { formatRequest, HttpConnection } from "../http-connection.js";
 import { clientArguments, commandReceived, emit, runClient } from "./client-protocol.js";
-import { DeliveryRecorder, openInWaves } from "./live-subscriber-support.js";
+import { CpuMeter, DeliveryRecorder, openInWaves } from "./live-subscriber-support.js";
 
 interface Arguments {
   readonly port: number;
@@ -62,6 +62,7 @@ runClient(async () => {
     connectMs: performance.now() - connectStarted,
   });
 
+  const cpu = new CpuMeter();
   await commandReceived("stop");
   stopping = true;
   for (const connection of connections) connection.close();
@@ -72,6 +73,7 @@ runClient(async () => {
     brokenLoops,
     statuses,
     deliveries: recorder.deliveries,
+    clientCpuPercent: cpu.percentSinceStart(),
     latency: recorder.latency.summary(),
   });
 });

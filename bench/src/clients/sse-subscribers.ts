@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { formatRequest } from "../http-connection.js";
 import { HttpResponseParser } from "../http-response-parser.js";
 import { clientArguments, commandReceived, emit, runClient } from "./client-protocol.js";
-import { DeliveryRecorder, openInWaves } from "./live-subscriber-support.js";
+import { CpuMeter, DeliveryRecorder, openInWaves } from "./live-subscriber-support.js";
 
 interface Arguments {
   readonly port: number;
@@ -70,6 +70,7 @@ runClient(async () => {
   await openInWaves(args.subscribers, args.connectConcurrency, subscribe);
   emit("ready", { connected, failed, connectMs: performance.now() - connectStarted });
 
+  const cpu = new CpuMeter();
   await commandReceived("stop");
   stopping = true;
   for (const socket of sockets) socket.destroy();
@@ -79,6 +80,7 @@ runClient(async () => {
     failed,
     closedEarly,
     deliveries: recorder.deliveries,
+    clientCpuPercent: cpu.percentSinceStart(),
     latency: recorder.latency.summary(),
   });
 });

@@ -23,7 +23,11 @@ const METRICS: readonly MetricDefinition[] = [
 function wrkRun(result: WrkResult): ServerRun {
   const errors = totalErrors(result);
   const notes: string[] = [];
-  if (errors > 0) notes.push(`${errors} failed requests: ${JSON.stringify(result.errors)}`);
+  if (errors > 0) {
+    notes.push(
+      `${errors} failed requests: ${JSON.stringify(result.errors)}, by status ${JSON.stringify(result.failedStatuses)}`,
+    );
+  }
   return {
     values: {
       requestsPerSecond: result.requests / (result.durationUs / 1e6),

@@ -87,6 +87,12 @@ async function runFanOut(server: ServerProcess, load: FanOutLoad): Promise<Serve
         `${(100 - deliveredPercent).toFixed(1)}% of deliveries missing ${config.deliveryGraceMs / 1000} s after the last append (not in the percentiles)`,
       );
     }
+    const clientCpuPercent = Number(result.clientCpuPercent);
+    if (clientCpuPercent > 80) {
+      notes.push(
+        `the subscriber client used ${clientCpuPercent.toFixed(0)}% of a core: it may be the bottleneck`,
+      );
+    }
     if (Number(result.closedEarly) > 0)
       notes.push(`${String(result.closedEarly)} connections closed by the server`);
     if (Number(result.brokenLoops) > 0)
