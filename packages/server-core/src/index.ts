@@ -12,6 +12,7 @@ export type {
 export { isStreamingBody } from "./http-types.js";
 export { type Waiter, WakeHub } from "./hub.js";
 export { MemoryStore } from "./memory-store.js";
+export { newStreamRecord } from "./new-record.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
 export type {
   AppendWrite,

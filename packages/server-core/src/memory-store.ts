@@ -4,6 +4,7 @@
  */
 
 import { expiryOf } from "./expiry.js";
+import { newStreamRecord } from "./new-record.js";
 import type {
   AppendWrite,
   NewStream,
@@ -36,27 +37,8 @@ export class MemoryStore implements StreamStore {
   }
 
   create(init: NewStream): StreamRecord {
+    const record = newStreamRecord(this.#nextId++, init, true);
     const start = init.fork?.position ?? 0;
-    const tail = start + (init.initialData?.length ?? 0);
-    const record: StreamRecord = {
-      id: this.#nextId++,
-      path: init.path,
-      contentType: init.contentType,
-      createdAt: init.now,
-      ttlSeconds: init.ttlSeconds,
-      expiresAt: init.expiresAt,
-      lastAccessAt: init.now,
-      tail,
-      closed: init.closed,
-      closedBy: null,
-      lastStreamSeq: null,
-      visibleTail: tail,
-      visibleClosed: init.closed,
-      fork: init.fork,
-      forkCount: 0,
-      softDeleted: false,
-      durable: DONE,
-    };
     const stream: MemoryStream = {
       record,
       chunks: init.initialData ? [{ start, bytes: init.initialData }] : [],

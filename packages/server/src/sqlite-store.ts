@@ -14,6 +14,7 @@ import {
   type AppendWrite,
   expiryOf,
   type NewStream,
+  newStreamRecord,
   type ProducerState,
   type StoredChunk,
   type StreamRecord,
@@ -263,25 +264,7 @@ export class SqliteStore implements StreamStore {
     const start = init.fork?.position ?? 0;
     const data = init.initialData;
     const tail = start + (data?.length ?? 0);
-    const record: StreamRecord = {
-      id: this.#nextId++,
-      path: init.path,
-      contentType: init.contentType,
-      createdAt: init.now,
-      ttlSeconds: init.ttlSeconds,
-      expiresAt: init.expiresAt,
-      lastAccessAt: init.now,
-      tail,
-      closed: init.closed,
-      closedBy: null,
-      lastStreamSeq: null,
-      visibleTail: start,
-      visibleClosed: false,
-      fork: init.fork,
-      forkCount: 0,
-      softDeleted: false,
-      durable: Promise.resolve(),
-    };
+    const record = newStreamRecord(this.#nextId++, init, false);
     this.#remember(record);
     this.#producers.set(record.id, new Map());
     const source = init.fork ? this.getById(init.fork.sourceId) : undefined;

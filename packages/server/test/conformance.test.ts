@@ -30,3 +30,19 @@ describe("durastream (SQLite) — official conformance suite", () => {
 
   runConformanceTests(config);
 });
+
+describe("durastream (--memory) — official conformance suite", () => {
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer({ port: 0, memory: true, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });
+    config.baseUrl = server.url;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  runConformanceTests(config);
+});
