@@ -39,8 +39,17 @@ interface Batch {
   epoch: number;
   seq: number;
   state: "queued" | "in-flight" | "acked";
-  /** Got a sequence gap: wait until every earlier batch is acknowledged. */
-  blocked: boolean;
+  /**
+   * Refused with a sequence gap whose missing sequence is one of ours: resend
+   * once the batch with this sequence is acknowledged.
+   */
+  resendAfterSeq: number | undefined;
+  /**
+   * Lowest unacknowledged sequence when the latest attempt was sent. Every
+   * sequence from here to `seq - 1` was ours and not yet known to have landed,
+   * so a gap the server reports in that range is explained by our own requests.
+   */
+  lowestUnackedAtSend: number;
   body: BodyInit | undefined;
 }
 
@@ -79,7 +88,12 @@ export class IdempotentProducer {
 
   #epoch: number;
   #nextSeq = 0;
-  #epochClaimed: boolean;
+  /**
+   * Whether the server acknowledged a request of the current epoch. Until it
+   * has, one request at a time: a new epoch must start at sequence 0, and a
+   * successor overtaking a lost sequence 0 would be refused outright.
+   */
+  #epochAcknowledged = false;
   #pending: AppendBody[] = [];
   #pendingBytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -116,7 +130,6 @@ export class IdempotentProducer {
     this.#producerId = producerId;
     this.#epoch = epoch;
     this.#autoClaim = opts?.autoClaim ?? false;
-    this.#epochClaimed = !this.#autoClaim;
     this.#maxBatchBytes = maxBatchBytes;
     this.#maxInFlight = maxInFlight;
     this.#lingerMs = lingerMs;
@@ -246,7 +259,7 @@ export class IdempotentProducer {
     this.#failure = undefined;
     this.#epoch++;
     this.#nextSeq = 0;
-    this.#epochClaimed = !this.#autoClaim;
+    this.#epochAcknowledged = false;
   }
 
   readonly #onLinger = (): void => {
@@ -257,7 +270,7 @@ export class IdempotentProducer {
   };
 
   #limit(): number {
-    return this.#epochClaimed ? this.#maxInFlight : 1;
+    return this.#epochAcknowledged ? this.#maxInFlight : 1;
   }
 
   #seal(): void {
@@ -273,7 +286,8 @@ export class IdempotentProducer {
       epoch: this.#epoch,
       seq: this.#nextSeq++,
       state: "queued",
-      blocked: false,
+      resendAfterSeq: undefined,
+      lowestUnackedAtSend: 0,
       body: undefined,
     };
     this.#pending = [];
@@ -289,16 +303,24 @@ export class IdempotentProducer {
       else return;
     }
     const limit = this.#limit();
-    let allEarlierAcked = true;
+    const lowestUnacked = this.#lowestUnackedSeq();
     for (const batch of this.#queue) {
       if (this.#inFlight >= limit) break;
-      if (batch.state === "queued" && (!batch.blocked || allEarlierAcked)) {
-        batch.blocked = false;
-        void this.#send(batch);
+      if (batch.state !== "queued") continue;
+      if (batch.resendAfterSeq !== undefined) {
+        // Everything from here on would meet the same gap until the missing batch lands.
+        if (lowestUnacked <= batch.resendAfterSeq) break;
+        batch.resendAfterSeq = undefined;
       }
-      if (batch.state !== "acked") allEarlierAcked = false;
+      void this.#send(batch);
     }
     if (this.#lingerExpired && this.#inFlight < limit) this.#seal();
+  }
+
+  /** The server has applied every sequence below this one (as far as we know). */
+  #lowestUnackedSeq(): number {
+    // Acknowledged batches leave the front of the queue at once, so the front is unacknowledged.
+    return this.#queue[0]?.seq ?? this.#nextSeq;
   }
 
   async #ensureMode(): Promise<void> {
@@ -353,6 +375,7 @@ export class IdempotentProducer {
         this.#fetch,
         async () => {
           const { url, headers } = await this.#headersFor(epoch, seq);
+          batch.lowestUnackedAtSend = this.#lowestUnackedSeq();
           return { url, init: { method: "POST", headers, body, signal: this.#signal ?? null } };
         },
         this.#backoff,
@@ -380,7 +403,7 @@ export class IdempotentProducer {
       batch.state = "acked";
       batch.messages = [];
       batch.body = undefined;
-      this.#epochClaimed = true;
+      this.#epochAcknowledged = true;
       if (status === 200) this.#recordOffset(response.headers.get(STREAM_OFFSET_HEADER));
       this.#dropAcked();
       return;
@@ -403,11 +426,16 @@ export class IdempotentProducer {
         batch.seq;
       if (expected !== undefined) {
         await response.body?.cancel().catch(() => {});
-        const earlierPending = this.#queue.some((b) => b.id < batch.id && b.state !== "acked");
-        if (expected < batch.seq && earlierPending) {
-          // An earlier batch has not arrived yet: resend once every earlier batch is acknowledged.
+        if (this.#reclaimTo !== undefined) {
+          batch.state = "queued"; // renumbered into the new epoch anyway
+          return;
+        }
+        // The request overtook an earlier one of ours (lost on the way and being
+        // retried, or just slower). Its refusal may even arrive after that earlier
+        // one was acknowledged, so judge by what was unacknowledged when it was sent.
+        if (expected < batch.seq && expected >= batch.lowestUnackedAtSend) {
           batch.state = "queued";
-          batch.blocked = true;
+          batch.resendAfterSeq = expected;
           return;
         }
         throw new SequenceGapError(expected, received);
@@ -434,14 +462,14 @@ export class IdempotentProducer {
   #finishReclaim(): void {
     this.#epoch = this.#reclaimTo!;
     this.#reclaimTo = undefined;
-    this.#epochClaimed = false;
+    this.#epochAcknowledged = false;
     let seq = 0;
     for (const batch of this.#queue) {
       if (batch.state === "acked") continue;
       batch.epoch = this.#epoch;
       batch.seq = seq++;
       batch.state = "queued";
-      batch.blocked = false;
+      batch.resendAfterSeq = undefined;
     }
     this.#nextSeq = seq;
   }

@@ -13,6 +13,15 @@ import { eventually, type RunningServer, servers, streamUrl } from "./support/se
 
 const fast = { initialDelay: 5, maxDelay: 50, multiplier: 1.5 };
 
+/** A promise with its resolve function at hand. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 function live(req: IncomingMessage): string | null {
   return new URL(req.url ?? "/", "http://x").searchParams.get("live");
 }
@@ -62,9 +71,7 @@ describe.each(servers)("faults against $name", (impl) => {
       const producer = new IdempotentProducer(handle, "faulty", {
         maxBatchBytes: 2048,
         lingerMs: 1,
-        // One request in flight: with several, a request dropped before the server
-        // races its successors into a SequenceGapError (open defect, issue 4).
-        maxInFlight: 1,
+        maxInFlight: 5, // pipelined: a request lost before the server is overtaken by its successors
         backoffOptions: fast,
         onError: (e) => errors.push(e),
       });
@@ -83,6 +90,81 @@ describe.each(servers)("faults against $name", (impl) => {
       await proxy.close();
     }
   });
+
+  // A pipelined request lost before it reaches the server is overtaken by its
+  // successors, which the server refuses with a sequence gap. The producer must
+  // retry the lost one under its own sequence number and resend the refused ones,
+  // whichever order the retry's acknowledgment and the refusals come back in.
+  for (const refusalArrives of ["before the retry", "after the retry is acknowledged"] as const) {
+    it(`IdempotentProducer: a lost request overtaken by its successors, refusal ${refusalArrives}`, async () => {
+      const lost = 2;
+      const attempts = new Map<number, number>();
+      const posted: number[] = []; // producer sequence of every POST, in arrival order
+      const successorAnswered = deferred();
+      const lostRetryAnswered = deferred<string>(); // resolves to the offset it got
+      let producer: IdempotentProducer | undefined;
+      const seqOf = (req: IncomingMessage) => Number(req.headers["producer-seq"]);
+      const proxy = await startFaultProxy(
+        server.url,
+        (req): Fault => {
+          if (req.method !== "POST" || req.headers["producer-seq"] === undefined) {
+            return { kind: "pass" };
+          }
+          const seq = seqOf(req);
+          const attempt = attempts.get(seq) ?? 0;
+          attempts.set(seq, attempt + 1);
+          posted.push(seq);
+          if (seq === lost && attempt === 0) {
+            return { kind: "drop-before", after: successorAnswered.promise };
+          }
+          if (seq === lost + 1 && attempt === 0 && refusalArrives !== "before the retry") {
+            // Hold the refusal until the producer has taken the retry's acknowledgment.
+            const acknowledged = lostRetryAnswered.promise.then((offset) =>
+              eventually(() => producer?.lastSuccessfulOffset === offset),
+            );
+            return { kind: "delay", ms: 0, until: acknowledged };
+          }
+          return { kind: "pass" };
+        },
+        (req, answer) => {
+          if (req.headers["producer-seq"] === undefined) return;
+          const seq = seqOf(req);
+          if (seq === lost + 1) successorAnswered.resolve();
+          if (seq === lost && answer.statusCode === 200) {
+            lostRetryAnswered.resolve(String(answer.headers["stream-next-offset"]));
+          }
+        },
+      );
+      try {
+        const url = streamUrl(server);
+        await DurableStream.create({ url, contentType: "application/json" });
+        const handle = new DurableStream({
+          url: viaProxy(proxy.url, url),
+          contentType: "application/json",
+        });
+        const errors: Error[] = [];
+        producer = new IdempotentProducer(handle, "overtaken", {
+          maxBatchBytes: 1, // one message per request
+          maxInFlight: 5,
+          backoffOptions: fast,
+          onError: (e) => errors.push(e),
+        });
+        const total = 12;
+        for (let i = 0; i < total; i++) producer.append(JSON.stringify({ i }));
+        const flushedAt = await producer.flush();
+
+        expect(errors).toEqual([]);
+        expect(flushedAt).toBe(producer.lastSuccessfulOffset);
+        // The successor reached the server before the lost request was retried.
+        expect(posted.indexOf(lost + 1)).toBeLessThan(posted.lastIndexOf(lost));
+        expect(posted.filter((seq) => seq === lost + 1).length).toBeGreaterThan(1);
+        const items = await (await stream<{ i: number }>({ url })).json<{ i: number }>();
+        expect(items.map((x) => x.i)).toEqual([...Array(total).keys()]);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 
   it("IdempotentProducer gives up after a bounded number of retries and reports it", async () => {
     const proxy = await startFaultProxy(

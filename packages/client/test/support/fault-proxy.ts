@@ -10,14 +10,20 @@ import type { AddressInfo } from "node:net";
 export type Fault =
   | { kind: "pass" }
   | { kind: "status"; status: number; retryAfter?: string }
-  /** Close the client connection without contacting upstream. */
-  | { kind: "drop-before" }
+  /** Close the client connection without contacting upstream (once `after` settles, if given). */
+  | { kind: "drop-before"; after?: Promise<unknown> }
   /** Forward the request, let upstream handle it, then drop the client connection (response lost). */
   | { kind: "drop-after" }
   /** Forward the response but cut the connection after `afterBytes` body bytes. */
   | { kind: "cut-body"; afterBytes: number }
-  /** Delay the response head by `ms` and every body chunk by `chunkMs`. */
-  | { kind: "delay"; ms: number; chunkMs?: number };
+  /**
+   * Delay the response head by `ms` (and until `until` settles, if given) and
+   * every body chunk by `chunkMs`.
+   */
+  | { kind: "delay"; ms: number; chunkMs?: number; until?: Promise<unknown> };
+
+/** Called when upstream answered a forwarded request, before any fault applies to the answer. */
+export type UpstreamAnswered = (req: IncomingMessage, answer: IncomingMessage) => void;
 
 export interface FaultProxy {
   url: string;
@@ -30,6 +36,7 @@ export interface FaultProxy {
 export async function startFaultProxy(
   target: string,
   decide: (req: IncomingMessage, index: number) => Fault,
+  onUpstreamAnswer?: UpstreamAnswered,
 ): Promise<FaultProxy> {
   const upstream = new URL(target);
   const log: FaultProxy["log"] = [];
@@ -38,7 +45,8 @@ export async function startFaultProxy(
     const fault = decide(req, index++);
     log.push({ method: req.method ?? "GET", path: req.url ?? "/", fault: fault.kind });
     if (fault.kind === "drop-before") {
-      req.socket.destroy();
+      if (fault.after) void fault.after.finally(() => req.socket.destroy());
+      else req.socket.destroy();
       return;
     }
     if (fault.kind === "status") {
@@ -58,12 +66,16 @@ export async function startFaultProxy(
         headers: { ...req.headers, host: upstream.host },
       },
       async (up) => {
+        onUpstreamAnswer?.(req, up);
         if (fault.kind === "drop-after") {
           up.resume();
           up.on("end", () => req.socket.destroy());
           return;
         }
-        if (fault.kind === "delay") await sleep(fault.ms);
+        if (fault.kind === "delay") {
+          await sleep(fault.ms);
+          await fault.until;
+        }
         res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers);
         res.flushHeaders();
         let sent = 0;
