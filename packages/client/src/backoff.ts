@@ -3,7 +3,7 @@
  * with the server's `Retry-After` as a floor.
  */
 
-import { FetchBackoffAbortError, FetchError } from "./errors.js";
+import { FetchBackoffAbortError, FetchError, networkFailure } from "./errors.js";
 
 /** Exponential backoff settings. */
 export interface BackoffOptions {
@@ -105,7 +105,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Wraps a fetch so 429, 5xx and network errors are retried with backoff;
- * other non-2xx responses throw {@link FetchError}.
+ * other non-2xx responses, and failures left when retries run out, throw
+ * {@link FetchError} (a network failure keeps the original error as `cause`).
  */
 export function createFetchWithBackoff(
   fetchClient: typeof fetch,
@@ -128,7 +129,7 @@ export function createFetchWithBackoff(
         if (e instanceof FetchError && !isRetryableStatus(e.status)) throw e;
         error = e;
       }
-      if (!backoff.canRetry()) throw error;
+      if (!backoff.canRetry()) throw networkFailure(error, url);
       const wait = backoff.next(retryAfter);
       if (backoffOptions.debug) console.log(`Retry attempt #${backoff.attempts} after ${wait}ms`);
       try {
@@ -160,7 +161,7 @@ export function createFetchWithConsumedBody(fetchClient: typeof fetch): typeof f
       response.headers.forEach((v, k) => {
         headers[k] = v;
       });
-      throw new FetchError(
+      const error = new FetchError(
         response.status,
         undefined,
         undefined,
@@ -168,6 +169,8 @@ export function createFetchWithConsumedBody(fetchClient: typeof fetch): typeof f
         input instanceof Request ? input.url : input.toString(),
         err instanceof Error ? err.message : "failed to read body",
       );
+      error.cause = err;
+      throw error;
     }
   };
 }

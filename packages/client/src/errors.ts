@@ -124,6 +124,27 @@ export class FetchError extends DurableStreamError {
   }
 }
 
+/**
+ * The error for a request that got no usable response: a refused or dropped
+ * connection, a DNS failure, a body cut off mid-way. `status` is that of the
+ * response head when one arrived, else 0; the original error is `cause`.
+ * Errors that already are {@link DurableStreamError}s are returned unchanged.
+ */
+export function networkFailure(cause: unknown, url: string, status = 0): DurableStreamError {
+  if (cause instanceof DurableStreamError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const error = new FetchError(
+    status,
+    undefined,
+    undefined,
+    {},
+    url,
+    `Network error at ${url}: ${reason}`,
+  );
+  error.cause = cause;
+  return error;
+}
+
 /** Thrown when an operation is aborted while waiting to retry. */
 export class FetchBackoffAbortError extends Error {
   constructor() {

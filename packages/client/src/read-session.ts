@@ -27,7 +27,7 @@ import {
   sleep,
 } from "./backoff.js";
 import { Chunk } from "./chunk.js";
-import { DurableStreamError, FetchError } from "./errors.js";
+import { DurableStreamError, FetchError, networkFailure } from "./errors.js";
 import { resolveHeaders, urlWithParams } from "./resolve.js";
 import { SseEventReader } from "./sse-events.js";
 import type {
@@ -244,7 +244,8 @@ export class ReadSession {
       let failure: Error;
       let retryAfter = 0;
       let transient = false;
-      let requestUrl = this.url;
+      let requestUrl: string | undefined; // set once the request is built: later failures are the network's
+      let responseStatus = 0;
       try {
         const request = await this.#buildRequest(kind);
         requestUrl = request.url;
@@ -253,6 +254,7 @@ export class ReadSession {
           headers: request.headers,
           signal,
         });
+        responseStatus = response.status;
         if (response.ok) {
           this.lastResponse = {
             headers: response.headers,
@@ -272,8 +274,12 @@ export class ReadSession {
         if (signal.aborted) return SESSION_ENDED;
         if (err instanceof DurableStreamError) {
           failure = err;
-        } else {
+        } else if (requestUrl === undefined) {
+          // building the request failed, e.g. a header function: not the network's fault
           failure = err instanceof Error ? err : new Error(String(err));
+          transient = true;
+        } else {
+          failure = networkFailure(err, requestUrl, responseStatus);
           transient = true; // network error or broken body
         }
       }

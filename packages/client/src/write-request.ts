@@ -11,7 +11,7 @@ import {
   parseRetryAfterHeader,
   sleep,
 } from "./backoff.js";
-import { FetchBackoffAbortError, FetchError, StreamClosedError } from "./errors.js";
+import { FetchBackoffAbortError, FetchError, networkFailure, StreamClosedError } from "./errors.js";
 
 /** One attempt's request; rebuilt per attempt so header functions are re-evaluated. */
 export type BuildRequest = () => Promise<{ url: string; init: RequestInit }>;
@@ -19,7 +19,7 @@ export type BuildRequest = () => Promise<{ url: string; init: RequestInit }>;
 /**
  * Sends a request, retrying network errors, 429 and 5xx with backoff until
  * the retry budget is spent. Returns the last response (which may still be a
- * failure) or throws the last network error.
+ * failure) or throws the last network error as a {@link FetchError}.
  */
 export async function sendWithRetry(
   fetchImpl: typeof globalThis.fetch,
@@ -30,15 +30,19 @@ export async function sendWithRetry(
   const backoff = new Backoff(backoffOptions);
   for (;;) {
     let retryAfter = 0;
+    let fetchedUrl: string | undefined; // set once the request is built: later failures are the network's
     try {
       const { url, init } = await build();
+      fetchedUrl = url;
       const response = await fetchImpl(url, init);
       if (!isRetryableStatus(response.status) || !backoff.canRetry()) return response;
       retryAfter = parseRetryAfterHeader(response.headers.get("retry-after"));
       await response.body?.cancel().catch(() => {});
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? new FetchBackoffAbortError();
-      if (!backoff.canRetry()) throw err;
+      if (!backoff.canRetry()) {
+        throw fetchedUrl === undefined ? err : networkFailure(err, fetchedUrl);
+      }
     }
     await sleep(backoff.next(retryAfter), signal);
   }

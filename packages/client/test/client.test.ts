@@ -2,6 +2,8 @@
  * The client suite, run against every server implementation in `servers`.
  */
 
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DurableStream,
@@ -477,5 +479,55 @@ describe.each(servers)("client against $name", (impl) => {
       expect(producer.pendingCount).toBe(0);
       expect(producer.inFlightCount).toBe(0);
     });
+  });
+});
+
+describe("network failures", () => {
+  const fewRetries = { initialDelay: 1, maxDelay: 5, multiplier: 1.5, maxRetries: 2 };
+  let url: string;
+
+  beforeAll(async () => {
+    // A port nobody listens on: connections are refused.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    url = `http://127.0.0.1:${port}/v1/stream/unreachable`;
+  });
+
+  function expectNetworkFetchError(error: unknown) {
+    expect(error).toBeInstanceOf(FetchError);
+    const fetchError = error as FetchError;
+    expect(fetchError.status).toBe(0);
+    expect(fetchError.url).toContain(url);
+    expect(fetchError.cause).toBeInstanceOf(TypeError); // what fetch rejected with
+  }
+
+  it("writes reject with a FetchError carrying the network error as cause", async () => {
+    const handle = new DurableStream({
+      url,
+      contentType: "application/json",
+      backoffOptions: fewRetries,
+    });
+    const error = await handle.create().catch((e: unknown) => e);
+    expectNetworkFetchError(error);
+  });
+
+  it("reads reject with a FetchError once retries are spent", async () => {
+    const error = await stream({ url, backoffOptions: fewRetries }).catch((e: unknown) => e);
+    expectNetworkFetchError(error);
+  });
+
+  it("a producer reports a FetchError to onError and flush()", async () => {
+    const handle = new DurableStream({ url, contentType: "application/json" });
+    const reported: Error[] = [];
+    const producer = new IdempotentProducer(handle, "unreachable", {
+      backoffOptions: fewRetries,
+      onError: (e) => reported.push(e),
+    });
+    producer.append("1");
+    const error = await producer.flush().catch((e: unknown) => e);
+    expectNetworkFetchError(error);
+    expect(reported).toEqual([error]);
   });
 });
