@@ -2,7 +2,8 @@
  * The engine of a read: catch-up GETs until `upToDate`, then live tailing by
  * long-poll or SSE, resuming from the last delivered position after any
  * transient failure (5xx, 429, dropped connection) with backoff and jitter,
- * and consulting `onError` on every request that fails otherwise.
+ * and consulting `onError` on every request that fails otherwise. In a
+ * browser, a live read pauses while the page is hidden.
  */
 
 import {
@@ -28,6 +29,7 @@ import {
 } from "./backoff.js";
 import { Chunk } from "./chunk.js";
 import { DurableStreamError, FetchError, networkFailure } from "./errors.js";
+import { PageVisibility } from "./page-visibility.js";
 import { resolveHeaders, urlWithParams } from "./resolve.js";
 import { SseEventReader } from "./sse-events.js";
 import type {
@@ -57,6 +59,8 @@ export interface ReadSessionConfig {
 type RequestKind = "catch-up" | "long-poll" | "sse";
 
 const SESSION_ENDED = Symbol("session ended");
+/** A request given up because the page was hidden; also the abort reason that says so. */
+const PAUSED = Symbol("paused while the page is hidden");
 
 /** A pull-based read session over one stream URL. */
 export class ReadSession {
@@ -87,6 +91,9 @@ export class ReadSession {
   #sse: SseEventReader | undefined;
   #sseBase64 = false;
   #sseRequest: AbortController | undefined;
+  /** The catch-up or long-poll request in flight (SSE connections are `#sseRequest`). */
+  #request: AbortController | undefined;
+  #visibility: PageVisibility | undefined;
   #sseStartedAt = 0;
   #shortConnections = 0;
   readonly #reconnectBackoff: Backoff;
@@ -133,8 +140,9 @@ export class ReadSession {
    * when it fails and `onError` does not ask for a retry.
    */
   async open(): Promise<void> {
-    const result = await this.#fetchBody("catch-up");
-    if (result === SESSION_ENDED) {
+    // The first request is never paused: stream() resolves with its answer.
+    const result = await this.#send("catch-up", this.#abort.signal, true);
+    if (result === SESSION_ENDED || result === PAUSED) {
       throw new DurableStreamError("Stream request was aborted", "UNKNOWN");
     }
     this.contentType = result.response.headers.get("content-type") ?? undefined;
@@ -155,14 +163,29 @@ export class ReadSession {
       this.#first = undefined;
       return first;
     }
+    try {
+      return await this.#nextChunk();
+    } catch (err) {
+      this.#visibility?.dispose();
+      throw err;
+    }
+  }
+
+  async #nextChunk(): Promise<Chunk | undefined> {
     for (;;) {
       if (this.aborted || this.#streamClosed) return this.#end();
       if (this.#upToDate && (this.live === false || this.stopAfterUpToDate)) return this.#end();
+      if (this.#tailing) this.#visibility ??= PageVisibility.watch(() => this.#pauseRequests());
+      if (this.#paused) {
+        await this.#visibility!.whenVisible(this.#abort.signal);
+        continue; // resumes from the last delivered offset
+      }
       const wasUpToDate = this.#upToDate;
       let chunk: Chunk | undefined;
       if (!this.#upToDate) {
         const result = await this.#fetchBody("catch-up");
         if (result === SESSION_ENDED) return this.#end();
+        if (result === PAUSED) continue;
         chunk = this.#chunkFromResponse(result.response, result.body);
       } else if (this.#useSse) {
         const next = await this.#nextSseChunk();
@@ -172,6 +195,7 @@ export class ReadSession {
       } else {
         const result = await this.#fetchBody("long-poll");
         if (result === SESSION_ENDED) return this.#end();
+        if (result === PAUSED) continue;
         chunk = this.#chunkFromResponse(result.response, result.body);
       }
       if (!chunk.empty || chunk.streamClosed || (chunk.upToDate && !wasUpToDate)) return chunk;
@@ -181,12 +205,46 @@ export class ReadSession {
   /** Cancels the session and any request in flight. */
   cancel(reason?: unknown): void {
     if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+    this.#request?.abort(reason);
     this.#closeSse();
+    this.#visibility?.dispose();
   }
 
   #end(): undefined {
     this.#closeSse();
+    this.#visibility?.dispose();
     return undefined;
+  }
+
+  /** Whether the session keeps tailing the stream (so it pauses while the page is hidden). */
+  get #tailing(): boolean {
+    return this.live !== false && !this.stopAfterUpToDate;
+  }
+
+  get #paused(): boolean {
+    return this.#tailing && this.#visibility?.hidden === true;
+  }
+
+  /** The page was hidden: give up the request in flight; the session waits until it is shown. */
+  #pauseRequests(): void {
+    if (!this.#tailing) return;
+    this.#request?.abort(PAUSED);
+    if (this.#sseRequest) {
+      this.#sseRequest.abort(PAUSED);
+      this.#sse?.cancel();
+    }
+  }
+
+  /** A controller for one request, aborted with the session too. */
+  #newRequest(): AbortController {
+    const request = new AbortController();
+    if (this.aborted) request.abort(this.#abort.signal.reason);
+    return request;
+  }
+
+  /** What an aborted request means: the session ended, or the page was hidden. */
+  #interruption(signal: AbortSignal): typeof SESSION_ENDED | typeof PAUSED {
+    return !this.aborted && signal.reason === PAUSED ? PAUSED : SESSION_ENDED;
   }
 
   #closeSse(): void {
@@ -238,7 +296,7 @@ export class ReadSession {
     kind: RequestKind,
     signal: AbortSignal,
     readBody: boolean,
-  ): Promise<{ response: Response; body: Uint8Array } | typeof SESSION_ENDED> {
+  ): Promise<{ response: Response; body: Uint8Array } | typeof SESSION_ENDED | typeof PAUSED> {
     const backoff = new Backoff(this.#config.backoff);
     for (;;) {
       let failure: Error;
@@ -271,7 +329,7 @@ export class ReadSession {
         transient = isRetryableStatus(response.status);
         retryAfter = parseRetryAfterHeader(response.headers.get("retry-after"));
       } catch (err) {
-        if (signal.aborted) return SESSION_ENDED;
+        if (signal.aborted) return this.#interruption(signal);
         if (err instanceof DurableStreamError) {
           failure = err;
         } else if (requestUrl === undefined) {
@@ -287,7 +345,7 @@ export class ReadSession {
         try {
           await sleep(backoff.next(retryAfter), signal);
         } catch {
-          return SESSION_ENDED;
+          return this.#interruption(signal);
         }
         continue;
       }
@@ -298,21 +356,27 @@ export class ReadSession {
       if (retry.headers) this.#headers = { ...this.#headers, ...retry.headers };
       if (retry.params) this.#params = { ...this.#params, ...retry.params };
       backoff.reset();
-      if (signal.aborted) return SESSION_ENDED;
+      if (signal.aborted) return this.#interruption(signal);
     }
   }
 
-  #fetchBody(kind: "catch-up" | "long-poll") {
-    return this.#send(kind, this.#abort.signal, true);
+  async #fetchBody(kind: "catch-up" | "long-poll") {
+    const request = this.#newRequest();
+    this.#request = request;
+    try {
+      return await this.#send(kind, request.signal, true);
+    } finally {
+      if (this.#request === request) this.#request = undefined;
+    }
   }
 
   /** Opens an SSE connection at the current offset. */
   async #connectSse(): Promise<boolean> {
     if (this.aborted) return false;
-    const request = new AbortController();
-    this.#sseRequest = request; // cancel() aborts it
+    const request = this.#newRequest();
+    this.#sseRequest = request; // cancel() and #pauseRequests() abort it
     const result = await this.#send("sse", request.signal, false);
-    if (result === SESSION_ENDED) return false;
+    if (result === SESSION_ENDED || result === PAUSED) return false;
     const { response } = result;
     const encoding = response.headers.get(STREAM_SSE_DATA_ENCODING_HEADER);
     this.#sseBase64 =
@@ -338,6 +402,7 @@ export class ReadSession {
       if (!connected) return this.aborted ? SESSION_ENDED : undefined;
     }
     const sse = this.#sse!;
+    const request = this.#sseRequest;
     const parts: string[] = [];
     for (;;) {
       let event: Awaited<ReturnType<SseEventReader["next"]>>;
@@ -352,6 +417,10 @@ export class ReadSession {
       }
       if (event === undefined) {
         // Connection ended: data without its control event is not committed; resume from the last control offset.
+        if (request?.signal.reason === PAUSED) {
+          this.#closeSse(); // paused, not a failing connection
+          return undefined;
+        }
         await this.#afterSseConnectionEnd(broken);
         return this.aborted ? SESSION_ENDED : undefined;
       }
