@@ -22,6 +22,10 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 function live(req: IncomingMessage): string | null {
   return new URL(req.url ?? "/", "http://x").searchParams.get("live");
 }
@@ -165,6 +169,52 @@ describe.each(servers)("faults against $name", (impl) => {
       }
     });
   }
+
+  it("IdempotentProducer: after restart(), a lost first request of the new epoch is not overtaken", async () => {
+    // A new epoch must start at sequence 0: a successor arriving first would be refused outright.
+    const posted: string[] = []; // epoch/seq of every producer POST, in arrival order
+    let droppedFirst = false;
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      if (req.method !== "POST" || req.headers["producer-seq"] === undefined)
+        return { kind: "pass" };
+      const epoch = req.headers["producer-epoch"];
+      const seq = req.headers["producer-seq"];
+      posted.push(`${epoch}/${seq}`);
+      if (epoch === "1" && seq === "0" && !droppedFirst) {
+        droppedFirst = true;
+        return { kind: "drop-before", after: sleep(100) }; // time enough for successors to overtake
+      }
+      return { kind: "pass" };
+    });
+    try {
+      const url = streamUrl(server);
+      await DurableStream.create({ url, contentType: "application/json" });
+      const handle = new DurableStream({
+        url: viaProxy(proxy.url, url),
+        contentType: "application/json",
+      });
+      const errors: Error[] = [];
+      const producer = new IdempotentProducer(handle, "restarted", {
+        maxBatchBytes: 1, // one message per request
+        maxInFlight: 5,
+        backoffOptions: fast,
+        onError: (e) => errors.push(e),
+      });
+      producer.append(JSON.stringify({ i: 0 }));
+      await producer.flush();
+      await producer.restart();
+      for (let i = 1; i <= 6; i++) producer.append(JSON.stringify({ i }));
+      await producer.flush();
+
+      expect(errors).toEqual([]);
+      expect(producer.epoch).toBe(1);
+      expect(posted.slice(1, 3)).toEqual(["1/0", "1/0"]); // dropped, then retried before any successor
+      const items = await (await stream<{ i: number }>({ url })).json<{ i: number }>();
+      expect(items.map((x) => x.i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it("IdempotentProducer gives up after a bounded number of retries and reports it", async () => {
     const proxy = await startFaultProxy(
