@@ -9,9 +9,19 @@ import { isExpired } from "./expiry.js";
 import { SharedRead } from "./shared-read.js";
 import type { StreamRecord } from "./store.js";
 
-/** Wakes every live reader of a stream after a durable change. */
+/**
+ * Wakes the live readers of a stream after a durable change (data, closure,
+ * deletion). The fan-out runs after the caller returns, so the change is
+ * acknowledged first; readers already at the tail of an open stream keep waiting.
+ */
 export function wakeReaders(ctx: EngineContext, streamId: number): void {
-  ctx.hub.notify(streamId, (position) => new SharedRead(ctx, streamId, position));
+  ctx.hub.notify(streamId, (position) => {
+    const record = ctx.store.getById(streamId);
+    if (record && !record.softDeleted && position >= record.visibleTail && !record.visibleClosed) {
+      return null;
+    }
+    return new SharedRead(ctx, streamId, position);
+  });
 }
 
 /**

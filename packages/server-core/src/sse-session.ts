@@ -1,23 +1,35 @@
 /**
  * SSE reads (Section 5.8): catch up in data+control frame pairs, then follow
- * the stream, sharing each append's encoded frame with every subscriber at
- * that position. A subscriber whose socket is full stops pulling until it
- * drains, so memory per subscriber stays bounded.
+ * the stream, sharing each wake-up's encoded frame (data and control in one
+ * write) with every subscriber at that position. A subscriber whose socket
+ * is full stops pulling until it drains, so memory per subscriber stays
+ * bounded. Keep-alive and lifetime run on the engine's shared ticker.
  */
 
 import {
   CURSOR_QUERY_PARAM,
-  encodeOffset,
-  encodeSseControl,
   isSseTextContentType,
   STREAM_SSE_DATA_ENCODING_HEADER,
 } from "@durastream/protocol";
 import type { EngineContext } from "./context.js";
 import { nextCursor } from "./cursor.js";
 import type { ByteSink, EngineRequest, EngineResponse, StreamingBody } from "./http-types.js";
-import { type ReadResult, readAt, sseDataFrame } from "./read-result.js";
-import type { SharedRead } from "./shared-read.js";
+import type { Waiter } from "./hub.js";
+import { LiveCursor } from "./live-cursor.js";
+import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
+import { readAt, sseDataFrame } from "./read-result.js";
+import { type SharedRead, sseFrame } from "./shared-read.js";
 import type { StreamRecord } from "./store.js";
+
+const TEXT_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
+const BASE64_HEADERS: Readonly<Record<string, string>> = {
+  ...TEXT_HEADERS,
+  [STREAM_SSE_DATA_ENCODING_HEADER]: "base64",
+};
 
 /** Handles `live=sse` from `position`. */
 export function sseRead(
@@ -26,25 +38,23 @@ export function sseRead(
   record: StreamRecord,
   position: number,
 ): EngineResponse {
-  const headers: Record<string, string> = {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-  };
-  if (!isSseTextContentType(record.contentType)) {
-    headers[STREAM_SSE_DATA_ENCODING_HEADER] = "base64";
-  }
+  const headers = isSseTextContentType(record.contentType) ? TEXT_HEADERS : BASE64_HEADERS;
   const session = new SseSession(ctx, record, position, request.query.get(CURSOR_QUERY_PARAM));
-  return { status: 200, headers, body: session };
+  return { status: 200, headers: headers as Record<string, string>, body: session };
 }
 
-class SseSession implements StreamingBody {
+class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
+  /** The offset the next frame starts at (where the session waits). */
+  position: number;
   #sink: ByteSink | null = null;
-  #position: number;
-  #cursor: string | null;
-  #unregister: (() => void) | null = null;
-  #lifetimeTimer: ReturnType<typeof setTimeout> | undefined;
-  #keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The client's `cursor` until the first control event, then the last cursor sent. */
+  #clientCursor: string | null;
+  #cursor = -1;
+  #cursorText = "";
+  #ticker: LiveTicker | null = null;
+  #startedAt = 0;
+  #lastWriteAt = 0;
+  #waiting = false;
   #ended = false;
   readonly #stop = () => this.#end();
 
@@ -54,14 +64,16 @@ class SseSession implements StreamingBody {
     position: number,
     clientCursor: string | null,
   ) {
-    this.#position = position;
-    this.#cursor = clientCursor;
+    this.position = position;
+    this.#clientCursor = clientCursor;
   }
 
   start(sink: ByteSink): void {
     this.#sink = sink;
     this.ctx.liveReads.add(this.#stop);
-    this.#lifetimeTimer = setTimeout(() => this.#end(), this.ctx.options.sseMaxConnectionMs);
+    this.#startedAt = Date.now();
+    this.#ticker = liveTicker(this.ctx);
+    this.#ticker.add(this);
     this.#pump(true);
   }
 
@@ -69,14 +81,40 @@ class SseSession implements StreamingBody {
     this.#end();
   }
 
-  /** The cursor for the next control event: current interval, never below the last one. */
+  /** Lifetime (Section 5.8: close now and then) and keep-alive for idle connections. */
+  tick(now: number): void {
+    if (this.#ended) return;
+    if (now - this.#startedAt >= this.ctx.options.sseMaxConnectionMs) {
+      this.#end();
+      return;
+    }
+    if (this.#waiting && now - this.#lastWriteAt >= this.ctx.options.longPollTimeoutMs) {
+      // A control event now and then keeps proxies from closing an idle connection.
+      this.ctx.hub.cancel(this.record.id, this);
+      this.#waiting = false;
+      this.#pump(true);
+    }
+  }
+
+  /**
+   * The cursor for a control event this session encodes itself: the first
+   * follows the client's echo (jittered past it when needed); later ones are
+   * the current interval, never below the last one sent.
+   */
   #nextCursor(): string {
-    const next = nextCursor(this.ctx.options.now(), this.#cursor);
-    this.#cursor =
-      this.#cursor !== null && /^\d+$/.test(this.#cursor) && Number(this.#cursor) > Number(next)
-        ? this.#cursor
-        : next;
-    return this.#cursor;
+    const now = this.ctx.options.now();
+    if (this.#cursor < 0) {
+      this.#cursorText = nextCursor(now, this.#clientCursor);
+      this.#cursor = Number(this.#cursorText);
+      this.#clientCursor = null;
+      return this.#cursorText;
+    }
+    const interval = new LiveCursor(now).interval;
+    if (interval > this.#cursor) {
+      this.#cursor = interval;
+      this.#cursorText = String(interval);
+    }
+    return this.#cursorText;
   }
 
   /** Writes what can be read now; then waits for a wake-up or for the socket to drain. */
@@ -88,14 +126,17 @@ class SseSession implements StreamingBody {
         this.#end();
         return;
       }
-      const result = readAt(this.ctx, record, this.#position);
+      const result = readAt(this.ctx, record, this.position);
       const hasData = result.range.end > result.range.start;
       if (!hasData && !mustSendControl && !result.closed) break;
-      const writable = this.#send(
-        hasData ? sseDataFrame(record.contentType, result.range.chunks) : null,
-        result,
-      );
       mustSendControl = false;
+      const frame = sseFrame(
+        result,
+        result.closed ? undefined : this.#nextCursor(),
+        hasData ? sseDataFrame(record.contentType, result.range.chunks) : null,
+      );
+      this.position = result.range.end;
+      const writable = this.#write(frame);
       if (result.closed) {
         this.#end();
         return;
@@ -110,25 +151,32 @@ class SseSession implements StreamingBody {
   }
 
   #wait(): void {
-    this.#unregister = this.ctx.hub.wait(this.record.id, {
-      position: this.#position,
-      wake: (shared: SharedRead) => this.#onWake(shared),
-    });
-    clearTimeout(this.#keepAliveTimer);
-    this.#keepAliveTimer = setTimeout(() => this.#keepAlive(), this.ctx.options.longPollTimeoutMs);
+    this.#waiting = true;
+    this.ctx.hub.add(this.record.id, this);
   }
 
-  #onWake(shared: SharedRead): void {
-    this.#unregister = null;
-    clearTimeout(this.#keepAliveTimer);
+  /** A wake-up: the group's frame when this session's cursor allows it, else its own. */
+  wake(shared: SharedRead): void {
+    this.#waiting = false;
     if (this.#ended) return;
     const result = shared.result();
     if (result === null) {
       this.#end();
       return;
     }
-    const hasData = result.range.end > result.range.start;
-    const writable = this.#send(hasData ? shared.sseFrame(result) : null, result);
+    let frame: Uint8Array;
+    if (result.closed || (this.#cursor >= 0 && this.#cursor <= shared.cursor.interval)) {
+      frame = shared.sseFrame(result);
+      if (!result.closed && this.#cursor < shared.cursor.interval) {
+        this.#cursor = shared.cursor.interval;
+        this.#cursorText = shared.cursor.intervalText;
+      }
+    } else {
+      const hasData = result.range.end > result.range.start;
+      frame = sseFrame(result, this.#nextCursor(), hasData ? shared.sseDataFrame(result) : null);
+    }
+    this.position = result.range.end;
+    const writable = this.#write(frame);
     if (result.closed) {
       this.#end();
       return;
@@ -141,37 +189,21 @@ class SseSession implements StreamingBody {
     else this.#pump(false);
   }
 
-  /** An idle connection gets a control event now and then, so proxies keep it open. */
-  #keepAlive(): void {
-    if (this.#ended || this.#unregister === null) return;
-    this.#unregister();
-    this.#unregister = null;
-    this.#pump(true);
-  }
-
-  /** Writes a data frame (if any) and its control frame; false when the socket is full. */
-  #send(dataFrame: Uint8Array | null, result: ReadResult): boolean {
+  /** One write per frame; false when the socket is full. */
+  #write(frame: Uint8Array): boolean {
     const sink = this.#sink;
     if (!sink) return false;
-    if (dataFrame) sink.write(dataFrame);
-    this.#position = result.range.end;
-    const control = encodeSseControl({
-      streamNextOffset: encodeOffset(result.range.end),
-      streamCursor: result.closed ? undefined : this.#nextCursor(),
-      upToDate: result.upToDate,
-      streamClosed: result.closed,
-    });
-    return sink.write(control);
+    this.#lastWriteAt = Date.now();
+    return sink.write(frame);
   }
 
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
     this.ctx.liveReads.delete(this.#stop);
-    clearTimeout(this.#lifetimeTimer);
-    clearTimeout(this.#keepAliveTimer);
-    this.#unregister?.();
-    this.#unregister = null;
+    this.#ticker?.remove(this);
+    if (this.#waiting) this.ctx.hub.cancel(this.record.id, this);
+    this.#waiting = false;
     this.#sink?.end();
   }
 }

@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type ByteSink,
   type DurableStreamsEngine,
   type EngineRequest,
   type EngineResponse,
@@ -101,11 +102,7 @@ export function writeResponse(res: ServerResponse, response: EngineResponse): vo
     res.flushHeaders();
     res.socket?.setNoDelay(true);
     res.once("close", () => body.cancel());
-    body.start({
-      write: (chunk) => res.write(chunk),
-      onDrain: (callback) => res.once("drain", callback),
-      end: () => res.end(),
-    });
+    body.start(streamingSink(res));
     return;
   }
   const chunks = body ?? [];
@@ -122,6 +119,76 @@ export function writeResponse(res: ServerResponse, response: EngineResponse): vo
   for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
   res.end(chunks[chunks.length - 1]);
   res.uncork();
+}
+
+/** Node's own fields of a response that tell whether its bytes go straight to its socket. */
+interface ResponseInternals {
+  readonly chunkedEncoding: boolean;
+  readonly _hasBody?: boolean;
+  readonly outputData?: readonly unknown[];
+}
+
+/** Chunk-framed copies of frames written to many responses (an SSE frame to every subscriber). */
+const framedChunks = new WeakMap<Uint8Array, Buffer>();
+/** Larger chunks are written as header, chunk and CRLF rather than copied into one frame. */
+const MAX_FRAMED_COPY = 64 * 1024;
+const CRLF = Buffer.from("\r\n");
+
+/**
+ * The sink of a streaming body. Once the headers are on the socket and the
+ * response owns it, a chunk goes out as one socket write of exactly the bytes
+ * `res.write` would produce (`<hex size>\r\n<chunk>\r\n`), framed once per
+ * chunk and shared by every response writing the same chunk; otherwise (a
+ * pipelined response still queued, HTTP/1.0 without chunking) `res.write`.
+ */
+function streamingSink(res: ServerResponse): ByteSink {
+  const internals = res as unknown as ResponseInternals;
+  let drainFromSocket = false;
+  const ownedSocket = () => {
+    const socket = res.socket;
+    if (
+      socket === null ||
+      socket.destroyed ||
+      (socket as unknown as { _httpMessage?: unknown })._httpMessage !== res ||
+      !internals.chunkedEncoding ||
+      internals._hasBody === false ||
+      (internals.outputData?.length ?? 1) !== 0 ||
+      res.writableEnded
+    ) {
+      return null;
+    }
+    return socket;
+  };
+  return {
+    write(chunk) {
+      const socket = ownedSocket();
+      drainFromSocket = socket !== null;
+      if (socket === null || chunk.byteLength === 0) return res.write(chunk);
+      let framed = framedChunks.get(chunk);
+      if (framed === undefined) {
+        const size = `${chunk.byteLength.toString(16)}\r\n`;
+        if (chunk.byteLength > MAX_FRAMED_COPY) {
+          socket.cork();
+          socket.write(size, "latin1");
+          socket.write(chunk);
+          const writable = socket.write(CRLF);
+          socket.uncork();
+          return writable;
+        }
+        framed = Buffer.allocUnsafe(size.length + chunk.byteLength + 2);
+        framed.write(size, 0, "latin1");
+        framed.set(chunk, size.length);
+        framed.set(CRLF, size.length + chunk.byteLength);
+        framedChunks.set(chunk, framed);
+      }
+      return socket.write(framed);
+    },
+    onDrain(callback) {
+      if (drainFromSocket && res.socket) res.socket.once("drain", callback);
+      else res.once("drain", callback);
+    },
+    end: () => res.end(),
+  };
 }
 
 function jsonError(status: number, code: string, message: string): EngineResponse {
