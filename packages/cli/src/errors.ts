@@ -93,6 +93,10 @@ export function describeFailure(error: unknown, subject: FailureSubject): CliErr
   if (error instanceof StreamClosedError) {
     return new CliError(`stream is closed: ${path}`, ExitCode.CONFLICT);
   }
+  // Status 0: no HTTP answer at all; the network error is the cause.
+  if (error instanceof DurableStreamError && error.status === 0 && error.cause !== undefined) {
+    return describeFailure(error.cause, subject);
+  }
   if (error instanceof DurableStreamError && error.status !== undefined) {
     const message = serverMessage(error);
     switch (error.status) {

@@ -19,7 +19,6 @@ interface PendingWrite {
 /** Batches SQLite writes into durable groups. */
 export class GroupCommit {
   #queue: PendingWrite[] = [];
-  #unsynced: PendingWrite[] = [];
   #scheduled = false;
   #syncing = false;
   #failure: unknown = null;
@@ -49,7 +48,9 @@ export class GroupCommit {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ apply, onDurable, resolve, reject });
-      if (!this.#scheduled) {
+      // While a group is syncing, writes wait for it and form the next group
+      // (one transaction, one sync); otherwise this turn's writes go together.
+      if (!this.#scheduled && !this.#syncing) {
         this.#scheduled = true;
         setImmediate(() => this.#commit());
       }
@@ -58,7 +59,7 @@ export class GroupCommit {
 
   /** Resolves once everything queued so far is durable. */
   async flush(): Promise<void> {
-    if (this.#queue.length === 0 && this.#unsynced.length === 0 && !this.#syncing) return;
+    if (this.#queue.length === 0 && !this.#syncing) return;
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -66,24 +67,18 @@ export class GroupCommit {
     this.#scheduled = false;
     const group = this.#queue;
     this.#queue = [];
-    if (group.length === 0) return;
+    if (group.length === 0) {
+      this.#checkIdle();
+      return;
+    }
     try {
       this.#transaction(group);
     } catch (error) {
       // The transaction rolled back, but in-memory state already moved on:
       // refuse every further write so a restart recovers from disk.
-      this.#failure = error;
-      for (const write of group) write.reject(error);
-      this.#checkIdle();
+      this.#fail(error, group);
       return;
     }
-    this.#unsynced.push(...group);
-    if (!this.#syncing) this.#sync();
-  }
-
-  #sync(): void {
-    const group = this.#unsynced;
-    this.#unsynced = [];
     const fd = this.walFd();
     if (fd === null) {
       this.#acknowledge(group);
@@ -94,16 +89,19 @@ export class GroupCommit {
       this.#syncing = false;
       if (error) {
         // The disk refused: nothing after this point can be acknowledged.
-        this.#failure = error;
-        for (const write of [...group, ...this.#unsynced, ...this.#queue]) write.reject(error);
-        this.#unsynced = [];
-        this.#queue = [];
-        this.#checkIdle();
+        this.#fail(error, group);
         return;
       }
       this.#acknowledge(group);
-      if (this.#unsynced.length > 0) this.#sync();
+      if (this.#queue.length > 0) this.#commit();
     });
+  }
+
+  #fail(error: unknown, group: PendingWrite[]): void {
+    this.#failure = error;
+    for (const write of [...group, ...this.#queue]) write.reject(error);
+    this.#queue = [];
+    this.#checkIdle();
   }
 
   #acknowledge(group: PendingWrite[]): void {
@@ -114,7 +112,7 @@ export class GroupCommit {
   }
 
   #checkIdle(): void {
-    if (this.#queue.length > 0 || this.#unsynced.length > 0 || this.#syncing) return;
+    if (this.#queue.length > 0 || this.#syncing) return;
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
 }

@@ -12,6 +12,7 @@ import {
   type EngineResponse,
   isStreamingBody,
 } from "@durastream/server-core";
+import { requestBody } from "./request-body.js";
 
 const encoder = new TextEncoder();
 
@@ -57,7 +58,7 @@ export async function handleNodeRequest(
       if (value === undefined) return null;
       return Array.isArray(value) ? value.join(", ") : value;
     },
-    body: hasBody ? (req as AsyncIterable<Uint8Array>) : null,
+    body: hasBody ? requestBody(req) : null,
     // Created on first use (only live reads need it): an AbortController
     // aborted on every closed response is a measurable cost on small appends.
     get signal() {

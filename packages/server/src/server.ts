@@ -10,7 +10,7 @@ import {
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
 import { handleNodeRequest } from "./node-adapter.js";
-import { SqliteStore } from "./sqlite-store.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions {
@@ -32,6 +32,8 @@ export interface ServerOptions extends EngineOptions {
   readonly shutdownGraceMs?: number;
   /** How often expired streams are swept, in ms. Default 5 s. */
   readonly sweepIntervalMs?: number;
+  /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
+  readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
 }
 
 /** A running server. */
@@ -52,7 +54,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const basePath = options.basePath ?? "/v1/stream";
   const store: StreamStore = options.memory
     ? new MemoryStore()
-    : new SqliteStore({ dataDir: options.dataDir ?? "./data" });
+    : new SqliteStore({
+        ...options.storage,
+        dataDir: options.dataDir ?? "./data",
+        onBackgroundError: (error) =>
+          logger.error({ err: error }, "background storage work failed"),
+      });
   const engine = new DurableStreamsEngine({
     ...options,
     store,

@@ -21,8 +21,11 @@ import {
   type StreamStore,
 } from "@durastream/server-core";
 import Database from "better-sqlite3";
+import { AppendBatch } from "./append-batch.js";
+import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { GroupCommit } from "./group-commit.js";
 import { ensureSchema } from "./sqlite-schema.js";
+import { TailCache } from "./tail-cache.js";
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -30,8 +33,21 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Records kept in memory at most. Default 10,000. */
   readonly cacheSize?: number;
-  /** WAL size (bytes) that triggers a checkpoint. Default 64 MiB. */
+  /** Bytes written since the last checkpoint that trigger a background one. Default 8 MiB. */
   readonly checkpointBytes?: number;
+  /**
+   * WAL size at which the writer stops and checkpoints in the foreground,
+   * for when background checkpoints cannot catch up. Default 256 MiB.
+   */
+  readonly walLimitBytes?: number;
+  /** Bytes of the database file read through mmap. Default 1 GiB; 0 turns it off. */
+  readonly mmapBytes?: number;
+  /** Called with errors of background work (checkpoints) that no request sees. */
+  readonly onBackgroundError?: (error: Error) => void;
+  /** Recently committed bytes kept in memory per stream for live readers. Default 1 MiB. */
+  readonly tailCacheStreamBytes?: number;
+  /** Recently committed bytes kept in memory across streams. Default 32 MiB. */
+  readonly tailCacheBytes?: number;
 }
 
 interface StreamRow {
@@ -61,6 +77,8 @@ export const DATABASE_FILE = "durastream.db";
 
 const TOUCH_FLUSH_MS = 1000;
 
+const NOTHING_TO_APPLY = (): void => {};
+
 /** The SQLite-backed store. */
 export class SqliteStore implements StreamStore {
   readonly db: Database.Database;
@@ -72,11 +90,19 @@ export class SqliteStore implements StreamStore {
   readonly #producers = new Map<number, Map<string, ProducerState>>();
   readonly #pending = new Map<number, number>();
   readonly #touched = new Set<StreamRecord>();
+  /** Per stream, the appends of the group being collected (joined into one chunk). */
+  readonly #openBatches = new Map<number, AppendBatch>();
+  readonly #tailCache: TailCache;
   #touchTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId: number;
   readonly #cacheSize: number;
   readonly #checkpointBytes: number;
   #walBytesSinceCheckpoint = 0;
+  readonly #file: string;
+  readonly #pageSize: number;
+  readonly #walLimitBytes: number;
+  readonly #onBackgroundError: (error: Error) => void;
+  #checkpointer: Checkpointer | undefined;
   readonly #sql;
 
   constructor(options: SqliteStoreOptions) {
@@ -87,11 +113,24 @@ export class SqliteStore implements StreamStore {
     // Durability comes from the group commit's fdatasync of the WAL.
     this.db.pragma("synchronous = OFF");
     this.db.pragma("wal_autocheckpoint = 0");
-    this.db.pragma("cache_size = -65536");
+    this.db.pragma("cache_size = -16384");
+    // Catch-up reads copy blobs straight out of the mapped file instead of
+    // walking overflow pages through the page cache.
+    this.db.pragma(`mmap_size = ${options.mmapBytes ?? 1024 * 1024 * 1024}`);
+    // A WAL that grew under load is cut back when SQLite restarts it.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     ensureSchema(this.db);
+    this.#file = file;
+    this.#pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    this.#walLimitBytes = options.walLimitBytes ?? 256 * 1024 * 1024;
+    this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#walPath = `${file}-wal`;
     this.#cacheSize = options.cacheSize ?? 10_000;
-    this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
+    this.#checkpointBytes = options.checkpointBytes ?? 8 * 1024 * 1024;
+    this.#tailCache = new TailCache({
+      perStreamBytes: options.tailCacheStreamBytes ?? 1024 * 1024,
+      totalBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,
+    });
     this.#commit = new GroupCommit(
       this.db,
       () => this.#wal(),
@@ -154,10 +193,25 @@ export class SqliteStore implements StreamStore {
   #maybeCheckpoint(): void {
     if (this.#walBytesSinceCheckpoint < this.#checkpointBytes) return;
     this.#walBytesSinceCheckpoint = 0;
-    // A checkpoint must sync the database file before the WAL restarts.
+    this.#checkpointer ??= new Checkpointer(
+      this.#file,
+      (result) => this.#afterCheckpoint(result),
+      this.#onBackgroundError,
+    );
+    this.#checkpointer.request();
+  }
+
+  /** Background checkpoints that never catch up under load must not let the WAL grow forever. */
+  #afterCheckpoint({ log }: CheckpointResult): void {
+    if (log * (this.#pageSize + 24) < this.#walLimitBytes) return;
+    this.#checkpointNow("RESTART");
+  }
+
+  /** A foreground checkpoint; it syncs the database file before the WAL can be reused. */
+  #checkpointNow(mode: "RESTART" | "TRUNCATE"): void {
     this.db.pragma("synchronous = FULL");
     try {
-      this.db.pragma("wal_checkpoint(TRUNCATE)");
+      this.db.pragma(`wal_checkpoint(${mode})`);
     } finally {
       this.db.pragma("synchronous = OFF");
     }
@@ -302,8 +356,8 @@ export class SqliteStore implements StreamStore {
   }
 
   append(record: StreamRecord, write: AppendWrite): Promise<void> {
-    const start = record.tail;
     const data = write.data;
+    const start = record.tail;
     if (data) record.tail += data.length;
     const tail = record.tail;
     if (write.close) {
@@ -316,44 +370,53 @@ export class SqliteStore implements StreamStore {
           }
         : null;
     }
-    const closed = record.closed;
-    const closedBy = record.closedBy;
     if (write.streamSeq !== null) record.lastStreamSeq = write.streamSeq;
-    const lastStreamSeq = record.lastStreamSeq;
     record.lastAccessAt = write.now;
     this.#touched.delete(record);
     const producer = write.producer;
     if (producer) this.#producerMap(record).set(producer.producerId, producer.state);
     this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 128;
-    return this.#write(
-      record,
-      () => {
-        if (data) this.#sql.insertChunk.run(record.id, tail, start, data);
-        this.#sql.updateAfterAppend.run({
-          id: record.id,
-          tail,
-          closed: closed ? 1 : 0,
-          closedByProducer: closedBy?.producerId ?? null,
-          closedByEpoch: closedBy?.epoch ?? null,
-          closedBySeq: closedBy?.seq ?? null,
-          lastStreamSeq,
-          lastAccessAt: write.now,
-          expiryDue: expiryOf({ ...record, lastAccessAt: write.now }),
-        });
-        if (producer) {
-          this.#sql.upsertProducer.run(
-            record.id,
-            producer.producerId,
-            producer.state.epoch,
-            producer.state.lastSeq,
-          );
-        }
-      },
-      () => {
-        record.visibleTail = Math.max(record.visibleTail, tail);
-        record.visibleClosed = record.visibleClosed || closed;
-      },
-    );
+
+    const closed = record.closed;
+    const onDurable = () => {
+      record.visibleTail = Math.max(record.visibleTail, tail);
+      record.visibleClosed = record.visibleClosed || closed;
+    };
+    const open = this.#openBatches.get(record.id);
+    if (open?.accepts(write)) {
+      open.add(write);
+      return this.#write(record, NOTHING_TO_APPLY, onDurable);
+    }
+    const batch = new AppendBatch(record, start);
+    batch.add(write);
+    this.#openBatches.set(record.id, batch);
+    return this.#write(record, () => this.#applyBatch(batch), onDurable);
+  }
+
+  /** Writes a batch of appends (runs inside the group's transaction). */
+  #applyBatch(batch: AppendBatch): void {
+    const id = batch.record.id;
+    if (this.#openBatches.get(id) === batch) this.#openBatches.delete(id);
+    const data = batch.data();
+    const state = batch.state;
+    if (data) {
+      this.#sql.insertChunk.run(id, state.tail, batch.start, data);
+      this.#tailCache.add(id, batch.start, data);
+    }
+    this.#sql.updateAfterAppend.run({
+      id,
+      tail: state.tail,
+      closed: state.closed ? 1 : 0,
+      closedByProducer: state.closedBy?.producerId ?? null,
+      closedByEpoch: state.closedBy?.epoch ?? null,
+      closedBySeq: state.closedBy?.seq ?? null,
+      lastStreamSeq: state.lastStreamSeq,
+      lastAccessAt: state.lastAccessAt,
+      expiryDue: expiryOf({ ...batch.record, lastAccessAt: state.lastAccessAt }),
+    });
+    for (const [producerId, producer] of batch.producers) {
+      this.#sql.upsertProducer.run(id, producerId, producer.epoch, producer.lastSeq);
+    }
   }
 
   #producerMap(record: StreamRecord): Map<string, ProducerState> {
@@ -377,6 +440,8 @@ export class SqliteStore implements StreamStore {
   }
 
   readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
+    const cached = this.#tailCache.read(record.id, from, to, maxBytes);
+    if (cached) return cached;
     const out: StoredChunk[] = [];
     let bytes = 0;
     for (const row of this.#sql.chunksFrom.iterate(record.id, from, to)) {
@@ -418,6 +483,7 @@ export class SqliteStore implements StreamStore {
 
   remove(record: StreamRecord): Promise<void> {
     this.#forget(record);
+    this.#tailCache.drop(record.id);
     this.#touched.delete(record);
     const source = record.fork ? this.getById(record.fork.sourceId) : undefined;
     if (source) source.forkCount--;
@@ -445,8 +511,8 @@ export class SqliteStore implements StreamStore {
     clearTimeout(this.#touchTimer);
     await this.#flushTouches();
     await this.#commit.flush();
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    await this.#checkpointer?.close();
+    this.#checkpointNow("TRUNCATE");
     this.db.close();
     if (this.#walFd !== null) closeSync(this.#walFd);
     this.#walFd = null;

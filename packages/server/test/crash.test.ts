@@ -4,7 +4,10 @@
  * unacknowledged appends.
  */
 
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { DATABASE_FILE } from "../src/index.js";
 import { readAll, spawnServer, tempDir } from "./helpers.js";
 
 describe("kill -9 during writes", () => {
@@ -60,6 +63,63 @@ describe("kill -9 during writes", () => {
         // in-flight append after them.
         expect(stored.startsWith(expected)).toBe(true);
         expect(stored.length - expected.length).toBeLessThanOrEqual(`w${w}-100000;`.length);
+      }
+    } finally {
+      restarted.process.kill("SIGTERM");
+      await restarted.exited;
+    }
+  });
+
+  test("acknowledged appends survive a kill during background checkpoints", async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const server = await spawnServer(["--data-dir", dir]);
+    const writers = 8;
+    const urls = Array.from({ length: writers }, (_, i) => `${server.url}/v1/stream/ckpt/${i}`);
+    for (const url of urls) {
+      await fetch(url, { method: "PUT", headers: { "content-type": "application/octet-stream" } });
+    }
+    // 64 KiB appends: the 8 MiB checkpoint trigger is crossed many times a second.
+    const block = (w: number, i: number) => new Uint8Array(64 * 1024).fill((w * 31 + i) % 251);
+    const acknowledged = urls.map(() => 0);
+    let killed = false;
+    const loops = urls.map(async (url, w) => {
+      for (let i = 0; !killed; i++) {
+        try {
+          const res = await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/octet-stream" },
+            body: block(w, i),
+          });
+          if (res.status === 204) acknowledged[w] = i + 1;
+        } catch {
+          return;
+        }
+      }
+    });
+    const databaseFile = join(dir, DATABASE_FILE);
+    // Kill once the database file itself holds data copied by a checkpoint.
+    for (let waited = 0; statSync(databaseFile).size < 24 * 1024 * 1024; waited += 50) {
+      expect(waited).toBeLessThan(20_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    killed = true;
+    server.process.kill("SIGKILL");
+    await server.exited;
+    await Promise.all(loops);
+
+    const restarted = await spawnServer(["--data-dir", dir]);
+    try {
+      for (let w = 0; w < writers; w++) {
+        const { body } = await readAll(`${restarted.url}/v1/stream/ckpt/${w}`);
+        const blocks = Math.floor(body.length / (64 * 1024));
+        expect(blocks).toBeGreaterThanOrEqual(acknowledged[w]!);
+        expect(blocks).toBeLessThanOrEqual(acknowledged[w]! + 1);
+        const mismatched = Array.from({ length: blocks }, (_, i) => i).filter((i) => {
+          const at = i * 64 * 1024;
+          return !Buffer.from(block(w, i)).equals(body.subarray(at, at + 64 * 1024));
+        });
+        expect(mismatched).toEqual([]);
       }
     } finally {
       restarted.process.kill("SIGTERM");

@@ -1,0 +1,96 @@
+/**
+ * The hot tail: the most recently committed chunks of recently written
+ * streams, kept in memory so live readers (long-poll, SSE, readers a few
+ * messages behind) are served without a database query. Bounded per stream
+ * and in total; a stream whose cache was dropped starts a new one at its
+ * next commit and older bytes come from SQLite again.
+ */
+
+import type { StoredChunk } from "@durastream/server-core";
+
+/** Sizes of the tail cache. */
+export interface TailCacheLimits {
+  /** Bytes kept per stream at most (whole chunks; the newest always stays). */
+  readonly perStreamBytes: number;
+  /** Bytes kept across all streams at most. */
+  readonly totalBytes: number;
+}
+
+interface StreamTail {
+  /** Contiguous committed chunks, oldest first. */
+  readonly chunks: StoredChunk[];
+  bytes: number;
+}
+
+/** Recently committed chunks per stream id. */
+export class TailCache {
+  // Map order is the eviction order: a stream moves to the end when written.
+  readonly #tails = new Map<number, StreamTail>();
+  #bytes = 0;
+
+  constructor(private readonly limits: TailCacheLimits) {}
+
+  /**
+   * Records a committed chunk `[start, start + bytes.length)` of stream `id`.
+   * A stream's chunks commit in stream order, so each one continues the run.
+   */
+  add(id: number, start: number, bytes: Uint8Array): void {
+    let tail = this.#tails.get(id);
+    if (tail) this.#tails.delete(id);
+    tail ??= { chunks: [], bytes: 0 };
+    tail.chunks.push({ start, bytes });
+    tail.bytes += bytes.length;
+    this.#bytes += bytes.length;
+    while (tail.chunks.length > 1 && tail.bytes > this.limits.perStreamBytes) {
+      const dropped = tail.chunks.shift()!;
+      tail.bytes -= dropped.bytes.length;
+      this.#bytes -= dropped.bytes.length;
+    }
+    this.#tails.set(id, tail);
+    this.#trim();
+  }
+
+  /**
+   * Chunks overlapping `[from, to)` when the cache holds all of `from`
+   * onwards (up to `to`), else undefined. Same shape as a store read.
+   */
+  read(id: number, from: number, to: number, maxBytes: number): StoredChunk[] | undefined {
+    const tail = this.#tails.get(id);
+    if (!tail) return undefined;
+    const chunks = tail.chunks;
+    const first = chunks[0]!;
+    const last = chunks[chunks.length - 1]!;
+    if (from < first.start || to > last.start + last.bytes.length) return undefined;
+    const out: StoredChunk[] = [];
+    let bytes = 0;
+    for (const chunk of chunks) {
+      if (chunk.start + chunk.bytes.length <= from) continue;
+      if (chunk.start >= to) break;
+      out.push(chunk);
+      bytes += chunk.bytes.length;
+      if (bytes >= maxBytes) break;
+    }
+    return out;
+  }
+
+  /** Forgets stream `id` (deleted, or its data changed underneath). */
+  drop(id: number): void {
+    const tail = this.#tails.get(id);
+    if (!tail) return;
+    this.#tails.delete(id);
+    this.#bytes -= tail.bytes;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  #trim(): void {
+    for (const [id, tail] of this.#tails) {
+      if (this.#bytes <= this.limits.totalBytes) return;
+      this.#tails.delete(id);
+      this.#bytes -= tail.bytes;
+    }
+  }
+}
