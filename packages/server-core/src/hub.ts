@@ -5,8 +5,9 @@
  *
  * Wake-ups are fanned out after the change is acknowledged, not inside it:
  * `notify` only schedules a run, and a run wakes at most `FAN_OUT_BATCH`
- * waiters per event-loop turn, so the writer's next request, the group
- * commit and other streams are not starved by a large fan-out. Changes that
+ * waiters or `FAN_OUT_SLICE_MS` worth of them per event-loop turn, so the
+ * writer's next request, the group commit and other streams are not starved
+ * by a large fan-out. Changes that
  * arrive while a run is under way are coalesced into one further run, which
  * delivers everything new since the first one in a single wake-up per waiter.
  */
@@ -29,13 +30,40 @@ export interface Waiter<Shared> {
  */
 export type Share<Shared> = (position: number) => Shared | null;
 
-/** Waiters woken per event-loop turn during a fan-out. */
+/** Most waiters woken per event-loop turn during a fan-out. */
 export const FAN_OUT_BATCH = 1000;
+/** Fewest waiters woken per event-loop turn (while any remain). */
+const MIN_BATCH = 16;
+/**
+ * Target length of one fan-out turn, in ms: each wake-up is a socket write
+ * (about 10 µs on loopback) or a response, and a writer's next append, its
+ * group commit and its acknowledgement each need a turn of their own. The
+ * batch size adapts to the measured cost of a turn, which includes the work
+ * wake-ups leave to microtasks (a long-poll's response is written there).
+ */
+export const FAN_OUT_SLICE_MS = 4;
+/** Wake-ups between two looks at the clock within a turn. */
+const CLOCK_EVERY = 32;
+
+const clock: () => number =
+  typeof performance === "object" && typeof performance.now === "function"
+    ? () => performance.now()
+    : () => Date.now();
 
 interface Group<Shared> {
   readonly position: number;
   readonly shared: Shared;
   readonly waiters: Set<Waiter<Shared>>;
+}
+
+/** A fan-out under way: where it is, and how its previous turn went. */
+interface Run<Shared> {
+  readonly streamId: number;
+  readonly groups: Group<Shared>[];
+  index: number;
+  waiters: Iterator<Waiter<Shared>>;
+  sliceStarted: number;
+  sliceCount: number;
 }
 
 interface StreamWaiters<Shared> {
@@ -62,6 +90,8 @@ const defer: Defer = (() => {
 /** Registry of waiters per stream id. */
 export class WakeHub<Shared> {
   readonly #streams = new Map<number, StreamWaiters<Shared>>();
+  /** Waiters per fan-out turn, adapted to what a turn costs. */
+  #batch = 256;
 
   /** Registers a waiter until it is woken or cancelled. */
   add(streamId: number, waiter: Waiter<Shared>): void {
@@ -137,45 +167,60 @@ export class WakeHub<Shared> {
       return;
     }
     stream.running = groups;
-    this.#continue(streamId, stream, 0, groups[0]!.waiters.values());
+    this.#continue(stream, {
+      streamId,
+      groups,
+      index: 0,
+      waiters: groups[0]!.waiters.values(),
+      sliceStarted: 0,
+      sliceCount: 0,
+    });
   }
 
   /** Wakes up to one batch, then yields to the event loop until the run is done. */
-  #continue(
-    streamId: number,
-    stream: StreamWaiters<Shared>,
-    groupIndex: number,
-    iterator: Iterator<Waiter<Shared>>,
-  ): void {
-    const groups = stream.running!;
-    let budget = FAN_OUT_BATCH;
-    let index = groupIndex;
-    let waiters = iterator;
-    while (budget > 0) {
-      const next = waiters.next();
+  #continue(stream: StreamWaiters<Shared>, run: Run<Shared>): void {
+    const groups = run.groups;
+    const started = clock();
+    if (run.sliceCount > 0) {
+      // Waiters per ms over the whole previous turn, microtasks and I/O included.
+      const rate = run.sliceCount / Math.max(started - run.sliceStarted, 0.05);
+      const fitting = Math.round(rate * FAN_OUT_SLICE_MS);
+      this.#batch = Math.min(
+        FAN_OUT_BATCH,
+        Math.max(MIN_BATCH, Math.round((this.#batch + fitting) / 2)),
+      );
+    }
+    const deadline = started + FAN_OUT_SLICE_MS;
+    const batch = this.#batch;
+    let woken = 0;
+    while (woken < batch) {
+      if (woken % CLOCK_EVERY === CLOCK_EVERY - 1 && clock() >= deadline) break;
+      const next = run.waiters.next();
       if (next.done) {
-        index++;
-        if (index >= groups.length) break;
-        waiters = groups[index]!.waiters.values();
+        run.index++;
+        if (run.index >= groups.length) break;
+        run.waiters = groups[run.index]!.waiters.values();
         continue;
       }
-      const group = groups[index]!;
+      const group = groups[run.index]!;
       // Taken out first: a cancel from inside `wake` must not touch the run.
       group.waiters.delete(next.value);
-      budget--;
+      woken++;
       try {
         next.value.wake(group.shared);
       } catch {
         // A waiter's failure is its own; the others still get their wake-up.
       }
     }
-    if (index < groups.length) {
-      defer(() => this.#continue(streamId, stream, index, waiters));
+    run.sliceStarted = started;
+    run.sliceCount = woken;
+    if (run.index < groups.length) {
+      defer(() => this.#continue(stream, run));
       return;
     }
     stream.running = null;
-    if (stream.pending) defer(() => this.#start(streamId, stream));
-    else this.#dropIfIdle(streamId, stream);
+    if (stream.pending) defer(() => this.#start(run.streamId, stream));
+    else this.#dropIfIdle(run.streamId, stream);
   }
 
   #dropIfIdle(streamId: number, stream: StreamWaiters<Shared>): void {
