@@ -182,7 +182,11 @@ export class ReadSession {
       }
       const wasUpToDate = this.#upToDate;
       let chunk: Chunk | undefined;
-      if (!this.#upToDate) {
+      // An open SSE connection keeps serving the catch-up itself (a control
+      // event without upToDate just means more follows on the same
+      // connection); switching to GETs would leave its buffered events to be
+      // delivered again later.
+      if (!this.#upToDate && !this.#sse) {
         const result = await this.#fetchBody("catch-up");
         if (result === SESSION_ENDED) return this.#end();
         if (result === PAUSED) continue;
