@@ -1,8 +1,9 @@
 /**
  * JSON-mode framing (Section 9.1). A JSON stream stores each message as its
- * JSON text followed by one `,`, so a read of any message-aligned byte range
- * becomes a response body by wrapping it in `[` `]` and dropping the final
- * comma: no parse and no re-serialisation on the read path.
+ * JSON text followed by one `,` (whitespace a sender put around array
+ * elements is kept), so a read of any message-aligned byte range becomes a
+ * response body by wrapping it in `[` `]` and dropping the final comma: no
+ * parse and no re-serialisation on the read path.
  */
 
 const COMMA = 0x2c;
@@ -67,44 +68,15 @@ export function frameJsonBody(
   if (parsed.length === 0) {
     return allowEmpty ? { bytes: new Uint8Array(0), count: 0 } : "empty-array";
   }
-  return frameArrayElements(body, start + 1, end - 1, parsed.length);
-}
-
-/** Copies the elements of the (already validated) array body between `from` and `to`. */
-function frameArrayElements(body: Uint8Array, from: number, to: number, count: number): FramedJson {
-  const out = new Uint8Array(to - from + 1);
-  let written = 0;
-  let depth = 0;
-  let inString = false;
-  let elementStart = -1;
-  let lastNonSpace = -1;
-  const flush = () => {
-    out.set(body.subarray(elementStart, lastNonSpace + 1), written);
-    written += lastNonSpace + 1 - elementStart;
-    out[written++] = COMMA;
-    elementStart = -1;
-  };
-  for (let i = from; i < to; i++) {
-    const b = body[i]!;
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
-      lastNonSpace = i;
-      continue;
-    }
-    if (isWhitespace(b)) continue;
-    if (b === COMMA && depth === 0) {
-      flush();
-      continue;
-    }
-    if (elementStart === -1) elementStart = i;
-    if (b === QUOTE) inString = true;
-    else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
-    else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
-    lastNonSpace = i;
-  }
-  if (elementStart !== -1) flush();
-  return { bytes: out.subarray(0, written), count };
+  // The elements are stored as sent, separators and all: `[m1, m2]` becomes
+  // `m1, m2,`. Whitespace between elements is still valid JSON once wrapped
+  // in brackets again, and depth-0 commas still separate messages, so no
+  // per-byte scan is needed on the ingest path.
+  const inner = body.subarray(start + 1, end - 1);
+  const out = new Uint8Array(inner.length + 1);
+  out.set(inner);
+  out[inner.length] = COMMA;
+  return { bytes: out, count: parsed.length };
 }
 
 /** Wraps stored message bytes (`m1,m2,`) as the JSON array body `[m1,m2]`. */

@@ -18,6 +18,7 @@ import { badRequest, ProtocolError } from "./errors.js";
 import type { EngineRequest } from "./http-types.js";
 import { findStream } from "./lifecycle.js";
 import { readRange } from "./read-range.js";
+import { concat } from "./read-result.js";
 import type { ForkOrigin, StreamRecord } from "./store.js";
 
 /** A resolved fork request. */
@@ -103,8 +104,11 @@ function subOffsetBytes(
   const overshoot = () =>
     badRequest("INVALID_OFFSET", "Stream-Fork-Sub-Offset is past the next data boundary");
   if (position >= source.visibleTail) throw overshoot();
-  const first = readRange(ctx.store, source, position, source.visibleTail, 1).chunks[0];
-  if (!first) throw overshoot();
+  const boundary = appendEndAt(ctx, source, position);
+  if (boundary === undefined) throw overshoot();
+  const first = concat(
+    readRange(ctx.store, source, position, boundary, boundary - position).chunks,
+  );
   if (isJsonContentType(source.contentType)) {
     const length = storedJsonPrefixLength(first, subOffset);
     if (length === undefined) throw overshoot();
@@ -112,4 +116,19 @@ function subOffsetBytes(
   }
   if (subOffset > first.length) throw overshoot();
   return subOffset;
+}
+
+/** The data boundary after `position`: the end of the append that wrote it, across fork chains. */
+function appendEndAt(
+  ctx: EngineContext,
+  record: StreamRecord,
+  position: number,
+): number | undefined {
+  const fork = record.fork;
+  if (fork !== null && position < fork.position) {
+    const source = ctx.store.getById(fork.sourceId);
+    const end = source ? appendEndAt(ctx, source, position) : undefined;
+    return end === undefined ? undefined : Math.min(end, fork.position);
+  }
+  return ctx.store.appendEnd(record, position);
 }

@@ -106,6 +106,12 @@ export class MemoryStore implements StreamStore {
     return out;
   }
 
+  appendEnd(record: StreamRecord, position: number): number | undefined {
+    // One chunk per append here.
+    const chunk = this.readChunks(record, position, position + 1, 1)[0];
+    return chunk ? chunk.start + chunk.bytes.length : undefined;
+  }
+
   touch(record: StreamRecord, now: number): void {
     record.lastAccessAt = now;
   }

@@ -113,6 +113,12 @@ export interface StreamStore {
    * and last chunk may extend beyond the range; callers slice.
    */
   readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[];
+  /**
+   * Where the append that stored the byte at `position` of the stream's own
+   * data ends (a data boundary), or undefined when nothing is stored there.
+   * Stores may keep several appends in one chunk; boundaries survive that.
+   */
+  appendEnd(record: StreamRecord, position: number): number | undefined;
   /** Records a read or write for the TTL window (persisted lazily). */
   touch(record: StreamRecord, now: number): void;
   /** Marks a stream soft-deleted (it keeps its data for forks). */

@@ -29,6 +29,8 @@ export interface BatchState {
 export class AppendBatch {
   readonly #parts: Uint8Array[] = [];
   #bytes = 0;
+  /** End of each append with data, relative to `start`. */
+  readonly #ends: number[] = [];
   /** Latest state per producer that appended in this batch. */
   readonly producers = new Map<string, ProducerState>();
   readonly state: BatchState;
@@ -57,6 +59,7 @@ export class AppendBatch {
     if (write.data) {
       this.#parts.push(write.data);
       this.#bytes += write.data.length;
+      this.#ends.push(this.#bytes);
     }
     if (write.producer) this.producers.set(write.producer.producerId, write.producer.state);
     const record = this.record;
@@ -65,6 +68,19 @@ export class AppendBatch {
     this.state.closedBy = record.closedBy;
     this.state.lastStreamSeq = record.lastStreamSeq;
     this.state.lastAccessAt = record.lastAccessAt;
+  }
+
+  /**
+   * The append boundaries inside the chunk (relative ends, the last one
+   * excluded: it is the chunk's end) as little-endian uint32s, or null when
+   * the chunk holds one append.
+   */
+  ends(): Uint8Array | null {
+    if (this.#ends.length < 2) return null;
+    const out = new Uint8Array((this.#ends.length - 1) * 4);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < this.#ends.length - 1; i++) view.setUint32(i * 4, this.#ends[i]!, true);
+    return out;
   }
 
   /** The batch's bytes as one chunk, or null when it only closes. */

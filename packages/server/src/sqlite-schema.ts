@@ -2,7 +2,11 @@
 
 import type BetterSqlite3 from "better-sqlite3";
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: streams, chunks, producers.
+ * 2: `chunks.ends`, the append boundaries inside a chunk that holds several appends.
+ */
+const SCHEMA_VERSION = 2;
 
 /** Creates the schema when the file is new; refuses a file from a newer version. */
 export function ensureSchema(db: BetterSqlite3.Database): void {
@@ -13,6 +17,13 @@ export function ensureSchema(db: BetterSqlite3.Database): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
+  if (version === 1) {
+    db.exec(`
+      ALTER TABLE chunks ADD COLUMN ends BLOB;
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `);
+    return;
+  }
   db.exec(`
     CREATE TABLE streams (
       id INTEGER PRIMARY KEY,
@@ -42,6 +53,7 @@ export function ensureSchema(db: BetterSqlite3.Database): void {
       end_pos INTEGER NOT NULL,
       start_pos INTEGER NOT NULL,
       data BLOB NOT NULL,
+      ends BLOB,
       PRIMARY KEY (stream_id, end_pos)
     );
     CREATE TABLE producers (

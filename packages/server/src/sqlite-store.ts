@@ -148,7 +148,7 @@ export class SqliteStore implements StreamStore {
           @forkSubOffset)`,
       ),
       insertChunk: db.prepare(
-        "INSERT INTO chunks (stream_id, end_pos, start_pos, data) VALUES (?, ?, ?, ?)",
+        "INSERT INTO chunks (stream_id, end_pos, start_pos, data, ends) VALUES (?, ?, ?, ?, ?)",
       ),
       updateAfterAppend: db.prepare(
         `UPDATE streams SET tail = @tail, closed = @closed, closed_by_producer = @closedByProducer,
@@ -167,6 +167,13 @@ export class SqliteStore implements StreamStore {
       chunksFrom: db.prepare<[number, number, number], { start_pos: number; data: Buffer }>(
         `SELECT start_pos, data FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
           ORDER BY end_pos`,
+      ),
+      chunkEnds: db.prepare<
+        [number, number],
+        { start_pos: number; end_pos: number; ends: Buffer | null }
+      >(
+        `SELECT start_pos, end_pos, ends FROM chunks WHERE stream_id = ? AND end_pos > ?
+          ORDER BY end_pos LIMIT 1`,
       ),
       touch: db.prepare("UPDATE streams SET last_access_at = ?, expiry_due = ? WHERE id = ?"),
       forkCountDelta: db.prepare("UPDATE streams SET fork_count = fork_count + ? WHERE id = ?"),
@@ -344,7 +351,7 @@ export class SqliteStore implements StreamStore {
           forkOffset: fork?.requestedOffset ?? null,
           forkSubOffset: fork?.requestedSubOffset ?? null,
         });
-        if (data) this.#sql.insertChunk.run(record.id, tail, start, data);
+        if (data) this.#sql.insertChunk.run(record.id, tail, start, data, null);
         if (fork) this.#sql.forkCountDelta.run(1, fork.sourceId);
       },
       () => {
@@ -400,7 +407,7 @@ export class SqliteStore implements StreamStore {
     const data = batch.data();
     const state = batch.state;
     if (data) {
-      this.#sql.insertChunk.run(id, state.tail, batch.start, data);
+      this.#sql.insertChunk.run(id, state.tail, batch.start, data, batch.ends());
       this.#tailCache.add(id, batch.start, data);
     }
     this.#sql.updateAfterAppend.run({
@@ -450,6 +457,17 @@ export class SqliteStore implements StreamStore {
       if (bytes >= maxBytes) break;
     }
     return out;
+  }
+
+  appendEnd(record: StreamRecord, position: number): number | undefined {
+    const row = this.#sql.chunkEnds.get(record.id, position);
+    if (!row || row.start_pos > position) return undefined;
+    const ends = row.ends;
+    for (let at = 0; ends && at + 4 <= ends.length; at += 4) {
+      const end = row.start_pos + ends.readUInt32LE(at);
+      if (end > position) return end;
+    }
+    return row.end_pos;
   }
 
   touch(record: StreamRecord, now: number): void {

@@ -95,6 +95,22 @@ describe("appends that share a commit", () => {
       expect(new Set(ends).size).toBe(messages.length);
     };
     await check();
+    // The appends shared commits, yet each is its own data boundary for fork sub-offsets.
+    const second = ends.indexOf(Math.min(...ends.filter((end) => end > Math.min(...ends))));
+    const first = ends.indexOf(Math.min(...ends));
+    const fork = (subOffset: number) =>
+      fetch(streamUrl(server, `together-fork-${subOffset}`), {
+        method: "PUT",
+        headers: {
+          "content-type": "text/plain",
+          "stream-forked-from": "/v1/stream/together",
+          "stream-fork-offset": `${"0".repeat(16)}_${String(ends[first]).padStart(16, "0")}`,
+          "stream-fork-sub-offset": String(subOffset),
+        },
+      });
+    const secondLength = messages[second]!.length;
+    expect((await fork(secondLength)).status).toBe(201);
+    expect((await fork(secondLength + 1)).status).toBe(400);
     await server.close();
     server = await startTestServer({ dataDir: dir });
     cleanups.push(() => server.close());

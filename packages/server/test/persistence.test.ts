@@ -1,6 +1,9 @@
 /** Restart persistence: what a server acknowledged is there, byte-exact, after a clean restart. */
 
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
+import { DATABASE_FILE } from "../src/index.js";
 import { readAll, startTestServer, streamUrl, tempDir } from "./helpers.js";
 
 describe("restart persistence (SQLite)", () => {
@@ -139,6 +142,50 @@ describe("restart persistence (SQLite)", () => {
     server = await startTestServer({ dataDir: dir });
     try {
       expect((await fetch(streamUrl(server, "gone"), { method: "HEAD" })).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a database of schema version 1 is upgraded in place and keeps its data", async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    let server = await startTestServer({ dataDir: dir });
+    const url = streamUrl(server, "upgrade/json");
+    await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });
+    await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "[1,2]",
+    });
+    await server.close();
+    // Turn the file back into what version 1 wrote.
+    const db = new Database(join(dir, DATABASE_FILE));
+    db.exec("ALTER TABLE chunks DROP COLUMN ends; PRAGMA user_version = 1;");
+    db.close();
+
+    server = await startTestServer({ dataDir: dir });
+    try {
+      const again = streamUrl(server, "upgrade/json");
+      await fetch(again, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "[3]",
+      });
+      expect(await (await fetch(`${again}?offset=-1`)).json()).toEqual([1, 2, 3]);
+      const fork = await fetch(streamUrl(server, "upgrade/fork"), {
+        method: "PUT",
+        headers: {
+          "content-type": "application/json",
+          "stream-forked-from": "/v1/stream/upgrade/json",
+          "stream-fork-offset": "0000000000000000_0000000000000000",
+          "stream-fork-sub-offset": "1",
+        },
+      });
+      expect(fork.status).toBe(201);
+      expect(await (await fetch(`${streamUrl(server, "upgrade/fork")}?offset=-1`)).json()).toEqual([
+        1,
+      ]);
     } finally {
       await server.close();
     }
