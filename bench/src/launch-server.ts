@@ -8,8 +8,6 @@
  * JSON line `{"port":N}` on stdout once listening; exits cleanly on SIGTERM.
  */
 
-import { DurableStreamTestServer } from "@durable-streams/server";
-import { startServer } from "@durastream/server";
 import { isServerKind, type ServerKind } from "./server-kind.js";
 
 interface Stoppable {
@@ -22,10 +20,13 @@ async function start(
   port: number,
   dataDir: string | undefined,
 ): Promise<Stoppable> {
+  // Each process loads only its own server's code (the restart figure includes loading it).
   if (kind === "durastream") {
+    const { startServer } = await import("@durastream/server");
     const server = await startServer({ port, host: "127.0.0.1", dataDir });
     return { port: server.port, stop: () => server.close() };
   }
+  const { DurableStreamTestServer } = await import("@durable-streams/server");
   const official = new DurableStreamTestServer({
     port,
     host: "127.0.0.1",

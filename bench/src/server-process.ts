@@ -6,6 +6,7 @@ import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { SERVER_NODE_FLAGS } from "@durastream/server";
 import { type MemoryFigures, readMemoryFigures } from "./proc-status.js";
 import type { ServerKind } from "./server-kind.js";
 
@@ -71,7 +72,15 @@ export class ServerProcess {
     const stderrFd = openSync(logFile, "a");
     const child = spawn(
       process.execPath,
-      [...nodeFlags, LAUNCHER, options.kind, String(options.port ?? 0), dataDir],
+      [
+        ...nodeFlags,
+        // durastream runs with the flags `npm start` gives it.
+        ...(options.kind === "durastream" ? SERVER_NODE_FLAGS : []),
+        LAUNCHER,
+        options.kind,
+        String(options.port ?? 0),
+        dataDir,
+      ],
       { stdio: ["ignore", "pipe", stderrFd] },
     );
     closeSync(stderrFd);

@@ -85,6 +85,11 @@ export class Checkpointer {
     this.#worker.postMessage("checkpoint");
   }
 
+  /** Whether a checkpoint is running or asked for. */
+  get busy(): boolean {
+    return this.#running || this.#again;
+  }
+
   /** Stops the worker after the checkpoint in progress. */
   async close(): Promise<void> {
     if (this.#closed) return this.#exited;

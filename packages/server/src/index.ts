@@ -1,4 +1,5 @@
 export { parseConfig, USAGE } from "./config.js";
 export { handleNodeRequest, writeResponse } from "./node-adapter.js";
+export { SERVER_NODE_FLAGS } from "./node-flags.js";
 export { type RunningServer, type ServerOptions, startServer } from "./server.js";
 export { DATABASE_FILE, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";

@@ -9,6 +9,7 @@ import {
   type StreamStore,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import { IdleRelease } from "./idle-release.js";
 import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 
@@ -32,6 +33,8 @@ export interface ServerOptions extends EngineOptions {
   readonly shutdownGraceMs?: number;
   /** How often expired streams are swept, in ms. Default 5 s. */
   readonly sweepIntervalMs?: number;
+  /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
+  readonly idleReleaseMs?: number;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
 }
@@ -67,7 +70,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     secret: options.secret,
     onInternalError: (error) => logger.error({ err: error }, "request failed"),
   });
+  const idleRelease = new IdleRelease(
+    { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
+    options.idleReleaseMs,
+  );
   const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    idleRelease.touch();
     handleNodeRequest(engine, basePath, req, res).catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500);
@@ -104,6 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        idleRelease.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         engine.endLiveReads();
         // Connections turn idle as their last responses finish: close them as they do,

@@ -525,6 +525,19 @@ export class SqliteStore implements StreamStore {
     return out;
   }
 
+  /**
+   * Drops memory that is rebuilt on demand: SQLite's unused page cache and,
+   * between checkpoints, the checkpoint worker.
+   */
+  releaseMemory(): void {
+    this.db.pragma("shrink_memory");
+    const checkpointer = this.#checkpointer;
+    if (checkpointer && !checkpointer.busy) {
+      this.#checkpointer = undefined;
+      void checkpointer.close();
+    }
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.#touchTimer);
     await this.#flushTouches();

@@ -1,5 +1,6 @@
 /** Restart persistence: what a server acknowledged is there, byte-exact, after a clean restart. */
 
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
@@ -186,6 +187,51 @@ describe("restart persistence (SQLite)", () => {
       expect(await (await fetch(`${streamUrl(server, "upgrade/fork")}?offset=-1`)).json()).toEqual([
         1,
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("checkpoints resume after the idle release stopped their worker", async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    let server = await startTestServer({
+      dataDir: dir,
+      idleReleaseMs: 100,
+      storage: { checkpointBytes: 256 * 1024 },
+    });
+    const url = streamUrl(server, "idle/bytes");
+    await fetch(url, { method: "PUT", headers: { "content-type": "application/octet-stream" } });
+    const block = (i: number) => new Uint8Array(64 * 1024).fill(i);
+    const databaseSize = () => statSync(join(dir, DATABASE_FILE)).size;
+    const burst = async (from: number) => {
+      for (let i = from; i < from + 16; i++) {
+        await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/octet-stream" },
+          body: block(i),
+        });
+      }
+    };
+    const waitForDatabase = async (bytes: number) => {
+      for (let waited = 0; databaseSize() < bytes; waited += 20) {
+        expect(waited).toBeLessThan(10_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await burst(0);
+    await waitForDatabase(512 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // idle: the worker is released
+    await burst(16);
+    await waitForDatabase(1536 * 1024); // a new worker copied the second burst
+    await server.close();
+    server = await startTestServer({ dataDir: dir });
+    try {
+      const { body } = await readAll(streamUrl(server, "idle/bytes"));
+      expect(body.length).toBe(32 * 64 * 1024);
+      expect(Array.from({ length: 32 }, (_, i) => body[i * 64 * 1024])).toEqual(
+        Array.from({ length: 32 }, (_, i) => i),
+      );
     } finally {
       await server.close();
     }
