@@ -6,6 +6,8 @@
  * parse and no re-serialisation on the read path.
  */
 
+import { scanJson } from "./json-scan.js";
+
 const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
@@ -13,8 +15,6 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** A JSON request body turned into stored message bytes. */
 export interface FramedJson {
@@ -27,10 +27,6 @@ export interface FramedJson {
 /** Why a JSON body was refused. */
 export type JsonFramingError = "invalid-json" | "empty-array";
 
-function isWhitespace(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
-
 /**
  * Validates a JSON body and frames it for storage, flattening one level of a
  * top-level array. An empty body or `[]` yields zero messages when
@@ -40,43 +36,38 @@ export function frameJsonBody(
   body: Uint8Array,
   allowEmpty: boolean,
 ): FramedJson | JsonFramingError {
-  let text: string;
-  try {
-    text = fatalDecoder.decode(body);
-  } catch {
-    return "invalid-json";
+  const scan = scanJson(body);
+  if (scan === undefined) {
+    return allowEmpty && isBlank(body) ? { bytes: new Uint8Array(0), count: 0 } : "invalid-json";
   }
-  if (text.trim() === "") {
-    return allowEmpty ? { bytes: new Uint8Array(0), count: 0 } : "invalid-json";
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return "invalid-json";
-  }
-  let start = 0;
-  let end = body.length;
-  while (start < end && isWhitespace(body[start]!)) start++;
-  while (end > start && isWhitespace(body[end - 1]!)) end--;
-  if (!Array.isArray(parsed)) {
+  const { start, end, arrayLength } = scan;
+  if (arrayLength === -1) {
     const out = new Uint8Array(end - start + 1);
     out.set(body.subarray(start, end));
     out[out.length - 1] = COMMA;
     return { bytes: out, count: 1 };
   }
-  if (parsed.length === 0) {
+  if (arrayLength === 0) {
     return allowEmpty ? { bytes: new Uint8Array(0), count: 0 } : "empty-array";
   }
   // The elements are stored as sent, separators and all: `[m1, m2]` becomes
   // `m1, m2,`. Whitespace between elements is still valid JSON once wrapped
-  // in brackets again, and depth-0 commas still separate messages, so no
-  // per-byte scan is needed on the ingest path.
+  // in brackets again, and depth-0 commas still separate messages.
   const inner = body.subarray(start + 1, end - 1);
   const out = new Uint8Array(inner.length + 1);
   out.set(inner);
   out[inner.length] = COMMA;
-  return { bytes: out, count: parsed.length };
+  return { bytes: out, count: arrayLength };
+}
+
+/** Whether a body is empty or only whitespace (after an optional byte order mark). */
+function isBlank(body: Uint8Array): boolean {
+  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  for (; i < body.length; i++) {
+    const b = body[i]!;
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+  }
+  return true;
 }
 
 /** Wraps stored message bytes (`m1,m2,`) as the JSON array body `[m1,m2]`. */
