@@ -33,7 +33,7 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Records kept in memory at most. Default 10,000. */
   readonly cacheSize?: number;
-  /** Bytes written since the last checkpoint that trigger a background one. Default 8 MiB. */
+  /** Bytes written since the last checkpoint that trigger a background one. Default 64 MiB. */
   readonly checkpointBytes?: number;
   /**
    * WAL size at which the writer stops and checkpoints in the foreground,
@@ -132,7 +132,7 @@ export class SqliteStore implements StreamStore {
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#walPath = `${file}-wal`;
     this.#cacheSize = options.cacheSize ?? 10_000;
-    this.#checkpointBytes = options.checkpointBytes ?? 8 * 1024 * 1024;
+    this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
     this.#tailCache = new TailCache({
       perStreamBytes: options.tailCacheStreamBytes ?? 1024 * 1024,
       totalBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,

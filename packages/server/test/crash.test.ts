@@ -79,7 +79,7 @@ describe("kill -9 during writes", () => {
     for (const url of urls) {
       await fetch(url, { method: "PUT", headers: { "content-type": "application/octet-stream" } });
     }
-    // 64 KiB appends: the 8 MiB checkpoint trigger is crossed many times a second.
+    // 64 KiB appends: the 64 MiB checkpoint trigger is crossed within seconds.
     const block = (w: number, i: number) => new Uint8Array(64 * 1024).fill((w * 31 + i) % 251);
     const acknowledged = urls.map(() => 0);
     let killed = false;
