@@ -79,11 +79,6 @@ const TOUCH_FLUSH_MS = 1000;
 
 const NOTHING_TO_APPLY = (): void => {};
 
-/** Bytes written since the last checkpoint that are worth one once writes pause. */
-const QUIET_CHECKPOINT_BYTES = 1024 * 1024;
-/** How long writes must pause before that checkpoint. */
-const QUIET_CHECKPOINT_MS = 20;
-
 /** The SQLite-backed store. */
 export class SqliteStore implements StreamStore {
   readonly db: Database.Database;
@@ -108,7 +103,6 @@ export class SqliteStore implements StreamStore {
   readonly #walLimitBytes: number;
   readonly #onBackgroundError: (error: Error) => void;
   #checkpointer: Checkpointer | undefined;
-  #quietTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #sql;
 
   constructor(options: SqliteStoreOptions) {
@@ -204,20 +198,7 @@ export class SqliteStore implements StreamStore {
   }
 
   #maybeCheckpoint(): void {
-    const bytes = this.#walBytesSinceCheckpoint;
-    if (bytes >= this.#checkpointBytes) {
-      this.#checkpoint();
-    } else if (bytes >= QUIET_CHECKPOINT_BYTES) {
-      // Once writes pause, copy what is left too: readers of a fully
-      // checkpointed WAL read the database file (mapped) and skip the WAL.
-      clearTimeout(this.#quietTimer);
-      this.#quietTimer = setTimeout(() => this.#checkpoint(), QUIET_CHECKPOINT_MS);
-      this.#quietTimer.unref();
-    }
-  }
-
-  #checkpoint(): void {
-    clearTimeout(this.#quietTimer);
+    if (this.#walBytesSinceCheckpoint < this.#checkpointBytes) return;
     this.#walBytesSinceCheckpoint = 0;
     this.#checkpointer ??= new Checkpointer(
       this.#file,
@@ -559,7 +540,6 @@ export class SqliteStore implements StreamStore {
 
   async close(): Promise<void> {
     clearTimeout(this.#touchTimer);
-    clearTimeout(this.#quietTimer);
     await this.#flushTouches();
     await this.#commit.flush();
     await this.#checkpointer?.close();
