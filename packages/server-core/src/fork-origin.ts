@@ -32,7 +32,13 @@ function sourcePath(ctx: EngineContext, value: string): string {
   let path = value.trim();
   const base = ctx.basePath.replace(/\/+$/, "");
   if (base !== "" && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length);
-  return path.replace(/^\/+/, "");
+  path = path.replace(/^\/+/, "");
+  // A URL path component: percent-encoded like the request path it names.
+  try {
+    return path.includes("%") ? path.split("/").map(decodeURIComponent).join("/") : path;
+  } catch {
+    throw badRequest("INVALID_HEADER", "Stream-Forked-From has malformed percent-encoding");
+  }
 }
 
 /**

@@ -192,4 +192,25 @@ describe("forks on SQLite", () => {
     expect((await fetch(streamUrl(s, "sd/src"), { method: "HEAD" })).status).toBe(404);
     expect((await put(streamUrl(s, "sd/src"), { "content-type": "text/plain" })).status).toBe(201);
   });
+
+  test("Stream-Forked-From names the source as a percent-encoded URL path", async () => {
+    const s = await server();
+    const encoded = `enc/${encodeURIComponent("söurce 1")}`;
+    await put(
+      streamUrl(s, encoded),
+      { "content-type": "text/plain" },
+      new TextEncoder().encode("xyz"),
+    );
+    const forked = await put(streamUrl(s, "enc/fork"), {
+      "content-type": "text/plain",
+      "stream-forked-from": `/v1/stream/${encoded}`,
+    });
+    expect(forked.status).toBe(201);
+    expect(new TextDecoder().decode((await readAll(streamUrl(s, "enc/fork"))).body)).toBe("xyz");
+    const malformed = await put(streamUrl(s, "enc/bad"), {
+      "content-type": "text/plain",
+      "stream-forked-from": "/v1/stream/enc/%E0%A4%A",
+    });
+    expect(malformed.status).toBe(400);
+  });
 });
