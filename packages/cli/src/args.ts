@@ -1,7 +1,7 @@
 /** Flag parsing for commands: node:util parseArgs with short, user-facing errors. */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { UsageError } from "./errors.js";
+import { HelpRequested, UsageError } from "./errors.js";
 
 /** Option definitions of a command (the `options` of node:util `parseArgs`). */
 export type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
@@ -17,8 +17,6 @@ type ParseConfig<T extends OptionsConfig> = {
 export interface ParsedCommand<T extends OptionsConfig> {
   readonly values: ReturnType<typeof parseArgs<ParseConfig<T>>>["values"];
   readonly positionals: string[];
-  /** `--help` was given (positionals were not checked). */
-  readonly help: boolean;
 }
 
 /** Flags every stream command accepts. */
@@ -58,7 +56,8 @@ export function parseArgsMessage(error: unknown): string {
 
 /**
  * Parses a command's flags and positionals (strict: unknown flags are usage errors).
- * Checks the positional count against `min`/`max` unless `--help` was given.
+ * Checks the positional count against `min`/`max`; throws `HelpRequested`
+ * when `--help` was given.
  */
 export function parseCommandArgs<const T extends OptionsConfig>(
   argv: string[],
@@ -76,15 +75,13 @@ export function parseCommandArgs<const T extends OptionsConfig>(
   } catch (error) {
     throw new UsageError(parseArgsMessage(error));
   }
-  const help = (parsed.values as { help?: boolean }).help === true;
-  if (!help) {
-    const count = parsed.positionals.length;
-    if (count < positionals.min) throw new UsageError(`missing ${positionals.names}`);
-    if (count > positionals.max) {
-      throw new UsageError(`unexpected argument: ${parsed.positionals[positionals.max]}`);
-    }
+  if ((parsed.values as { help?: boolean }).help === true) throw new HelpRequested();
+  const count = parsed.positionals.length;
+  if (count < positionals.min) throw new UsageError(`missing ${positionals.names}`);
+  if (count > positionals.max) {
+    throw new UsageError(`unexpected argument: ${parsed.positionals[positionals.max]}`);
   }
-  return { values: parsed.values, positionals: parsed.positionals, help };
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** Parses a non-negative integer flag value; usage error otherwise. */

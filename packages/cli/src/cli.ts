@@ -11,7 +11,7 @@ import { headCommand } from "./commands/head.js";
 import { readCommand } from "./commands/read.js";
 import { serveCommand } from "./commands/serve.js";
 import { tailCommand } from "./commands/tail.js";
-import { CliError, describeFailure, ExitCode, UsageError } from "./errors.js";
+import { CliError, describeFailure, ExitCode, HelpRequested, UsageError } from "./errors.js";
 import { type Io, write } from "./io.js";
 
 /** Every command, in the order `durastream --help` lists them. */
@@ -63,7 +63,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   if (name === "help") {
     const command = COMMANDS.find((c) => c.name === rest[0]);
-    if (command) return command.run(["--help"], io);
+    if (command) return runCommand(command, ["--help"], io);
     await write(io.stdout, `${usage()}\n`);
     return ExitCode.OK;
   }
@@ -75,13 +75,22 @@ export async function run(argv: string[], io: Io): Promise<number> {
     );
     return ExitCode.USAGE;
   }
+  return runCommand(command, rest, io);
+}
+
+/** Runs one command; prints its usage on `--help` and its failure as one line. */
+async function runCommand(command: Command, argv: string[], io: Io): Promise<number> {
   try {
-    return await command.run(rest, io);
+    return await command.run(argv, io);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      await write(io.stdout, `${command.usage}\n`);
+      return ExitCode.OK;
+    }
     const failure =
       error instanceof CliError
         ? error
-        : describeFailure(error, { path: rest[0] ?? "", root: "", authenticated: false });
+        : describeFailure(error, { path: argv[0] ?? "", root: "", authenticated: false });
     if (io.signal.aborted && failure.exitCode !== ExitCode.USAGE) return ExitCode.INTERRUPTED;
     let text = `durastream ${command.name}: ${failure.message}\n`;
     if (failure instanceof UsageError) {

@@ -37,6 +37,17 @@ export class UsageError extends CliError {
   }
 }
 
+/**
+ * Thrown by argument parsing when `--help` was given: the dispatcher prints
+ * the command's usage and exits 0, so no command handles help itself.
+ */
+export class HelpRequested extends Error {
+  constructor() {
+    super("help requested");
+    this.name = "HelpRequested";
+  }
+}
+
 /** What the request was about, for messages: the stream path, and the server root. */
 export interface FailureSubject {
   /** The stream path (or URL) the user named. */

@@ -7,7 +7,7 @@ import type { Command } from "../command.js";
 import { isJsonContentType, JSON_CONTENT_TYPE } from "../content-type.js";
 import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
-import { type Io, write } from "../io.js";
+import type { Io } from "../io.js";
 import { splitLines } from "../lines.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
 
@@ -92,15 +92,11 @@ async function appendRaw(handle: DurableStream, io: Io, contentType?: string): P
 
 /** Runs `durastream append`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
     min: 1,
     max: 2,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   const [path, data] = positionals as [string, string | undefined];
   const json = values.json === true;
   if (json && values["content-type"] !== undefined && !isJsonContentType(values["content-type"])) {

@@ -22,15 +22,11 @@ ${CONNECTION_HELP}`;
 
 /** Runs `durastream close`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, COMMON_OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, COMMON_OPTIONS, {
     min: 1,
     max: 2,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   const [path, body] = positionals as [string, string | undefined];
   const target = resolveTarget(values.url, io.env);
   let finalOffset: string;

@@ -5,7 +5,7 @@ import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { describeFailure, ExitCode } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
-import { type Io, write } from "../io.js";
+import type { Io } from "../io.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
 
 const USAGE = `Usage: durastream delete <path> [options]
@@ -17,15 +17,11 @@ ${CONNECTION_HELP}`;
 
 /** Runs `durastream delete`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, COMMON_OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, COMMON_OPTIONS, {
     min: 1,
     max: 1,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   const path = positionals[0]!;
   const target = resolveTarget(values.url, io.env);
   try {

@@ -37,15 +37,11 @@ const OPTIONS = {
 
 /** Runs `durastream fork`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
     min: 1,
     max: 1,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   const path = positionals[0]!;
   const source = values.from;
   if (source === undefined || source === "") throw new UsageError("missing --from <source>");

@@ -45,15 +45,11 @@ function text(meta: StreamMetadata): string {
 
 /** Runs `durastream head`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
     min: 1,
     max: 1,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   const path = positionals[0]!;
   const target = resolveTarget(values.url, io.env);
   const options = handleOptions(target, path, io.signal);

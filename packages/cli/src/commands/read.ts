@@ -32,15 +32,11 @@ const OPTIONS = {
 
 /** Runs `durastream read`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
     min: 1,
     max: 1,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   const path = positionals[0]!;
   const target = resolveTarget(values.url, io.env);
   try {

@@ -5,7 +5,7 @@ import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
-import { type Io, write } from "../io.js";
+import type { Io } from "../io.js";
 import { copyToOutput } from "../output.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
 
@@ -36,15 +36,11 @@ const OPTIONS = {
 
 /** Runs `durastream tail`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, OPTIONS, {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
     min: 1,
     max: 1,
     names: "<path>",
   });
-  if (help) {
-    await write(io.stdout, `${USAGE}\n`);
-    return ExitCode.OK;
-  }
   if (values.sse && values["long-poll"])
     throw new UsageError("--sse and --long-poll are exclusive");
   const live: LiveMode = values.sse ? "sse" : values["long-poll"] ? "long-poll" : true;
