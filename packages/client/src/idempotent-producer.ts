@@ -29,7 +29,6 @@ import { sendWithRetry, writeFailure } from "./write-request.js";
 
 export { SequenceGapError, StaleEpochError } from "./errors.js";
 
-const utf8 = new TextDecoder();
 
 /** A sealed batch: one POST, one producer sequence number. */
 interface Batch {
@@ -339,12 +338,7 @@ export class IdempotentProducer {
   }
 
   #buildBody(messages: AppendBody[]): BodyInit {
-    if (!this.#json) return bytesBatchBody(messages) as BodyInit;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i]!;
-      if (typeof m !== "string") messages[i] = utf8.decode(m);
-    }
-    return jsonBatchBody(messages as string[]);
+    return (this.#json ? jsonBatchBody(messages) : bytesBatchBody(messages)) as BodyInit;
   }
 
   async #headersFor(epoch: number, seq: number, extra?: Record<string, string>) {

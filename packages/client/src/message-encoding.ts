@@ -1,7 +1,7 @@
 /**
- * Request bodies for appends: JSON batches are `[m1,m2,...]` built by string
- * concatenation of pre-serialized messages; byte batches are copied into one
- * buffer.
+ * Request bodies for appends: JSON batches are `[m1,m2,...]` of
+ * pre-serialized messages and byte batches their concatenation, both
+ * encoded straight into one buffer.
  */
 
 import { DurableStreamError } from "./errors.js";
@@ -26,33 +26,77 @@ export function jsonMessageText(value: unknown): string {
   return text;
 }
 
-/** The JSON array body of pre-serialized messages. */
-export function jsonBatchBody(messages: ReadonlyArray<string>): string {
-  return messages.length === 1 ? `[${messages[0]}]` : `[${messages.join(",")}]`;
+const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+const NONE = -1;
+
+/**
+ * The JSON array body `[m1,m2,...]` of pre-serialized messages (strings, or
+ * bytes holding UTF-8 JSON text), encoded straight into one buffer: a batch
+ * of a megabyte is never joined into a string and then encoded again.
+ */
+export function jsonBatchBody(messages: ReadonlyArray<AppendBody>): Uint8Array<ArrayBuffer> {
+  return joinEncoded(messages, OPEN_BRACKET, COMMA, CLOSE_BRACKET);
 }
 
 /** The concatenation of byte/string messages as one byte buffer. */
 export function bytesBatchBody(messages: ReadonlyArray<AppendBody>): Uint8Array {
-  let allStrings = true;
-  let allBytes = true;
-  for (const m of messages) {
-    if (typeof m === "string") allBytes = false;
-    else allStrings = false;
-  }
-  if (allStrings) return encoder.encode((messages as string[]).join(""));
-  const parts = allBytes
-    ? (messages as Uint8Array[])
-    : messages.map((m) => (typeof m === "string" ? encoder.encode(m) : m));
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
+  if (messages.length === 1 && typeof messages[0] !== "string") return messages[0]!;
+  return joinEncoded(messages, NONE, NONE, NONE);
+}
+
+/**
+ * UTF-8 of `messages` in order, with the `separator` byte between them and
+ * `open`/`close` around them (NONE for no byte). The buffer is sized for
+ * ASCII text and grows when a string needs more (up to 3 bytes per UTF-16
+ * unit), so a batch is not allocated at three times its size.
+ */
+function joinEncoded(
+  messages: ReadonlyArray<AppendBody>,
+  open: number,
+  separator: number,
+  close: number,
+): Uint8Array<ArrayBuffer> {
+  let capacity = 2 + messages.length;
+  for (const m of messages) capacity += m.length;
+  let out = new Uint8Array(capacity);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  const ensure = (bytes: number): void => {
+    if (at + bytes <= out.length) return;
+    const grown = new Uint8Array(Math.max(out.length * 2, at + bytes));
+    grown.set(out.subarray(0, at));
+    out = grown;
+  };
+  if (open !== NONE) out[at++] = open;
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0 && separator !== NONE) {
+      ensure(1);
+      out[at++] = separator;
+    }
+    const m = messages[i]!;
+    if (typeof m !== "string") {
+      ensure(m.length);
+      out.set(m, at);
+      at += m.length;
+      continue;
+    }
+    ensure(m.length);
+    let { read, written } = encoder.encodeInto(m, out.subarray(at));
+    at += written;
+    while (read < m.length) {
+      // Not ASCII after all: room for the rest at its worst case, then carry on.
+      ensure((m.length - read) * 3);
+      const rest = encoder.encodeInto(m.slice(read), out.subarray(at));
+      read += rest.read;
+      at += rest.written;
+    }
   }
-  return out;
+  if (close !== NONE) {
+    ensure(1);
+    out[at++] = close;
+  }
+  return out.subarray(0, at);
 }
 
 /** Encodes a create body: strings as UTF-8, binary bodies unchanged, other values as JSON. */

@@ -393,6 +393,36 @@ describe.each(servers)("client against $name", (impl) => {
       expect(await (await stream({ url, live: false })).text()).toBe("abc");
     });
 
+    it("carries non-ASCII text intact, as strings and as UTF-8 bytes", async () => {
+      // Batches are sized for ASCII and grow when a message needs more bytes:
+      // a long run of 3-byte characters and surrogate pairs at batch ends.
+      const samples = [
+        "日本語".repeat(500),
+        "héllo",
+        "𝄞".repeat(300),
+        "emoji 🎉🚀",
+        "x".repeat(100),
+        "plain",
+      ];
+      const jsonUrl = streamUrl(server);
+      const json = await DurableStream.create({ url: jsonUrl, contentType: "application/json" });
+      const jsonProducer = new IdempotentProducer(json, "p-utf8", { lingerMs: 1 });
+      for (const [i, text] of samples.entries()) {
+        const message = JSON.stringify({ i, text });
+        jsonProducer.append(i % 2 === 0 ? message : new TextEncoder().encode(message));
+      }
+      await jsonProducer.flush();
+      const items = await (await stream({ url: jsonUrl, live: false })).json<{ text: string }>();
+      expect(items.map((item) => item.text)).toEqual(samples);
+
+      const textUrl = streamUrl(server);
+      const text = await DurableStream.create({ url: textUrl, contentType: "text/plain" });
+      const textProducer = new IdempotentProducer(text, "p-utf8-text", { lingerMs: 1 });
+      for (const sample of samples) textProducer.append(sample);
+      await textProducer.flush();
+      expect(await (await stream({ url: textUrl, live: false })).text()).toBe(samples.join(""));
+    });
+
     it("throws on objects and after close; close() is idempotent", async () => {
       const url = streamUrl(server);
       const handle = await DurableStream.create({ url, contentType: "application/json" });

@@ -31,6 +31,8 @@ export type JsonFramingError = "invalid-json" | "empty-array";
  * Validates a JSON body and frames it for storage, flattening one level of a
  * top-level array. An empty body or `[]` yields zero messages when
  * `allowEmpty` (stream creation), and `empty-array` otherwise (appends).
+ * The body is consumed: the stored form is usually a view of it with one
+ * byte rewritten (the closing `]` becomes the trailing comma), not a copy.
  */
 export function frameJsonBody(
   body: Uint8Array,
@@ -41,23 +43,27 @@ export function frameJsonBody(
     return allowEmpty && isBlank(body) ? { bytes: new Uint8Array(0), count: 0 } : "invalid-json";
   }
   const { start, end, arrayLength } = scan;
-  if (arrayLength === -1) {
-    const out = new Uint8Array(end - start + 1);
-    out.set(body.subarray(start, end));
-    out[out.length - 1] = COMMA;
-    return { bytes: out, count: 1 };
-  }
+  if (arrayLength === -1) return { bytes: withTrailingComma(body, start, end), count: 1 };
   if (arrayLength === 0) {
     return allowEmpty ? { bytes: new Uint8Array(0), count: 0 } : "empty-array";
   }
   // The elements are stored as sent, separators and all: `[m1, m2]` becomes
   // `m1, m2,`. Whitespace between elements is still valid JSON once wrapped
   // in brackets again, and depth-0 commas still separate messages.
-  const inner = body.subarray(start + 1, end - 1);
-  const out = new Uint8Array(inner.length + 1);
-  out.set(inner);
-  out[inner.length] = COMMA;
-  return { bytes: out, count: arrayLength };
+  body[end - 1] = COMMA;
+  return { bytes: body.subarray(start + 1, end), count: arrayLength };
+}
+
+/** `body[start, end)` followed by a comma: in place when a byte after `end` is free. */
+function withTrailingComma(body: Uint8Array, start: number, end: number): Uint8Array {
+  if (end < body.length) {
+    body[end] = COMMA; // trailing whitespace, not part of the value
+    return body.subarray(start, end + 1);
+  }
+  const out = new Uint8Array(end - start + 1);
+  out.set(body.subarray(start, end));
+  out[out.length - 1] = COMMA;
+  return out;
 }
 
 /** Whether a body is empty or only whitespace (after an optional byte order mark). */

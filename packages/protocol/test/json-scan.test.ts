@@ -181,6 +181,8 @@ describe("frameJsonBody", () => {
     };
     expect(frame(' [1, {"a": 2} ]\n')).toEqual(['1, {"a": 2} ,', 2]);
     expect(frame('\ufeff{"a":1}')).toEqual(['{"a":1},', 1]);
+    expect(frame('"text" \n')).toEqual(['"text",', 1]);
+    expect(frame("42")).toEqual(["42,", 1]);
     expect(frame("[]")).toBe("empty-array");
     expect(frame("[1,]")).toBe("invalid-json");
     expect(frame("  ")).toBe("invalid-json");

@@ -11,7 +11,11 @@ export interface EngineRequest {
   readonly query: URLSearchParams;
   /** Case-insensitive header lookup; null when absent. */
   header(name: string): string | null;
-  /** The body: all bytes, a byte stream, or null when there is none. */
+  /**
+   * The body: all bytes, a byte stream, or null when there is none. Its bytes
+   * are handed over: the engine may keep them as stored data and may rewrite
+   * them in place (a JSON append becomes its stored form without a copy).
+   */
   readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
