@@ -29,7 +29,6 @@ import { sendWithRetry, writeFailure } from "./write-request.js";
 
 export { SequenceGapError, StaleEpochError } from "./errors.js";
 
-
 /** A sealed batch: one POST, one producer sequence number. */
 interface Batch {
   /** Monotonic id, independent of (epoch, seq) which change on re-claim. */

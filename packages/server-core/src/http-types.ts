@@ -21,6 +21,32 @@ export interface EngineRequest {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Bytes of known length read only when written: a stored chunk a catch-up
+ * response streams from disk one piece at a time, so a large read neither
+ * holds its whole body in memory nor waits for all of it before sending.
+ */
+export interface LazyBytes {
+  readonly length: number;
+  /** Reads the bytes; throws when they are gone (the stream was deleted meanwhile). */
+  load(): Uint8Array;
+}
+
+/** One piece of a fixed-length body: bytes in memory, or bytes to read when written. */
+export type BodyPart = Uint8Array | LazyBytes;
+
+/** The bytes of a body part, reading them if needed. */
+export function loadPart(part: BodyPart): Uint8Array {
+  return part instanceof Uint8Array ? part : part.load();
+}
+
+/** `[from, to)` of a body part, without reading it. */
+export function slicePart(part: BodyPart, from: number, to: number): BodyPart {
+  if (from === 0 && to === part.length) return part;
+  if (part instanceof Uint8Array) return part.subarray(from, to);
+  return { length: to - from, load: () => part.load().subarray(from, to) };
+}
+
 /** Where a streaming (SSE) body writes its frames. */
 export interface ByteSink {
   /** Writes a frame; false means the socket buffer is full: wait for `onDrain`. */
@@ -43,8 +69,8 @@ export interface StreamingBody {
 export interface EngineResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  /** Fixed bytes (as a list to avoid copies), a streaming body, or nothing. */
-  readonly body: readonly Uint8Array[] | StreamingBody | null;
+  /** Fixed bytes (as a list of parts to avoid copies), a streaming body, or nothing. */
+  readonly body: readonly BodyPart[] | StreamingBody | null;
 }
 
 /** Whether a response body is a streaming body. */

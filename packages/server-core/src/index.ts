@@ -4,12 +4,14 @@ export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
 export { type ErrorCode, ProtocolError } from "./errors.js";
 export { expiryOf, isExpired } from "./expiry.js";
 export type {
+  BodyPart,
   ByteSink,
   EngineRequest,
   EngineResponse,
+  LazyBytes,
   StreamingBody,
 } from "./http-types.js";
-export { isStreamingBody } from "./http-types.js";
+export { isStreamingBody, loadPart } from "./http-types.js";
 export { type Waiter, WakeHub } from "./hub.js";
 export { MemoryStore } from "./memory-store.js";
 export { newStreamRecord } from "./new-record.js";

@@ -3,13 +3,14 @@
  * source chain with its own, in one offset space (Section 4.2).
  */
 
+import { type BodyPart, slicePart } from "./http-types.js";
 import type { StreamRecord, StreamStore } from "./store.js";
 
-/** Bytes of `[start, end)` as a list of slices (no copies). */
+/** Bytes of `[start, end)` as a list of slices (no copies; stored ones not read yet). */
 export interface ByteRange {
   readonly start: number;
   readonly end: number;
-  readonly chunks: Uint8Array[];
+  readonly chunks: BodyPart[];
 }
 
 /**
@@ -23,7 +24,7 @@ export function readRange(
   limit: number,
   maxBytes: number,
 ): ByteRange {
-  const chunks: Uint8Array[] = [];
+  const chunks: BodyPart[] = [];
   let position = from;
   let budget = maxBytes;
   const fork = record.fork;
@@ -44,10 +45,7 @@ export function readRange(
     const startIn = Math.max(0, position - stored.start);
     const endIn = Math.min(stored.bytes.length, limit - stored.start);
     if (endIn <= startIn) continue;
-    const slice =
-      startIn === 0 && endIn === stored.bytes.length
-        ? stored.bytes
-        : stored.bytes.subarray(startIn, endIn);
+    const slice = slicePart(stored.bytes, startIn, endIn);
     chunks.push(slice);
     position = stored.start + endIn;
     budget -= slice.length;

@@ -7,6 +7,7 @@ import {
   isSseTextContentType,
 } from "@durastream/protocol";
 import type { EngineContext } from "./context.js";
+import { type BodyPart, loadPart, slicePart } from "./http-types.js";
 import { type ByteRange, readRange } from "./read-range.js";
 import type { StreamRecord } from "./store.js";
 
@@ -37,34 +38,40 @@ const EMPTY_ARRAY = [new Uint8Array([0x5b, 0x5d])];
 
 /**
  * The HTTP body of a read: the bytes as stored, or for JSON streams the
- * stored messages wrapped as one array (stored form is `m1,m2,`).
+ * stored messages wrapped as one array (stored form is `m1,m2,`). Stored
+ * parts are not read here: a catch-up response reads them as it writes.
  */
-export function httpReadBody(contentType: string, chunks: readonly Uint8Array[]): Uint8Array[] {
-  if (!isJsonContentType(contentType)) return chunks as Uint8Array[];
+export function httpReadBody(contentType: string, chunks: readonly BodyPart[]): BodyPart[] {
+  if (!isJsonContentType(contentType)) return chunks as BodyPart[];
   if (chunks.length === 0) return EMPTY_ARRAY;
-  const body: Uint8Array[] = [OPEN];
+  const body: BodyPart[] = [OPEN];
   const last = chunks.length - 1;
   for (let i = 0; i < last; i++) body.push(chunks[i]!);
   const tail = chunks[last]!;
-  body.push(tail.subarray(0, tail.length - 1), CLOSE);
+  body.push(slicePart(tail, 0, tail.length - 1), CLOSE);
   return body;
 }
 
 /** The SSE `data` frame for a read's bytes (JSON as one array, binary as base64). */
-export function sseDataFrame(contentType: string, chunks: readonly Uint8Array[]): Uint8Array {
+export function sseDataFrame(contentType: string, chunks: readonly BodyPart[]): Uint8Array {
   const bytes = concat(httpReadBody(contentType, chunks));
   return isSseTextContentType(contentType) ? encodeSseUtf8Data(bytes) : encodeSseBase64Data(bytes);
 }
 
-/** Concatenates byte slices (one copy). */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
+/** The bytes of body parts, read now (a body shared by many responses). */
+export function loadParts(parts: readonly BodyPart[]): Uint8Array[] {
+  return parts.map(loadPart);
+}
+
+/** Concatenates body parts into one buffer (one copy), reading stored ones. */
+export function concat(parts: readonly BodyPart[]): Uint8Array {
+  if (parts.length === 1) return loadPart(parts[0]!);
   let total = 0;
   for (const part of parts) total += part.length;
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
-    out.set(part, at);
+    out.set(loadPart(part), at);
     at += part.length;
   }
   return out;

@@ -9,7 +9,14 @@ import { encodeOffset, encodeSseControl } from "@durastream/protocol";
 import { readHeaders } from "./catch-up-read.js";
 import type { EngineContext } from "./context.js";
 import { cursorInterval, LiveCursor } from "./live-cursor.js";
-import { concat, httpReadBody, type ReadResult, readAt, sseDataFrame } from "./read-result.js";
+import {
+  concat,
+  httpReadBody,
+  loadParts,
+  type ReadResult,
+  readAt,
+  sseDataFrame,
+} from "./read-result.js";
 import type { StreamRecord } from "./store.js";
 
 /**
@@ -95,7 +102,8 @@ export class SharedRead {
 
   /** The long-poll response body for this read. */
   httpBody(result: ReadResult): Uint8Array[] {
-    this.#httpBody ??= httpReadBody(result.record.contentType, result.range.chunks);
+    // Read once: every waiter of the group writes the same buffers.
+    this.#httpBody ??= loadParts(httpReadBody(result.record.contentType, result.range.chunks));
     return this.#httpBody;
   }
 

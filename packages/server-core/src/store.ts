@@ -9,6 +9,8 @@
  * `visibleClosed`) and only then may the engine acknowledge it.
  */
 
+import type { BodyPart } from "./http-types.js";
+
 /** The `(producerId, epoch, seq)` tuple of an idempotent producer request. */
 export interface ProducerTuple {
   readonly producerId: string;
@@ -89,10 +91,10 @@ export interface AppendWrite {
   readonly now: number;
 }
 
-/** A contiguous run of stored bytes. */
+/** A contiguous run of stored bytes: in memory, or read from storage on demand. */
 export interface StoredChunk {
   readonly start: number;
-  readonly bytes: Uint8Array;
+  readonly bytes: BodyPart;
 }
 
 /** The storage port. */

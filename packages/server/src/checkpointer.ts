@@ -29,6 +29,13 @@ type WorkerReply =
 // CommonJS run with `eval`, so it works the same from `src/` (tests) and `dist/`.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+// Copying pages is background work: at the lowest CPU priority it takes only
+// the time requests leave idle (Linux threads have their own nice value; the
+// WAL limit still forces a checkpoint if this one falls behind).
+try {
+  const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
+  require("node:os").setPriority(tid, 19);
+} catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma("busy_timeout = 5000");

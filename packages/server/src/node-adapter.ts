@@ -6,11 +6,13 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type BodyPart,
   type ByteSink,
   type DurableStreamsEngine,
   type EngineRequest,
   type EngineResponse,
   isStreamingBody,
+  loadPart,
 } from "@durastream/server-core";
 import { requestBody } from "./request-body.js";
 
@@ -106,20 +108,66 @@ export function writeResponse(res: ServerResponse, response: EngineResponse): vo
     body.start(streamingSink(res));
     return;
   }
-  const chunks = body ?? [];
+  const parts = body ?? [];
   let length = 0;
-  for (const chunk of chunks) length += chunk.length;
+  let inMemory = true;
+  for (const part of parts) {
+    length += part.length;
+    if (!(part instanceof Uint8Array)) inMemory = false;
+  }
   const headers: Record<string, string | number> = { ...response.headers };
   if (response.status !== 204 && response.status !== 304) headers["content-length"] = length;
   res.writeHead(response.status, headers);
-  if (chunks.length === 0 || response.status === 204 || response.status === 304) {
+  if (parts.length === 0 || response.status === 204 || response.status === 304) {
     res.end();
     return;
   }
+  if (!inMemory) {
+    void writeStoredParts(res, parts);
+    return;
+  }
   res.cork();
-  for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
-  res.end(chunks[chunks.length - 1]);
+  for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+  res.end(parts[parts.length - 1]);
   res.uncork();
+}
+
+/**
+ * Writes a body whose parts are read from storage as they go out: one part
+ * is read while the socket sends the last, and none is read before the
+ * socket has room (memory per response stays about one chunk).
+ */
+async function writeStoredParts(res: ServerResponse, parts: readonly BodyPart[]): Promise<void> {
+  for (let i = 0; i < parts.length; i++) {
+    if (res.destroyed) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = loadPart(parts[i]!);
+    } catch (error) {
+      // The data went away mid-response (stream deleted): the length promised
+      // in the headers cannot be met, so the client must see a broken response.
+      res.destroy(error as Error);
+      return;
+    }
+    if (i === parts.length - 1) {
+      res.end(bytes);
+      return;
+    }
+    if (!res.write(bytes)) await drained(res);
+  }
+}
+
+/** Resolves when `res` can take more data, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /** Node's own fields of a response that tell whether its bytes go straight to its socket. */

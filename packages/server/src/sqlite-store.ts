@@ -13,6 +13,7 @@ import { join } from "node:path";
 import {
   type AppendWrite,
   expiryOf,
+  type LazyBytes,
   type NewStream,
   newStreamRecord,
   type ProducerState,
@@ -164,9 +165,13 @@ export class SqliteStore implements StreamStore {
       producer: db.prepare<[number, string], { epoch: number; last_seq: number }>(
         "SELECT epoch, last_seq FROM producers WHERE stream_id = ? AND producer_id = ?",
       ),
-      chunksFrom: db.prepare<[number, number, number], { start_pos: number; data: Buffer }>(
-        `SELECT start_pos, data FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
+      // Spans only: a row's first page holds them, its blob stays on disk until loaded.
+      chunkSpansFrom: db.prepare<[number, number, number], { start_pos: number; end_pos: number }>(
+        `SELECT start_pos, end_pos FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
           ORDER BY end_pos`,
+      ),
+      chunkData: db.prepare<[number, number], { data: Buffer }>(
+        "SELECT data FROM chunks WHERE stream_id = ? AND end_pos = ?",
       ),
       chunkEnds: db.prepare<
         [number, number],
@@ -451,12 +456,28 @@ export class SqliteStore implements StreamStore {
     if (cached) return cached;
     const out: StoredChunk[] = [];
     let bytes = 0;
-    for (const row of this.#sql.chunksFrom.iterate(record.id, from, to)) {
-      out.push({ start: row.start_pos, bytes: row.data });
-      bytes += row.data.length;
+    for (const row of this.#sql.chunkSpansFrom.iterate(record.id, from, to)) {
+      const length = row.end_pos - row.start_pos;
+      out.push({ start: row.start_pos, bytes: this.#storedBytes(record.id, row.end_pos, length) });
+      bytes += length;
       if (bytes >= maxBytes) break;
     }
     return out;
+  }
+
+  /** The blob of chunk `(id, endPos)`, read from the database when a response writes it. */
+  #storedBytes(id: number, endPos: number, length: number): LazyBytes {
+    const sql = this.#sql;
+    return {
+      length,
+      load: () => {
+        const row = sql.chunkData.get(id, endPos);
+        if (!row || row.data.length !== length) {
+          throw new Error(`stream ${id}: the chunk ending at ${endPos} is gone (deleted)`);
+        }
+        return row.data;
+      },
+    };
   }
 
   appendEnd(record: StreamRecord, position: number): number | undefined {
