@@ -135,9 +135,11 @@ export function writeResponse(res: ServerResponse, response: EngineResponse): vo
 /**
  * Writes a body whose parts are read from storage as they go out: one part
  * is read while the socket sends the last, and none is read before the
- * socket has room (memory per response stays about one chunk).
+ * socket has room (memory per response stays about one chunk). Small parts
+ * (a JSON body's brackets) go out in the same write as the next one.
  */
 async function writeStoredParts(res: ServerResponse, parts: readonly BodyPart[]): Promise<void> {
+  res.cork();
   for (let i = 0; i < parts.length; i++) {
     if (res.destroyed) return;
     let bytes: Uint8Array;
@@ -151,14 +153,20 @@ async function writeStoredParts(res: ServerResponse, parts: readonly BodyPart[])
     }
     if (i === parts.length - 1) {
       res.end(bytes);
+      res.uncork();
       return;
     }
-    if (!res.write(bytes)) await drained(res);
+    if (!res.write(bytes)) {
+      res.uncork();
+      await drained(res);
+      res.cork();
+    }
   }
 }
 
 /** Resolves when `res` can take more data, or has closed. */
 function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed || res.writableLength === 0) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off("drain", done);
