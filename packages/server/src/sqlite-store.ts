@@ -27,6 +27,7 @@ import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { GroupCommit } from "./group-commit.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
+import { WalFrameCounter } from "./wal-frames.js";
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -34,7 +35,11 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Records kept in memory at most. Default 10,000. */
   readonly cacheSize?: number;
-  /** Bytes written since the last checkpoint that trigger a background one. Default 64 MiB. */
+  /**
+   * WAL bytes written since the last checkpoint that trigger a background one
+   * (frames counted from the wal-index; payload bytes when it cannot be read).
+   * Default 64 MiB.
+   */
   readonly checkpointBytes?: number;
   /**
    * WAL size at which the writer stops and checkpoints in the foreground,
@@ -98,7 +103,11 @@ export class SqliteStore implements StreamStore {
   #nextId: number;
   readonly #cacheSize: number;
   readonly #checkpointBytes: number;
+  /** Payload written since the last checkpoint request (a floor when frames cannot be counted). */
   #walBytesSinceCheckpoint = 0;
+  /** WAL frames written since the last checkpoint request, in bytes. */
+  #walFrameBytesSinceCheckpoint = 0;
+  readonly #walFrames: WalFrameCounter;
   readonly #file: string;
   readonly #pageSize: number;
   readonly #walLimitBytes: number;
@@ -126,6 +135,7 @@ export class SqliteStore implements StreamStore {
     this.#walLimitBytes = options.walLimitBytes ?? 256 * 1024 * 1024;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#walPath = `${file}-wal`;
+    this.#walFrames = new WalFrameCounter(`${file}-shm`);
     this.#cacheSize = options.cacheSize ?? 10_000;
     this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
     this.#tailCache = new TailCache({
@@ -203,8 +213,11 @@ export class SqliteStore implements StreamStore {
   }
 
   #maybeCheckpoint(): void {
-    if (this.#walBytesSinceCheckpoint < this.#checkpointBytes) return;
+    this.#walFrameBytesSinceCheckpoint += this.#walFrames.framesWritten() * (this.#pageSize + 24);
+    const written = Math.max(this.#walBytesSinceCheckpoint, this.#walFrameBytesSinceCheckpoint);
+    if (written < this.#checkpointBytes) return;
     this.#walBytesSinceCheckpoint = 0;
+    this.#walFrameBytesSinceCheckpoint = 0;
     this.#checkpointer ??= new Checkpointer(
       this.#file,
       (result) => this.#afterCheckpoint(result),
@@ -271,10 +284,12 @@ export class SqliteStore implements StreamStore {
   #remember(record: StreamRecord): void {
     this.#byPath.set(record.path, record);
     this.#byId.set(record.id, record);
-    if (this.#byId.size > this.#cacheSize) this.#evict();
+    // Evict in batches: dropping one record per new one walks the Map's
+    // deleted slots from its start every time.
+    if (this.#byId.size > this.#cacheSize + (this.#cacheSize >> 3)) this.#evict();
   }
 
-  /** Drops least recently used records that have no write in flight. */
+  /** Drops least recently used records that have no write in flight, down to the cache size. */
   #evict(): void {
     const excess = this.#byId.size - this.#cacheSize;
     let dropped = 0;
@@ -568,5 +583,6 @@ export class SqliteStore implements StreamStore {
     this.db.close();
     if (this.#walFd !== null) closeSync(this.#walFd);
     this.#walFd = null;
+    this.#walFrames.close();
   }
 }

@@ -192,6 +192,37 @@ describe("restart persistence (SQLite)", () => {
     }
   });
 
+  test("checkpoints follow the pages written, not the payload: many creates without data", async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    // 6,000 empty streams carry almost no payload, but each group of creates
+    // rewrites table and index pages: megabytes of WAL frames.
+    const server = await startTestServer({
+      dataDir: dir,
+      storage: { checkpointBytes: 2 * 1024 * 1024 },
+    });
+    cleanups.push(() => server.close());
+    const databaseSize = () => statSync(join(dir, DATABASE_FILE)).size;
+    const before = databaseSize();
+    const paths = Array.from({ length: 6000 }, (_, i) => `many/${i}`);
+    for (let i = 0; i < paths.length; i += 50) {
+      await Promise.all(
+        paths.slice(i, i + 50).map(async (path) => {
+          const response = await fetch(streamUrl(server, path), {
+            method: "PUT",
+            headers: { "content-type": "application/json" },
+          });
+          expect(response.status).toBe(201);
+        }),
+      );
+    }
+    // A background checkpoint copies the pages into the database file.
+    for (let waited = 0; databaseSize() < before + 128 * 1024; waited += 20) {
+      expect(waited).toBeLessThan(10_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
   test("checkpoints resume after the idle release stopped their worker", async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
