@@ -16,6 +16,7 @@ export { type Waiter, WakeHub } from "./hub.js";
 export { MemoryStore } from "./memory-store.js";
 export { newStreamRecord } from "./new-record.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
+export { reserveAppend } from "./reserve-append.js";
 export type {
   AppendWrite,
   ForkOrigin,

@@ -5,6 +5,7 @@
 
 import { expiryOf } from "./expiry.js";
 import { newStreamRecord } from "./new-record.js";
+import { reserveAppend } from "./reserve-append.js";
 import type {
   AppendWrite,
   NewStream,
@@ -56,25 +57,11 @@ export class MemoryStore implements StreamStore {
   append(record: StreamRecord, write: AppendWrite): Promise<void> {
     const stream = this.#byId.get(record.id);
     if (!stream) return DONE;
-    if (write.data) {
-      stream.chunks.push({ start: record.tail, bytes: write.data });
-      record.tail += write.data.length;
-    }
+    const start = reserveAppend(record, write);
+    if (write.data) stream.chunks.push({ start, bytes: write.data });
     if (write.producer) {
       stream.producers.set(write.producer.producerId, write.producer.state);
     }
-    if (write.close) {
-      record.closed = true;
-      record.closedBy = write.producer
-        ? {
-            producerId: write.producer.producerId,
-            epoch: write.producer.epoch,
-            seq: write.producer.seq,
-          }
-        : null;
-    }
-    if (write.streamSeq !== null) record.lastStreamSeq = write.streamSeq;
-    record.lastAccessAt = write.now;
     record.visibleTail = record.tail;
     record.visibleClosed = record.closed;
     return DONE;

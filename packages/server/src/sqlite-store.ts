@@ -17,6 +17,7 @@ import {
   type NewStream,
   newStreamRecord,
   type ProducerState,
+  reserveAppend,
   type StoredChunk,
   type StreamRecord,
   type StreamStore,
@@ -384,21 +385,8 @@ export class SqliteStore implements StreamStore {
 
   append(record: StreamRecord, write: AppendWrite): Promise<void> {
     const data = write.data;
-    const start = record.tail;
-    if (data) record.tail += data.length;
+    const start = reserveAppend(record, write);
     const tail = record.tail;
-    if (write.close) {
-      record.closed = true;
-      record.closedBy = write.producer
-        ? {
-            producerId: write.producer.producerId,
-            epoch: write.producer.epoch,
-            seq: write.producer.seq,
-          }
-        : null;
-    }
-    if (write.streamSeq !== null) record.lastStreamSeq = write.streamSeq;
-    record.lastAccessAt = write.now;
     this.#touched.delete(record);
     const producer = write.producer;
     if (producer) this.#producerMap(record).set(producer.producerId, producer.state);
