@@ -3,9 +3,8 @@
  * body, and nothing already stored changes.
  */
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningServer } from "../src/index.js";
-import { startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { beforeAll, describe, expect, test } from "vitest";
+import { streamUrl, suiteServer } from "./helpers.js";
 
 interface Case {
   readonly name: string;
@@ -355,45 +354,40 @@ const cases: Case[] = [
 ];
 
 describe("bad input", () => {
-  let server: RunningServer;
-  let cleanup: () => void;
+  const suite = suiteServer({ maxBodyBytes: 1024 });
 
   async function snapshot(path: string): Promise<string> {
-    const head = await fetch(streamUrl(server, path), { method: "HEAD" });
-    const body = await (await fetch(`${streamUrl(server, path)}?offset=-1`)).text();
+    const head = await fetch(streamUrl(suite.server, path), { method: "HEAD" });
+    const body = await (await fetch(`${streamUrl(suite.server, path)}?offset=-1`)).text();
     return `${head.status} ${head.headers.get("stream-next-offset")} ${head.headers.get("stream-closed")} ${body}`;
   }
 
   beforeAll(async () => {
-    const temp = tempDir();
-    cleanup = temp.cleanup;
-    server = await startTestServer({ dataDir: temp.dir, maxBodyBytes: 1024 });
-    await fetch(streamUrl(server, JSON_STREAM), {
+    await fetch(streamUrl(suite.server, JSON_STREAM), {
       method: "PUT",
       headers: json,
       body: '[{"a":1}]',
     });
-    await fetch(streamUrl(server, JSON_STREAM), {
+    await fetch(streamUrl(suite.server, JSON_STREAM), {
       method: "POST",
       headers: producer("5", "0"),
       body: '{"b":2}',
     });
-    await fetch(streamUrl(server, TEXT_STREAM), { method: "PUT", headers: text, body: "hello" });
-    await fetch(streamUrl(server, TEXT_STREAM), {
+    await fetch(streamUrl(suite.server, TEXT_STREAM), {
+      method: "PUT",
+      headers: text,
+      body: "hello",
+    });
+    await fetch(streamUrl(suite.server, TEXT_STREAM), {
       method: "POST",
       headers: { ...text, "stream-seq": "0002" },
       body: " world",
     });
   });
 
-  afterAll(async () => {
-    await server.close();
-    cleanup();
-  });
-
   test.each(cases)("$name → $status $code, nothing changes", async (c) => {
     const before = [await snapshot(JSON_STREAM), await snapshot(TEXT_STREAM)];
-    const url = `${server.url}/v1/stream/${c.path}${c.query ? `?${c.query}` : ""}`;
+    const url = `${suite.server.url}/v1/stream/${c.path}${c.query ? `?${c.query}` : ""}`;
     // Bytes, not a string: fetch would add a text/plain Content-Type of its own.
     const body = c.body === undefined ? null : new TextEncoder().encode(c.body);
     const res = await fetch(url, { method: c.method, headers: c.headers ?? {}, body });
@@ -404,7 +398,7 @@ describe("bad input", () => {
     expect(error.error.message.length).toBeGreaterThan(0);
     expect([await snapshot(JSON_STREAM), await snapshot(TEXT_STREAM)]).toEqual(before);
     if (c.method === "PUT" && c.path !== JSON_STREAM) {
-      expect((await fetch(streamUrl(server, c.path!), { method: "HEAD" })).status).toBe(404);
+      expect((await fetch(streamUrl(suite.server, c.path!), { method: "HEAD" })).status).toBe(404);
     }
   });
 });

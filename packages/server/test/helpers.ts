@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { type RunningServer, type ServerOptions, startServer } from "../src/index.js";
 
 /** A fresh temp directory, removed by the returned cleanup. */
@@ -16,6 +17,27 @@ export function tempDir(prefix = "durastream-test-"): { dir: string; cleanup: ()
 /** Starts an in-process server on a random port. */
 export function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, host: "127.0.0.1", ...options });
+}
+
+/**
+ * One server for the enclosing suite, with its own temp data dir: started
+ * before its tests, closed and removed after them. Read `.server` in tests.
+ */
+export function suiteServer(options: Omit<ServerOptions, "dataDir"> = {}): {
+  readonly server: RunningServer;
+} {
+  const suite = {} as { server: RunningServer };
+  let cleanup = () => {};
+  beforeAll(async () => {
+    const temp = tempDir();
+    cleanup = temp.cleanup;
+    suite.server = await startTestServer({ ...options, dataDir: temp.dir });
+  });
+  afterAll(async () => {
+    await suite.server?.close();
+    cleanup();
+  });
+  return suite;
 }
 
 /** URL of stream `path` on `server`. */

@@ -3,27 +3,16 @@
  * live read and fork sub-offset must still see one message per element.
  */
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningServer } from "../src/index.js";
-import { startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { streamUrl, suiteServer } from "./helpers.js";
 
 describe("JSON mode with whitespace around elements", () => {
-  let server: RunningServer;
-  let cleanup: () => void;
-  beforeAll(async () => {
-    const temp = tempDir();
-    cleanup = temp.cleanup;
-    server = await startTestServer({ dataDir: temp.dir });
-  });
-  afterAll(async () => {
-    await server.close();
-    cleanup();
-  });
+  const suite = suiteServer();
 
   const json = { "content-type": "application/json" };
 
   test("reads, SSE and a fork at a message sub-offset see the sent messages", async () => {
-    const url = streamUrl(server, "ws/source");
+    const url = streamUrl(suite.server, "ws/source");
     await fetch(url, { method: "PUT", headers: json });
     const bodies = ['[ {"a": [1, 2]} ,\n  "x, y" ]', "\t3 ", '[\n{"b":"]"}\n]'];
     for (const body of bodies) {
@@ -57,7 +46,7 @@ describe("JSON mode with whitespace around elements", () => {
     // The first append holds two messages: a fork may take one or both of
     // them past offset 0, not a third (that is past the append's boundary).
     const forkAt = (path: string, subOffset: number) =>
-      fetch(streamUrl(server, path), {
+      fetch(streamUrl(suite.server, path), {
         method: "PUT",
         headers: {
           ...json,
@@ -67,7 +56,7 @@ describe("JSON mode with whitespace around elements", () => {
         },
       });
     expect((await forkAt("ws/fork-1", 1)).status).toBe(201);
-    const fork = streamUrl(server, "ws/fork-1");
+    const fork = streamUrl(suite.server, "ws/fork-1");
     await fetch(fork, { method: "POST", headers: json, body: "[4]" });
     expect(await (await fetch(`${fork}?offset=-1`)).json()).toEqual([expected[0], 4]);
     expect((await forkAt("ws/fork-3", 3)).status).toBe(400);

@@ -4,23 +4,10 @@
  */
 
 import { request } from "node:http";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { RunningServer } from "../src/index.js";
-import { startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { expect, test } from "vitest";
+import { streamUrl, suiteServer } from "./helpers.js";
 
-let server: RunningServer;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  const temp = tempDir();
-  cleanup = temp.cleanup;
-  server = await startTestServer({ dataDir: temp.dir });
-});
-
-afterAll(async () => {
-  await server.close();
-  cleanup();
-});
+const suite = suiteServer();
 
 /** Starts a producer POST whose body is sent later; resolves the status once answered. */
 function slowPost(
@@ -49,7 +36,7 @@ function slowPost(
 }
 
 test("seq 1 arriving before seq 0 waits for it and both are applied in order", async () => {
-  const url = streamUrl(server, "pipelined");
+  const url = streamUrl(suite.server, "pipelined");
   await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });
   const first = slowPost(url, 0);
   const second = slowPost(url, 1);
@@ -64,7 +51,7 @@ test("seq 1 arriving before seq 0 waits for it and both are applied in order", a
 });
 
 test("a real gap (no predecessor in flight) is still refused with the expected sequence", async () => {
-  const url = streamUrl(server, "gap");
+  const url = streamUrl(suite.server, "gap");
   await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });
   const headers = { "content-type": "application/json", "producer-id": "p", "producer-epoch": "0" };
   expect(
