@@ -44,6 +44,21 @@ describe.each(servers)("faults against $name", (impl) => {
     return proxyUrl + new URL(url).pathname;
   }
 
+  /** A new JSON stream, created directly, and a handle that reaches it through the proxy. */
+  async function jsonStreamBehind(
+    proxyUrl: string,
+    options: { backoffOptions?: typeof fast } = {},
+  ): Promise<{ url: string; handle: DurableStream }> {
+    const url = streamUrl(server);
+    await DurableStream.create({ url, contentType: "application/json" });
+    const handle = new DurableStream({
+      url: viaProxy(proxyUrl, url),
+      contentType: "application/json",
+      ...options,
+    });
+    return { url, handle };
+  }
+
   it("IdempotentProducer: 503s, lost responses and dropped connections neither lose nor duplicate", async () => {
     // Each batch meets a fault on its first attempts (which one depends on its
     // sequence number); retries then pass, so failures are bounded.
@@ -65,12 +80,7 @@ describe.each(servers)("faults against $name", (impl) => {
       return schedule[(seq + attempt * 2) % schedule.length]!;
     });
     try {
-      const url = streamUrl(server);
-      await DurableStream.create({ url, contentType: "application/json" });
-      const handle = new DurableStream({
-        url: viaProxy(proxy.url, url),
-        contentType: "application/json",
-      });
+      const { url, handle } = await jsonStreamBehind(proxy.url);
       const errors: Error[] = [];
       const producer = new IdempotentProducer(handle, "faulty", {
         maxBatchBytes: 2048,
@@ -140,12 +150,7 @@ describe.each(servers)("faults against $name", (impl) => {
         },
       );
       try {
-        const url = streamUrl(server);
-        await DurableStream.create({ url, contentType: "application/json" });
-        const handle = new DurableStream({
-          url: viaProxy(proxy.url, url),
-          contentType: "application/json",
-        });
+        const { url, handle } = await jsonStreamBehind(proxy.url);
         const errors: Error[] = [];
         producer = new IdempotentProducer(handle, "overtaken", {
           maxBatchBytes: 1, // one message per request
@@ -187,12 +192,7 @@ describe.each(servers)("faults against $name", (impl) => {
       return { kind: "pass" };
     });
     try {
-      const url = streamUrl(server);
-      await DurableStream.create({ url, contentType: "application/json" });
-      const handle = new DurableStream({
-        url: viaProxy(proxy.url, url),
-        contentType: "application/json",
-      });
+      const { url, handle } = await jsonStreamBehind(proxy.url);
       const errors: Error[] = [];
       const producer = new IdempotentProducer(handle, "restarted", {
         maxBatchBytes: 1, // one message per request
@@ -222,12 +222,7 @@ describe.each(servers)("faults against $name", (impl) => {
       (req): Fault => (req.method === "POST" ? { kind: "status", status: 503 } : { kind: "pass" }),
     );
     try {
-      const url = streamUrl(server);
-      await DurableStream.create({ url, contentType: "application/json" });
-      const handle = new DurableStream({
-        url: viaProxy(proxy.url, url),
-        contentType: "application/json",
-      });
+      const { url, handle } = await jsonStreamBehind(proxy.url);
       const errors: Error[] = [];
       const producer = new IdempotentProducer(handle, "doomed", {
         backoffOptions: { ...fast, maxRetries: 3 },
@@ -251,13 +246,7 @@ describe.each(servers)("faults against $name", (impl) => {
       return { kind: "pass" };
     });
     try {
-      const url = streamUrl(server);
-      await DurableStream.create({ url, contentType: "application/json" });
-      const handle = new DurableStream({
-        url: viaProxy(proxy.url, url),
-        contentType: "application/json",
-        backoffOptions: fast,
-      });
+      const { url, handle } = await jsonStreamBehind(proxy.url, { backoffOptions: fast });
       await handle.append({ ok: true });
       expect(await (await stream({ url, live: false })).json()).toEqual([{ ok: true }]);
       expect(proxy.log.filter((l) => l.method === "POST").map((l) => l.fault)).toEqual([
