@@ -5,25 +5,21 @@
  * hidden, tailing pauses. Fails (never skips) when Chromium is missing.
  */
 
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { extname, join, normalize, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildPackages,
+  type Chromium,
+  launchChromium,
+  type StaticSite,
+  startStaticSite,
+} from "../../../test-support/browser.js";
 import { DurableStream } from "../src/index.js";
 import { type RunningServer, servers, streamUrl } from "./support/servers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const mounts: Record<string, string> = {
-  "/client/": join(root, "packages/client/dist/"),
-  "/protocol/": join(root, "packages/protocol/dist/"),
-  "/eventsource-parser/": join(root, "node_modules/eventsource-parser/dist/"),
+const MOUNTS = {
+  "/client/": "packages/client/dist/",
+  "/protocol/": "packages/protocol/dist/",
+  "/eventsource-parser/": "node_modules/eventsource-parser/dist/",
 };
 
 const PAGE = `<!doctype html>
@@ -68,72 +64,19 @@ try {
 }
 </script></body></html>`;
 
-const TYPES: Record<string, string> = {
-  ".js": "text/javascript",
-  ".map": "application/json",
-  ".html": "text/html",
-};
-
-async function startStaticServer(): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/" || path === "/index.html") {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end(PAGE);
-      return;
-    }
-    for (const [prefix, dir] of Object.entries(mounts)) {
-      if (!path.startsWith(prefix)) continue;
-      const file = normalize(join(dir, path.slice(prefix.length)));
-      if (!file.startsWith(dir)) break;
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 describe("browser (Chromium)", () => {
-  let browser: BrowserContext;
-  let profile: string;
-  let site: { url: string; server: Server };
+  let chromium: Chromium;
+  let site: StaticSite;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
-    }
-    execFileSync("npx", ["tsc", "-b", "packages/client"], { cwd: root, stdio: "inherit" });
-    profile = await mkdtemp(join(tmpdir(), "durastream-chromium-"));
-    // A new, empty profile directory (Playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    site = await startStaticServer();
+    buildPackages("client");
+    chromium = await launchChromium();
+    site = await startStaticSite(PAGE, MOUNTS);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    site?.server.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await chromium?.close();
+    site?.close();
   });
 
   describe.each(servers)("against $name", (impl) => {
@@ -151,7 +94,7 @@ describe("browser (Chromium)", () => {
         const handle = await DurableStream.create({ url, contentType: "application/json" });
         await handle.append({ text: "one" });
         await handle.append({ text: "two" });
-        const page = await browser.newPage();
+        const page = await chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         try {
@@ -175,7 +118,7 @@ describe("browser (Chromium)", () => {
         const url = streamUrl(server, "browser-hidden");
         const handle = await DurableStream.create({ url, contentType: "application/json" });
         await handle.append({ text: "one" });
-        const page = await browser.newPage();
+        const page = await chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         let streamRequests = 0;

@@ -222,7 +222,7 @@ describe.each(servers)("faults against $name", (impl) => {
       (req): Fault => (req.method === "POST" ? { kind: "status", status: 503 } : { kind: "pass" }),
     );
     try {
-      const { url, handle } = await jsonStreamBehind(proxy.url);
+      const { handle } = await jsonStreamBehind(proxy.url);
       const errors: Error[] = [];
       const producer = new IdempotentProducer(handle, "doomed", {
         backoffOptions: { ...fast, maxRetries: 3 },

@@ -2,29 +2,25 @@
  * Real-browser test: Debian Chromium (driven by playwright-core) loads a page that
  * imports the built `@durastream/state` through an import map, produces entity
  * state with `createDurableStream` and materializes it live with `subscribeState`.
- * Skips when Chromium is not installed.
+ * Fails (never skips) when Chromium is missing.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { extname, join, normalize, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildPackages,
+  type Chromium,
+  launchChromium,
+  type StaticSite,
+  startStaticSite,
+} from "../../../test-support/browser.js";
 import { createDurableStream, defineStreamSchema } from "../src/index.js";
 import { handWrittenSchema, type Note } from "./fixtures.js";
 import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const mounts: Record<string, string> = {
-  "/state/": join(root, "packages/state/dist/"),
-  "/client/": join(root, "packages/client/dist/"),
-  "/protocol/": join(root, "packages/protocol/dist/"),
-  "/eventsource-parser/": join(root, "node_modules/eventsource-parser/dist/"),
+const MOUNTS = {
+  "/state/": "packages/state/dist/",
+  "/client/": "packages/client/dist/",
+  "/protocol/": "packages/protocol/dist/",
+  "/eventsource-parser/": "node_modules/eventsource-parser/dist/",
 };
 
 const PAGE = `<!doctype html>
@@ -76,59 +72,23 @@ try {
 }
 </script></body></html>`;
 
-const TYPES: Record<string, string> = { ".js": "text/javascript", ".map": "application/json" };
-
-async function startStaticServer(): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end(PAGE);
-      return;
-    }
-    for (const [prefix, dir] of Object.entries(mounts)) {
-      if (!path.startsWith(prefix)) continue;
-      const file = normalize(join(dir, path.slice(prefix.length)));
-      if (!file.startsWith(dir)) break;
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 const schema = defineStreamSchema({
   notes: { schema: handWrittenSchema<Note>(), type: "note", primaryKey: "id" },
 });
 
-describe.skipIf(!existsSync(CHROMIUM))("state in a browser (Chromium)", () => {
-  let browser: BrowserContext;
-  let profile: string;
-  let site: { url: string; server: Server };
+describe("state in a browser (Chromium)", () => {
+  let chromium: Chromium;
+  let site: StaticSite;
 
   beforeAll(async () => {
-    execFileSync("npx", ["tsc", "-b", "packages/state"], { cwd: root, stdio: "inherit" });
-    profile = await mkdtemp(join(tmpdir(), "durastream-state-chromium-"));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-    });
-    site = await startStaticServer();
+    buildPackages("state");
+    chromium = await launchChromium();
+    site = await startStaticSite(PAGE, MOUNTS);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    site?.server.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await chromium?.close();
+    site?.close();
   });
 
   describe.each(SERVER_KINDS)("against %s server", (kind) => {
@@ -153,7 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))("state in a browser (Chromium)", () => {
         producer.upsert("notes", { id: "n1", body: "one" });
         producer.upsert("notes", { id: "n2", body: "two" });
         await producer.close();
-        const page = await browser.newPage();
+        const page = await chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         const query = new URLSearchParams({
