@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -109,4 +110,32 @@ export async function startStaticSite(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => server.close(),
   };
+}
+
+/** What a browser suite's tests use. */
+export interface BrowserSuite {
+  readonly chromium: Chromium;
+  readonly site: StaticSite;
+}
+
+/**
+ * For the enclosing suite: builds `packageName`, launches Chromium and serves
+ * `page` with `mounts` before its tests, and closes both after them.
+ */
+export function browserSuite(
+  packageName: string,
+  page: string,
+  mounts: Record<string, string>,
+): BrowserSuite {
+  const suite = {} as { chromium: Chromium; site: StaticSite };
+  beforeAll(async () => {
+    buildPackages(packageName);
+    suite.chromium = await launchChromium();
+    suite.site = await startStaticSite(page, mounts);
+  }, 60_000);
+  afterAll(async () => {
+    await suite.chromium?.close();
+    suite.site?.close();
+  });
+  return suite;
 }

@@ -6,13 +6,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildPackages,
-  type Chromium,
-  launchChromium,
-  type StaticSite,
-  startStaticSite,
-} from "../../../test-support/browser.js";
+import { browserSuite } from "../../../test-support/browser.js";
 import { DurableStream } from "../src/index.js";
 import { type RunningServer, servers, streamUrl } from "./support/servers.js";
 
@@ -65,19 +59,7 @@ try {
 </script></body></html>`;
 
 describe("browser (Chromium)", () => {
-  let chromium: Chromium;
-  let site: StaticSite;
-
-  beforeAll(async () => {
-    buildPackages("client");
-    chromium = await launchChromium();
-    site = await startStaticSite(PAGE, MOUNTS);
-  }, 60_000);
-
-  afterAll(async () => {
-    await chromium?.close();
-    site?.close();
-  });
+  const suite = browserSuite("client", PAGE, MOUNTS);
 
   describe.each(servers)("against $name", (impl) => {
     let server: RunningServer;
@@ -94,11 +76,11 @@ describe("browser (Chromium)", () => {
         const handle = await DurableStream.create({ url, contentType: "application/json" });
         await handle.append({ text: "one" });
         await handle.append({ text: "two" });
-        const page = await chromium.browser.newPage();
+        const page = await suite.chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         try {
-          await page.goto(`${site.url}/?live=${live}&url=${encodeURIComponent(url)}`);
+          await page.goto(`${suite.site.url}/?live=${live}&url=${encodeURIComponent(url)}`);
           await page.waitForFunction(() => document.querySelectorAll("#items li").length === 2);
           await handle.append({ text: "three" });
           await handle.append({ text: "four" });
@@ -118,7 +100,7 @@ describe("browser (Chromium)", () => {
         const url = streamUrl(server, "browser-hidden");
         const handle = await DurableStream.create({ url, contentType: "application/json" });
         await handle.append({ text: "one" });
-        const page = await chromium.browser.newPage();
+        const page = await suite.chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         let streamRequests = 0;
@@ -128,7 +110,7 @@ describe("browser (Chromium)", () => {
         const rendered = () =>
           page.$$eval("#items li", (lis) => lis.map((li) => li.textContent ?? ""));
         try {
-          await page.goto(`${site.url}/?live=${live}&url=${encodeURIComponent(url)}`);
+          await page.goto(`${suite.site.url}/?live=${live}&url=${encodeURIComponent(url)}`);
           await page.waitForFunction(() => document.querySelectorAll("#items li").length === 1);
           await page.evaluate(() => (window as unknown as PageTestHooks).setHidden(true));
           await sleep(300); // the live request in flight is given up

@@ -5,13 +5,7 @@
  * Fails (never skips) when Chromium is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildPackages,
-  type Chromium,
-  launchChromium,
-  type StaticSite,
-  startStaticSite,
-} from "../../../test-support/browser.js";
+import { browserSuite } from "../../../test-support/browser.js";
 import { createDurableStream, defineStreamSchema } from "../src/index.js";
 import { handWrittenSchema, type Note } from "./fixtures.js";
 import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
@@ -77,19 +71,7 @@ const schema = defineStreamSchema({
 });
 
 describe("state in a browser (Chromium)", () => {
-  let chromium: Chromium;
-  let site: StaticSite;
-
-  beforeAll(async () => {
-    buildPackages("state");
-    chromium = await launchChromium();
-    site = await startStaticSite(PAGE, MOUNTS);
-  }, 60_000);
-
-  afterAll(async () => {
-    await chromium?.close();
-    site?.close();
-  });
+  const suite = browserSuite("state", PAGE, MOUNTS);
 
   describe.each(SERVER_KINDS)("against %s server", (kind) => {
     let server: TestServer | undefined;
@@ -113,7 +95,7 @@ describe("state in a browser (Chromium)", () => {
         producer.upsert("notes", { id: "n1", body: "one" });
         producer.upsert("notes", { id: "n2", body: "two" });
         await producer.close();
-        const page = await chromium.browser.newPage();
+        const page = await suite.chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         const query = new URLSearchParams({
@@ -123,7 +105,7 @@ describe("state in a browser (Chromium)", () => {
           live,
         });
         try {
-          await page.goto(`${site.url}/?${query}`);
+          await page.goto(`${suite.site.url}/?${query}`);
           await page.waitForFunction(
             () => document.getElementById("status")?.textContent !== "starting",
           );
