@@ -17,7 +17,7 @@ import type { ByteSink, EngineRequest, EngineResponse, StreamingBody } from "./h
 import type { Waiter } from "./hub.js";
 import { LiveCursor } from "./live-cursor.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
-import { readAt, sseDataFrame } from "./read-result.js";
+import { type ReadResult, readAt, sseDataFrame } from "./read-result.js";
 import { type SharedRead, sseFrame } from "./shared-read.js";
 import type { StreamRecord } from "./store.js";
 
@@ -135,16 +135,7 @@ class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
         result.closed ? undefined : this.#nextCursor(),
         hasData ? sseDataFrame(record.contentType, result.range.chunks) : null,
       );
-      this.position = result.range.end;
-      const writable = this.#write(frame);
-      if (result.closed) {
-        this.#end();
-        return;
-      }
-      if (!writable) {
-        this.#sink?.onDrain(() => this.#pump(false));
-        return;
-      }
+      if (!this.#deliver(frame, result)) return;
       if (result.upToDate) break;
     }
     if (!this.#ended) this.#wait();
@@ -175,18 +166,28 @@ class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
       const hasData = result.range.end > result.range.start;
       frame = sseFrame(result, this.#nextCursor(), hasData ? shared.sseDataFrame(result) : null);
     }
+    if (!this.#deliver(frame, result)) return;
+    if (result.upToDate) this.#wait();
+    else this.#pump(false);
+  }
+
+  /**
+   * Sends the frame of `result` and moves past it. False when there is no
+   * more to do now: the stream ended (EOF sent), or the socket is full and
+   * the session resumes when it drains.
+   */
+  #deliver(frame: Uint8Array, result: ReadResult): boolean {
     this.position = result.range.end;
     const writable = this.#write(frame);
     if (result.closed) {
       this.#end();
-      return;
+      return false;
     }
     if (!writable) {
       this.#sink?.onDrain(() => this.#pump(false));
-      return;
+      return false;
     }
-    if (result.upToDate) this.#wait();
-    else this.#pump(false);
+    return true;
   }
 
   /** One write per frame; false when the socket is full. */
