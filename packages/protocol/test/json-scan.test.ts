@@ -6,6 +6,7 @@
  */
 
 import { describe, expect, test } from "vitest";
+import { seededRandom } from "../../../test-support/seeded-random.js";
 import { frameJsonBody } from "../src/json-framing.js";
 import { scanJson } from "../src/json-scan.js";
 
@@ -119,17 +120,6 @@ function randomValue(depth: number, random: () => number): unknown {
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("scanJson", () => {
   test("agrees with JSON.parse on edge cases", () => {
     for (const text of CASES) agrees(encoder.encode(text));
@@ -150,7 +140,7 @@ describe("scanJson", () => {
   });
 
   test("agrees on random documents and their random mutations", () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     const alphabet = encoder.encode(' \n[]{}",:\\-+.eE0123456789tfnulrsa\u00e9');
     for (let n = 0; n < 3000; n++) {
       const value = randomValue(0, random);

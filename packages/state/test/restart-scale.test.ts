@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { seededRandom } from "../../../test-support/seeded-random.js";
 import { createDurableStream, defineStreamSchema, subscribeState } from "../src/index.js";
 import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
 
@@ -32,23 +33,12 @@ type Collection = keyof typeof schema;
 const COLLECTIONS: Collection[] = ["orders", "customers", "shipments"];
 const KEY_SPACE = 12_000;
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Op =
   | { collection: Collection; kind: "upsert"; value: Record<string, unknown>; key: string }
   | { collection: Collection; kind: "delete"; key: string };
 
 function makeOps(count: number): Op[] {
-  const random = prng(42);
+  const random = seededRandom(42);
   const ops: Op[] = [];
   for (let i = 0; i < count; i++) {
     const collection = COLLECTIONS[Math.floor(random() * 3)]!;
