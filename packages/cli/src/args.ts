@@ -84,6 +84,23 @@ export function parseCommandArgs<const T extends OptionsConfig>(
   return { values: parsed.values, positionals: parsed.positionals };
 }
 
+/**
+ * Parses a command whose operands are one `<path>` and, when `extra` names
+ * it, one optional value after it (`close <path> [body]`).
+ */
+export function parsePathCommand<const T extends OptionsConfig>(
+  argv: string[],
+  options: T,
+  extra?: "optional value",
+): { values: ParsedCommand<T>["values"]; path: string; value: string | undefined } {
+  const { values, positionals } = parseCommandArgs(argv, options, {
+    min: 1,
+    max: extra ? 2 : 1,
+    names: "<path>",
+  });
+  return { values, path: positionals[0]!, value: positionals[1] };
+}
+
 /** Parses a non-negative integer flag value; usage error otherwise. */
 export function nonNegativeInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -2,7 +2,7 @@
 
 import { randomUUID } from "node:crypto";
 import { DurableStream, IdempotentProducer } from "@durastream/client";
-import { COMMON_OPTIONS, checkJson, parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, checkJson, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { isJsonContentType, JSON_CONTENT_TYPE } from "../content-type.js";
 import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
@@ -92,12 +92,7 @@ async function appendRaw(handle: DurableStream, io: Io, contentType?: string): P
 
 /** Runs `durastream append`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
-    min: 1,
-    max: 2,
-    names: "<path>",
-  });
-  const [path, data] = positionals as [string, string | undefined];
+  const { values, path, value: data } = parsePathCommand(argv, OPTIONS, "optional value");
   const json = values.json === true;
   if (json && values["content-type"] !== undefined && !isJsonContentType(values["content-type"])) {
     throw new UsageError("--json needs a JSON content type");

@@ -1,7 +1,7 @@
 /** `durastream close`: closes a stream, optionally with a final message. */
 
 import { DurableStream } from "@durastream/client";
-import { COMMON_OPTIONS, checkJson, parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, checkJson, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { isJsonContentType } from "../content-type.js";
 import { describeFailure, ExitCode } from "../errors.js";
@@ -22,12 +22,7 @@ ${CONNECTION_HELP}`;
 
 /** Runs `durastream close`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, COMMON_OPTIONS, {
-    min: 1,
-    max: 2,
-    names: "<path>",
-  });
-  const [path, body] = positionals as [string, string | undefined];
+  const { values, path, value: body } = parsePathCommand(argv, COMMON_OPTIONS, "optional value");
   const target = resolveTarget(values.url, io.env);
   let finalOffset: string;
   try {

@@ -1,7 +1,7 @@
 /** `durastream create`: creates a stream (PUT). */
 
 import { DurableStream } from "@durastream/client";
-import { COMMON_OPTIONS, nonNegativeInteger, parseCommandArgs, timestamp } from "../args.js";
+import { COMMON_OPTIONS, nonNegativeInteger, parsePathCommand, timestamp } from "../args.js";
 import type { Command } from "../command.js";
 import { JSON_CONTENT_TYPE } from "../content-type.js";
 import { describeFailure, ExitCode, UsageError } from "../errors.js";
@@ -34,12 +34,7 @@ const OPTIONS = {
 
 /** Runs `durastream create`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
-    min: 1,
-    max: 1,
-    names: "<path>",
-  });
-  const path = positionals[0]!;
+  const { values, path } = parsePathCommand(argv, OPTIONS);
   if (values.json && values["content-type"] !== undefined) {
     throw new UsageError("--json and --content-type are exclusive");
   }

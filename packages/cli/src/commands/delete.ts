@@ -1,7 +1,7 @@
 /** `durastream delete`: deletes a stream. */
 
 import { DurableStream } from "@durastream/client";
-import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { describeFailure, ExitCode } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
@@ -17,12 +17,7 @@ ${CONNECTION_HELP}`;
 
 /** Runs `durastream delete`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, COMMON_OPTIONS, {
-    min: 1,
-    max: 1,
-    names: "<path>",
-  });
-  const path = positionals[0]!;
+  const { values, path } = parsePathCommand(argv, COMMON_OPTIONS);
   const target = resolveTarget(values.url, io.env);
   try {
     await DurableStream.delete(handleOptions(target, path, io.signal));

@@ -1,7 +1,7 @@
 /** `durastream fork`: creates a stream that branches off another one (PUT with Stream-Forked-From). */
 
 import { FetchError } from "@durastream/client";
-import { COMMON_OPTIONS, nonNegativeInteger, parseCommandArgs, timestamp } from "../args.js";
+import { COMMON_OPTIONS, nonNegativeInteger, parsePathCommand, timestamp } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, describeFailure, ExitCode, serverCode, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
@@ -37,12 +37,7 @@ const OPTIONS = {
 
 /** Runs `durastream fork`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
-    min: 1,
-    max: 1,
-    names: "<path>",
-  });
-  const path = positionals[0]!;
+  const { values, path } = parsePathCommand(argv, OPTIONS);
   const source = values.from;
   if (source === undefined || source === "") throw new UsageError("missing --from <source>");
   const subOffset = nonNegativeInteger("--sub-offset", values["sub-offset"]);

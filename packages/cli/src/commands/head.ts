@@ -1,7 +1,7 @@
 /** `durastream head`: prints a stream's metadata (HEAD). */
 
 import { DurableStream } from "@durastream/client";
-import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, describeFailure, ExitCode } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
@@ -45,12 +45,7 @@ function text(meta: StreamMetadata): string {
 
 /** Runs `durastream head`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
-    min: 1,
-    max: 1,
-    names: "<path>",
-  });
-  const path = positionals[0]!;
+  const { values, path } = parsePathCommand(argv, OPTIONS);
   const target = resolveTarget(values.url, io.env);
   const options = handleOptions(target, path, io.signal);
   // The client's HeadResult has no TTL/expiry: keep the raw response headers too.

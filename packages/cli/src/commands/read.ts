@@ -1,7 +1,7 @@
 /** `durastream read`: catches up on a stream and writes it to stdout. */
 
 import { stream } from "@durastream/client";
-import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { describeFailure, ExitCode } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
@@ -32,12 +32,7 @@ const OPTIONS = {
 
 /** Runs `durastream read`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
-    min: 1,
-    max: 1,
-    names: "<path>",
-  });
-  const path = positionals[0]!;
+  const { values, path } = parsePathCommand(argv, OPTIONS);
   const target = resolveTarget(values.url, io.env);
   try {
     const response = await stream({

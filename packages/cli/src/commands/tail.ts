@@ -1,7 +1,7 @@
 /** `durastream tail`: follows a stream live, writing new data to stdout. */
 
 import { DurableStream, type LiveMode, stream } from "@durastream/client";
-import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
@@ -36,15 +36,10 @@ const OPTIONS = {
 
 /** Runs `durastream tail`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
-    min: 1,
-    max: 1,
-    names: "<path>",
-  });
+  const { values, path } = parsePathCommand(argv, OPTIONS);
   if (values.sse && values["long-poll"])
     throw new UsageError("--sse and --long-poll are exclusive");
   const live: LiveMode = values.sse ? "sse" : values["long-poll"] ? "long-poll" : true;
-  const path = positionals[0]!;
   const target = resolveTarget(values.url, io.env);
   const options = handleOptions(target, path, io.signal);
   try {
