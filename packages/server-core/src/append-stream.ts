@@ -113,11 +113,10 @@ async function applyAppend(
       await record.durable;
       return {
         status: 204,
-        headers: {
-          ...tailHeaders(record),
+        headers: Object.assign(tailHeaders(record), {
           [PRODUCER_EPOCH_HEADER]: String(decision.state.epoch),
           [PRODUCER_SEQ_HEADER]: String(decision.state.lastSeq),
-        },
+        }),
         body: null,
       };
     }

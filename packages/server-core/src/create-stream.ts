@@ -94,7 +94,7 @@ export async function createStream(
   await record.durable;
   return {
     status: 201,
-    headers: { ...createdHeaders(record), location: streamUrl },
+    headers: Object.assign(createdHeaders(record), { location: streamUrl }),
     body: null,
   };
 }

@@ -67,7 +67,7 @@ export class DurableStreamsEngine {
     }
     return {
       status: response.status,
-      headers: { ...baseHeaders(origin), ...response.headers },
+      headers: Object.assign(baseHeaders(origin), response.headers),
       body: response.body,
     };
   }

@@ -7,15 +7,20 @@ import { EXPOSED_RESPONSE_HEADERS } from "@durastream/protocol";
 
 const EXPOSE = EXPOSED_RESPONSE_HEADERS.join(", ");
 
-/** Security and CORS headers added to every response. */
+/**
+ * Security and CORS headers added to every response. A fresh object that
+ * callers may add to (object spreads of header sets cost measurable time per
+ * response: V8 makes their result a slow dictionary object).
+ */
 export function baseHeaders(origin: string | null): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     "access-control-allow-origin": origin ?? "*",
     "access-control-expose-headers": EXPOSE,
     "x-content-type-options": "nosniff",
     "cross-origin-resource-policy": "cross-origin",
-    ...(origin ? { vary: "Origin" } : {}),
   };
+  if (origin) headers.vary = "Origin";
+  return headers;
 }
 
 const ALLOW_METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS";

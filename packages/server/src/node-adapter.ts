@@ -115,9 +115,12 @@ export function writeResponse(res: ServerResponse, response: EngineResponse): vo
     length += part.length;
     if (!(part instanceof Uint8Array)) inMemory = false;
   }
-  const headers: Record<string, string | number> = { ...response.headers };
-  if (response.status !== 204 && response.status !== 304) headers["content-length"] = length;
-  res.writeHead(response.status, headers);
+  // A flat [name, value, …] list: node:http takes it as is, and copying the
+  // headers into a new object per response costs measurable time.
+  const headers: (string | number)[] = [];
+  for (const name in response.headers) headers.push(name, response.headers[name]!);
+  if (response.status !== 204 && response.status !== 304) headers.push("content-length", length);
+  res.writeHead(response.status, headers as string[]);
   if (parts.length === 0 || response.status === 204 || response.status === 304) {
     res.end();
     return;
