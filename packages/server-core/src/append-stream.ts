@@ -146,7 +146,15 @@ async function applyAppend(
   const written = ctx.store.append(record, {
     data,
     close,
-    producer: producer && producerState ? { ...producer, state: producerState } : null,
+    producer:
+      producer && producerState
+        ? {
+            producerId: producer.producerId,
+            epoch: producer.epoch,
+            seq: producer.seq,
+            state: producerState,
+          }
+        : null,
     streamSeq,
     now: ctx.options.now(),
   });

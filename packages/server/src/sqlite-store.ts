@@ -427,7 +427,11 @@ export class SqliteStore implements StreamStore {
       closedBySeq: state.closedBy?.seq ?? null,
       lastStreamSeq: state.lastStreamSeq,
       lastAccessAt: state.lastAccessAt,
-      expiryDue: expiryOf({ ...batch.record, lastAccessAt: state.lastAccessAt }),
+      expiryDue: expiryOf({
+        ttlSeconds: batch.record.ttlSeconds,
+        expiresAt: batch.record.expiresAt,
+        lastAccessAt: state.lastAccessAt,
+      }),
     });
     for (const [producerId, producer] of batch.producers) {
       this.#sql.upsertProducer.run(id, producerId, producer.epoch, producer.lastSeq);
