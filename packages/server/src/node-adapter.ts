@@ -30,7 +30,7 @@ export async function handleNodeRequest(
   const target = originForm(req.url ?? "/");
   const queryStart = target.indexOf("?");
   const pathname = queryStart === -1 ? target : target.slice(0, queryStart);
-  const prefix = `${basePath.replace(/\/+$/, "")}/`;
+  const prefix = streamPrefix(basePath);
   if (!pathname.startsWith(prefix)) {
     writeResponse(res, notFound(pathname));
     return;
@@ -43,7 +43,8 @@ export async function handleNodeRequest(
     writeResponse(res, badPath());
     return;
   }
-  const query = new URLSearchParams(queryStart === -1 ? "" : target.slice(queryStart + 1));
+  const query =
+    queryStart === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryStart + 1));
   let abort: AbortController | undefined;
   const hasBody =
     req.method !== "GET" &&
@@ -73,6 +74,21 @@ export async function handleNodeRequest(
   // A body the engine did not read (errors before reading) must not stall keep-alive.
   if (hasBody && !req.readableEnded) req.resume();
   writeResponse(res, response);
+}
+
+/** The query of requests without one (the engine only reads queries). */
+const NO_QUERY = new URLSearchParams();
+
+const prefixes = new Map<string, string>();
+
+/** `basePath` with one trailing slash: stream paths start after it. */
+function streamPrefix(basePath: string): string {
+  let prefix = prefixes.get(basePath);
+  if (prefix === undefined) {
+    prefix = `${basePath.replace(/\/+$/, "")}/`;
+    prefixes.set(basePath, prefix);
+  }
+  return prefix;
 }
 
 /** A request target in origin form (`/path?query`), also when a proxy sent absolute form. */
