@@ -43,8 +43,7 @@ export async function handleNodeRequest(
     writeResponse(res, badPath());
     return;
   }
-  const query =
-    queryStart === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryStart + 1));
+  const query = queryStart === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryStart + 1));
   let abort: AbortController | undefined;
   const hasBody =
     req.method !== "GET" &&
