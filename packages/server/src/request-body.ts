@@ -23,10 +23,12 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
   #waiter: Waiter | null = null;
 
   constructor(private readonly req: IncomingMessage) {
+    // `on`, not `once`: every listener is removed in #detach anyway, and
+    // `once` allocates a wrapper per listener per request.
     req.on("data", this.#onData);
-    req.once("end", this.#onEnd);
-    req.once("error", this.#onError);
-    req.once("close", this.#onClose);
+    req.on("end", this.#onEnd);
+    req.on("error", this.#onError);
+    req.on("close", this.#onClose);
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {

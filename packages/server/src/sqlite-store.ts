@@ -103,6 +103,8 @@ export class SqliteStore implements StreamStore {
   #touchTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId: number;
   readonly #cacheSize: number;
+  /** The record last moved to the end of `#byId` (the LRU order). */
+  #newest: StreamRecord | undefined;
   readonly #checkpointBytes: number;
   /** Payload written since the last checkpoint request (a floor when frames cannot be counted). */
   #walBytesSinceCheckpoint = 0;
@@ -285,6 +287,7 @@ export class SqliteStore implements StreamStore {
   #remember(record: StreamRecord): void {
     this.#byPath.set(record.path, record);
     this.#byId.set(record.id, record);
+    this.#newest = record;
     // Evict in batches: dropping one record per new one walks the Map's
     // deleted slots from its start every time.
     if (this.#byId.size > this.#cacheSize + (this.#cacheSize >> 3)) this.#evict();
@@ -303,6 +306,7 @@ export class SqliteStore implements StreamStore {
   }
 
   #forget(record: StreamRecord): void {
+    if (this.#newest === record) this.#newest = undefined;
     this.#byId.delete(record.id);
     if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
     this.#producers.delete(record.id);
@@ -310,8 +314,11 @@ export class SqliteStore implements StreamStore {
 
   /** Marks a record recently used (Map order is the LRU order). */
   #use(record: StreamRecord): StreamRecord {
+    // Moving the newest record again would only churn the Map's table.
+    if (record === this.#newest) return record;
     this.#byId.delete(record.id);
     this.#byId.set(record.id, record);
+    this.#newest = record;
     return record;
   }
 
