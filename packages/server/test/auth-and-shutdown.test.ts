@@ -1,17 +1,13 @@
 /** Bearer-secret authentication and graceful shutdown of a running server process. */
 
-import { afterEach, describe, expect, test } from "vitest";
-import { spawnServer, tempDir } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { spawnServer, tempDir, testCleanups } from "./helpers.js";
 
 describe("STREAMS_SECRET", () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const cleanups = testCleanups();
 
   test("every request needs the bearer secret; CORS preflight does not", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const server = await spawnServer(["--data-dir", dir], { STREAMS_SECRET: "s3cret" });
     try {
       const url = `${server.url}/v1/stream/private`;

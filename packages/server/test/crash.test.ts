@@ -6,19 +6,15 @@
 
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DATABASE_FILE } from "../src/index.js";
-import { readAll, spawnServer, tempDir } from "./helpers.js";
+import { readAll, spawnServer, testCleanups } from "./helpers.js";
 
 describe("kill -9 during writes", () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const cleanups = testCleanups();
 
   test("every acknowledged append survives, across concurrent writers sharing commits", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const server = await spawnServer(["--data-dir", dir]);
     const writers = 16;
     const urls = Array.from({ length: writers }, (_, i) => `${server.url}/v1/stream/crash/${i}`);
@@ -71,8 +67,7 @@ describe("kill -9 during writes", () => {
   });
 
   test("acknowledged appends survive a kill during background checkpoints", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const server = await spawnServer(["--data-dir", dir]);
     const writers = 8;
     const urls = Array.from({ length: writers }, (_, i) => `${server.url}/v1/stream/ckpt/${i}`);
@@ -128,8 +123,7 @@ describe("kill -9 during writes", () => {
   });
 
   test("idempotent producer state is committed with its data: no duplicate after a crash", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const server = await spawnServer(["--data-dir", dir]);
     const url = `${server.url}/v1/stream/crash-producer`;
     await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });

@@ -3,9 +3,9 @@
  * across restarts, and deleting a whole tree in any order leaves no rows.
  */
 
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { RunningServer, SqliteStore } from "../src/index.js";
-import { readAll, startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { readAll, startTestServer, streamUrl, testCleanups } from "./helpers.js";
 
 const octet = { "content-type": "application/octet-stream" };
 
@@ -34,20 +34,15 @@ async function put(
 }
 
 describe("forks on SQLite", () => {
-  const cleanups: Array<() => void | Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = testCleanups();
 
   async function server(dir?: string): Promise<RunningServer> {
     let dataDir = dir;
     if (!dataDir) {
-      const temp = tempDir();
-      cleanups.push(temp.cleanup);
-      dataDir = temp.dir;
+      dataDir = cleanups.tempDir();
     }
     const running = await startTestServer({ dataDir });
-    cleanups.push(() => running.close());
+    cleanups.defer(() => running.close());
     return running;
   }
 
@@ -72,9 +67,8 @@ describe("forks on SQLite", () => {
   });
 
   test("a 5-level fork chain reads byte-exact after a restart", async () => {
-    const temp = tempDir();
-    cleanups.push(temp.cleanup);
-    let s = await startTestServer({ dataDir: temp.dir });
+    const dir = cleanups.tempDir();
+    let s = await startTestServer({ dataDir: dir });
     const enc = new TextEncoder();
     const text = { "content-type": "text/plain" };
     const created = await put(streamUrl(s, "chain/0"), text, enc.encode("root-0|"));
@@ -112,7 +106,7 @@ describe("forks on SQLite", () => {
     expect(expected).toBe("root-0|roL1L2L3L4L5|");
     await s.close();
 
-    s = await startTestServer({ dataDir: temp.dir });
+    s = await startTestServer({ dataDir: dir });
     try {
       expect(new TextDecoder().decode((await readAll(streamUrl(s, "chain/5"))).body)).toBe(
         expected,

@@ -6,8 +6,8 @@
  */
 
 import { connect, type Socket } from "node:net";
-import { afterEach, describe, expect, test } from "vitest";
-import { startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
 
 interface RawResponse {
   readonly status: number;
@@ -61,14 +61,10 @@ async function sendTogether(
 }
 
 describe("appends that share a commit", () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = testCleanups();
 
   test("concurrent appends to one stream each read back at their own offset", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     let server = await startTestServer({ dataDir: dir });
     let url = streamUrl(server, "together");
     await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });
@@ -113,14 +109,13 @@ describe("appends that share a commit", () => {
     expect((await fork(secondLength + 1)).status).toBe(400);
     await server.close();
     server = await startTestServer({ dataDir: dir });
-    cleanups.push(() => server.close());
+    cleanups.defer(() => server.close());
     url = streamUrl(server, "together");
     await check();
   });
 
   test("pipelined producers on one stream keep their state through a restart", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     let server = await startTestServer({ dataDir: dir });
     const path = "producers";
     await fetch(streamUrl(server, path), {
@@ -154,7 +149,7 @@ describe("appends that share a commit", () => {
     await server.close();
 
     server = await startTestServer({ dataDir: dir });
-    cleanups.push(() => server.close());
+    cleanups.defer(() => server.close());
     for (const producer of producers) {
       const retry = await send(producer, 9);
       expect(retry.status).toBe(204);

@@ -5,13 +5,42 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { type RunningServer, type ServerOptions, startServer } from "../src/index.js";
 
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix = "durastream-test-"): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What a test leaves behind: servers to close, directories to remove. */
+export interface TestCleanups {
+  /** Runs `cleanup` after the current test. */
+  defer(cleanup: () => void | Promise<void>): void;
+  /** A fresh temp directory, removed after the current test. */
+  tempDir(): string;
+}
+
+/**
+ * Cleanups for the enclosing suite's tests, run after each test newest
+ * first: a server closes before its data directory is removed.
+ */
+export function testCleanups(): TestCleanups {
+  const pending: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of pending.splice(0).reverse()) await cleanup();
+  });
+  return {
+    defer: (cleanup) => {
+      pending.push(cleanup);
+    },
+    tempDir: () => {
+      const temp = tempDir();
+      pending.push(temp.cleanup);
+      return temp.dir;
+    },
+  };
 }
 
 /** Starts an in-process server on a random port. */

@@ -5,9 +5,9 @@
  * with catch-up readers at arbitrary offsets and long-poll tailers.
  */
 
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { RunningServer } from "../src/index.js";
-import { readAll, startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { readAll, startTestServer, streamUrl, testCleanups } from "./helpers.js";
 
 const STREAMS = 12;
 const APPENDS = 60;
@@ -18,19 +18,15 @@ function message(stream: number, i: number): string {
 }
 
 describe("hot tail cache", () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = testCleanups();
 
   test("catch-up and long-poll reads equal the appended bytes at every offset", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const server: RunningServer = await startTestServer({
       dataDir: dir,
       storage: { tailCacheStreamBytes: 256, tailCacheBytes: 3072 },
     });
-    cleanups.push(() => server.close());
+    cleanups.defer(() => server.close());
     const urls = Array.from({ length: STREAMS }, (_, s) => streamUrl(server, `hot/${s}`));
     for (const url of urls) {
       await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });

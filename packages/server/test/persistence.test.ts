@@ -3,19 +3,15 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DATABASE_FILE } from "../src/index.js";
-import { readAll, startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { readAll, startTestServer, streamUrl, testCleanups } from "./helpers.js";
 
 describe("restart persistence (SQLite)", () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const cleanups = testCleanups();
 
   test("streams, data, closure, Stream-Seq and producer state survive a restart", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const binary = new Uint8Array(70_000).map((_, i) => (i * 7919) % 256);
 
     let server = await startTestServer({ dataDir: dir });
@@ -133,8 +129,7 @@ describe("restart persistence (SQLite)", () => {
   });
 
   test("a deleted stream stays deleted after a restart", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     let server = await startTestServer({ dataDir: dir });
     const url = streamUrl(server, "gone");
     await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" }, body: "x" });
@@ -149,8 +144,7 @@ describe("restart persistence (SQLite)", () => {
   });
 
   test("a database of schema version 1 is upgraded in place and keeps its data", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     let server = await startTestServer({ dataDir: dir });
     const url = streamUrl(server, "upgrade/json");
     await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });
@@ -193,15 +187,14 @@ describe("restart persistence (SQLite)", () => {
   });
 
   test("checkpoints follow the pages written, not the payload: many creates without data", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     // 6,000 empty streams carry almost no payload, but each group of creates
     // rewrites table and index pages: megabytes of WAL frames.
     const server = await startTestServer({
       dataDir: dir,
       storage: { checkpointBytes: 2 * 1024 * 1024 },
     });
-    cleanups.push(() => server.close());
+    cleanups.defer(() => server.close());
     const databaseSize = () => statSync(join(dir, DATABASE_FILE)).size;
     const before = databaseSize();
     const paths = Array.from({ length: 6000 }, (_, i) => `many/${i}`);
@@ -224,8 +217,7 @@ describe("restart persistence (SQLite)", () => {
   });
 
   test("checkpoints resume after the idle release stopped their worker", async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     let server = await startTestServer({
       dataDir: dir,
       idleReleaseMs: 100,

@@ -5,9 +5,9 @@
  */
 
 import { connect } from "node:net";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { RunningServer } from "../src/index.js";
-import { startTestServer, streamUrl, tempDir } from "./helpers.js";
+import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
 
 const MIB = 1024 * 1024;
 const APPENDS = 24;
@@ -20,21 +20,17 @@ function appendBytes(i: number): Uint8Array<ArrayBuffer> {
 }
 
 describe("catch-up reads from disk", () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = testCleanups();
 
   /** A server whose hot tail is too small to serve these reads, and a filled stream. */
   async function filledStream(): Promise<{ server: RunningServer; url: string; path: string }> {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
+    const dir = cleanups.tempDir();
     const server = await startTestServer({
       dataDir: dir,
       maxReadBytes: 64 * MIB,
       storage: { tailCacheStreamBytes: 1024, tailCacheBytes: 4096 },
     });
-    cleanups.push(() => server.close());
+    cleanups.defer(() => server.close());
     const url = streamUrl(server, "big/one");
     const created = await fetch(url, {
       method: "PUT",
@@ -70,7 +66,7 @@ describe("catch-up reads from disk", () => {
     const { server, url, path } = await filledStream();
     const port = Number(new URL(server.url).port);
     const socket = connect({ host: "127.0.0.1", port });
-    cleanups.push(() => {
+    cleanups.defer(() => {
       socket.destroy();
     });
     const received: Buffer[] = [];
