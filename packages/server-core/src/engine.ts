@@ -18,7 +18,15 @@ import { retire } from "./operations/lifecycle.js";
 import { readStream } from "./operations/read-stream.js";
 import { type EngineOptions, resolveEngineOptions } from "./options.js";
 import type { StreamStore } from "./ports/store.js";
+import type { SubscriptionStore } from "./ports/subscription-store.js";
 import { ProducerOrder } from "./producers/producer-order.js";
+import { isReservedPath } from "./reserved/router.js";
+import { reservedRouter } from "./reserved/routes.js";
+import { MemoryStore } from "./storage/memory-store.js";
+import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
+import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
+import { Subscriptions } from "./subscriptions/subscriptions.js";
+import { deliverWebhook } from "./subscriptions/webhook-delivery.js";
 
 /** How to build an engine. */
 export interface EngineConfig extends EngineOptions {
@@ -29,6 +37,13 @@ export interface EngineConfig extends EngineOptions {
   readonly secret?: string | undefined;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
   readonly onInternalError?: (error: unknown) => void;
+  /**
+   * Where subscriptions are kept. Default: in memory beside a `MemoryStore`;
+   * with another stream store and no subscription store, subscriptions are off.
+   */
+  readonly subscriptionStore?: SubscriptionStore;
+  /** Subscription policy and limits. */
+  readonly subscriptions?: SubscriptionSettings;
 }
 
 const MAX_PATH_LENGTH = 1024;
@@ -48,9 +63,33 @@ export class DurableStreamsEngine {
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
+      subscriptions: undefined,
     };
     this.#secret = config.secret;
     this.#onInternalError = config.onInternalError ?? (() => {});
+    const store = config.store;
+    const subscriptionStore =
+      config.subscriptionStore ??
+      (store instanceof MemoryStore ? new MemorySubscriptionStore(() => store.paths()) : undefined);
+    if (subscriptionStore) {
+      this.#ctx.subscriptions = new Subscriptions(
+        this.#ctx,
+        subscriptionStore,
+        resolveSubscriptionOptions(config.subscriptions),
+        deliverWebhook,
+        this.#onInternalError,
+      );
+    }
+  }
+
+  /** Settles once background state (subscription keys, resumed deliveries) is loaded. */
+  get ready(): Promise<void> {
+    return this.#ctx.subscriptions?.ready ?? Promise.resolve();
+  }
+
+  /** Stops background work (webhook retries, lease timers); call before closing the store. */
+  close(): void {
+    this.#ctx.subscriptions?.stop();
   }
 
   /**
@@ -100,6 +139,9 @@ export class DurableStreamsEngine {
         headers: preflightHeaders(request.header("access-control-request-headers")),
         body: null,
       };
+    }
+    if (isReservedPath(request.path)) {
+      return reservedRouter.route(this.#ctx, request, streamUrl, () => this.#authenticate(request));
     }
     this.#authenticate(request);
     validatePath(request.path);

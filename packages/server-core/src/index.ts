@@ -23,7 +23,22 @@ export type {
   StreamRecord,
   StreamStore,
 } from "./ports/store.js";
+export type { StoredSubscriptions, SubscriptionStore } from "./ports/subscription-store.js";
 export { expiryOf, isExpired } from "./storage/expiry.js";
 export { MemoryStore } from "./storage/memory-store.js";
+export { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
 export { newStreamRecord } from "./storage/new-record.js";
 export { reserveAppend } from "./storage/reserve-append.js";
+export type { SubscriptionSettings } from "./subscriptions/settings.js";
+export type {
+  StreamLink,
+  SubscriptionConfig,
+  SubscriptionState,
+  SubscriptionType,
+} from "./subscriptions/types.js";
+export {
+  MAX_REPLY_BYTES,
+  type WebhookReply,
+  type WebhookSender,
+} from "./subscriptions/webhook-sender.js";
+export { addressProblem, isDevelopmentHost } from "./subscriptions/webhook-url.js";

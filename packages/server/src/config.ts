@@ -14,6 +14,8 @@ Options:
   --base-path <path>      URL path of the stream root (default /v1/stream)
   --max-body-bytes <n>    largest accepted request body (default 64 MiB)
   --long-poll-timeout-ms <n>  long-poll wait before 204 (default 20000)
+  --allow-localhost-webhooks  accept http://localhost and http://127.0.0.x webhook URLs
+                          (development only; env STREAMS_ALLOW_LOCALHOST_WEBHOOKS=1)
   --log-level <level>     pino level: fatal, error, warn, info, debug, silent (default info)
   -h, --help              show this help
 
@@ -45,6 +47,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       "max-body-bytes": { type: "string" },
       "long-poll-timeout-ms": { type: "string" },
       "log-level": { type: "string" },
+      "allow-localhost-webhooks": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -60,6 +63,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     basePath: values["base-path"] ?? "/v1/stream",
     maxBodyBytes: integer("--max-body-bytes", values["max-body-bytes"]),
     longPollTimeoutMs: integer("--long-poll-timeout-ms", values["long-poll-timeout-ms"]),
+    allowLocalhostWebhooks:
+      values["allow-localhost-webhooks"] ?? env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS === "1",
     secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
   };
   return { help: false, options, logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info" };

@@ -7,11 +7,14 @@ import {
   type EngineOptions,
   MemoryStore,
   type StreamStore,
+  type SubscriptionSettings,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
 import { IdleRelease } from "./idle-release.js";
 import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
+import { nodeWebhookSender } from "./webhook-sender.js";
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions {
@@ -35,6 +38,13 @@ export interface ServerOptions extends EngineOptions {
   readonly sweepIntervalMs?: number;
   /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
   readonly idleReleaseMs?: number;
+  /**
+   * Accept `http://localhost` / `http://127.0.0.x` webhook URLs (development
+   * and tests; `--allow-localhost-webhooks`). Default false.
+   */
+  readonly allowLocalhostWebhooks?: boolean;
+  /** Subscription limits and policy (the sender and localhost setting come from the server). */
+  readonly subscriptions?: Omit<SubscriptionSettings, "allowLocalhostWebhooks" | "webhookSender">;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
 }
@@ -63,9 +73,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onBackgroundError: (error) =>
           logger.error({ err: error }, "background storage work failed"),
       });
+  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
   const engine = new DurableStreamsEngine({
     ...options,
     store,
+    subscriptionStore:
+      store instanceof SqliteStore
+        ? new SqliteSubscriptionStore(store.db, (apply) => store.writeInGroup(apply))
+        : undefined,
+    subscriptions: {
+      ...options.subscriptions,
+      allowLocalhostWebhooks,
+      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
+    },
     basePath,
     secret: options.secret,
     onInternalError: (error) => logger.error({ err: error }, "request failed"),
@@ -82,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.end();
     });
   });
+  await engine.ready;
   const sweepEvery = options.sweepIntervalMs ?? 5_000;
   const sweeper = setInterval(() => {
     engine
@@ -126,6 +147,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await closed;
         clearInterval(reaper);
         clearTimeout(deadline);
+        engine.close();
         await store.close();
         logger.info("durastream stopped");
       })();

@@ -91,6 +91,8 @@ export async function createStream(
     closed,
     fork: fork?.origin ?? null,
   });
+  // Same turn as the create: glob links and wakes share its commit.
+  ctx.subscriptions?.streamCreated(record);
   await record.durable;
   return {
     status: 201,

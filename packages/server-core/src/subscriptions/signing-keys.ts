@@ -6,7 +6,7 @@
  */
 
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
-import type { SubscriptionStore } from "./store.js";
+import type { SubscriptionStore } from "../ports/subscription-store.js";
 
 /** Name of the stored secret holding the private key set. */
 export const KEY_SET_SECRET = "webhook-signing-keys";

@@ -11,13 +11,13 @@
 
 import { encodeOffset, frameJsonBody, isJsonContentType } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
-import { wakeReaders } from "../lifecycle.js";
-import type { StreamRecord } from "../store.js";
+import { wakeReaders } from "../operations/lifecycle.js";
+import type { StreamRecord } from "../ports/store.js";
+import type { SubscriptionStore } from "../ports/subscription-store.js";
 import { SubscriptionError, subscriptionNotFound } from "./errors.js";
 import { globMatches, literalPrefix } from "./glob.js";
 import { LinkIndex } from "./link-index.js";
 import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
-import type { SubscriptionStore } from "./store.js";
 import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
 import type { StreamInfo, StreamLink, SubscriptionConfig, SubscriptionState } from "./types.js";
 import type { WebhookSender } from "./webhook-sender.js";
@@ -146,9 +146,19 @@ export class Subscriptions {
     const planned = new Map<string, StreamLink>();
     for (const path of config.streams) {
       if (path === config.wakeStream) {
-        throw new SubscriptionError(400, "BAD_REQUEST", "a subscription cannot link its own wake stream");
+        throw new SubscriptionError(
+          400,
+          "BAD_REQUEST",
+          "a subscription cannot link its own wake stream",
+        );
       }
-      planned.set(path, { subscriptionId: id, path, explicit: true, glob: false, acked: this.tail(path) });
+      planned.set(path, {
+        subscriptionId: id,
+        path,
+        explicit: true,
+        glob: false,
+        acked: this.tail(path),
+      });
     }
     if (config.pattern !== null) {
       const prefix = literalPrefix(config.pattern);
@@ -160,7 +170,14 @@ export class Subscriptions {
           if (path === config.wakeStream || !globMatches(config.pattern, path)) continue;
           const link = planned.get(path);
           if (link) link.glob = true;
-          else planned.set(path, { subscriptionId: id, path, explicit: false, glob: true, acked: this.tail(path) });
+          else
+            planned.set(path, {
+              subscriptionId: id,
+              path,
+              explicit: false,
+              glob: true,
+              acked: this.tail(path),
+            });
           if (planned.size > limit) break;
         }
         if (page.length < 1000 || planned.size > limit) break;
@@ -220,7 +237,11 @@ export class Subscriptions {
   async addStreams(id: string, paths: readonly string[]): Promise<void> {
     const sub = this.live(id);
     if (sub.config.wakeStream !== null && paths.includes(sub.config.wakeStream)) {
-      throw new SubscriptionError(400, "BAD_REQUEST", "a subscription cannot link its own wake stream");
+      throw new SubscriptionError(
+        400,
+        "BAD_REQUEST",
+        "a subscription cannot link its own wake stream",
+      );
     }
     const fresh = paths.filter((path) => !this.links.get(id, path));
     if (this.links.count(id) + fresh.length > this.options.maxLinksPerSubscription) {
@@ -235,7 +256,13 @@ export class Subscriptions {
       const link = this.links.get(id, path);
       if (link?.explicit) continue;
       if (link) link.explicit = true;
-      const saved = link ?? { subscriptionId: id, path, explicit: true, glob: false, acked: this.tail(path) };
+      const saved = link ?? {
+        subscriptionId: id,
+        path,
+        explicit: true,
+        glob: false,
+        acked: this.tail(path),
+      };
       this.links.add(saved);
       writes.push(this.store.saveLink(saved));
     }
@@ -271,7 +298,13 @@ export class Subscriptions {
       const link = this.links.get(sub.id, record.path);
       if (link?.glob) continue;
       if (!link && this.links.count(sub.id) >= this.options.maxLinksPerSubscription) continue;
-      const saved = link ?? { subscriptionId: sub.id, path: record.path, explicit: false, glob: true, acked: start };
+      const saved = link ?? {
+        subscriptionId: sub.id,
+        path: record.path,
+        explicit: false,
+        glob: true,
+        acked: start,
+      };
       saved.glob = true;
       this.links.add(saved);
       void this.store.saveLink(saved).catch(this.onError);
@@ -402,7 +435,13 @@ export class Subscriptions {
     } else {
       data = encoder.encode(`${event}\n`);
     }
-    const written = this.ctx.store.append(record, { data, close: false, producer: null, streamSeq: null, now });
+    const written = this.ctx.store.append(record, {
+      data,
+      close: false,
+      producer: null,
+      streamSeq: null,
+      now,
+    });
     written.then(() => wakeReaders(this.ctx, record.id), this.onError);
     // Other subscriptions may watch the wake stream; this one is busy with its wake.
     this.streamAppended(record);
@@ -420,7 +459,11 @@ export class Subscriptions {
     this.#disarm(sub.id);
     if (this.#stopped || sub.deleted) return;
     let due = sub.leaseExpiresAt ?? Number.POSITIVE_INFINITY;
-    if (sub.config.type === "webhook" && sub.nextAttemptAt !== null && !this.delivering.has(sub.id)) {
+    if (
+      sub.config.type === "webhook" &&
+      sub.nextAttemptAt !== null &&
+      !this.delivering.has(sub.id)
+    ) {
       due = Math.min(due, sub.nextAttemptAt);
     }
     if (due === Number.POSITIVE_INFINITY) return;

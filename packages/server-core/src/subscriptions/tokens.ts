@@ -6,8 +6,8 @@
  */
 
 import { errors, jwtVerify, SignJWT } from "jose";
+import type { SubscriptionStore } from "../ports/subscription-store.js";
 import { SubscriptionError } from "./errors.js";
-import type { SubscriptionStore } from "./store.js";
 
 const TOKEN_KEY_SECRET = "callback-token-key";
 const AUDIENCE = "durastream:subscription";

@@ -139,12 +139,20 @@ async function authorize(
   await subs.ready;
   subs.live(id);
   if (token === null) {
-    throw new SubscriptionError(401, "TOKEN_INVALID", "Authorization: Bearer <wake token> is required");
+    throw new SubscriptionError(
+      401,
+      "TOKEN_INVALID",
+      "Authorization: Bearer <wake token> is required",
+    );
   }
   const grant = await subs.tokens!.verify(token, id, subs.ctx.options.now());
   const sub = subs.live(id);
   if (grant.incarnation !== sub.incarnation) {
-    throw new SubscriptionError(401, "TOKEN_INVALID", "the token belongs to a deleted subscription");
+    throw new SubscriptionError(
+      401,
+      "TOKEN_INVALID",
+      "the token belongs to a deleted subscription",
+    );
   }
   requireType(sub, type);
   const call = parseCall(body, withAcks);
@@ -166,7 +174,11 @@ async function authorize(
       throw new SubscriptionError(409, "INVALID_OFFSET", `${ack.path} is not linked to ${sub.id}`);
     }
     if (ack.position < link.acked) {
-      throw new SubscriptionError(409, "INVALID_OFFSET", `ack for ${ack.path} moves its cursor back`);
+      throw new SubscriptionError(
+        409,
+        "INVALID_OFFSET",
+        `ack for ${ack.path} moves its cursor back`,
+      );
     }
     if (ack.position > subs.tail(ack.path)) {
       throw new SubscriptionError(409, "INVALID_OFFSET", `ack for ${ack.path} is past its tail`);
@@ -205,7 +217,11 @@ function parseCall(body: unknown, withAcks: boolean): WakeCall {
       if (typeof stream !== "string") throw invalid("each ack needs a stream path");
       const position = typeof offset === "string" ? decodeOffset(offset) : undefined;
       if (position === undefined) {
-        throw new SubscriptionError(400, "INVALID_OFFSET", `ack offset for ${stream} is not an offset`);
+        throw new SubscriptionError(
+          400,
+          "INVALID_OFFSET",
+          `ack offset for ${stream} is not an offset`,
+        );
       }
       acks.push({ path: stream, position });
     }

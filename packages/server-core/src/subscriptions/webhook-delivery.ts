@@ -65,7 +65,12 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), subs.options.webhookTimeoutMs);
   try {
-    const reply = await subs.options.sender.post(sub.config.webhookUrl!, headers, body, abort.signal);
+    const reply = await subs.options.sender.post(
+      sub.config.webhookUrl!,
+      headers,
+      body,
+      abort.signal,
+    );
     ok = reply.status >= 200 && reply.status < 300;
     done = ok && repliedDone(reply.body);
   } catch {
@@ -77,7 +82,8 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
 
   if (!ok) {
     sub.retryCount++;
-    sub.nextAttemptAt = subs.ctx.options.now() + retryDelayMs(sub.retryCount, subs.options.random());
+    sub.nextAttemptAt =
+      subs.ctx.options.now() + retryDelayMs(sub.retryCount, subs.options.random());
     subs.persist(sub);
     return;
   }
@@ -99,14 +105,20 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
 function repliedDone(body: Uint8Array): boolean {
   try {
     const parsed = JSON.parse(decoder.decode(body)) as unknown;
-    return typeof parsed === "object" && parsed !== null && (parsed as { done?: unknown }).done === true;
+    return (
+      typeof parsed === "object" && parsed !== null && (parsed as { done?: unknown }).done === true
+    );
   } catch {
     return false;
   }
 }
 
 /** Moves each cursor to the tail the receiver was sent (never backwards). */
-function ackSnapshot(subs: Subscriptions, sub: SubscriptionState, streams: readonly StreamInfo[]): void {
+function ackSnapshot(
+  subs: Subscriptions,
+  sub: SubscriptionState,
+  streams: readonly StreamInfo[],
+): void {
   for (const info of streams) {
     const link = subs.links.get(sub.id, info.path);
     const tail = decodeOffset(info.tail_offset);

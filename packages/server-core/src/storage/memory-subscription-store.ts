@@ -1,7 +1,7 @@
 /** The in-memory `SubscriptionStore` of the ephemeral mode: writes are durable at once. */
 
-import type { StoredSubscriptions, SubscriptionStore } from "./store.js";
-import type { StreamLink, SubscriptionState } from "./types.js";
+import type { StoredSubscriptions, SubscriptionStore } from "../ports/subscription-store.js";
+import type { StreamLink, SubscriptionState } from "../subscriptions/types.js";
 
 const DONE = Promise.resolve();
 
