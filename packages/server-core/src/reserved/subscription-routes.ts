@@ -80,6 +80,11 @@ function serialize(subs: Subscriptions, sub: SubscriptionState): Record<string, 
     created_at: new Date(sub.createdAt).toISOString(),
     status: sub.retryCount > 0 && sub.nextAttemptAt !== null ? "failed" : "active",
     description: config.description,
+    // durastream extensions: the wake and retry state behind `status`.
+    generation: sub.generation,
+    holder: sub.holder,
+    lease_expires_at: sub.leaseExpiresAt === null ? null : new Date(sub.leaseExpiresAt).toISOString(),
+    next_attempt_at: sub.nextAttemptAt === null ? null : new Date(sub.nextAttemptAt).toISOString(),
   };
 }
 
