@@ -6,6 +6,12 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  decodeStreamPath,
+  parseRequestTarget,
+  type RequestTarget,
+  StreamPathError,
+} from "@durastream/protocol";
+import {
   type BodyPart,
   type ByteSink,
   type DurableStreamsEngine,
@@ -25,25 +31,30 @@ export async function handleNodeRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  // Split the request target by hand: `new URL` per request costs measurable
-  // time on small appends, and dot segments must reach path validation as sent.
-  const target = originForm(req.url ?? "/");
-  const queryStart = target.indexOf("?");
-  const pathname = queryStart === -1 ? target : target.slice(0, queryStart);
+  // The target is split and decoded by hand, once, before routing: `new URL`
+  // would resolve dot segments (also percent-encoded ones) of an absolute-form
+  // target before the path is validated, and costs time on small appends.
+  let target: RequestTarget;
+  let path: string;
+  try {
+    target = parseRequestTarget(req.url ?? "/");
+  } catch (error) {
+    writeResponse(res, badPath(error));
+    return;
+  }
+  const pathname = target.pathname;
   const prefix = streamPrefix(basePath);
   if (!pathname.startsWith(prefix)) {
     writeResponse(res, notFound(pathname));
     return;
   }
-  let path: string;
   try {
-    const raw = pathname.slice(prefix.length);
-    path = raw.includes("%") ? raw.split("/").map(decodeURIComponent).join("/") : raw;
-  } catch {
-    writeResponse(res, badPath());
+    path = decodeStreamPath(pathname.slice(prefix.length));
+  } catch (error) {
+    writeResponse(res, badPath(error));
     return;
   }
-  const query = queryStart === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryStart + 1));
+  const query = target.query === "" ? NO_QUERY : new URLSearchParams(target.query);
   const hasBody =
     req.method !== "GET" &&
     req.method !== "HEAD" &&
@@ -51,7 +62,7 @@ export async function handleNodeRequest(
     req.method !== "DELETE" &&
     req.headers["content-length"] !== "0";
   const request = new NodeEngineRequest(req, res, path, query, hasBody);
-  const host = req.headers.host ?? "localhost";
+  const host = target.authority ?? req.headers.host ?? "localhost";
   const response = await engine.handle(request, `http://${host}${pathname}`);
   // A body the engine did not read (errors before reading) must not stall keep-alive.
   if (hasBody && !req.readableEnded) req.resume();
@@ -104,17 +115,6 @@ class NodeEngineRequest implements EngineRequest {
   get signal(): AbortSignal {
     this.#abort ??= abortOnClose(this.res);
     return this.#abort.signal;
-  }
-}
-
-/** A request target in origin form (`/path?query`), also when a proxy sent absolute form. */
-function originForm(target: string): string {
-  if (target.startsWith("/")) return target;
-  try {
-    const url = new URL(target);
-    return url.pathname + url.search;
-  } catch {
-    return `/${target}`;
   }
 }
 
@@ -301,6 +301,7 @@ function notFound(pathname: string): EngineResponse {
   return jsonError(404, "NOT_FOUND", `no stream route at ${pathname}`);
 }
 
-function badPath(): EngineResponse {
-  return jsonError(400, "BAD_REQUEST", "malformed percent-encoding in the stream path");
+function badPath(error: unknown): EngineResponse {
+  if (!(error instanceof StreamPathError)) throw error;
+  return jsonError(400, "BAD_REQUEST", error.message);
 }
