@@ -16,6 +16,7 @@ import {
 import type { EngineContext } from "./context.js";
 import { badRequest, ProtocolError } from "./errors.js";
 import type { EngineRequest } from "./http-types.js";
+import { isJsonMessageBoundary } from "./json-boundary.js";
 import { findStream } from "./lifecycle.js";
 import { readRange } from "./read-range.js";
 import { concat } from "./read-result.js";
@@ -82,6 +83,12 @@ export function resolveForkRequest(ctx: EngineContext, request: EngineRequest): 
   const position = anchor ?? tail;
   if (position > tail) {
     throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is beyond the source stream's tail");
+  }
+  if (
+    isJsonContentType(source.contentType) &&
+    !isJsonMessageBoundary(ctx.store, source, position)
+  ) {
+    throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is not on a message boundary");
   }
   const forkPosition =
     subOffset === 0 ? position : position + subOffsetBytes(ctx, source, position, subOffset);
