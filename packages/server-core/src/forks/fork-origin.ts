@@ -18,6 +18,7 @@ import { badRequest, ProtocolError } from "../http/errors.js";
 import type { EngineRequest } from "../http/http-types.js";
 import { findStream } from "../operations/lifecycle.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
+import { isJsonMessageBoundary } from "../reads/json-boundary.js";
 import { readRange } from "../reads/read-range.js";
 import { concat } from "../reads/read-result.js";
 
@@ -82,6 +83,12 @@ export function resolveForkRequest(ctx: EngineContext, request: EngineRequest): 
   const position = anchor ?? tail;
   if (position > tail) {
     throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is beyond the source stream's tail");
+  }
+  if (
+    isJsonContentType(source.contentType) &&
+    !isJsonMessageBoundary(ctx.store, source, position)
+  ) {
+    throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is not on a message boundary");
   }
   const forkPosition =
     subOffset === 0 ? position : position + subOffsetBytes(ctx, source, position, subOffset);

@@ -1,12 +1,13 @@
 /** GET: catch-up, long-poll or SSE, chosen by the `live` query parameter. */
 
-import { LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
+import { isJsonContentType, LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { longPollRead } from "../live/long-poll.js";
 import { sseRead } from "../live/sse-session.js";
 import { catchUpRead, tailRead } from "../reads/catch-up-read.js";
+import { isJsonMessageBoundary } from "../reads/json-boundary.js";
 import { parseReadOffset } from "../reads/read-offset.js";
 import { requireStream } from "./lifecycle.js";
 
@@ -25,6 +26,12 @@ export function readStream(
     throw badRequest("INVALID_OFFSET", "live reads need an offset");
   }
   const offset = parseReadOffset(rawOffset, record);
+  if (
+    isJsonContentType(record.contentType) &&
+    !isJsonMessageBoundary(ctx.store, record, offset.position)
+  ) {
+    throw badRequest("INVALID_OFFSET", "offset is not on a message boundary of this JSON stream");
+  }
   // Live reads reset the TTL when processing starts (Section 5.1).
   ctx.store.touch(record, ctx.options.now());
   if (live === "sse") return sseRead(ctx, request, record, offset.position);
