@@ -82,6 +82,8 @@ describe("webhook delivery", () => {
     const { callback_url: url, callback_token: token, wake_id, generation } = hook.body;
     const auth = { authorization: `Bearer ${token}` };
     const leaseBefore = (await call(subUrl(suite.server, id), "GET")).body.lease_expires_at;
+    // Let the server's clock move on, so an extended lease ends strictly later.
+    await until(async () => Date.now() > Date.parse(leaseBefore) - 30_000 + 20);
 
     const partial = await call(
       url,
@@ -93,7 +95,7 @@ describe("webhook delivery", () => {
     expect(partial.body).toEqual({ ok: true, next_wake: false });
     const state = (await call(subUrl(suite.server, id), "GET")).body;
     expect(state.streams[0].acked_offset).toBe(first);
-    expect(Date.parse(state.lease_expires_at)).toBeGreaterThanOrEqual(Date.parse(leaseBefore));
+    expect(Date.parse(state.lease_expires_at)).toBeGreaterThan(Date.parse(leaseBefore));
 
     const noToken = await call(url, "POST", { wake_id, generation, done: true });
     expect(noToken.status).toBe(401);
