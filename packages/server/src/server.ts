@@ -8,10 +8,12 @@ import {
   MemoryStore,
   type StreamStore,
   type SubscriptionSettings,
+  WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
@@ -82,10 +84,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onBackgroundError: (error) =>
           logger.error({ err: error }, "background storage work failed"),
       });
+  const sweeper = new ExpirySweeper(options.sweepIntervalMs ?? 5_000, (error) =>
+    logger.error({ err: error }, "expiry sweep failed"),
+  );
   const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
+  // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
     store,
+    hub: new WakeHub(),
+    expiry: sweeper,
     subscriptionStore:
       store instanceof SqliteStore
         ? new SqliteSubscriptionStore(store.db, (apply) => store.writeInGroup(apply))
@@ -139,13 +147,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   answerClientErrors(http, (error) =>
     logger.debug({ err: error }, "malformed or timed-out request"),
   );
-  const sweepEvery = options.sweepIntervalMs ?? 5_000;
-  const sweeper = setInterval(() => {
-    engine
-      .sweepExpired()
-      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"));
-  }, sweepEvery);
-  sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -168,7 +169,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     http,
     close() {
       closing ??= (async () => {
-        clearInterval(sweeper);
+        sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -8,20 +8,24 @@
  * shows up as a 400 instead of silently skipped or repeated messages.
  */
 
-import type { StreamRecord, StreamStore } from "../ports/store.js";
+import type { EngineContext } from "../context.js";
+import type { StreamRecord } from "../ports/store.js";
 
-/** Whether `position` (at most the visible tail) is a message boundary of JSON stream `record`. */
+/**
+ * Whether `position` (at most the visible tail) is a message boundary of JSON
+ * stream `record`. Synchronous for the stream's own data; a position inherited
+ * from a fork source is asked of the fork peer (which may be remote).
+ */
 export function isJsonMessageBoundary(
-  store: StreamStore,
+  ctx: EngineContext,
   record: StreamRecord,
   position: number,
-): boolean {
+): boolean | Promise<boolean> {
   if (position === 0 || position === record.visibleTail) return true;
   const fork = record.fork;
   if (fork !== null && position <= fork.position) {
     if (position === fork.position) return true;
-    const source = store.getById(fork.sourceId);
-    return source !== undefined && isJsonMessageBoundary(store, source, position);
+    return ctx.forks.forkBoundary(fork, position - 1).then((end) => end === position);
   }
-  return store.appendEnd(record, position - 1) === position;
+  return ctx.store.appendEnd(record, position - 1) === position;
 }

@@ -83,7 +83,8 @@ function serialize(subs: Subscriptions, sub: SubscriptionState): Record<string, 
     // durastream extensions: the wake and retry state behind `status`.
     generation: sub.generation,
     holder: sub.holder,
-    lease_expires_at: sub.leaseExpiresAt === null ? null : new Date(sub.leaseExpiresAt).toISOString(),
+    lease_expires_at:
+      sub.leaseExpiresAt === null ? null : new Date(sub.leaseExpiresAt).toISOString(),
     next_attempt_at: sub.nextAttemptAt === null ? null : new Date(sub.nextAttemptAt).toISOString(),
   };
 }

@@ -196,7 +196,7 @@ export class Subscriptions {
       incarnation: randomId(),
       config,
       configHash: hash,
-      createdAt: this.ctx.options.now(),
+      createdAt: this.ctx.clock.now(),
       rootUrl: this.options.publicRootUrl ?? requestRootUrl,
       deleted: false,
       generation: 0,
@@ -402,7 +402,7 @@ export class Subscriptions {
    * this turn; timers are armed once it is durable.
    */
   issueWake(sub: SubscriptionState, stream: string, announce: boolean): void {
-    const now = this.ctx.options.now();
+    const now = this.ctx.clock.now();
     sub.generation++;
     sub.wakeId = `w_${randomId()}`;
     sub.holder = null;
@@ -467,7 +467,7 @@ export class Subscriptions {
       due = Math.min(due, sub.nextAttemptAt);
     }
     if (due === Number.POSITIVE_INFINITY) return;
-    const delay = Math.max(0, due - this.ctx.options.now());
+    const delay = Math.max(0, due - this.ctx.clock.now());
     const timer = setTimeout(() => {
       this.#timers.delete(sub.id);
       this.#onDue(sub);
@@ -484,7 +484,7 @@ export class Subscriptions {
 
   #onDue(sub: SubscriptionState): void {
     if (this.#stopped || sub.deleted || this.subs.get(sub.id) !== sub) return;
-    const now = this.ctx.options.now();
+    const now = this.ctx.clock.now();
     if (sub.leaseExpiresAt !== null && sub.leaseExpiresAt <= now) {
       this.expireLease(sub);
       return;

@@ -38,7 +38,7 @@ export async function claim(subs: Subscriptions, id: string, body: unknown): Pro
   }
   const sub = subs.live(id);
   requireType(sub, "pull-wake");
-  const now = subs.ctx.options.now();
+  const now = subs.ctx.clock.now();
   if (sub.leaseExpiresAt !== null && sub.leaseExpiresAt <= now) subs.expireLease(sub);
   if (sub.holder !== null) {
     throw new SubscriptionError(409, "ALREADY_CLAIMED", `claimed by ${sub.holder}`, {
@@ -100,7 +100,7 @@ export async function acknowledge(
     sub.retryCount = 0;
     nextWake = subs.maybeWake(sub);
   } else {
-    sub.leaseExpiresAt = subs.ctx.options.now() + sub.config.leaseTtlMs;
+    sub.leaseExpiresAt = subs.ctx.clock.now() + sub.config.leaseTtlMs;
   }
   // Commits are in order: this write's durability covers the wake issued above.
   writes.push(subs.persist(sub));
@@ -145,7 +145,7 @@ async function authorize(
       "Authorization: Bearer <wake token> is required",
     );
   }
-  const grant = await subs.tokens!.verify(token, id, subs.ctx.options.now());
+  const grant = await subs.tokens!.verify(token, id, subs.ctx.clock.now());
   const sub = subs.live(id);
   if (grant.incarnation !== sub.incarnation) {
     throw new SubscriptionError(
@@ -156,7 +156,7 @@ async function authorize(
   }
   requireType(sub, type);
   const call = parseCall(body, withAcks);
-  const now = subs.ctx.options.now();
+  const now = subs.ctx.clock.now();
   if (sub.leaseExpiresAt !== null && sub.leaseExpiresAt <= now) subs.expireLease(sub);
   if (
     grant.generation !== sub.generation ||

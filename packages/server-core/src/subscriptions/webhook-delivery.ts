@@ -39,7 +39,7 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
     return;
   }
   const generation = sub.generation;
-  const now = subs.ctx.options.now();
+  const now = subs.ctx.clock.now();
   const streams = subs.streamInfos(sub);
   const callbackToken = await subs.tokens!.issue(
     { subscriptionId: sub.id, incarnation: sub.incarnation, generation, wakeId },
@@ -82,15 +82,14 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
 
   if (!ok) {
     sub.retryCount++;
-    sub.nextAttemptAt =
-      subs.ctx.options.now() + retryDelayMs(sub.retryCount, subs.options.random());
+    sub.nextAttemptAt = subs.ctx.clock.now() + retryDelayMs(sub.retryCount, subs.options.random());
     subs.persist(sub);
     return;
   }
   sub.retryCount = 0;
   const sameWake = sub.wakeId === wakeId && sub.generation === generation;
   // A wake issued while this request was under way still needs its own delivery.
-  sub.nextAttemptAt = sub.wakeId !== null && !sameWake ? subs.ctx.options.now() : null;
+  sub.nextAttemptAt = sub.wakeId !== null && !sameWake ? subs.ctx.clock.now() : null;
   if (done && sameWake) {
     ackSnapshot(subs, sub, streams);
     sub.wakeId = null;
