@@ -65,6 +65,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
       saveSubscription: db.prepare(
         "INSERT OR REPLACE INTO subscriptions (id, state) VALUES (?, ?)",
       ),
+      removeSubscription: db.prepare("DELETE FROM subscriptions WHERE id = ?"),
       saveLink: db.prepare(
         `INSERT OR REPLACE INTO subscription_links (subscription_id, path, explicit, glob, acked)
           VALUES (?, ?, ?, ?, ?)`,
@@ -104,6 +105,10 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   saveSubscription(state: SubscriptionState): Promise<void> {
     const json = JSON.stringify(state);
     return this.write(() => this.#sql.saveSubscription.run(state.id, json));
+  }
+
+  removeSubscription(id: string): Promise<void> {
+    return this.write(() => this.#sql.removeSubscription.run(id));
   }
 
   saveLink(link: StreamLink): Promise<void> {

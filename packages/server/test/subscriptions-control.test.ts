@@ -289,4 +289,85 @@ describe("subscription control APIs", () => {
     const subPost = await fetch(subUrl(server, "x"), { method: "POST" });
     expect(subPost.status).toBe(405);
   });
+
+  test("link and subscription limits refuse what exceeds them, whole", async () => {
+    const limited = await startTestServer({
+      memory: true,
+      subscriptions: { maxLinksPerSubscription: 2, maxSubscriptions: 2 },
+    });
+    cleanups.defer(() => limited.close());
+    const pull = (extra: Record<string, unknown>) => ({
+      type: "pull-wake",
+      wake_stream: "w",
+      ...extra,
+    });
+    const tooMany = await call(
+      subUrl(limited, "a"),
+      "PUT",
+      pull({ streams: ["x/1", "x/2", "x/3"] }),
+    );
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.code).toBe("LIMIT_EXCEEDED");
+    for (const path of ["g/1", "g/2", "g/3"]) await createJsonStream(limited, path);
+    const backfill = await call(subUrl(limited, "a"), "PUT", pull({ pattern: "g/*" }));
+    expect(backfill.status).toBe(400);
+    expect(backfill.body.error.code).toBe("LIMIT_EXCEEDED");
+    expect((await call(subUrl(limited, "a"), "GET")).status).toBe(404);
+    expect((await call(subUrl(limited, "a"), "PUT", pull({ streams: ["x/1"] }))).status).toBe(201);
+    const add = await call(subUrl(limited, "a", "/streams"), "POST", { streams: ["x/2", "x/3"] });
+    expect(add.status).toBe(400);
+    expect(add.body.error.code).toBe("LIMIT_EXCEEDED");
+    expect((await call(subUrl(limited, "a"), "GET")).body.streams).toHaveLength(1);
+    expect((await call(subUrl(limited, "b"), "PUT", pull({ streams: ["x/1"] }))).status).toBe(201);
+    const third = await call(subUrl(limited, "c"), "PUT", pull({ streams: ["x/1"] }));
+    expect(third.status).toBe(400);
+    expect(third.body.error.code).toBe("LIMIT_EXCEEDED");
+  });
+
+  test("with a server secret: control routes and claim need it, wake tokens authorize their own calls, the JWKS is public", async () => {
+    const secured = await startTestServer({
+      memory: true,
+      secret: "s3cret",
+      allowLocalhostWebhooks: true,
+    });
+    cleanups.defer(() => secured.close());
+    const auth = { authorization: "Bearer s3cret" };
+    const body = { type: "pull-wake", pattern: "sec/*", wake_stream: "sec-wake" };
+    expect((await call(subUrl(secured, "sec"), "PUT", body)).status).toBe(401);
+    expect((await call(subUrl(secured, "sec"), "PUT", body, auth)).status).toBe(201);
+    expect((await call(subUrl(secured, "sec"), "GET")).status).toBe(401);
+    expect((await fetch(`${secured.url}/v1/stream/__ds/jwks.json`)).status).toBe(200);
+    expect((await fetch(`${secured.url}/v1/stream/__ds/unknown`)).status).toBe(401);
+    await fetch(stream(secured, "sec/s"), {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: "[1]",
+    });
+    expect((await call(subUrl(secured, "sec", "/claim"), "POST", { worker: "w" })).status).toBe(
+      401,
+    );
+    const claimed = await call(subUrl(secured, "sec", "/claim"), "POST", { worker: "w" }, auth);
+    expect(claimed.status).toBe(200);
+    const wake = {
+      wake_id: claimed.body.wake_id,
+      generation: claimed.body.generation,
+      acks: [{ stream: "sec/s", offset: claimed.body.streams[0].tail_offset }],
+    };
+    const withSecret = await call(
+      subUrl(secured, "sec", "/ack"),
+      "POST",
+      { ...wake, done: true },
+      auth,
+    );
+    expect(withSecret.status).toBe(401);
+    const done = await call(
+      subUrl(secured, "sec", "/ack"),
+      "POST",
+      { ...wake, done: true },
+      {
+        authorization: `Bearer ${claimed.body.token}`,
+      },
+    );
+    expect(done.body).toEqual({ ok: true, next_wake: false });
+  });
 });

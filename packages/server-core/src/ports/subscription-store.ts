@@ -25,6 +25,8 @@ export interface SubscriptionStore {
   load(): StoredSubscriptions;
   /** Inserts or replaces a subscription's state (its value at the time of the call). */
   saveSubscription(state: SubscriptionState): Promise<void>;
+  /** Removes a subscription's state for good (a tombstone no token can reach any more). */
+  removeSubscription(id: string): Promise<void>;
   /** Inserts or replaces a link (its value at the time of the call). */
   saveLink(link: StreamLink): Promise<void>;
   /** Removes one link. */

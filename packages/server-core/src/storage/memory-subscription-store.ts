@@ -27,6 +27,11 @@ export class MemorySubscriptionStore implements SubscriptionStore {
     return DONE;
   }
 
+  removeSubscription(id: string): Promise<void> {
+    this.#subscriptions.delete(id);
+    return DONE;
+  }
+
   saveLink(link: StreamLink): Promise<void> {
     this.#links.set(`${link.subscriptionId}\u0000${link.path}`, { ...link });
     return DONE;

@@ -15,6 +15,8 @@ export interface SubscriptionSettings {
   readonly tokenTtlMs?: number;
   /** How long one webhook request may take in ms. Default 10 s. */
   readonly webhookTimeoutMs?: number;
+  /** Webhook requests under way at once, across subscriptions. Default 64. */
+  readonly maxConcurrentDeliveries?: number;
   /**
    * Public URL of the stream root (`https://streams.example.com/v1/stream`)
    * for callback and JWKS URLs. Default: taken from the request that creates
@@ -38,6 +40,7 @@ export function resolveSubscriptionOptions(
     maxLinksPerSubscription: settings.maxLinksPerSubscription ?? 10_000,
     tokenTtlMs: settings.tokenTtlMs ?? 60 * 60 * 1000,
     webhookTimeoutMs: settings.webhookTimeoutMs ?? 10_000,
+    maxConcurrentDeliveries: settings.maxConcurrentDeliveries ?? 64,
     publicRootUrl: settings.publicRootUrl?.replace(/\/+$/, "") ?? null,
     sender: settings.webhookSender ?? fetchWebhookSender(allowLocalhostWebhooks),
     random: settings.random ?? Math.random,

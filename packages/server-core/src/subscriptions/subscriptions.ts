@@ -34,6 +34,8 @@ export interface SubscriptionOptions {
   readonly tokenTtlMs: number;
   /** How long one webhook request may take. Default 10 s. */
   readonly webhookTimeoutMs: number;
+  /** Webhook requests under way at once, across subscriptions. Default 64. */
+  readonly maxConcurrentDeliveries: number;
   /** Public stream root URL for callback and JWKS URLs; default: the creating request's. */
   readonly publicRootUrl: string | null;
   /** Outbound HTTP for webhooks. */
@@ -53,6 +55,8 @@ export class Subscriptions {
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** @internal Subscriptions with a webhook request under way. */
   readonly delivering = new Set<string>();
+  /** @internal Subscriptions whose delivery is due but waits for a free slot. */
+  readonly deliveryQueue = new Set<SubscriptionState>();
   /** @internal */ keys: SigningKeys | undefined;
   /** @internal */ tokens: WakeTokens | undefined;
   #stopped = false;
@@ -85,6 +89,7 @@ export class Subscriptions {
       this.options.tokenTtlMs,
     );
     if (this.#stopped) return;
+    for (const write of this.#purgeTombstones()) write.catch(this.onError);
     // Resume what a restart interrupted: retry schedules, leases, and wakes
     // owed for data that arrived while no wake could be issued.
     for (const sub of this.subs.values()) {
@@ -199,6 +204,7 @@ export class Subscriptions {
       createdAt: this.ctx.clock.now(),
       rootUrl: this.options.publicRootUrl ?? requestRootUrl,
       deleted: false,
+      deletedAt: null,
       generation: 0,
       wakeId: null,
       holder: null,
@@ -223,6 +229,7 @@ export class Subscriptions {
     const sub = this.subs.get(id);
     if (!sub || sub.deleted) return;
     sub.deleted = true;
+    sub.deletedAt = this.ctx.clock.now();
     sub.wakeId = null;
     sub.holder = null;
     sub.leaseExpiresAt = null;
@@ -230,7 +237,27 @@ export class Subscriptions {
     this.#globbing.delete(sub);
     this.#disarm(id);
     this.links.removeAll(id);
-    await Promise.all([this.store.removeLinks(id), this.store.saveSubscription(sub)]);
+    await Promise.all([
+      this.store.removeLinks(id),
+      this.store.saveSubscription(sub),
+      ...this.#purgeTombstones(),
+    ]);
+  }
+
+  /**
+   * Drops tombstones older than the token lifetime: every token issued before
+   * the deletion has expired, so nothing can reach them any more.
+   */
+  #purgeTombstones(): Promise<void>[] {
+    const before = this.ctx.clock.now() - this.options.tokenTtlMs;
+    const writes: Promise<void>[] = [];
+    for (const [id, sub] of this.subs) {
+      if (sub.deleted && (sub.deletedAt ?? 0) < before) {
+        this.subs.delete(id);
+        writes.push(this.store.removeSubscription(id));
+      }
+    }
+    return writes;
   }
 
   /** Links `paths` explicitly, at their current tail when not linked yet. */

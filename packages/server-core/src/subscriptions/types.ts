@@ -40,6 +40,8 @@ export interface SubscriptionState {
   readonly rootUrl: string;
   /** Tombstoned by DELETE: in-flight callbacks, acks and releases fail. */
   deleted: boolean;
+  /** When it was tombstoned (ms since epoch), or null. */
+  deletedAt: number | null;
   /** Incremented by every wake. */
   generation: number;
   /** The wake in flight, or null when idle. */

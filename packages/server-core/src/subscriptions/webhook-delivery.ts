@@ -20,12 +20,20 @@ export function actionUrl(sub: SubscriptionState, action: string): string {
 /** Delivers the current wake of `sub` (runs when its delivery attempt is due). */
 export function deliverWebhook(subs: Subscriptions, sub: SubscriptionState): void {
   if (subs.delivering.has(sub.id)) return;
+  if (subs.delivering.size >= subs.options.maxConcurrentDeliveries) {
+    subs.deliveryQueue.add(sub);
+    return;
+  }
+  subs.deliveryQueue.delete(sub);
   subs.delivering.add(sub.id);
   attempt(subs, sub)
     .catch(subs.onError)
     .finally(() => {
       subs.delivering.delete(sub.id);
       if (subs.subs.get(sub.id) === sub) subs.arm(sub);
+      // A slot is free: the longest-waiting due delivery takes it.
+      const next = subs.deliveryQueue.values().next();
+      if (!next.done) deliverWebhook(subs, next.value);
     });
 }
 
