@@ -136,6 +136,9 @@ export class Subscriptions {
           `subscription ${id} exists with a different configuration`,
         );
       }
+      // Rewritten as is: the answer waits until the creating write (earlier in
+      // the commit order) is durable too.
+      await this.store.saveSubscription(existing);
       return { sub: existing, created: false };
     }
     let live = 0;
