@@ -55,6 +55,8 @@ export class Subscriptions {
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** @internal Subscriptions with a webhook request under way. */
   readonly delivering = new Set<string>();
+  /** @internal Webhook requests under way, aborted by `stop`. */
+  readonly requests = new Set<AbortController>();
   /** @internal Subscriptions whose delivery is due but waits for a free slot. */
   readonly deliveryQueue = new Set<SubscriptionState>();
   /** @internal */ keys: SigningKeys | undefined;
@@ -102,6 +104,7 @@ export class Subscriptions {
   /** Stops timers; deliveries under way finish but change nothing. */
   stop(): void {
     this.#stopped = true;
+    for (const request of this.requests) request.abort();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
   }

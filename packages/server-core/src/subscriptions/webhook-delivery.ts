@@ -71,6 +71,7 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
   let done = false;
   let ok = false;
   const abort = new AbortController();
+  subs.requests.add(abort);
   const timer = setTimeout(() => abort.abort(), subs.options.webhookTimeoutMs);
   try {
     const reply = await subs.options.sender.post(
@@ -85,6 +86,7 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
     ok = false;
   } finally {
     clearTimeout(timer);
+    subs.requests.delete(abort);
   }
   if (sub.deleted || subs.subs.get(sub.id) !== sub || subs.stopped) return;
 
