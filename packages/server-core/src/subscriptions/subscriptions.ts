@@ -15,8 +15,9 @@ import { wakeReaders } from "../operations/lifecycle.js";
 import type { StreamRecord } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
 import { SubscriptionError, subscriptionNotFound } from "./errors.js";
-import { globMatches, literalPrefix } from "./glob.js";
+import { globMatches } from "./glob.js";
 import { LinkIndex } from "./link-index.js";
+import { planLinks } from "./plan-links.js";
 import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
 import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
 import type { StreamInfo, StreamLink, SubscriptionConfig, SubscriptionState } from "./types.js";
@@ -153,55 +154,7 @@ export class Subscriptions {
         `at most ${this.options.maxSubscriptions} subscriptions`,
       );
     }
-    // Collect every link first: a subscription over its link limit is refused whole.
-    const planned = new Map<string, StreamLink>();
-    for (const path of config.streams) {
-      if (path === config.wakeStream) {
-        throw new SubscriptionError(
-          400,
-          "BAD_REQUEST",
-          "a subscription cannot link its own wake stream",
-        );
-      }
-      planned.set(path, {
-        subscriptionId: id,
-        path,
-        explicit: true,
-        glob: false,
-        acked: this.tail(path),
-      });
-    }
-    if (config.pattern !== null) {
-      const prefix = literalPrefix(config.pattern);
-      const limit = this.options.maxLinksPerSubscription;
-      let after: string | null = null;
-      for (;;) {
-        const page = this.store.listStreams(prefix, after, 1000);
-        for (const path of page) {
-          if (path === config.wakeStream || !globMatches(config.pattern, path)) continue;
-          const link = planned.get(path);
-          if (link) link.glob = true;
-          else
-            planned.set(path, {
-              subscriptionId: id,
-              path,
-              explicit: false,
-              glob: true,
-              acked: this.tail(path),
-            });
-          if (planned.size > limit) break;
-        }
-        if (page.length < 1000 || planned.size > limit) break;
-        after = page[page.length - 1]!;
-      }
-    }
-    if (planned.size > this.options.maxLinksPerSubscription) {
-      throw new SubscriptionError(
-        400,
-        "LIMIT_EXCEEDED",
-        `a subscription links at most ${this.options.maxLinksPerSubscription} streams`,
-      );
-    }
+    const planned = planLinks(this, id, config);
     const sub: SubscriptionState = {
       id,
       incarnation: randomId(),
