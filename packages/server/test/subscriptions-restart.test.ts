@@ -136,4 +136,53 @@ describe("subscriptions across kill -9", () => {
     expect(healed.streams[0].acked_offset).toBe(third.body.streams[0]!.tail_offset);
     expect(hooks.received).toHaveLength(3);
   });
+
+  test("no stream survives a kill -9 without its glob link: both are in the create's commit", async () => {
+    const dir = cleanups.tempDir();
+    let server = await start(dir);
+    await createJsonStream(server, "crash-wake");
+    await call(subUrl(server, "crash"), "PUT", {
+      type: "pull-wake",
+      pattern: "crash/**",
+      wake_stream: "crash-wake",
+    });
+    const attempted: string[] = [];
+    let killed = false;
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; !killed; i++) {
+        const path = `crash/w${w}/s${i}`;
+        attempted.push(path);
+        try {
+          await fetch(`${server.url}/v1/stream/${path}`, {
+            method: "PUT",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ w, i }),
+          });
+        } catch {
+          return;
+        }
+      }
+    });
+    // Let the creates run well into it, then kill without warning.
+    await until(async () => attempted.length > 200);
+    killed = true;
+    await kill(server);
+    await Promise.all(writers);
+
+    server = await start(dir);
+    const linked = new Set(
+      (await call(subUrl(server, "crash"), "GET")).body.streams.map(
+        (s: { path: string }) => s.path,
+      ),
+    );
+    let survivors = 0;
+    for (const path of attempted) {
+      const head = await fetch(`${server.url}/v1/stream/${path}`, { method: "HEAD" });
+      if (head.status !== 200) continue;
+      survivors++;
+      expect(linked.has(path)).toBe(true);
+    }
+    expect(survivors).toBeGreaterThan(100);
+    expect(linked.size).toBe(survivors);
+  });
 });
