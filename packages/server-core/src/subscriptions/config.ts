@@ -3,6 +3,7 @@
  * hash that decides 201 / 200 / 409.
  */
 
+import { MAX_STREAM_PATH_LENGTH, streamPathProblem as pathProblem } from "@durastream/protocol";
 import { invalid, SubscriptionError } from "./errors.js";
 import { patternProblem } from "./glob.js";
 import type { SubscriptionConfig } from "./types.js";
@@ -14,7 +15,6 @@ export const MAX_LEASE_TTL_MS = 600_000;
 export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 const MAX_DESCRIPTION_LENGTH = 1024;
-const MAX_PATH_LENGTH = 1024;
 const MAX_URL_LENGTH = 2048;
 const ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
 const KNOWN_FIELDS = new Set([
@@ -42,20 +42,10 @@ export function validateSubscriptionId(id: string): void {
   }
 }
 
-/** Why `path` is not a valid application stream path, or null. */
+/** Why `path` is not a valid application stream path, or null (the `__ds` prefix is reserved). */
 export function streamPathProblem(path: string): string | null {
-  if (path === "") return "stream path is empty";
-  if (path.length > MAX_PATH_LENGTH) return "stream path is too long";
-  const segments = path.split("/");
-  if (segments[0] === "__ds") return "paths under __ds are reserved";
-  for (const segment of segments) {
-    if (segment === "" || segment === "." || segment === "..") {
-      return `invalid stream path: ${path}`;
-    }
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-  if (/[\u0000-\u001f\u007f]/.test(path)) return "stream path contains control characters";
-  return null;
+  if (path.split("/")[0] === "__ds") return "paths under __ds are reserved";
+  return pathProblem(path);
 }
 
 /** Validates an explicit stream list (PUT `streams`, POST `.../streams`): deduplicated and sorted. */
@@ -91,7 +81,7 @@ export function parseSubscriptionConfig(body: unknown, policy: ConfigPolicy): Su
     if (typeof input.pattern !== "string" || input.pattern === "") {
       throw invalid("pattern must be a non-empty string");
     }
-    if (input.pattern.length > MAX_PATH_LENGTH) throw invalid("pattern is too long");
+    if (input.pattern.length > MAX_STREAM_PATH_LENGTH) throw invalid("pattern is too long");
     const problem = patternProblem(input.pattern);
     if (problem) throw invalid(problem);
     if (input.pattern.split("/")[0] === "__ds") throw invalid("paths under __ds are reserved");
