@@ -16,6 +16,8 @@ import { retire } from "./lifecycle.js";
 import { type EngineOptions, resolveEngineOptions } from "./options.js";
 import { ProducerOrder } from "./producer-order.js";
 import { readStream } from "./read-stream.js";
+import { isReservedPath } from "./reserved/router.js";
+import { reservedRouter } from "./reserved/routes.js";
 import { baseHeaders, preflightHeaders } from "./response-headers.js";
 import type { SharedRead } from "./shared-read.js";
 import type { StreamStore } from "./store.js";
@@ -100,6 +102,9 @@ export class DurableStreamsEngine {
         headers: preflightHeaders(request.header("access-control-request-headers")),
         body: null,
       };
+    }
+    if (isReservedPath(request.path)) {
+      return reservedRouter.route(this.#ctx, request, streamUrl, () => this.#authenticate(request));
     }
     this.#authenticate(request);
     validatePath(request.path);

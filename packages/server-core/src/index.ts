@@ -16,7 +16,16 @@ export { type Waiter, WakeHub } from "./hub.js";
 export { MemoryStore } from "./memory-store.js";
 export { newStreamRecord } from "./new-record.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
+export { comparePaths, pathSuccessor, SortedPaths } from "./path-order.js";
 export { reserveAppend } from "./reserve-append.js";
+export type { ReservedCall, ReservedMethod, ReservedRoute } from "./reserved/route.js";
+export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
+export {
+  DEFAULT_LISTING_LIMIT,
+  type ListedStream,
+  type ListingPage,
+  MAX_LISTING_LIMIT,
+} from "./reserved/streams.js";
 export type {
   AppendWrite,
   ForkOrigin,
@@ -26,4 +35,5 @@ export type {
   StoredChunk,
   StreamRecord,
   StreamStore,
+  StreamSummary,
 } from "./store.js";

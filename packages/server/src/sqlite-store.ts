@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AppendWrite,
+  comparePaths,
   expiryOf,
   type LazyBytes,
   type NewStream,
@@ -21,11 +22,13 @@ import {
   type StoredChunk,
   type StreamRecord,
   type StreamStore,
+  type StreamSummary,
 } from "@durastream/server-core";
 import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { GroupCommit } from "./group-commit.js";
+import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -117,6 +120,7 @@ export class SqliteStore implements StreamStore {
   readonly #onBackgroundError: (error: Error) => void;
   #checkpointer: Checkpointer | undefined;
   readonly #sql;
+  readonly #listing: SqliteListing;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -206,6 +210,7 @@ export class SqliteStore implements StreamStore {
       maxId: db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM streams"),
     };
     this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
+    this.#listing = new SqliteListing(db);
   }
 
   #wal(): number | null {
@@ -548,6 +553,20 @@ export class SqliteStore implements StreamStore {
       this.#sql.deleteStream.run(id);
       if (sourceId !== null) this.#sql.forkCountDelta.run(-1, sourceId);
     });
+  }
+
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
+    const out: StreamSummary[] = [];
+    if (limit <= 0) return out;
+    // Paths with the prefix are contiguous in byte order, starting at the prefix itself.
+    const start = comparePaths(from, prefix) < 0 ? prefix : from;
+    for (const row of this.#listing.from(start, limit)) {
+      if (!row.path.startsWith(prefix)) break;
+      // A cached record is ahead of its row (touches, soft deletes not yet written).
+      // Rows are not cached: a listing must not push hot streams out of memory.
+      out.push(this.#byId.get(row.id) ?? summaryOf(row));
+    }
+    return out;
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {
