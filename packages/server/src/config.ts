@@ -1,66 +1,104 @@
-/** Server configuration from command-line flags and environment variables. */
+/** Server configuration from command-line flags and environment variables (see `settings.ts`). */
 
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { ServerOptions } from "./server.js";
+import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
 /** Usage text for `--help`. */
-export const USAGE = `Usage: durastream-server [options]
+export const USAGE = usage();
 
-Options:
-  --port <n>              listen port (env STREAMS_PORT, PORT; default 4437)
-  --host <addr>           interface to bind (env STREAMS_HOST; default 127.0.0.1)
-  --data-dir <dir>        SQLite data directory (env DATA_DIR; default ./data)
-  --memory                keep streams in memory only (nothing survives a restart)
-  --base-path <path>      URL path of the stream root (default /v1/stream)
-  --max-body-bytes <n>    largest accepted request body (default 64 MiB)
-  --long-poll-timeout-ms <n>  long-poll wait before 204 (default 20000)
-  --log-level <level>     pino level: fatal, error, warn, info, debug, silent (default info)
-  -h, --help              show this help
+/** How log lines are written. */
+export type LogFormat = "auto" | "pretty" | "json";
 
-Environment:
-  STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"`;
-
-/** Parsed configuration, or a request for help. */
+/** Parsed configuration, or a request for help or the version. */
 export type ParsedConfig =
   | { readonly help: true }
-  | { readonly help: false; readonly options: ServerOptions; readonly logLevel: string };
+  | { readonly version: true; readonly help: false }
+  | {
+      readonly help: false;
+      readonly version?: false;
+      readonly options: ServerOptions;
+      readonly logLevel: string;
+      readonly logFormat: LogFormat;
+    };
 
-function integer(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value))
-    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
-  return Number(value);
+function parseOptions(): NonNullable<ParseArgsConfig["options"]> {
+  const options: NonNullable<ParseArgsConfig["options"]> = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
+  };
+  for (const setting of SERVER_SETTINGS) {
+    if (setting.flag === null) continue;
+    options[setting.flag] = { type: setting.kind === "boolean" ? "boolean" : "string" };
+  }
+  return options;
+}
+
+/** The raw text of a setting: its flag, else its first non-empty environment variable. */
+function rawValue(
+  setting: ServerSetting,
+  flags: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): { text: string | boolean; source: string } | undefined {
+  if (setting.flag !== null && flags[setting.flag] !== undefined) {
+    return { text: flags[setting.flag]!, source: `--${setting.flag}` };
+  }
+  for (const name of setting.env) {
+    const text = env[name];
+    if (text !== undefined && text !== "") return { text, source: name };
+  }
+  return undefined;
+}
+
+function convert(setting: ServerSetting, raw: { text: string | boolean; source: string }) {
+  const { text, source } = raw;
+  switch (setting.kind) {
+    case "boolean":
+      if (typeof text === "boolean") return text;
+      if (/^(1|true|yes|on)$/i.test(text)) return true;
+      if (/^(0|false|no|off)$/i.test(text)) return false;
+      throw new Error(`${source} must be true or false, got "${text}"`);
+    case "integer":
+      if (!/^\d+$/.test(String(text))) {
+        throw new Error(`${source} must be a non-negative integer, got "${text}"`);
+      }
+      return Number(text);
+    case "choice":
+      if (!setting.choices!.includes(String(text))) {
+        throw new Error(`${source} must be one of ${setting.choices!.join(", ")}, got "${text}"`);
+      }
+      return String(text);
+    default:
+      return String(text);
+  }
 }
 
 /** Reads flags (`argv` without node and script) and the environment. */
 export function parseConfig(argv: string[], env: Record<string, string | undefined>): ParsedConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "data-dir": { type: "string" },
-      memory: { type: "boolean" },
-      "base-path": { type: "string" },
-      "max-body-bytes": { type: "string" },
-      "long-poll-timeout-ms": { type: "string" },
-      "log-level": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: parseOptions(), strict: true });
   if (values.help) return { help: true };
-  const port = integer("--port", values.port ?? env.STREAMS_PORT ?? env.PORT) ?? 4437;
+  if (values.version) return { help: false, version: true };
+  const settings: Record<string, unknown> = {};
+  for (const setting of SERVER_SETTINGS) {
+    const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
+    if (raw !== undefined) settings[setting.flag ?? setting.env[0]!] = convert(setting, raw);
+  }
+  const port = (settings.port as number | undefined) ?? 4437;
   if (port > 65535) throw new Error(`port out of range: ${port}`);
   const options: ServerOptions = {
     port,
-    host: values.host ?? env.STREAMS_HOST ?? "127.0.0.1",
-    dataDir: values["data-dir"] ?? env.DATA_DIR ?? "./data",
-    memory: values.memory ?? false,
-    basePath: values["base-path"] ?? "/v1/stream",
-    maxBodyBytes: integer("--max-body-bytes", values["max-body-bytes"]),
-    longPollTimeoutMs: integer("--long-poll-timeout-ms", values["long-poll-timeout-ms"]),
-    secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    host: (settings.host as string | undefined) ?? "127.0.0.1",
+    dataDir: (settings["data-dir"] as string | undefined) ?? "./data",
+    memory: (settings.memory as boolean | undefined) ?? false,
+    basePath: (settings["base-path"] as string | undefined) ?? "/v1/stream",
+    maxBodyBytes: settings["max-body-bytes"] as number | undefined,
+    longPollTimeoutMs: settings["long-poll-timeout-ms"] as number | undefined,
+    secret: (settings.STREAMS_SECRET as string | undefined) || undefined,
   };
-  return { help: false, options, logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info" };
+  return {
+    help: false,
+    options,
+    logLevel: (settings["log-level"] as string | undefined) ?? "info",
+    logFormat: (settings["log-format"] as LogFormat | undefined) ?? "auto",
+  };
 }
