@@ -21,7 +21,13 @@ async function loadServer() {
 function listenFailure(error: unknown, options: ServerOptions): CliError {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${options.host}:${options.port}`;
-  if (code === "EADDRINUSE") return new CliError(`cannot listen on ${where}: address in use`);
+  if (code === "EADDRINUSE") {
+    return new CliError(
+      `cannot listen on ${where}: address in use`,
+      ExitCode.FAILURE,
+      "pick another port with --port (or PORT), or stop the other server",
+    );
+  }
   if (code === "EACCES") return new CliError(`cannot listen on ${where}: permission denied`);
   if (code === "EADDRNOTAVAIL") return new CliError(`cannot listen on ${where}: no such address`);
   return new CliError(`cannot start server: ${(error as Error).message}`);
