@@ -66,11 +66,30 @@ export function subjectOf(target: Target, path: string): FailureSubject {
   return { path, root: target.root, authenticated: target.authenticated };
 }
 
+/**
+ * How long a command keeps retrying an unreachable or busy server: long
+ * enough to ride out a restart, short enough that a typo in --url fails
+ * while the user still waits for it.
+ */
+export const COMMAND_RETRY_BUDGET_MS = 3_000;
+
 /** Options of a `DurableStream` handle on `path`: URL, auth header, interrupt signal. */
 export function handleOptions(
   target: Target,
   path: string,
   signal: AbortSignal,
-): { url: string; headers: HeadersRecord; signal: AbortSignal; warnOnHttp: false } {
-  return { url: streamUrl(target, path), headers: target.headers, signal, warnOnHttp: false };
+): {
+  url: string;
+  headers: HeadersRecord;
+  signal: AbortSignal;
+  warnOnHttp: false;
+  retryBudgetMs: number;
+} {
+  return {
+    url: streamUrl(target, path),
+    headers: target.headers,
+    signal,
+    warnOnHttp: false,
+    retryBudgetMs: COMMAND_RETRY_BUDGET_MS,
+  };
 }

@@ -1,6 +1,7 @@
 /** Server configuration from command-line flags and environment variables (see `settings.ts`). */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ServerLimits } from "./limits.js";
 import type { ServerOptions } from "./server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
@@ -78,27 +79,35 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const { values } = parseArgs({ args: argv, options: parseOptions(), strict: true });
   if (values.help) return { help: true };
   if (values.version) return { help: false, version: true };
-  const settings: Record<string, unknown> = {};
+  const options: Record<string, unknown> = {};
+  const limits: Partial<Record<keyof ServerLimits, number>> = {};
+  const log: { level: string; format: LogFormat } = { level: "info", format: "auto" };
   for (const setting of SERVER_SETTINGS) {
     const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
-    if (raw !== undefined) settings[setting.flag ?? setting.env[0]!] = convert(setting, raw);
+    if (raw === undefined) continue;
+    const value = convert(setting, raw);
+    const target = setting.target;
+    if ("limit" in target) {
+      if (value === 0) throw new Error(`${raw.source} must be positive`);
+      limits[target.limit] = value as number;
+    } else if ("log" in target) {
+      if (target.log === "level") log.level = value as string;
+      else log.format = value as LogFormat;
+    } else {
+      options[target.option] = value;
+    }
   }
-  const port = (settings.port as number | undefined) ?? 4437;
+  const port = (options.port as number | undefined) ?? 4437;
   if (port > 65535) throw new Error(`port out of range: ${port}`);
-  const options: ServerOptions = {
+  const serverOptions: ServerOptions = {
+    ...options,
     port,
-    host: (settings.host as string | undefined) ?? "127.0.0.1",
-    dataDir: (settings["data-dir"] as string | undefined) ?? "./data",
-    memory: (settings.memory as boolean | undefined) ?? false,
-    basePath: (settings["base-path"] as string | undefined) ?? "/v1/stream",
-    maxBodyBytes: settings["max-body-bytes"] as number | undefined,
-    longPollTimeoutMs: settings["long-poll-timeout-ms"] as number | undefined,
-    secret: (settings.STREAMS_SECRET as string | undefined) || undefined,
+    host: (options.host as string | undefined) ?? "127.0.0.1",
+    dataDir: (options.dataDir as string | undefined) ?? "./data",
+    memory: (options.memory as boolean | undefined) ?? false,
+    basePath: (options.basePath as string | undefined) ?? "/v1/stream",
+    limits,
+    secret: (options.secret as string | undefined) || undefined,
   };
-  return {
-    help: false,
-    options,
-    logLevel: (settings["log-level"] as string | undefined) ?? "info",
-    logFormat: (settings["log-format"] as LogFormat | undefined) ?? "auto",
-  };
+  return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
 }

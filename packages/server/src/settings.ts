@@ -4,11 +4,31 @@
  * against `configurationTable()`) and the parser all read this list.
  */
 
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
+
 /** How a setting's text becomes a value. */
 export type SettingKind = "string" | "integer" | "boolean" | "choice";
 
+/** Where a setting's value goes. */
+export type SettingTarget =
+  | {
+      readonly option:
+        | "port"
+        | "host"
+        | "dataDir"
+        | "memory"
+        | "basePath"
+        | "maxBodyBytes"
+        | "longPollTimeoutMs"
+        | "sseMaxConnectionMs"
+        | "secret";
+    }
+  | { readonly limit: keyof ServerLimits }
+  | { readonly log: "level" | "format" };
+
 /** One server setting. */
 export interface ServerSetting {
+  readonly target: SettingTarget;
   /** Long flag without dashes, or null for environment-only settings (secrets stay off `ps`). */
   readonly flag: string | null;
   /** Environment variables, first set one wins; the flag wins over all of them. */
@@ -23,10 +43,24 @@ export interface ServerSetting {
   readonly description: string;
 }
 
+/** A connection or request limit (`limits.ts`): a positive integer with a production default. */
+function limit(flag: string, key: keyof ServerLimits, description: string): ServerSetting {
+  return {
+    flag,
+    target: { limit: key },
+    env: [`STREAMS_${flag.toUpperCase().replaceAll("-", "_")}`],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: String(DEFAULT_LIMITS[key]),
+    description,
+  };
+}
+
 /** The server's settings, in `--help` order. */
 export const SERVER_SETTINGS: readonly ServerSetting[] = [
   {
     flag: "port",
+    target: { option: "port" },
     env: ["STREAMS_PORT", "PORT"],
     kind: "integer",
     placeholder: "<n>",
@@ -35,6 +69,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "host",
+    target: { option: "host" },
     env: ["STREAMS_HOST"],
     kind: "string",
     placeholder: "<addr>",
@@ -43,6 +78,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "data-dir",
+    target: { option: "dataDir" },
     env: ["DATA_DIR"],
     kind: "string",
     placeholder: "<dir>",
@@ -51,6 +87,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "memory",
+    target: { option: "memory" },
     env: ["STREAMS_MEMORY"],
     kind: "boolean",
     defaultText: "off",
@@ -58,6 +95,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "base-path",
+    target: { option: "basePath" },
     env: ["STREAMS_BASE_PATH"],
     kind: "string",
     placeholder: "<path>",
@@ -66,6 +104,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "max-body-bytes",
+    target: { option: "maxBodyBytes" },
     env: ["STREAMS_MAX_BODY_BYTES"],
     kind: "integer",
     placeholder: "<n>",
@@ -74,6 +113,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "long-poll-timeout-ms",
+    target: { option: "longPollTimeoutMs" },
     env: ["STREAMS_LONG_POLL_TIMEOUT_MS"],
     kind: "integer",
     placeholder: "<n>",
@@ -82,6 +122,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "log-level",
+    target: { log: "level" },
     env: ["LOG_LEVEL"],
     kind: "choice",
     choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -91,6 +132,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   },
   {
     flag: "log-format",
+    target: { log: "format" },
     env: ["LOG_FORMAT"],
     kind: "choice",
     choices: ["auto", "pretty", "json"],
@@ -100,7 +142,42 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
       "pretty: a banner and short log lines; json: one JSON object per line; auto: pretty on a terminal, else json",
   },
   {
+    flag: "sse-max-connection-ms",
+    target: { option: "sseMaxConnectionMs" },
+    env: ["STREAMS_SSE_MAX_CONNECTION_MS"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "60000",
+    description: "lifetime of an SSE connection before the server closes it",
+  },
+  limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
+  limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
+  limit("keep-alive-timeout-ms", "keepAliveTimeoutMs", "idle keep-alive connection lifetime"),
+  limit(
+    "write-timeout-ms",
+    "writeTimeoutMs",
+    "reset a client that takes no response bytes this long",
+  ),
+  limit("max-connections", "maxConnections", "open connections at most"),
+  limit("max-header-bytes", "maxHeaderBytes", "largest request line and headers (431 beyond)"),
+  limit(
+    "max-live-readers",
+    "maxLiveReaders",
+    "concurrent long-poll/SSE reads in total (503 beyond)",
+  ),
+  limit(
+    "max-live-readers-per-stream",
+    "maxLiveReadersPerStream",
+    "concurrent long-poll/SSE reads of one stream (503 beyond)",
+  ),
+  limit(
+    "body-budget-bytes",
+    "bodyBudgetBytes",
+    "request-body bytes in flight across all requests (503 + Retry-After beyond)",
+  ),
+  {
     flag: null,
+    target: { option: "secret" },
     env: ["STREAMS_SECRET", "DURABLE_STREAMS_SECRET"],
     kind: "string",
     defaultText: "unset (no auth)",

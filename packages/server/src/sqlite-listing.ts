@@ -15,6 +15,7 @@ export interface ListedRow {
   tail: number;
   closed: number;
   fork_source: number | null;
+  fork_source_path: string | null;
   fork_position: number | null;
   fork_offset: string | null;
   fork_sub_offset: number | null;
@@ -30,9 +31,11 @@ export class SqliteListing {
     // costs the same however many streams exist. TEXT compares with the
     // BINARY collation, i.e. in byte order of the UTF-8 paths.
     this.#from = db.prepare<[string, number], ListedRow>(
-      `SELECT id, path, content_type, created_at, ttl_seconds, expires_at, last_access_at,
-        tail, closed, fork_source, fork_position, fork_offset, fork_sub_offset, soft_deleted
-        FROM streams WHERE path >= ? ORDER BY path LIMIT ?`,
+      `SELECT s.id, s.path, s.content_type, s.created_at, s.ttl_seconds, s.expires_at,
+        s.last_access_at, s.tail, s.closed, s.fork_source, src.path AS fork_source_path,
+        s.fork_position, s.fork_offset, s.fork_sub_offset, s.soft_deleted
+        FROM streams s LEFT JOIN streams src ON src.id = s.fork_source
+        WHERE s.path >= ? ORDER BY s.path LIMIT ?`,
     );
   }
 
@@ -57,6 +60,7 @@ export function summaryOf(row: ListedRow): StreamSummary {
       row.fork_source !== null
         ? {
             sourceId: row.fork_source,
+            sourcePath: row.fork_source_path ?? "",
             position: row.fork_position ?? 0,
             requestedOffset: row.fork_offset ?? "",
             requestedSubOffset: row.fork_sub_offset ?? 0,

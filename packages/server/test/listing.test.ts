@@ -75,7 +75,7 @@ describe.each([
 ])("reserved namespace and listing (%s store)", (_name, memory) => {
   const cleanups = testCleanups();
 
-  async function server(options: { secret?: string; now?: () => number } = {}) {
+  async function server(options: { secret?: string; clock?: { now: () => number } } = {}) {
     const started = await startTestServer(
       memory ? { memory: true, ...options } : { dataDir: cleanups.tempDir(), ...options },
     );
@@ -85,7 +85,7 @@ describe.each([
 
   test("__ds is never an application stream: unknown routes 404, wrong methods 405", async () => {
     const s = await server();
-    for (const path of ["__ds", "__ds/nope", "__ds/streams/extra", "__ds/streams/"]) {
+    for (const path of ["__ds", "__ds/nope", "__ds/streams/extra", "__ds/subscriptions"]) {
       const res = await fetch(streamUrl(s, path), { method: "PUT" });
       expect(await errorOf(res)).toEqual({ status: 404, code: "NOT_FOUND" });
     }
@@ -99,7 +99,7 @@ describe.each([
 
   test("lists live streams in byte order with their metadata", async () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
-    const s = await server({ now: () => now });
+    const s = await server({ clock: { now: () => now } });
     await create(s, "chat/b", {}, "hello");
     await create(s, "chat/a", { "stream-ttl": "60" });
     await create(s, "chat/c", { "stream-expires-at": "2026-01-02T00:00:00Z" });

@@ -10,30 +10,37 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { runInPty } from "../../../test-support/pty.js";
-import { configurationTable, parseConfig, SERVER_SETTINGS } from "../src/index.js";
+import {
+  configurationTable,
+  parseConfig,
+  SERVER_SETTINGS,
+  type ServerSetting,
+} from "../src/index.js";
 import { testCleanups } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const LAUNCHER = join(ROOT, "packages", "server", "bin", "durastream-server.js");
 
-/** A value to try for each setting, and the option it must produce. */
-const SAMPLES: Record<string, { text: string; check: (config: Record<string, unknown>) => void }> =
-  {
-    port: { text: "8123", check: (c) => expect(c.port).toBe(8123) },
-    host: { text: "0.0.0.0", check: (c) => expect(c.host).toBe("0.0.0.0") },
-    "data-dir": { text: "/srv/streams", check: (c) => expect(c.dataDir).toBe("/srv/streams") },
-    memory: { text: "true", check: (c) => expect(c.memory).toBe(true) },
-    "base-path": { text: "/streams", check: (c) => expect(c.basePath).toBe("/streams") },
-    "max-body-bytes": { text: "1024", check: (c) => expect(c.maxBodyBytes).toBe(1024) },
-    "long-poll-timeout-ms": { text: "500", check: (c) => expect(c.longPollTimeoutMs).toBe(500) },
-    "log-level": { text: "warn", check: (c) => expect(c.logLevel).toBe("warn") },
-    "log-format": { text: "json", check: (c) => expect(c.logFormat).toBe("json") },
-    STREAMS_SECRET: { text: "s3cret", check: (c) => expect(c.secret).toBe("s3cret") },
-  };
+/** A value to try for a setting, and where parseConfig must put it. */
+function sample(setting: ServerSetting): { text: string; expected: unknown } {
+  switch (setting.kind) {
+    case "integer":
+      return { text: "1234", expected: 1234 };
+    case "boolean":
+      return { text: "true", expected: true };
+    case "choice":
+      return { text: setting.choices![1]!, expected: setting.choices![1]! };
+    default:
+      return { text: "/sample/value", expected: "/sample/value" };
+  }
+}
 
-function flatten(config: ReturnType<typeof parseConfig>): Record<string, unknown> {
+function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting): unknown {
   if (!("options" in config)) throw new Error("expected a run configuration");
-  return { ...config.options, logLevel: config.logLevel, logFormat: config.logFormat };
+  const target = setting.target;
+  if ("limit" in target) return config.options.limits?.[target.limit];
+  if ("log" in target) return target.log === "level" ? config.logLevel : config.logFormat;
+  return (config.options as Record<string, unknown>)[target.option];
 }
 
 describe("configuration", () => {
@@ -44,18 +51,19 @@ describe("configuration", () => {
 
   test("every flag has an environment twin that does the same; the flag wins", () => {
     for (const setting of SERVER_SETTINGS) {
-      const key = setting.flag ?? setting.env[0]!;
-      const sample = SAMPLES[key];
-      expect(sample, `a sample for ${key}`).toBeDefined();
-      expect(setting.env.length, `${key} has an environment variable`).toBeGreaterThan(0);
-      for (const name of setting.env)
-        sample!.check(flatten(parseConfig([], { [name]: sample!.text })));
+      const { text, expected } = sample(setting);
+      const name = setting.flag ?? setting.env[0]!;
+      expect(setting.env.length, `${name} has an environment variable`).toBeGreaterThan(0);
+      for (const variable of setting.env) {
+        expect(landed(parseConfig([], { [variable]: text }), setting), variable).toEqual(expected);
+      }
       if (setting.flag === null) continue;
-      const argv =
-        setting.kind === "boolean" ? [`--${setting.flag}`] : [`--${setting.flag}`, sample!.text];
-      sample!.check(flatten(parseConfig(argv, {})));
-      if (setting.kind === "string") {
-        sample!.check(flatten(parseConfig(argv, { [setting.env[0]!]: "from-env" })));
+      const argv = setting.kind === "boolean" ? [`--${setting.flag}`] : [`--${setting.flag}`, text];
+      expect(landed(parseConfig(argv, {}), setting), name).toEqual(expected);
+      const other = setting.kind === "integer" ? "99" : setting.kind === "boolean" ? "false" : "x";
+      if (setting.kind !== "choice") {
+        const both = parseConfig(argv, { [setting.env[0]!]: other });
+        expect(landed(both, setting), `${name} wins`).toEqual(expected);
       }
     }
   });

@@ -50,6 +50,9 @@ async function appendLines(handle: DurableStream, io: Io, json: boolean): Promis
   let failure: Error | undefined;
   const producer = new IdempotentProducer(handle, `durastream-cli-${randomUUID()}`, {
     autoClaim: true,
+    // Line-by-line input may never end (`tail -f log |`): ride out a server
+    // restart like a service would, not like a one-shot command.
+    retryBudgetMs: 60_000,
     signal: io.signal,
     onError: (error) => {
       failure ??= error;

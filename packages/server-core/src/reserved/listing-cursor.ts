@@ -6,7 +6,7 @@
  */
 
 import { decodeBase64, encodeBase64 } from "@durastream/protocol";
-import { badRequest } from "../errors.js";
+import { badRequest } from "../http/errors.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });

@@ -6,7 +6,7 @@
  */
 
 import type { EngineContext } from "../context.js";
-import type { EngineRequest, EngineResponse } from "../http-types.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 
 /** What a reserved route handler gets. */
 export interface ReservedCall {

@@ -6,8 +6,8 @@
  */
 
 import type { EngineContext } from "../context.js";
-import { ProtocolError } from "../errors.js";
-import type { EngineRequest, EngineResponse } from "../http-types.js";
+import { ProtocolError } from "../http/errors.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import type { ReservedMethod, ReservedRoute } from "./route.js";
 
 /** First path segment of the reserved namespace. */

@@ -7,11 +7,11 @@
 
 import { encodeOffset } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
-import { badRequest } from "../errors.js";
-import { expiryOf } from "../expiry.js";
-import type { EngineResponse } from "../http-types.js";
-import { pathSuccessor } from "../path-order.js";
-import type { StreamSummary } from "../store.js";
+import { badRequest } from "../http/errors.js";
+import type { EngineResponse } from "../http/http-types.js";
+import type { StreamSummary } from "../ports/store.js";
+import { expiryOf } from "../storage/expiry.js";
+import { pathSuccessor } from "../storage/path-order.js";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
 import type { ReservedCall, ReservedRoute } from "./route.js";
 
@@ -92,7 +92,7 @@ export function listStreams(
   limit: number,
   after: string | null,
 ): ListingPage {
-  const now = ctx.options.now();
+  const now = ctx.clock.now();
   const streams: ListedStream[] = [];
   let from = after === null ? prefix : pathSuccessor(after);
   let budget = limit * 10;
@@ -106,7 +106,7 @@ export function listStreams(
       if (streams.length === limit) {
         return { streams, nextCursor: encodeListingCursor(streams[limit - 1]!.path) };
       }
-      streams.push(describe(ctx, summary));
+      streams.push(describe(summary));
     }
     if (batch.length < size) return { streams, nextCursor: null };
     const last = batch[batch.length - 1]!.path;
@@ -121,9 +121,8 @@ function isLive(summary: StreamSummary, now: number): boolean {
   return expiry === null || now < expiry;
 }
 
-function describe(ctx: EngineContext, summary: StreamSummary): ListedStream {
+function describe(summary: StreamSummary): ListedStream {
   const fork = summary.fork;
-  const source = fork ? ctx.store.getById(fork.sourceId) : undefined;
   return {
     path: summary.path,
     contentType: summary.contentType,
@@ -133,6 +132,6 @@ function describe(ctx: EngineContext, summary: StreamSummary): ListedStream {
     createdAt: new Date(summary.createdAt).toISOString(),
     expiresAt: summary.expiresAt === null ? null : new Date(summary.expiresAt).toISOString(),
     ttlSeconds: summary.ttlSeconds,
-    forkedFrom: fork && source ? { path: source.path, offset: encodeOffset(fork.position) } : null,
+    forkedFrom: fork ? { path: fork.sourcePath, offset: encodeOffset(fork.position) } : null,
   };
 }
