@@ -328,7 +328,19 @@ describe.each(servers)("client against $name", (impl) => {
       });
       await eventually(() => batches > 0);
       res.cancel();
-      await res.closed;
+      await expect(res.closed).resolves.toBeUndefined();
+      // Data appended after cancel() reaches a new live reader but not the cancelled one.
+      const seen = batches;
+      const handle = new DurableStream({ url, contentType: "application/json" });
+      await handle.append({ after: "cancel" });
+      const witness = await stream({ url, live: "sse" });
+      const items: unknown[] = [];
+      for await (const item of witness.jsonStream()) {
+        items.push(item);
+        if (items.length === 1) break;
+      }
+      expect(items).toEqual([{ after: "cancel" }]);
+      expect(batches).toBe(seen);
     });
 
     it("evaluates header and param functions on every request", async () => {
@@ -494,7 +506,7 @@ describe.each(servers)("client against $name", (impl) => {
       }
     });
 
-    it("surfaces a permanent failure to onError and flush() instead of buffering", async () => {
+    it("surfaces a permanent failure to onError and flush(), keeping the message readable", async () => {
       const url = streamUrl(server);
       const handle = await DurableStream.create({ url, contentType: "application/json" });
       await handle.close();
@@ -506,8 +518,9 @@ describe.each(servers)("client against $name", (impl) => {
       await expect(producer.flush()).rejects.toBeInstanceOf(StreamClosedError);
       expect(errors).toHaveLength(1);
       expect(() => producer.append("2")).toThrow(StreamClosedError);
-      expect(producer.pendingCount).toBe(0);
-      expect(producer.inFlightCount).toBe(0);
+      expect(producer.unsentMessages()).toEqual(["1"]);
+      await expect(producer.flush()).rejects.toBeInstanceOf(StreamClosedError); // sent again, refused again
+      expect(errors).toHaveLength(2);
     });
   });
 });

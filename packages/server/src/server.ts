@@ -7,10 +7,12 @@ import {
   type EngineOptions,
   MemoryStore,
   type StreamStore,
+  WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
@@ -72,9 +74,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onBackgroundError: (error) =>
           logger.error({ err: error }, "background storage work failed"),
       });
+  const sweeper = new ExpirySweeper(options.sweepIntervalMs ?? 5_000, (error) =>
+    logger.error({ err: error }, "expiry sweep failed"),
+  );
+  // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
     store,
+    hub: new WakeHub(),
+    expiry: sweeper,
     basePath,
     secret: options.secret,
     onInternalError: (error) => logger.error({ err: error }, "request failed"),
@@ -118,13 +126,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   answerClientErrors(http, (error) =>
     logger.debug({ err: error }, "malformed or timed-out request"),
   );
-  const sweepEvery = options.sweepIntervalMs ?? 5_000;
-  const sweeper = setInterval(() => {
-    engine
-      .sweepExpired()
-      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"));
-  }, sweepEvery);
-  sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -147,7 +148,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     http,
     close() {
       closing ??= (async () => {
-        clearInterval(sweeper);
+        sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
