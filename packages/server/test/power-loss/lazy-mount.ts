@@ -84,6 +84,16 @@ export class LazyMount {
     return { kept: Number(match[1]), dropped: Number(match[2]), entriesUndone: Number(match[3]) };
   }
 
+  /** A failing disk: while on, writes, truncations and creations fail with EIO. */
+  async failWrites(on: boolean): Promise<void> {
+    const state = on ? "on" : "off";
+    this.#process.stdin!.write(`fail ${state}\n`);
+    const line = await this.#lines.next();
+    if (line.done || line.value !== `failing ${state}`) {
+      throw new Error(`lazyfs did not switch failing ${state}: ${this.#stderr}`);
+    }
+  }
+
   /** Unmounts (the kernel's cached pages of the mount go with it). */
   async unmount(): Promise<void> {
     const result = spawnSync("fusermount", ["-u", this.mountpoint]);

@@ -25,7 +25,9 @@ Control, one command per line on stdin:
     crash all SEED      drop every unsynced write
     crash subset SEED   keep a seeded random subset of unsynced 4 KiB pieces
 Both answer `crashed <kept pieces> <dropped pieces> <entries undone>` and
-then ignore every further write; the caller unmounts. Prints `ready` once mounted. On stdin EOF
+then ignore every further write; the caller unmounts.
+    fail on|off         a failing disk: while on, every write, truncation and
+                        file creation fails with EIO (answers `failing on|off`) Prints `ready` once mounted. On stdin EOF
 the filesystem unmounts itself, so a dying test leaves no mount behind.
 """
 
@@ -104,6 +106,7 @@ class LazyFS(Operations):
         self.entries = {}
         self.files = {}
         self.frozen = False
+        self.failing = False
         self.mutex = threading.RLock()
 
     def __call__(self, op, *args):
@@ -252,6 +255,8 @@ class LazyFS(Operations):
     # Data, lazy
 
     def create(self, path, mode, fi=None):
+        if self.failing:
+            raise FuseOSError(errno.EIO)
         fd = os.open(self._backing(path), os.O_WRONLY | os.O_CREAT, mode)
         os.close(fd)
         self._file(path)
@@ -268,11 +273,15 @@ class LazyFS(Operations):
         return bytes(self._file(path).data[offset : offset + size])
 
     def write(self, path, data, offset, fh):
+        if self.failing:
+            raise FuseOSError(errno.EIO)
         if not self.frozen:
             self._file(path).write(offset, data)
         return len(data)
 
     def truncate(self, path, length, fh=None):
+        if self.failing:
+            raise FuseOSError(errno.EIO)
         if not self.frozen:
             self._file(path).truncate(length)
 
@@ -303,6 +312,10 @@ class LazyFS(Operations):
                 with self.mutex:
                     kept, dropped, undone = self.crash(words[1], int(words[2]))
                 print(f"crashed {kept} {dropped} {undone}", flush=True)
+            elif len(words) == 2 and words[0] == "fail" and words[1] in ("on", "off"):
+                with self.mutex:
+                    self.failing = words[1] == "on"
+                print(f"failing {words[1]}", flush=True)
         subprocess.run(["fusermount", "-u", "-z", self.mountpoint], check=False)
 
 
