@@ -1,6 +1,7 @@
 /**
  * A full disk (issue 11, finding 5), on a real one: the data directory on a
- * small tmpfs, filled up by another file. Writes the disk refuses answer 507
+ * small tmpfs, filled up by another file; and, where nothing can be mounted
+ * as well, SQLite's own SQLITE_FULL from a page limit (`max_page_count`). Writes the disk refuses answer 507
  * with a JSON error and change nothing; reads keep serving; once space is
  * freed the same server takes writes again (no restart); a shutdown on a
  * full disk exits cleanly; no acknowledged write is ever lost.
@@ -11,8 +12,15 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { DATABASE_FILE } from "../src/index.js";
-import { type ChildServer, readAll, spawnServer, testCleanups } from "./helpers.js";
+import { DATABASE_FILE, type SqliteStore } from "../src/index.js";
+import {
+  type ChildServer,
+  readAll,
+  spawnServer,
+  startTestServer,
+  streamUrl,
+  testCleanups,
+} from "./helpers.js";
 import { missingPrerequisite } from "./power-loss/prerequisite.js";
 
 /** Fills the filesystem of `dir` with `dir/filler` until it refuses (ENOSPC). */
@@ -132,5 +140,61 @@ describe("a full disk", () => {
     db.close();
     server.process.kill("SIGTERM");
     expect(await server.exited).toBe(0);
+  });
+
+  test("SQLITE_FULL from the database's page limit: 507, recovery without restart, clean close", async () => {
+    const dataDir = cleanups.tempDir();
+    let server = await startTestServer({ dataDir });
+    const url = (path: string) => streamUrl(server, path);
+    expect((await fetch(url("a"), { method: "PUT", headers: text })).status).toBe(201);
+    expect((await fetch(url("p"), { method: "PUT", headers: json })).status).toBe(201);
+    const acknowledged: string[] = [];
+    let next = 0;
+    const append = async () => {
+      const body = block(next++);
+      const res = await fetch(url("a"), { method: "POST", headers: text, body });
+      if (res.status === 204) acknowledged.push(body);
+      return res;
+    };
+    for (let i = 0; i < 2; i++) expect((await append()).status).toBe(204);
+    const db = (server.store as SqliteStore).db;
+    const full = () => {
+      const pages = db.pragma("page_count", { simple: true }) as number;
+      db.pragma(`max_page_count = ${pages + 2}`);
+    };
+
+    full();
+    const refused = await append();
+    expect(refused.status).toBe(507);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("STORAGE_FULL");
+    const bigJson = JSON.stringify({ pad: "j".repeat(64 * 1024) });
+    expect(
+      (await fetch(url("p"), { method: "POST", headers: producer(0), body: bigJson })).status,
+    ).toBe(507);
+    expect(
+      (await fetch(url("b"), { method: "PUT", headers: text, body: "b".repeat(64 * 1024) })).status,
+    ).toBe(507);
+    expect(new TextDecoder().decode((await readAll(url("a"))).body)).toBe(acknowledged.join(""));
+
+    db.pragma("max_page_count = 1073741823");
+    expect((await append()).status).toBe(204);
+    expect(
+      (await fetch(url("p"), { method: "POST", headers: producer(0), body: bigJson })).status,
+    ).toBe(200);
+    expect(
+      (await fetch(url("b"), { method: "PUT", headers: text, body: "b".repeat(64 * 1024) })).status,
+    ).toBe(201);
+
+    full();
+    expect((await append()).status).toBe(507);
+    await server.close();
+
+    server = await startTestServer({ dataDir });
+    cleanups.defer(() => server.close());
+    expect(new TextDecoder().decode((await readAll(url("a"))).body)).toBe(acknowledged.join(""));
+    expect(
+      (await fetch(url("p"), { method: "POST", headers: producer(0), body: bigJson })).status,
+    ).toBe(204);
+    expect((await readAll(url("b"))).body.length).toBe(64 * 1024);
   });
 });
