@@ -1,0 +1,45 @@
+/** Protocol errors: a status, a machine-readable code and a short message. */
+
+/** Machine-readable error codes in `{"error":{"code":...}}` bodies. */
+export type ErrorCode =
+  | "BAD_REQUEST"
+  | "INVALID_HEADER"
+  | "INVALID_OFFSET"
+  | "INVALID_JSON"
+  | "EMPTY_BODY"
+  | "EMPTY_ARRAY"
+  | "UNAUTHORIZED"
+  | "STALE_EPOCH"
+  | "STREAM_NOT_FOUND"
+  | "FORK_SOURCE_NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "STREAM_EXISTS"
+  | "STREAM_CLOSED"
+  | "CONTENT_TYPE_MISMATCH"
+  | "SEQUENCE_CONFLICT"
+  | "PRODUCER_SEQ_GAP"
+  | "STREAM_GONE"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "OVERLOADED"
+  | "INTERNAL";
+
+/** An error the engine turns into a 4xx/5xx response with a JSON body. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+export const badRequest = (code: ErrorCode, message: string) =>
+  new ProtocolError(400, code, message);
+export const notFound = (path: string) =>
+  new ProtocolError(404, "STREAM_NOT_FOUND", `stream not found: ${path}`);
+export const gone = (path: string) =>
+  new ProtocolError(410, "STREAM_GONE", `stream was deleted: ${path}`);

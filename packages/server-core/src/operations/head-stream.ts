@@ -1,0 +1,28 @@
+/** HEAD: metadata without a body; never resets the TTL, never cached (Section 5.5). */
+
+import {
+  encodeOffset,
+  STREAM_CLOSED_HEADER,
+  STREAM_EXPIRES_AT_HEADER,
+  STREAM_OFFSET_HEADER,
+  STREAM_TTL_HEADER,
+} from "@durastream/protocol";
+import type { EngineContext } from "../context.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import { requireStream } from "./lifecycle.js";
+
+/** Handles HEAD on a stream path. */
+export function headStream(ctx: EngineContext, request: EngineRequest): EngineResponse {
+  const record = requireStream(ctx, request.path);
+  const headers: Record<string, string> = {
+    "content-type": record.contentType,
+    [STREAM_OFFSET_HEADER]: encodeOffset(record.visibleTail),
+    "cache-control": "no-store",
+  };
+  if (record.ttlSeconds !== null) headers[STREAM_TTL_HEADER] = String(record.ttlSeconds);
+  if (record.expiresAt !== null) {
+    headers[STREAM_EXPIRES_AT_HEADER] = new Date(record.expiresAt).toISOString();
+  }
+  if (record.visibleClosed) headers[STREAM_CLOSED_HEADER] = "true";
+  return { status: 200, headers, body: null };
+}

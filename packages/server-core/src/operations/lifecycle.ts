@@ -1,0 +1,66 @@
+/**
+ * Stream lifecycle rules shared by every operation: expiry on access,
+ * soft-delete while forks remain, and cascading cleanup up a fork chain.
+ */
+
+import type { EngineContext } from "../context.js";
+import { gone, notFound } from "../http/errors.js";
+import { SharedRead } from "../live/shared-read.js";
+import type { StreamRecord } from "../ports/store.js";
+import { isExpired } from "../storage/expiry.js";
+
+/**
+ * Wakes the live readers of a stream after a durable change (data, closure,
+ * deletion). The fan-out runs after the caller returns, so the change is
+ * acknowledged first; readers already at the tail of an open stream keep waiting.
+ */
+export function wakeReaders(ctx: EngineContext, streamId: number): void {
+  ctx.hub.notify(streamId, (position) => {
+    const record = ctx.store.getById(streamId);
+    if (record && !record.softDeleted && position >= record.visibleTail && !record.visibleClosed) {
+      return null;
+    }
+    return new SharedRead(ctx, streamId, position);
+  });
+}
+
+/**
+ * The record at `path` if it exists and has not expired. An expired stream is
+ * removed (or soft-deleted while forks need its data) on the way.
+ */
+export function findStream(ctx: EngineContext, path: string): StreamRecord | undefined {
+  const record = ctx.store.get(path);
+  if (!record) return undefined;
+  if (!record.softDeleted && isExpired(record, ctx.clock.now())) {
+    void retire(ctx, record);
+    return ctx.store.get(path);
+  }
+  return record;
+}
+
+/** The live (not soft-deleted, not expired) record at `path`, or a 404/410 error. */
+export function requireStream(ctx: EngineContext, path: string): StreamRecord {
+  const record = findStream(ctx, path);
+  if (!record) throw notFound(path);
+  if (record.softDeleted) throw gone(path);
+  return record;
+}
+
+/**
+ * Deletes a stream the way DELETE and expiry do: soft-delete while forks
+ * reference it, otherwise remove it and release its fork source, which
+ * retires itself in turn when it was deleted or expired and this was its
+ * last fork (the cascade up a fork chain).
+ */
+export async function retire(ctx: EngineContext, record: StreamRecord): Promise<void> {
+  if (record.forkCount > 0) {
+    const done = ctx.store.softDelete(record);
+    wakeReaders(ctx, record.id);
+    await done;
+    return;
+  }
+  const removed = ctx.store.remove(record);
+  wakeReaders(ctx, record.id);
+  if (record.fork === null) return removed;
+  await Promise.all([removed, ctx.forks.releaseFork(record.fork)]);
+}

@@ -1,0 +1,143 @@
+/**
+ * The storage port: the stream's own store. The engine owns every protocol
+ * rule; a store only keeps records and bytes, and makes writes durable in
+ * order. It never reaches another stream: fork sources are reached through
+ * the fork peer (`fork-peer.ts`), even when they live in the same store.
+ *
+ * Positions are stream byte positions (see `@durastream/protocol` offsets).
+ * Every mutation is synchronous on the store's in-memory view ("reserved"
+ * state, used for validation) and returns a promise that settles once it is
+ * durable; only then does it become visible to readers (`visibleTail`,
+ * `visibleClosed`) and only then may the engine acknowledge it.
+ */
+
+import type { BodyPart } from "../http/http-types.js";
+
+/** The `(producerId, epoch, seq)` tuple of an idempotent producer request. */
+export interface ProducerTuple {
+  readonly producerId: string;
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+/** Stored state of one idempotent producer on one stream. */
+export interface ProducerState {
+  readonly epoch: number;
+  readonly lastSeq: number;
+}
+
+/** Where a fork branches off its source. */
+export interface ForkOrigin {
+  /** Internal id of the source stream in the source's own store. */
+  readonly sourceId: number;
+  /** Stream-root-relative path of the source (where a remote peer finds it). */
+  readonly sourcePath: string;
+  /** Fork position in the shared offset space: below it data comes from the source. */
+  readonly position: number;
+  /** The offset token the fork was requested at (for idempotent re-creation). */
+  readonly requestedOffset: string;
+  /** The requested sub-offset (0 when absent). */
+  readonly requestedSubOffset: number;
+}
+
+/** One stream's metadata as the engine sees it. Mutated only through the store. */
+export interface StreamRecord {
+  readonly id: number;
+  readonly path: string;
+  readonly contentType: string;
+  readonly createdAt: number;
+  /** Sliding time-to-live in seconds, or null. */
+  readonly ttlSeconds: number | null;
+  /** Absolute expiry (ms since epoch), or null. */
+  readonly expiresAt: number | null;
+  /** Last read or write (ms since epoch), the base of the TTL window. */
+  lastAccessAt: number;
+  /** Tail including writes not yet durable: validation uses this. */
+  tail: number;
+  /** Closed including a close not yet durable. */
+  closed: boolean;
+  /** The producer request that closed the stream, if one did. */
+  closedBy: ProducerTuple | null;
+  /** Last accepted `Stream-Seq`. */
+  lastStreamSeq: string | null;
+  /** Durable tail: readers never see past it. */
+  visibleTail: number;
+  /** Durable closure: readers see EOF only once the close is durable. */
+  visibleClosed: boolean;
+  /** Fork origin, or null for a root stream. */
+  readonly fork: ForkOrigin | null;
+  /** Number of live forks referencing this stream. */
+  forkCount: number;
+  /** Deleted by its owner but kept for its forks. */
+  softDeleted: boolean;
+  /** Settles when every mutation issued so far on this record is durable. */
+  durable: Promise<void>;
+}
+
+/** What a new stream starts with. */
+export interface NewStream {
+  readonly path: string;
+  readonly contentType: string;
+  readonly ttlSeconds: number | null;
+  readonly expiresAt: number | null;
+  readonly now: number;
+  readonly initialData: Uint8Array | null;
+  readonly closed: boolean;
+  readonly fork: ForkOrigin | null;
+}
+
+/** One append (with its producer and `Stream-Seq` bookkeeping), committed atomically. */
+export interface AppendWrite {
+  readonly data: Uint8Array | null;
+  readonly close: boolean;
+  readonly producer: (ProducerTuple & { readonly state: ProducerState }) | null;
+  readonly streamSeq: string | null;
+  readonly now: number;
+}
+
+/** A contiguous run of stored bytes: in memory, or read from storage on demand. */
+export interface StoredChunk {
+  readonly start: number;
+  readonly bytes: BodyPart;
+}
+
+/** The storage port. */
+export interface StreamStore {
+  /** The record at `path` (soft-deleted ones included), or undefined. */
+  get(path: string): StreamRecord | undefined;
+  /** The record of this store with internal id `id`, or undefined. */
+  getById(id: number): StreamRecord | undefined;
+  /** Creates a stream (a fork's source is not touched: the fork peer holds its reference). */
+  create(init: NewStream): StreamRecord;
+  /** Appends and/or closes; returns when durable. */
+  append(record: StreamRecord, write: AppendWrite): Promise<void>;
+  /** Producer state of `producerId` on the stream, or undefined. */
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined;
+  /**
+   * Stored chunks overlapping `[from, to)` of the stream's own data, in order,
+   * at most about `maxBytes` (at least one chunk when any overlaps). The first
+   * and last chunk may extend beyond the range; callers slice.
+   */
+  readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[];
+  /**
+   * Where the append that stored the byte at `position` of the stream's own
+   * data ends (a data boundary), or undefined when nothing is stored there.
+   * Stores may keep several appends in one chunk; boundaries survive that.
+   */
+  appendEnd(record: StreamRecord, position: number): number | undefined;
+  /** Records a read or write for the TTL window (persisted lazily). */
+  touch(record: StreamRecord, now: number): void;
+  /** Marks a stream soft-deleted (it keeps its data for forks). */
+  softDelete(record: StreamRecord): Promise<void>;
+  /**
+   * Adds `delta` (+1 or -1) to the number of forks referencing the stream:
+   * `forkCount` at once, durably by the time the promise settles.
+   */
+  changeForkCount(record: StreamRecord, delta: number): Promise<void>;
+  /** Removes a stream and its data for good (not its fork source's reference). Returns when durable. */
+  remove(record: StreamRecord): Promise<void>;
+  /** Records whose expiry is at or before `now`, oldest first, at most `limit`. */
+  expiredBefore(now: number, limit: number): StreamRecord[];
+  /** Flushes and releases resources. */
+  close(): Promise<void>;
+}

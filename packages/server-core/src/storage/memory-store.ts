@@ -1,0 +1,134 @@
+/**
+ * An in-memory `StreamStore`: the ephemeral mode (`--memory`) and the model
+ * the durable stores must behave like. Writes are visible at once.
+ */
+
+import type {
+  AppendWrite,
+  NewStream,
+  ProducerState,
+  StoredChunk,
+  StreamRecord,
+  StreamStore,
+} from "../ports/store.js";
+import { expiryOf } from "./expiry.js";
+import { newStreamRecord } from "./new-record.js";
+import { reserveAppend } from "./reserve-append.js";
+
+interface MemoryStream {
+  readonly record: StreamRecord;
+  readonly chunks: StoredChunk[];
+  readonly producers: Map<string, ProducerState>;
+}
+
+const DONE = Promise.resolve();
+
+/** Keeps everything in process memory. */
+export class MemoryStore implements StreamStore {
+  readonly #byPath = new Map<string, MemoryStream>();
+  readonly #byId = new Map<number, MemoryStream>();
+  #nextId = 1;
+
+  get(path: string): StreamRecord | undefined {
+    return this.#byPath.get(path)?.record;
+  }
+
+  getById(id: number): StreamRecord | undefined {
+    return this.#byId.get(id)?.record;
+  }
+
+  create(init: NewStream): StreamRecord {
+    const record = newStreamRecord(this.#nextId++, init, true);
+    const start = init.fork?.position ?? 0;
+    const stream: MemoryStream = {
+      record,
+      chunks: init.initialData ? [{ start, bytes: init.initialData }] : [],
+      producers: new Map(),
+    };
+    this.#byPath.set(init.path, stream);
+    this.#byId.set(record.id, stream);
+    return record;
+  }
+
+  append(record: StreamRecord, write: AppendWrite): Promise<void> {
+    const stream = this.#byId.get(record.id);
+    if (!stream) return DONE;
+    const start = reserveAppend(record, write);
+    if (write.data) stream.chunks.push({ start, bytes: write.data });
+    if (write.producer) {
+      stream.producers.set(write.producer.producerId, write.producer.state);
+    }
+    record.visibleTail = record.tail;
+    record.visibleClosed = record.closed;
+    return DONE;
+  }
+
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
+    return this.#byId.get(record.id)?.producers.get(producerId);
+  }
+
+  readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
+    const chunks = this.#byId.get(record.id)?.chunks ?? [];
+    // First chunk whose end is past `from`.
+    let lo = 0;
+    let hi = chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const chunk = chunks[mid]!;
+      if (chunk.start + chunk.bytes.length <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: StoredChunk[] = [];
+    let bytes = 0;
+    for (let i = lo; i < chunks.length && bytes < maxBytes; i++) {
+      const chunk = chunks[i]!;
+      if (chunk.start >= to) break;
+      out.push(chunk);
+      bytes += chunk.bytes.length;
+    }
+    return out;
+  }
+
+  appendEnd(record: StreamRecord, position: number): number | undefined {
+    // One chunk per append here.
+    const chunk = this.readChunks(record, position, position + 1, 1)[0];
+    return chunk ? chunk.start + chunk.bytes.length : undefined;
+  }
+
+  touch(record: StreamRecord, now: number): void {
+    record.lastAccessAt = now;
+  }
+
+  changeForkCount(record: StreamRecord, delta: number): Promise<void> {
+    record.forkCount += delta;
+    return DONE;
+  }
+
+  softDelete(record: StreamRecord): Promise<void> {
+    record.softDeleted = true;
+    return DONE;
+  }
+
+  remove(record: StreamRecord): Promise<void> {
+    const stream = this.#byId.get(record.id);
+    if (!stream) return DONE;
+    this.#byId.delete(record.id);
+    if (this.#byPath.get(record.path) === stream) this.#byPath.delete(record.path);
+    return DONE;
+  }
+
+  expiredBefore(now: number, limit: number): StreamRecord[] {
+    // A full scan: the memory store is for tests and ephemeral servers.
+    const expired: Array<{ record: StreamRecord; expiry: number }> = [];
+    for (const { record } of this.#byId.values()) {
+      const expiry = expiryOf(record);
+      if (expiry !== null && expiry <= now && !record.softDeleted) expired.push({ record, expiry });
+    }
+    expired.sort((a, b) => a.expiry - b.expiry);
+    return expired.slice(0, limit).map(({ record }) => record);
+  }
+
+  close(): Promise<void> {
+    return DONE;
+  }
+}
