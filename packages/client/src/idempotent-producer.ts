@@ -244,10 +244,13 @@ export class IdempotentProducer {
   /**
    * Stops the producer without closing the stream: flushes what is pending
    * (errors are reported to `onError` only); later `append()` calls throw.
+   * A producer that has failed is not retried: what it could not deliver
+   * stays readable through `unsentMessages()`.
    */
   async detach(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#failure) return;
     try {
       await this.flush();
     } catch {
