@@ -4,7 +4,8 @@
  */
 
 import { ReservedRouter } from "./router.js";
+import { streamListingRoutes } from "./streams.js";
 import { subscriptionRoutes } from "./subscription-routes.js";
 
 /** Every reserved route, in match order. */
-export const reservedRouter = new ReservedRouter([...subscriptionRoutes]);
+export const reservedRouter = new ReservedRouter([...streamListingRoutes, ...subscriptionRoutes]);
