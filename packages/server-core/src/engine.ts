@@ -97,7 +97,7 @@ export class DurableStreamsEngine implements ForkPeer {
     const store = config.store;
     const subscriptionStore =
       config.subscriptionStore ??
-      (store instanceof MemoryStore ? new MemorySubscriptionStore(() => store.paths()) : undefined);
+      (store instanceof MemoryStore ? new MemorySubscriptionStore() : undefined);
     if (subscriptionStore) {
       this.#ctx.subscriptions = new Subscriptions(
         this.#ctx,

@@ -77,12 +77,6 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
       saveSecret: db.prepare(
         "INSERT OR REPLACE INTO subscription_secrets (name, value) VALUES (?, ?)",
       ),
-      streamsFrom: db.prepare<[string, number], { path: string }>(
-        "SELECT path FROM streams WHERE path > ? AND soft_deleted = 0 ORDER BY path LIMIT ?",
-      ),
-      streamsAt: db.prepare<[string, number], { path: string }>(
-        "SELECT path FROM streams WHERE path >= ? AND soft_deleted = 0 ORDER BY path LIMIT ?",
-      ),
     };
   }
 
@@ -132,19 +126,5 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
 
   saveSecret(name: string, value: string): Promise<void> {
     return this.write(() => this.#sql.saveSecret.run(name, value));
-  }
-
-  listStreams(prefix: string, after: string | null, limit: number): string[] {
-    // Paths sort by bytes, so the prefix's range is contiguous: stop at its end.
-    const rows =
-      after !== null && after >= prefix
-        ? this.#sql.streamsFrom.all(after, limit)
-        : this.#sql.streamsAt.all(prefix, limit);
-    const out: string[] = [];
-    for (const { path } of rows) {
-      if (!path.startsWith(prefix)) break;
-      out.push(path);
-    }
-    return out;
   }
 }

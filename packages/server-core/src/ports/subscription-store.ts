@@ -35,10 +35,4 @@ export interface SubscriptionStore {
   removeLinks(subscriptionId: string): Promise<void>;
   /** Stores a named secret. */
   saveSecret(name: string, value: string): Promise<void>;
-  /**
-   * Paths of existing (not soft-deleted) streams starting with `prefix`, in
-   * byte order, after `after` (exclusive) when given, at most `limit`: the
-   * listing a glob subscription backfills from.
-   */
-  listStreams(prefix: string, after: string | null, limit: number): string[];
 }

@@ -37,11 +37,6 @@ export class MemoryStore implements StreamStore {
     return this.#byPath.get(path)?.record;
   }
 
-  /** Paths of the streams that are not soft-deleted (subscription backfill). */
-  *paths(): Iterable<string> {
-    for (const { record } of this.#byId.values()) if (!record.softDeleted) yield record.path;
-  }
-
   getById(id: number): StreamRecord | undefined {
     return this.#byId.get(id)?.record;
   }

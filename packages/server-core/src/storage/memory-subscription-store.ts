@@ -5,14 +5,11 @@ import type { StreamLink, SubscriptionState } from "../subscriptions/types.js";
 
 const DONE = Promise.resolve();
 
-/** Keeps subscription state in process memory, beside a `MemoryStore`. */
+/** Keeps subscription state in process memory. */
 export class MemorySubscriptionStore implements SubscriptionStore {
   readonly #subscriptions = new Map<string, SubscriptionState>();
   readonly #links = new Map<string, StreamLink>();
   readonly #secrets = new Map<string, string>();
-
-  /** @param streamPaths every existing stream path (the stream store's listing) */
-  constructor(private readonly streamPaths: () => Iterable<string>) {}
 
   load(): StoredSubscriptions {
     return {
@@ -52,14 +49,5 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   saveSecret(name: string, value: string): Promise<void> {
     this.#secrets.set(name, value);
     return DONE;
-  }
-
-  listStreams(prefix: string, after: string | null, limit: number): string[] {
-    const out: string[] = [];
-    for (const path of this.streamPaths()) {
-      if (path.startsWith(prefix) && (after === null || path > after)) out.push(path);
-    }
-    out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return out.slice(0, limit);
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The links a new subscription starts with (Section 6.2): its explicit
  * streams, and the existing streams its pattern matches (backfill from the
- * store's listing), all at their current tail so no history is replayed.
+ * stream store's indexed listing), all at their current tail so no history is replayed.
  */
 
+import { pathSuccessor } from "../storage/path-order.js";
 import { SubscriptionError } from "./errors.js";
 import { globMatches, literalPrefix } from "./glob.js";
 import type { Subscriptions } from "./subscriptions.js";
@@ -38,10 +39,11 @@ export function planLinks(
   }
   if (config.pattern !== null) {
     const prefix = literalPrefix(config.pattern);
-    let after: string | null = null;
+    let from = prefix;
     for (;;) {
-      const page = subs.store.listStreams(prefix, after, PAGE);
-      for (const path of page) {
+      const page = subs.ctx.store.listFrom(from, prefix, PAGE);
+      for (const { path, softDeleted } of page) {
+        if (softDeleted) continue;
         // Never its own wake stream: each wake event would wake it again.
         if (path === config.wakeStream || !globMatches(config.pattern, path)) continue;
         const existing = planned.get(path);
@@ -50,7 +52,7 @@ export function planLinks(
         if (planned.size > limit) break;
       }
       if (page.length < PAGE || planned.size > limit) break;
-      after = page[page.length - 1]!;
+      from = pathSuccessor(page[page.length - 1]!.path);
     }
   }
   if (planned.size > limit) {
