@@ -53,6 +53,12 @@ export interface ServerOptions extends EngineOptions {
    * and tests; `--allow-localhost-webhooks`). Default false.
    */
   readonly allowLocalhostWebhooks?: boolean;
+  /**
+   * Origin clients reach this server at (`https://streams.example.com`), for
+   * the callback and JWKS URLs of subscriptions. Default: each creating
+   * request's `Host`, over http (set it behind a TLS-terminating proxy).
+   */
+  readonly publicUrl?: string;
   /** Subscription limits and policy (the sender and localhost setting come from the server). */
   readonly subscriptions?: Omit<SubscriptionSettings, "allowLocalhostWebhooks" | "webhookSender">;
   /** Timeouts and caps on connections, live readers and request bodies (see `ServerLimits`). */
@@ -91,6 +97,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     logger.error({ err: error }, "expiry sweep failed"),
   );
   const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
+    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
+  }
   // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
@@ -103,6 +112,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         : undefined,
     subscriptions: {
       ...options.subscriptions,
+      ...(options.publicUrl
+        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
+        : {}),
       allowLocalhostWebhooks,
       webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
     },

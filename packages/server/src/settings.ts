@@ -22,6 +22,7 @@ export type SettingTarget =
         | "longPollTimeoutMs"
         | "sseMaxConnectionMs"
         | "allowLocalhostWebhooks"
+        | "publicUrl"
         | "secret";
     }
   | { readonly limit: keyof ServerLimits }
@@ -183,6 +184,15 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     kind: "boolean",
     defaultText: "off",
     description: "accept http://localhost and http://127.0.0.x webhook URLs (development only)",
+  },
+  {
+    flag: "public-url",
+    target: { option: "publicUrl" },
+    env: ["STREAMS_PUBLIC_URL"],
+    kind: "string",
+    placeholder: "<url>",
+    defaultText: "from each request",
+    description: "origin clients reach the server at (webhook callback and JWKS URLs)",
   },
   {
     flag: null,

@@ -370,4 +370,20 @@ describe("subscription control APIs", () => {
     );
     expect(done.body).toEqual({ ok: true, next_wake: false });
   });
+
+  test("with a public URL, callback and JWKS URLs use it instead of the request's host", async () => {
+    const proxied = await startTestServer({
+      memory: true,
+      publicUrl: "https://streams.example.com",
+      allowLocalhostWebhooks: true,
+    });
+    cleanups.defer(() => proxied.close());
+    const res = await call(subUrl(proxied, "pub"), "PUT", webhook("http://127.0.0.1:9/h"));
+    expect(res.body.webhook.signing.jwks_url).toBe(
+      "https://streams.example.com/v1/stream/__ds/jwks.json",
+    );
+    await expect(
+      startTestServer({ memory: true, publicUrl: "streams.example.com" }),
+    ).rejects.toThrow(/public URL/);
+  });
 });
