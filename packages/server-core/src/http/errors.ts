@@ -11,7 +11,6 @@ export type ErrorCode =
   | "UNAUTHORIZED"
   | "STALE_EPOCH"
   | "STREAM_NOT_FOUND"
-  | "NOT_FOUND"
   | "FORK_SOURCE_NOT_FOUND"
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
