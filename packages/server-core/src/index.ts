@@ -45,6 +45,7 @@ export { newStreamRecord } from "./storage/new-record.js";
 export { comparePaths, pathSuccessor, SortedPaths } from "./storage/path-order.js";
 export { reserveAppend } from "./storage/reserve-append.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";
+export type { DeliveryFailure } from "./subscriptions/subscriptions.js";
 export type {
   StreamLink,
   SubscriptionConfig,

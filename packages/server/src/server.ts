@@ -60,7 +60,10 @@ export interface ServerOptions extends EngineOptions {
    */
   readonly publicUrl?: string;
   /** Subscription limits and policy (the sender and localhost setting come from the server). */
-  readonly subscriptions?: Omit<SubscriptionSettings, "allowLocalhostWebhooks" | "webhookSender">;
+  readonly subscriptions?: Omit<
+    SubscriptionSettings,
+    "allowLocalhostWebhooks" | "webhookSender" | "onDeliveryFailure"
+  >;
   /** Timeouts and caps on connections, live readers and request bodies (see `ServerLimits`). */
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
@@ -117,6 +120,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         : {}),
       allowLocalhostWebhooks,
       webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
+      onDeliveryFailure: (failure) =>
+        logger.warn(
+          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
+          "webhook delivery failed; retry scheduled",
+        ),
     },
     basePath,
     secret: options.secret,

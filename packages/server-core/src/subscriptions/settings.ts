@@ -1,6 +1,6 @@
 /** Subscription settings of an engine, with the production defaults. */
 
-import type { SubscriptionOptions } from "./subscriptions.js";
+import type { DeliveryFailure, SubscriptionOptions } from "./subscriptions.js";
 import { fetchWebhookSender, type WebhookSender } from "./webhook-sender.js";
 
 /** What an engine's host may set about subscriptions (every field optional). */
@@ -25,6 +25,8 @@ export interface SubscriptionSettings {
   readonly publicRootUrl?: string;
   /** Outbound HTTP for webhooks. Default: `fetch`, without DNS re-checks (no resolver). */
   readonly webhookSender?: WebhookSender;
+  /** Told about every failed webhook delivery (for logs). Default: nothing. */
+  readonly onDeliveryFailure?: (failure: DeliveryFailure) => void;
   /** Randomness for retry jitter. Default `Math.random`. */
   readonly random?: () => number;
 }
@@ -44,5 +46,6 @@ export function resolveSubscriptionOptions(
     publicRootUrl: settings.publicRootUrl?.replace(/\/+$/, "") ?? null,
     sender: settings.webhookSender ?? fetchWebhookSender(allowLocalhostWebhooks),
     random: settings.random ?? Math.random,
+    onDeliveryFailure: settings.onDeliveryFailure ?? (() => {}),
   };
 }

@@ -37,12 +37,24 @@ export interface SubscriptionOptions {
   readonly webhookTimeoutMs: number;
   /** Webhook requests under way at once, across subscriptions. Default 64. */
   readonly maxConcurrentDeliveries: number;
+  /** Told about every failed webhook delivery (for logs). */
+  readonly onDeliveryFailure: (failure: DeliveryFailure) => void;
   /** Public stream root URL for callback and JWKS URLs; default: the creating request's. */
   readonly publicRootUrl: string | null;
   /** Outbound HTTP for webhooks. */
   readonly sender: WebhookSender;
   /** Source of randomness for retry jitter, in [0, 1). */
   readonly random: () => number;
+}
+
+/** A failed webhook delivery, as `onDeliveryFailure` is told about it. */
+export interface DeliveryFailure {
+  readonly subscriptionId: string;
+  /** Failures in a row, this one included. */
+  readonly attempt: number;
+  readonly reason: string;
+  /** When the next attempt is due (ms since epoch). */
+  readonly nextAttemptAt: number;
 }
 
 const encoder = new TextEncoder();

@@ -70,6 +70,7 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
 
   let done = false;
   let ok = false;
+  let failure = "";
   const abort = new AbortController();
   subs.requests.add(abort);
   const timer = setTimeout(() => abort.abort(), subs.options.webhookTimeoutMs);
@@ -82,8 +83,12 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
     );
     ok = reply.status >= 200 && reply.status < 300;
     done = ok && repliedDone(reply.body);
-  } catch {
+    if (!ok) failure = `the receiver answered ${reply.status}`;
+  } catch (error) {
     ok = false;
+    failure = abort.signal.aborted
+      ? "no answer in time"
+      : String((error as Error).message ?? error);
   } finally {
     clearTimeout(timer);
     subs.requests.delete(abort);
@@ -94,6 +99,12 @@ async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<voi
     sub.retryCount++;
     sub.nextAttemptAt = subs.ctx.clock.now() + retryDelayMs(sub.retryCount, subs.options.random());
     subs.persist(sub);
+    subs.options.onDeliveryFailure({
+      subscriptionId: sub.id,
+      attempt: sub.retryCount,
+      reason: failure,
+      nextAttemptAt: sub.nextAttemptAt,
+    });
     return;
   }
   sub.retryCount = 0;
