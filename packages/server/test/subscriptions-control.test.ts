@@ -386,4 +386,43 @@ describe("subscription control APIs", () => {
       startTestServer({ memory: true, publicUrl: "streams.example.com" }),
     ).rejects.toThrow(/public URL/);
   });
+
+  test("a deleted stream's glob link goes; an explicit link starts over for a stream re-created there", async () => {
+    const { server } = suite;
+    await createJsonStream(server, "del/g", [{ n: 1 }]);
+    await createJsonStream(server, "del/e", [{ n: 1 }]);
+    await call(subUrl(server, "del"), "PUT", {
+      type: "pull-wake",
+      pattern: "del/g",
+      streams: ["del/e"],
+      wake_stream: "del-wake",
+    });
+    expect((await fetch(stream(server, "del/g"), { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(stream(server, "del/e"), { method: "DELETE" })).status).toBe(204);
+    const after = (await call(subUrl(server, "del"), "GET")).body;
+    expect(after.streams).toEqual([
+      { path: "del/e", link_type: "explicit", acked_offset: "0000000000000000_0000000000000000" },
+    ]);
+    // Re-created with data: new data to the subscription, from the start.
+    await createJsonStream(server, "del/e", [{ again: true }]);
+    const claim = await call(subUrl(server, "del", "/claim"), "POST", { worker: "w" });
+    expect(claim.status).toBe(200);
+    expect(claim.body.streams).toEqual([
+      expect.objectContaining({ path: "del/e", has_pending: true }),
+    ]);
+  });
+
+  test("a pull-wake subscription whose wake stream does not exist still wakes and can be claimed", async () => {
+    const { server } = suite;
+    await call(subUrl(server, "nowake"), "PUT", {
+      type: "pull-wake",
+      pattern: "nowake/*",
+      wake_stream: "nowake-missing",
+    });
+    await createJsonStream(server, "nowake/s", [{ n: 1 }]);
+    expect((await fetch(stream(server, "nowake-missing"))).status).toBe(404);
+    const claim = await call(subUrl(server, "nowake", "/claim"), "POST", { worker: "w" });
+    expect(claim.status).toBe(200);
+    expect(claim.body.generation).toBe(1);
+  });
 });
