@@ -20,6 +20,7 @@ export type ErrorCode =
   | "PRODUCER_SEQ_GAP"
   | "STREAM_GONE"
   | "PAYLOAD_TOO_LARGE"
+  | "STORAGE_LIMIT"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "INTERNAL";
 

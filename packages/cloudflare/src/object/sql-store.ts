@@ -1,0 +1,402 @@
+/**
+ * The stream store of one Durable Object, over `ctx.storage.sql`.
+ *
+ * The SQL API is synchronous and a Durable Object runs one event at a time,
+ * so the engine's check-then-write stays atomic without locks. Each mutation
+ * is one `transactionSync` (data, producer state and closure together), and
+ * the runtime's output gate holds every response until that write is durable:
+ * a promise resolved at once here still means "acknowledged only once durable".
+ */
+
+import {
+  type AppendWrite,
+  expiryOf,
+  type NewStream,
+  newStreamRecord,
+  type ProducerState,
+  ProtocolError,
+  reserveAppend,
+  type StoredChunk,
+  type StreamRecord,
+  type StreamStore,
+} from "@durastream/server-core";
+import { ensureSchema } from "./sql-schema.js";
+
+/** Largest chunk row: a SQLite value in a Durable Object holds at most 2 MB. */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+const DONE = Promise.resolve();
+
+/** Limits of one object's store. */
+export interface SqlStoreLimits {
+  /** Most bytes one stream may hold (its own data); 507 beyond. */
+  readonly maxStreamBytes: number;
+}
+
+interface StreamRow extends Record<string, SqlStorageValue> {
+  id: number;
+  path: string;
+  incarnation: string;
+  content_type: string;
+  created_at: number;
+  ttl_seconds: number | null;
+  expires_at: number | null;
+  last_access_at: number;
+  closed: number;
+  closed_by_producer: string | null;
+  closed_by_epoch: number | null;
+  closed_by_seq: number | null;
+  last_stream_seq: string | null;
+  fork_source_path: string | null;
+  fork_source_incarnation: string | null;
+  fork_position: number | null;
+  fork_offset: string | null;
+  fork_sub_offset: number | null;
+  soft_deleted: number;
+}
+
+/** What the object knows about a stream besides its engine record. */
+export interface StreamIdentity {
+  /** Unique per creation: a stream deleted and re-created at a path is another one. */
+  readonly incarnation: string;
+  /** Path and incarnation of the fork source, when the stream is a fork. */
+  readonly source: { readonly path: string; readonly incarnation: string } | null;
+}
+
+/** `StreamStore` over a Durable Object's SQLite storage. */
+export class SqlStore implements StreamStore {
+  readonly #storage: DurableObjectStorage;
+  readonly #sql: SqlStorage;
+  readonly #limits: SqlStoreLimits;
+  readonly #byPath = new Map<string, StreamRecord>();
+  readonly #byId = new Map<number, StreamRecord>();
+  readonly #identity = new Map<number, StreamIdentity>();
+  /** Producers of each stream, loaded on first use. */
+  readonly #producers = new Map<number, Map<string, ProducerState>>();
+  /** Stream ids whose last access time moved since it was last written. */
+  #nextId: number;
+
+  constructor(storage: DurableObjectStorage, limits: SqlStoreLimits) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+    this.#limits = limits;
+    storage.transactionSync(() => ensureSchema(this.#sql));
+    const maxId = this.#sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM streams").one();
+    const counter = this.#sql
+      .exec<{ value: number }>("SELECT value FROM meta WHERE key = 'next_id'")
+      .toArray()[0];
+    this.#nextId = Math.max((maxId.id ?? 0) + 1, counter?.value ?? 1);
+    for (const row of this.#sql.exec<StreamRow>("SELECT * FROM streams")) this.#load(row);
+  }
+
+  #load(row: StreamRow): void {
+    const tailRow = this.#sql
+      .exec<{ tail: number | null }>(
+        "SELECT MAX(end_pos) AS tail FROM chunks WHERE stream_id = ?",
+        row.id,
+      )
+      .one();
+    const start = row.fork_position ?? 0;
+    const tail = Math.max(start, tailRow.tail ?? 0);
+    const record: StreamRecord = {
+      id: row.id,
+      path: row.path,
+      contentType: row.content_type,
+      createdAt: row.created_at,
+      ttlSeconds: row.ttl_seconds,
+      expiresAt: row.expires_at,
+      lastAccessAt: row.last_access_at,
+      tail,
+      closed: row.closed === 1,
+      closedBy:
+        row.closed_by_producer === null
+          ? null
+          : {
+              producerId: row.closed_by_producer,
+              epoch: row.closed_by_epoch ?? 0,
+              seq: row.closed_by_seq ?? 0,
+            },
+      lastStreamSeq: row.last_stream_seq,
+      visibleTail: tail,
+      visibleClosed: row.closed === 1,
+      fork:
+        row.fork_source_path === null
+          ? null
+          : {
+              sourceId: -1,
+              position: row.fork_position ?? 0,
+              requestedOffset: row.fork_offset ?? "",
+              requestedSubOffset: row.fork_sub_offset ?? 0,
+            },
+      forkCount: this.#forkRefCount(row.id),
+      softDeleted: row.soft_deleted === 1,
+      durable: DONE,
+    };
+    this.#remember(record, {
+      incarnation: row.incarnation,
+      source:
+        row.fork_source_path === null
+          ? null
+          : { path: row.fork_source_path, incarnation: row.fork_source_incarnation ?? "" },
+    });
+  }
+
+  #forkRefCount(id: number): number {
+    return this.#sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM fork_refs WHERE stream_id = ?", id)
+      .one().n;
+  }
+
+  #remember(record: StreamRecord, identity: StreamIdentity): void {
+    this.#byPath.set(record.path, record);
+    this.#byId.set(record.id, record);
+    this.#identity.set(record.id, identity);
+  }
+
+  get(path: string): StreamRecord | undefined {
+    return this.#byPath.get(path);
+  }
+
+  getById(id: number): StreamRecord | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Incarnation and fork source of a stream of this object. */
+  identity(record: StreamRecord): StreamIdentity | undefined {
+    return this.#identity.get(record.id);
+  }
+
+  /** Every stream this object holds (one, but a soft-deleted one may remain). */
+  records(): StreamRecord[] {
+    return [...this.#byId.values()];
+  }
+
+  create(init: NewStream): StreamRecord {
+    return this.createWithIdentity(init, { incarnation: crypto.randomUUID(), source: null });
+  }
+
+  /** `create` for a stream whose identity the caller chose (forks name their source). */
+  createWithIdentity(init: NewStream, identity: StreamIdentity): StreamRecord {
+    const initial = init.initialData?.length ?? 0;
+    if (initial > this.#limits.maxStreamBytes) throw this.#full(0, initial);
+    const id = this.#nextId++;
+    const record = newStreamRecord(id, init, true);
+    const start = init.fork?.position ?? 0;
+    this.#storage.transactionSync(() => {
+      this.#sql.exec(
+        `INSERT INTO streams (id, path, incarnation, content_type, created_at, ttl_seconds,
+          expires_at, last_access_at, closed, fork_source_path, fork_source_incarnation,
+          fork_position, fork_offset, fork_sub_offset)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        init.path,
+        identity.incarnation,
+        init.contentType,
+        init.now,
+        init.ttlSeconds,
+        init.expiresAt,
+        init.now,
+        init.closed ? 1 : 0,
+        identity.source?.path ?? null,
+        identity.source?.incarnation ?? null,
+        init.fork?.position ?? null,
+        init.fork?.requestedOffset ?? null,
+        init.fork?.requestedSubOffset ?? null,
+      );
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
+        this.#nextId,
+      );
+      if (init.initialData) this.#writeChunks(id, start, init.initialData);
+    });
+    this.#remember(record, identity);
+    return record;
+  }
+
+  append(record: StreamRecord, write: AppendWrite): Promise<void> {
+    if (!this.#byId.has(record.id)) return DONE;
+    const length = write.data?.length ?? 0;
+    const own = record.tail - (record.fork?.position ?? 0);
+    if (length > 0 && own + length > this.#limits.maxStreamBytes) throw this.#full(own, length);
+    const closedBefore = record.closed;
+    const seqBefore = record.lastStreamSeq;
+    const start = reserveAppend(record, write);
+    this.#storage.transactionSync(() => {
+      if (write.data) this.#writeChunks(record.id, start, write.data);
+      if (write.producer) {
+        this.#sql.exec(
+          `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+           ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
+             last_seq = excluded.last_seq`,
+          record.id,
+          write.producer.producerId,
+          write.producer.state.epoch,
+          write.producer.state.lastSeq,
+        );
+      }
+      // The stream row changes only when closure or Stream-Seq does (or the
+      // TTL needs its last access): most appends write just their chunk.
+      const touched = record.ttlSeconds !== null;
+      if (record.closed !== closedBefore || record.lastStreamSeq !== seqBefore || touched) {
+        this.#sql.exec(
+          `UPDATE streams SET closed = ?, closed_by_producer = ?, closed_by_epoch = ?,
+             closed_by_seq = ?, last_stream_seq = ?, last_access_at = ? WHERE id = ?`,
+          record.closed ? 1 : 0,
+          record.closedBy?.producerId ?? null,
+          record.closedBy?.epoch ?? null,
+          record.closedBy?.seq ?? null,
+          record.lastStreamSeq,
+          record.lastAccessAt,
+          record.id,
+        );
+      }
+    });
+    if (write.producer) {
+      this.#producerMap(record.id).set(write.producer.producerId, write.producer.state);
+    }
+    record.visibleTail = record.tail;
+    record.visibleClosed = record.closed;
+    return DONE;
+  }
+
+  #full(stored: number, adding: number): ProtocolError {
+    return new ProtocolError(
+      507,
+      "STORAGE_LIMIT",
+      `stream would exceed its storage limit of ${this.#limits.maxStreamBytes} bytes ` +
+        `(holds ${stored}, append of ${adding})`,
+    );
+  }
+
+  /** Writes `data` at `start` as rows of at most MAX_CHUNK_BYTES. */
+  #writeChunks(id: number, start: number, data: Uint8Array): void {
+    const appendEnd = start + data.length;
+    for (let at = 0; at < data.length; at += MAX_CHUNK_BYTES) {
+      const piece = data.subarray(at, Math.min(data.length, at + MAX_CHUNK_BYTES));
+      this.#sql.exec(
+        "INSERT INTO chunks (stream_id, end_pos, start_pos, append_end, data) VALUES (?, ?, ?, ?, ?)",
+        id,
+        start + at + piece.length,
+        start + at,
+        appendEnd,
+        piece,
+      );
+    }
+  }
+
+  #producerMap(id: number): Map<string, ProducerState> {
+    let producers = this.#producers.get(id);
+    if (!producers) {
+      producers = new Map();
+      for (const row of this.#sql.exec<{ producer_id: string; epoch: number; last_seq: number }>(
+        "SELECT producer_id, epoch, last_seq FROM producers WHERE stream_id = ?",
+        id,
+      )) {
+        producers.set(row.producer_id, { epoch: row.epoch, lastSeq: row.last_seq });
+      }
+      this.#producers.set(id, producers);
+    }
+    return producers;
+  }
+
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
+    return this.#producerMap(record.id).get(producerId);
+  }
+
+  readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
+    const out: StoredChunk[] = [];
+    let bytes = 0;
+    // Rows come in end order; a chunk is at most 1 MiB, so a page of rows
+    // bounded by the byte budget is read in a few steps.
+    let after = from;
+    while (bytes < maxBytes) {
+      const rows = this.#sql
+        .exec<{ start_pos: number; data: ArrayBuffer }>(
+          `SELECT start_pos, data FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
+           ORDER BY end_pos LIMIT 64`,
+          record.id,
+          after,
+          to,
+        )
+        .toArray();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const data = new Uint8Array(row.data);
+        out.push({ start: row.start_pos, bytes: data });
+        bytes += data.length;
+        after = row.start_pos + data.length;
+        if (bytes >= maxBytes) break;
+      }
+      if (rows.length < 64) break;
+    }
+    return out;
+  }
+
+  appendEnd(record: StreamRecord, position: number): number | undefined {
+    const row = this.#sql
+      .exec<{ append_end: number }>(
+        `SELECT append_end FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos <= ?
+         ORDER BY end_pos LIMIT 1`,
+        record.id,
+        position,
+        position,
+      )
+      .toArray()[0];
+    return row?.append_end;
+  }
+
+  touch(record: StreamRecord, now: number): void {
+    const previous = record.lastAccessAt;
+    record.lastAccessAt = now;
+    // Only the TTL needs it; written at most once a second per stream (a row
+    // write is billed), so an evicted object loses at most a second of it.
+    if (record.ttlSeconds === null || now - previous < 1000) return;
+    this.#sql.exec("UPDATE streams SET last_access_at = ? WHERE id = ?", now, record.id);
+  }
+
+  softDelete(record: StreamRecord): Promise<void> {
+    record.softDeleted = true;
+    this.#sql.exec("UPDATE streams SET soft_deleted = 1 WHERE id = ?", record.id);
+    return DONE;
+  }
+
+  remove(record: StreamRecord): Promise<void> {
+    if (!this.#byId.has(record.id)) return DONE;
+    this.#storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM chunks WHERE stream_id = ?", record.id);
+      this.#sql.exec("DELETE FROM producers WHERE stream_id = ?", record.id);
+      this.#sql.exec("DELETE FROM fork_refs WHERE stream_id = ?", record.id);
+      this.#sql.exec("DELETE FROM streams WHERE id = ?", record.id);
+    });
+    this.#byId.delete(record.id);
+    this.#identity.delete(record.id);
+    this.#producers.delete(record.id);
+    if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
+    return DONE;
+  }
+
+  expiredBefore(now: number, limit: number): StreamRecord[] {
+    const out: StreamRecord[] = [];
+    for (const record of this.#byId.values()) {
+      const expiry = expiryOf(record);
+      if (expiry !== null && expiry <= now && !record.softDeleted) out.push(record);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The earliest expiry of a live stream here (for the alarm), or null. */
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const record of this.#byId.values()) {
+      if (record.softDeleted) continue;
+      const expiry = expiryOf(record);
+      if (expiry !== null && (next === null || expiry < next)) next = expiry;
+    }
+    return next;
+  }
+
+  close(): Promise<void> {
+    return DONE;
+  }
+}
