@@ -50,6 +50,7 @@ export function readConfig(env: Env): Config {
 
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
-  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
 }

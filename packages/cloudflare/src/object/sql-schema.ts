@@ -16,7 +16,9 @@ export function ensureSchema(sql: SqlStorage): void {
   const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'schema'").toArray();
   const version = row[0]?.value ?? 0;
   if (version > SCHEMA_VERSION) {
-    throw new Error(`object schema version ${version} is newer than this Worker (${SCHEMA_VERSION})`);
+    throw new Error(
+      `object schema version ${version} is newer than this Worker (${SCHEMA_VERSION})`,
+    );
   }
   if (version === SCHEMA_VERSION) return;
   // One statement per exec: the SQL API runs multi-statement strings, but

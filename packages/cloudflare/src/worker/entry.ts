@@ -20,11 +20,7 @@ export async function handleFetch(request: Request, env: Env): Promise<Response>
   }
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > config.maxBodyBytes) {
-    return jsonError(
-      413,
-      "PAYLOAD_TOO_LARGE",
-      `request body exceeds ${config.maxBodyBytes} bytes`,
-    );
+    return jsonError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${config.maxBodyBytes} bytes`);
   }
   return env.STREAMS.getByName(target.path).fetch(request);
 }
