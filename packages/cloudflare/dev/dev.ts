@@ -70,6 +70,10 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Miniflare's own exit hook kills workerd and exits with 128+signal; this
+  // one disposes it (connections closed, SQLite files released) and exits 0.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
 }
