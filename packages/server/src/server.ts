@@ -7,8 +7,10 @@ import {
   type EngineOptions,
   MemoryStore,
   type StreamStore,
+  WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
@@ -63,9 +65,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onBackgroundError: (error) =>
           logger.error({ err: error }, "background storage work failed"),
       });
+  const sweeper = new ExpirySweeper(options.sweepIntervalMs ?? 5_000, (error) =>
+    logger.error({ err: error }, "expiry sweep failed"),
+  );
+  // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
     store,
+    hub: new WakeHub(),
+    expiry: sweeper,
     basePath,
     secret: options.secret,
     onInternalError: (error) => logger.error({ err: error }, "request failed"),
@@ -82,13 +90,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.end();
     });
   });
-  const sweepEvery = options.sweepIntervalMs ?? 5_000;
-  const sweeper = setInterval(() => {
-    engine
-      .sweepExpired()
-      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"));
-  }, sweepEvery);
-  sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -111,7 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     http,
     close() {
       closing ??= (async () => {
-        clearInterval(sweeper);
+        sweeper.stop();
         idleRelease.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         engine.endLiveReads();

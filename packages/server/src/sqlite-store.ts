@@ -72,6 +72,7 @@ interface StreamRow {
   closed_by_seq: number | null;
   last_stream_seq: string | null;
   fork_source: number | null;
+  fork_source_path: string | null;
   fork_position: number | null;
   fork_offset: string | null;
   fork_sub_offset: number | null;
@@ -85,6 +86,10 @@ export const DATABASE_FILE = "durastream.db";
 const TOUCH_FLUSH_MS = 1000;
 
 const NOTHING_TO_APPLY = (): void => {};
+
+/** A stream row with its fork source's path (soft-deleted sources keep their row). */
+const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
+  LEFT JOIN streams src ON src.id = s.fork_source`;
 
 /** The SQLite-backed store. */
 export class SqliteStore implements StreamStore {
@@ -152,8 +157,8 @@ export class SqliteStore implements StreamStore {
     );
     const db = this.db;
     this.#sql = {
-      byPath: db.prepare<[string], StreamRow>("SELECT * FROM streams WHERE path = ?"),
-      byId: db.prepare<[number], StreamRow>("SELECT * FROM streams WHERE id = ?"),
+      byPath: db.prepare<[string], StreamRow>(`${SELECT_STREAM} WHERE s.path = ?`),
+      byId: db.prepare<[number], StreamRow>(`${SELECT_STREAM} WHERE s.id = ?`),
       insertStream: db.prepare(
         `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, expiry_due, tail, closed, fork_source, fork_position, fork_offset,
@@ -271,6 +276,7 @@ export class SqliteStore implements StreamStore {
         row.fork_source !== null
           ? {
               sourceId: row.fork_source,
+              sourcePath: row.fork_source_path ?? "",
               position: row.fork_position ?? 0,
               requestedOffset: row.fork_offset ?? "",
               requestedSubOffset: row.fork_sub_offset ?? 0,
@@ -356,8 +362,6 @@ export class SqliteStore implements StreamStore {
     const record = newStreamRecord(this.#nextId++, init, false);
     this.#remember(record);
     this.#producers.set(record.id, new Map());
-    const source = init.fork ? this.getById(init.fork.sourceId) : undefined;
-    if (source) source.forkCount++;
     this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 256;
     const fork = init.fork;
     void this.#write(
@@ -380,7 +384,6 @@ export class SqliteStore implements StreamStore {
           forkSubOffset: fork?.requestedSubOffset ?? null,
         });
         if (data) this.#sql.insertChunk.run(record.id, tail, start, data, null);
-        if (fork) this.#sql.forkCountDelta.run(1, fork.sourceId);
       },
       () => {
         record.visibleTail = Math.max(record.visibleTail, tail);
@@ -525,6 +528,16 @@ export class SqliteStore implements StreamStore {
     });
   }
 
+  changeForkCount(record: StreamRecord, delta: number): Promise<void> {
+    record.forkCount += delta;
+    const id = record.id;
+    return this.#write(
+      record,
+      () => this.#sql.forkCountDelta.run(delta, id),
+      () => {},
+    );
+  }
+
   softDelete(record: StreamRecord): Promise<void> {
     record.softDeleted = true;
     return this.#write(
@@ -538,15 +551,11 @@ export class SqliteStore implements StreamStore {
     this.#forget(record);
     this.#tailCache.drop(record.id);
     this.#touched.delete(record);
-    const source = record.fork ? this.getById(record.fork.sourceId) : undefined;
-    if (source) source.forkCount--;
     const id = record.id;
-    const sourceId = record.fork?.sourceId ?? null;
     return this.#commit.write(() => {
       this.#sql.deleteChunks.run(id);
       this.#sql.deleteProducers.run(id);
       this.#sql.deleteStream.run(id);
-      if (sourceId !== null) this.#sql.forkCountDelta.run(-1, sourceId);
     });
   }
 

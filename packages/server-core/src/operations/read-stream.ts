@@ -26,7 +26,7 @@ export function readStream(
   }
   const offset = parseReadOffset(rawOffset, record);
   // Live reads reset the TTL when processing starts (Section 5.1).
-  ctx.store.touch(record, ctx.options.now());
+  ctx.store.touch(record, ctx.clock.now());
   if (live === "sse") return sseRead(ctx, request, record, offset.position);
   if (live === "long-poll") return longPollRead(ctx, request, record, offset.position);
   if (offset.now) return tailRead(record);
