@@ -4,27 +4,57 @@
  * object's own SQLite. The object donates what the engine needs from a
  * runtime: one event at a time (atomic check-and-write), output gates
  * (acknowledged once durable), in-process wake-ups and per-stream alarms.
+ * Forks reach their source's object over RPC (the `fork*` methods below).
  */
 
 import { DurableObject } from "cloudflare:workers";
-import { DurableStreamsEngine } from "@durastream/server-core";
+import {
+  DurableStreamsEngine,
+  type ForkOrigin,
+  type ForkRequest,
+  type ForkSource,
+  loadPart,
+  systemClock,
+  WakeHub,
+} from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { streamPath } from "../worker/stream-path.js";
+import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { engineRequest, fetchResponse } from "./http-bridge.js";
+import { ObjectAlarm } from "./object-alarm.js";
+import { RemoteForkPeer } from "./remote-fork-peer.js";
+import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
 import { SqlStore } from "./sql-store.js";
 
 /** The Durable Object that owns one stream. */
 export class DurableStreamObject extends DurableObject<Env> {
   readonly #config: Config;
   readonly #store: SqlStore;
+  readonly #alarm: ObjectAlarm;
+  readonly #expiry: AlarmExpiryScheduler;
+  readonly #forks: RemoteForkPeer;
   readonly #engine: DurableStreamsEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
     this.#store = new SqlStore(ctx.storage, { maxStreamBytes: this.#config.maxStreamBytes });
+    this.#alarm = new ObjectAlarm(ctx.storage);
+    this.#expiry = new AlarmExpiryScheduler(this.#alarm);
+    this.#forks = new RemoteForkPeer({
+      namespace: env.STREAMS,
+      storage: ctx.storage,
+      store: this.#store,
+      alarm: this.#alarm,
+      objectId: ctx.id.toString(),
+      now: systemClock.now,
+    });
     this.#engine = new DurableStreamsEngine({
       store: this.#store,
+      hub: new WakeHub(),
+      forks: this.#forks,
+      expiry: this.#expiry,
+      clock: systemClock,
       basePath: this.#config.basePath,
       secret: this.#config.secret,
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
@@ -43,6 +73,93 @@ export class DurableStreamObject extends DurableObject<Env> {
       engineRequest(request, target.path, url),
       `${url.origin}${target.pathname}`,
     );
+    if (request.method === "DELETE") await this.#compact();
     return fetchResponse(response);
   }
+
+  /** Expiry and retries of fork releases. */
+  override async alarm(): Promise<void> {
+    await this.#alarm.run(
+      async () => {
+        await this.#expiry.sweep();
+        await this.#forks.retryDue();
+      },
+      () => earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
+    );
+    await this.#compact();
+  }
+
+  /**
+   * Frees an object left with no stream and nothing owed to a fork source:
+   * its SQLite file and alarm go, so a deleted stream costs no storage.
+   */
+  async #compact(): Promise<void> {
+    if (!this.#store.ready || !this.#store.isEmpty() || this.#forks.hasPending()) return;
+    this.#store.dropped();
+    this.#alarm.reset();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  // --- The source's side of forks, called by forks in other objects. ---
+
+  /** Resolves a fork point on this object's stream and takes a reference on it. */
+  forkExport(request: ForkRequest): Promise<RpcResult<ForkSource>> {
+    return rpcResult(() => this.#engine.exportFork(request));
+  }
+
+  /** Bytes of `[from, to)` of this object's stream, inherited data included. */
+  forkRead(
+    origin: ForkOrigin,
+    from: number,
+    to: number,
+    maxBytes: number,
+  ): Promise<RpcResult<WireRange>> {
+    return rpcResult(async () => {
+      const range = await this.#engine.readFork(origin, from, to, maxBytes);
+      return { start: range.start, end: range.end, chunks: range.chunks.map(detached) };
+    });
+  }
+
+  /** The end of the append that wrote byte `position`, or null. */
+  forkBoundary(origin: ForkOrigin, position: number): Promise<RpcResult<number | null>> {
+    return rpcResult(async () => (await this.#engine.forkBoundary(origin, position)) ?? null);
+  }
+
+  /**
+   * Drops the reference a fork took, once per `releaseKey` (a fork retries
+   * until it hears back). The key is recorded in the same write batch as the
+   * count, so a retry after a lost answer is a no-op.
+   */
+  forkRelease(origin: ForkOrigin, releaseKey: string): Promise<RpcResult<null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready || this.#store.getById(origin.sourceId) === undefined) return null;
+      const first = this.ctx.storage.sql.exec(
+        "INSERT OR IGNORE INTO applied_releases (release_key) VALUES (?)",
+        releaseKey,
+      ).rowsWritten;
+      if (first === 0) return null;
+      await this.#engine.releaseFork(origin);
+      await this.#compact();
+      return null;
+    });
+  }
+}
+
+/** The earlier of two optional times. */
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/**
+ * The bytes of a body part as their own buffer: an RPC copies a typed array's
+ * whole underlying buffer, and a slice of a 1 MiB chunk must not cost 1 MiB.
+ */
+function detached(part: Parameters<typeof loadPart>[0]): Uint8Array {
+  const bytes = loadPart(part);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : bytes.slice();
 }

@@ -8,6 +8,18 @@
 const SCHEMA_VERSION = 1;
 
 /**
+ * Whether the object has tables yet. An object is created by any request to
+ * its name (a read of a stream that does not exist included): it writes its
+ * schema only when it first stores a stream, so such reads cost no storage.
+ */
+export function hasSchema(sql: SqlStorage): boolean {
+  return (
+    sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray()
+      .length > 0
+  );
+}
+
+/**
  * Creates the tables when the object is new. Synchronous (the SQL API is), so
  * the constructor can run it before the first request.
  */
@@ -29,7 +41,6 @@ export function ensureSchema(sql: SqlStorage): void {
     `CREATE TABLE streams (
       id INTEGER PRIMARY KEY,
       path TEXT NOT NULL,
-      incarnation TEXT NOT NULL,
       content_type TEXT NOT NULL,
       created_at INTEGER NOT NULL,
       ttl_seconds INTEGER,
@@ -41,10 +52,11 @@ export function ensureSchema(sql: SqlStorage): void {
       closed_by_seq INTEGER,
       last_stream_seq TEXT,
       fork_source_path TEXT,
-      fork_source_incarnation TEXT,
+      fork_source_id INTEGER,
       fork_position INTEGER,
       fork_offset TEXT,
       fork_sub_offset INTEGER,
+      fork_count INTEGER NOT NULL DEFAULT 0,
       soft_deleted INTEGER NOT NULL DEFAULT 0
     )`,
     // Chunks of at most MAX_CHUNK_BYTES (a SQLite value in a Durable Object is
@@ -64,21 +76,19 @@ export function ensureSchema(sql: SqlStorage): void {
       last_seq INTEGER NOT NULL,
       PRIMARY KEY (stream_id, producer_id)
     ) WITHOUT ROWID`,
-    // Forks (in other objects) holding a reference to a stream of this object.
-    // Keyed by the fork's identity, so taking or releasing twice is harmless.
-    `CREATE TABLE fork_refs (
-      stream_id INTEGER NOT NULL,
-      fork_key TEXT NOT NULL,
-      PRIMARY KEY (stream_id, fork_key)
+    // Releases of this object's streams applied for forks in other objects,
+    // by key: a fork retries a release until it hears back, so one can arrive twice.
+    `CREATE TABLE applied_releases (
+      release_key TEXT PRIMARY KEY
     ) WITHOUT ROWID`,
-    // References this object still has to release on fork sources (a durable
-    // journal: written before the remote call, cleared after it succeeded).
+    // References this object still has to release on fork sources in other
+    // objects: written with the fork's removal, cleared once the source answered.
     `CREATE TABLE pending_releases (
+      release_key TEXT PRIMARY KEY,
       source_path TEXT NOT NULL,
-      fork_key TEXT NOT NULL,
+      origin TEXT NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0,
-      next_attempt_at INTEGER NOT NULL,
-      PRIMARY KEY (source_path, fork_key)
+      next_attempt_at INTEGER NOT NULL
     ) WITHOUT ROWID`,
   ]) {
     sql.exec(statement);

@@ -11,6 +11,7 @@
 import {
   type AppendWrite,
   expiryOf,
+  type ForkOrigin,
   type NewStream,
   newStreamRecord,
   type ProducerState,
@@ -20,7 +21,7 @@ import {
   type StreamRecord,
   type StreamStore,
 } from "@durastream/server-core";
-import { ensureSchema } from "./sql-schema.js";
+import { ensureSchema, hasSchema } from "./sql-schema.js";
 
 /** Largest chunk row: a SQLite value in a Durable Object holds at most 2 MB. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -36,7 +37,6 @@ export interface SqlStoreLimits {
 interface StreamRow extends Record<string, SqlStorageValue> {
   id: number;
   path: string;
-  incarnation: string;
   content_type: string;
   created_at: number;
   ttl_seconds: number | null;
@@ -48,19 +48,12 @@ interface StreamRow extends Record<string, SqlStorageValue> {
   closed_by_seq: number | null;
   last_stream_seq: string | null;
   fork_source_path: string | null;
-  fork_source_incarnation: string | null;
+  fork_source_id: number | null;
   fork_position: number | null;
   fork_offset: string | null;
   fork_sub_offset: number | null;
+  fork_count: number;
   soft_deleted: number;
-}
-
-/** What the object knows about a stream besides its engine record. */
-export interface StreamIdentity {
-  /** Unique per creation: a stream deleted and re-created at a path is another one. */
-  readonly incarnation: string;
-  /** Path and incarnation of the fork source, when the stream is a fork. */
-  readonly source: { readonly path: string; readonly incarnation: string } | null;
 }
 
 /** `StreamStore` over a Durable Object's SQLite storage. */
@@ -70,23 +63,52 @@ export class SqlStore implements StreamStore {
   readonly #limits: SqlStoreLimits;
   readonly #byPath = new Map<string, StreamRecord>();
   readonly #byId = new Map<number, StreamRecord>();
-  readonly #identity = new Map<number, StreamIdentity>();
+  readonly #forkOwners = new WeakMap<ForkOrigin, number>();
   /** Producers of each stream, loaded on first use. */
   readonly #producers = new Map<number, Map<string, ProducerState>>();
-  /** Stream ids whose last access time moved since it was last written. */
-  #nextId: number;
+  /**
+   * Ids are never reused in an object, so a re-created stream gets new ETags.
+   * A fresh object starts at the clock (ms): an object emptied with
+   * `deleteAll` and used again still counts on from past its earlier ids.
+   */
+  #nextId = Date.now();
+  /** Whether the tables exist (they are created with the first stream). */
+  #ready: boolean;
 
   constructor(storage: DurableObjectStorage, limits: SqlStoreLimits) {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#limits = limits;
-    storage.transactionSync(() => ensureSchema(this.#sql));
-    const maxId = this.#sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM streams").one();
+    this.#ready = hasSchema(this.#sql);
+    if (!this.#ready) return;
     const counter = this.#sql
       .exec<{ value: number }>("SELECT value FROM meta WHERE key = 'next_id'")
       .toArray()[0];
-    this.#nextId = Math.max((maxId.id ?? 0) + 1, counter?.value ?? 1);
+    if (counter) this.#nextId = counter.value;
     for (const row of this.#sql.exec<StreamRow>("SELECT * FROM streams")) this.#load(row);
+  }
+
+  /** Creates the tables if this object has none yet. */
+  ensureReady(): void {
+    if (this.#ready) return;
+    this.#storage.transactionSync(() => ensureSchema(this.#sql));
+    this.#ready = true;
+  }
+
+  /** Whether the object has its tables (it has stored a stream). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Whether the object holds no stream (a soft-deleted one counts). */
+  isEmpty(): boolean {
+    return this.#byId.size === 0;
+  }
+
+  /** Forgets that tables exist (after `deleteAll`). */
+  dropped(): void {
+    this.#ready = false;
+    this.#producers.clear();
   }
 
   #load(row: StreamRow): void {
@@ -123,34 +145,28 @@ export class SqlStore implements StreamStore {
         row.fork_source_path === null
           ? null
           : {
-              sourceId: -1,
+              sourceId: row.fork_source_id ?? 0,
+              sourcePath: row.fork_source_path,
               position: row.fork_position ?? 0,
               requestedOffset: row.fork_offset ?? "",
               requestedSubOffset: row.fork_sub_offset ?? 0,
             },
-      forkCount: this.#forkRefCount(row.id),
+      forkCount: row.fork_count,
       softDeleted: row.soft_deleted === 1,
       durable: DONE,
     };
-    this.#remember(record, {
-      incarnation: row.incarnation,
-      source:
-        row.fork_source_path === null
-          ? null
-          : { path: row.fork_source_path, incarnation: row.fork_source_incarnation ?? "" },
-    });
+    this.#remember(record);
   }
 
-  #forkRefCount(id: number): number {
-    return this.#sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM fork_refs WHERE stream_id = ?", id)
-      .one().n;
-  }
-
-  #remember(record: StreamRecord, identity: StreamIdentity): void {
+  #remember(record: StreamRecord): void {
     this.#byPath.set(record.path, record);
     this.#byId.set(record.id, record);
-    this.#identity.set(record.id, identity);
+    if (record.fork) this.#forkOwners.set(record.fork, record.id);
+  }
+
+  /** The id of the stream that forked at `origin`, also once it was removed. */
+  forkOwner(origin: ForkOrigin): number | undefined {
+    return this.#forkOwners.get(origin);
   }
 
   get(path: string): StreamRecord | undefined {
@@ -161,44 +177,34 @@ export class SqlStore implements StreamStore {
     return this.#byId.get(id);
   }
 
-  /** Incarnation and fork source of a stream of this object. */
-  identity(record: StreamRecord): StreamIdentity | undefined {
-    return this.#identity.get(record.id);
-  }
-
   /** Every stream this object holds (one, but a soft-deleted one may remain). */
   records(): StreamRecord[] {
     return [...this.#byId.values()];
   }
 
   create(init: NewStream): StreamRecord {
-    return this.createWithIdentity(init, { incarnation: crypto.randomUUID(), source: null });
-  }
-
-  /** `create` for a stream whose identity the caller chose (forks name their source). */
-  createWithIdentity(init: NewStream, identity: StreamIdentity): StreamRecord {
     const initial = init.initialData?.length ?? 0;
     if (initial > this.#limits.maxStreamBytes) throw this.#full(0, initial);
+    this.ensureReady();
     const id = this.#nextId++;
     const record = newStreamRecord(id, init, true);
     const start = init.fork?.position ?? 0;
     this.#storage.transactionSync(() => {
       this.#sql.exec(
-        `INSERT INTO streams (id, path, incarnation, content_type, created_at, ttl_seconds,
-          expires_at, last_access_at, closed, fork_source_path, fork_source_incarnation,
-          fork_position, fork_offset, fork_sub_offset)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
+          last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
+          fork_sub_offset)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         init.path,
-        identity.incarnation,
         init.contentType,
         init.now,
         init.ttlSeconds,
         init.expiresAt,
         init.now,
         init.closed ? 1 : 0,
-        identity.source?.path ?? null,
-        identity.source?.incarnation ?? null,
+        init.fork?.sourcePath ?? null,
+        init.fork?.sourceId ?? null,
         init.fork?.position ?? null,
         init.fork?.requestedOffset ?? null,
         init.fork?.requestedSubOffset ?? null,
@@ -209,7 +215,7 @@ export class SqlStore implements StreamStore {
       );
       if (init.initialData) this.#writeChunks(id, start, init.initialData);
     });
-    this.#remember(record, identity);
+    this.#remember(record);
     return record;
   }
 
@@ -288,6 +294,7 @@ export class SqlStore implements StreamStore {
     let producers = this.#producers.get(id);
     if (!producers) {
       producers = new Map();
+      if (!this.#ready) return producers;
       for (const row of this.#sql.exec<{ producer_id: string; epoch: number; last_seq: number }>(
         "SELECT producer_id, epoch, last_seq FROM producers WHERE stream_id = ?",
         id,
@@ -360,16 +367,20 @@ export class SqlStore implements StreamStore {
     return DONE;
   }
 
+  changeForkCount(record: StreamRecord, delta: number): Promise<void> {
+    record.forkCount += delta;
+    this.#sql.exec("UPDATE streams SET fork_count = ? WHERE id = ?", record.forkCount, record.id);
+    return DONE;
+  }
+
   remove(record: StreamRecord): Promise<void> {
     if (!this.#byId.has(record.id)) return DONE;
     this.#storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM chunks WHERE stream_id = ?", record.id);
       this.#sql.exec("DELETE FROM producers WHERE stream_id = ?", record.id);
-      this.#sql.exec("DELETE FROM fork_refs WHERE stream_id = ?", record.id);
       this.#sql.exec("DELETE FROM streams WHERE id = ?", record.id);
     });
     this.#byId.delete(record.id);
-    this.#identity.delete(record.id);
     this.#producers.delete(record.id);
     if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
     return DONE;
