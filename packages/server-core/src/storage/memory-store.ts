@@ -118,13 +118,14 @@ export class MemoryStore implements StreamStore {
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {
-    const out: StreamRecord[] = [];
+    // A full scan: the memory store is for tests and ephemeral servers.
+    const expired: Array<{ record: StreamRecord; expiry: number }> = [];
     for (const { record } of this.#byId.values()) {
       const expiry = expiryOf(record);
-      if (expiry !== null && expiry <= now && !record.softDeleted) out.push(record);
-      if (out.length >= limit) break;
+      if (expiry !== null && expiry <= now && !record.softDeleted) expired.push({ record, expiry });
     }
-    return out;
+    expired.sort((a, b) => a.expiry - b.expiry);
+    return expired.slice(0, limit).map(({ record }) => record);
   }
 
   close(): Promise<void> {
