@@ -387,13 +387,13 @@ export class SqlStore implements StreamStore {
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {
-    const out: StreamRecord[] = [];
+    const due: Array<{ record: StreamRecord; expiry: number }> = [];
     for (const record of this.#byId.values()) {
       const expiry = expiryOf(record);
-      if (expiry !== null && expiry <= now && !record.softDeleted) out.push(record);
-      if (out.length >= limit) break;
+      if (expiry !== null && expiry <= now && !record.softDeleted) due.push({ record, expiry });
     }
-    return out;
+    due.sort((a, b) => a.expiry - b.expiry);
+    return due.slice(0, limit).map((entry) => entry.record);
   }
 
   /** The earliest expiry of a live stream here (for the alarm), or null. */
