@@ -13,11 +13,14 @@ import {
   type ForkOrigin,
   type ForkRequest,
   type ForkSource,
+  isSseStream,
   loadPart,
   systemClock,
   WakeHub,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
+import { SocketSessions } from "../fanout/socket-sessions.js";
+import { jsonError } from "../worker/json-error.js";
 import { streamPath } from "../worker/stream-path.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { engineRequest, fetchResponse } from "./http-bridge.js";
@@ -34,6 +37,7 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #expiry: AlarmExpiryScheduler;
   readonly #forks: RemoteForkPeer;
   readonly #engine: DurableStreamsEngine;
+  readonly #sockets: SocketSessions;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,8 +64,13 @@ export class DurableStreamObject extends DurableObject<Env> {
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
+      // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
+      // a timer here would keep the object from hibernating.
+      liveTimers: "runtime",
       onInternalError: (error) => console.error("durastream: request failed", error),
     });
+    this.#sockets = new SocketSessions(ctx, this.#engine);
+    this.#sockets.restore();
   }
 
   /** A stream request routed here by the Worker (the URL is the client's). */
@@ -74,7 +83,29 @@ export class DurableStreamObject extends DurableObject<Env> {
       `${url.origin}${target.pathname}`,
     );
     if (request.method === "DELETE") await this.#compact();
+    const body = response.body;
+    if (isSseStream(body)) {
+      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        return this.#sockets.open(response, body);
+      }
+      body.cancel();
+      return jsonError(426, "UPGRADE_REQUIRED", "SSE reads reach the object through the Worker");
+    }
     return fetchResponse(response);
+  }
+
+  /** The Worker asks for a keep-alive on an idle SSE connection. */
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    this.#sockets.message(socket, message);
+  }
+
+  /** The Worker closed an SSE session's socket (the reader left or its lifetime ended). */
+  override webSocketClose(socket: WebSocket): void {
+    this.#sockets.closed(socket);
+  }
+
+  override webSocketError(socket: WebSocket): void {
+    this.#sockets.closed(socket);
   }
 
   /** Expiry and retries of fork releases. */

@@ -5,6 +5,7 @@
  */
 
 import { type Env, readConfig } from "../config.js";
+import { relaySse } from "../fanout/sse-relay.js";
 import { jsonError } from "./json-error.js";
 import { streamPath } from "./stream-path.js";
 
@@ -22,5 +23,9 @@ export async function handleFetch(request: Request, env: Env): Promise<Response>
   if (declared !== null && Number(declared) > config.maxBodyBytes) {
     return jsonError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${config.maxBodyBytes} bytes`);
   }
-  return env.STREAMS.getByName(target.path).fetch(request);
+  const stub = env.STREAMS.getByName(target.path);
+  if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
+    return relaySse(request, stub, config);
+  }
+  return stub.fetch(request);
 }
