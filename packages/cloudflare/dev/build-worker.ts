@@ -2,5 +2,5 @@
 
 import { BUNDLE_PATH, bundleWorker } from "./bundle.js";
 
-await bundleWorker(BUNDLE_PATH);
+await bundleWorker({ outfile: BUNDLE_PATH });
 console.log(`wrote ${BUNDLE_PATH}`);

@@ -10,14 +10,25 @@ export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where `npm run build:worker` writes the bundle `wrangler.jsonc` deploys. */
 export const BUNDLE_PATH = join(PACKAGE_DIR, "dist-worker", "worker.js");
 
+/** What to bundle. */
+export interface BundleOptions {
+  /** Entry module. Default: the Worker, `src/index.ts`. */
+  readonly entry?: string;
+  /** Also write the bundle here. */
+  readonly outfile?: string;
+  /** Module aliases (tests bundle vitest suites with a shim for `vitest`). */
+  readonly alias?: Record<string, string>;
+}
+
 /**
- * Bundles `src/index.ts` and the engine it imports for workerd: ES module,
- * `cloudflare:*` left to the runtime, no Node built-ins. Returns the code;
- * writes it to `outfile` too when given.
+ * Bundles the Worker (or another entry) and the engine it imports for
+ * workerd: one ES module, `cloudflare:*` left to the runtime, no Node
+ * built-ins. Returns the code.
  */
-export async function bundleWorker(outfile?: string): Promise<string> {
+export async function bundleWorker(options: BundleOptions = {}): Promise<string> {
+  const outfile = options.outfile;
   const result = await build({
-    entryPoints: [join(PACKAGE_DIR, "src", "index.ts")],
+    entryPoints: [options.entry ?? join(PACKAGE_DIR, "src", "index.ts")],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -28,6 +39,7 @@ export async function bundleWorker(outfile?: string): Promise<string> {
     sourcemap: false,
     minify: false,
     legalComments: "none",
+    alias: options.alias ?? {},
     write: false,
     outfile: outfile ?? join(PACKAGE_DIR, "dist-worker", "worker.js"),
     logLevel: "silent",

@@ -21,6 +21,8 @@ export interface LocalWorkerOptions {
   readonly vars?: Record<string, string>;
   /** The bundle to run; built from source when absent. */
   readonly script?: string;
+  /** The class bound as `STREAMS`. Default `DurableStreamObject`. */
+  readonly objectClass?: string;
   /** workerd's own log level. Default: warnings and errors. */
   readonly logLevel?: LogLevel;
 }
@@ -40,7 +42,9 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const miniflare = new Miniflare({
     modules: [{ type: "ESModule", path: "worker.js", contents: script }],
     compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: { STREAMS: { className: "DurableStreamObject", useSQLite: true } },
+    durableObjects: {
+      STREAMS: { className: options.objectClass ?? "DurableStreamObject", useSQLite: true },
+    },
     durableObjectsPersist: options.persistTo ?? false,
     bindings: { ...options.vars },
     host: options.host ?? "127.0.0.1",

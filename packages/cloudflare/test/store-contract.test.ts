@@ -7,30 +7,20 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { afterAll, describe, expect, it } from "vitest";
+import { bundleWorker } from "../dev/bundle.js";
 import { COMPATIBILITY_DATE } from "../dev/local-worker.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-const bundled = await build({
-  entryPoints: [join(HERE, "workerd", "store-contract-worker.ts")],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  conditions: ["workerd", "worker", "import"],
-  mainFields: ["module", "main"],
-  external: ["cloudflare:*"],
+const script = await bundleWorker({
+  entry: join(HERE, "workerd", "store-contract-worker.ts"),
   alias: { vitest: join(HERE, "workerd", "vitest-shim.ts") },
-  write: false,
-  outfile: "contract.js",
-  logLevel: "silent",
 });
 
 const miniflare = new Miniflare({
-  modules: [{ type: "ESModule", path: "contract.js", contents: bundled.outputFiles[0]!.text }],
+  modules: [{ type: "ESModule", path: "contract.js", contents: script }],
   compatibilityDate: COMPATIBILITY_DATE,
   durableObjects: { CONTRACT: { className: "ContractObject", useSQLite: true } },
   cf: false,

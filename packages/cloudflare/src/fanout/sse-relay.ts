@@ -74,7 +74,9 @@ export async function relaySse(
     if (finished) return;
     const data = event.data;
     const frame =
-      typeof data === "string" ? new TextEncoder().encode(data) : new Uint8Array(data as ArrayBuffer);
+      typeof data === "string"
+        ? new TextEncoder().encode(data)
+        : new Uint8Array(data as ArrayBuffer);
     buffered += frame.byteLength;
     if (buffered > MAX_BUFFERED_BYTES) {
       finish();
