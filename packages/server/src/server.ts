@@ -1,7 +1,7 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import {
   DurableStreamsEngine,
   type EngineOptions,
@@ -10,10 +10,15 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import { BodyBudget } from "./body-budget.js";
+import { answerClientErrors } from "./client-error.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
-import { handleNodeRequest } from "./node-adapter.js";
+import { resolveLimits, type ServerLimits } from "./limits.js";
+import { LiveReaderLimit } from "./live-readers.js";
+import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { WriteStallWatch } from "./write-stall.js";
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions {
@@ -37,6 +42,8 @@ export interface ServerOptions extends EngineOptions {
   readonly sweepIntervalMs?: number;
   /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
   readonly idleReleaseMs?: number;
+  /** Timeouts and caps on connections, live readers and request bodies (see `ServerLimits`). */
+  readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
 }
@@ -57,6 +64,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const limits = resolveLimits(options.limits, maxBodyBytes);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -82,14 +91,41 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
   );
-  const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    idleRelease.touch();
-    handleNodeRequest(engine, basePath, req, res).catch((error: unknown) => {
-      logger.error({ err: error }, "unhandled request error");
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
+  const admission: RequestAdmission = {
+    bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
+    liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
+    maxBodyBytes,
+  };
+  const http = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // How often node:http looks for requests past their timeouts (its default is 30 s,
+      // which would stretch a 10 s headers timeout to 40).
+      connectionsCheckingInterval: Math.min(
+        1_000,
+        Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
+      ),
+    },
+    (req, res) => {
+      idleRelease.touch();
+      handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
+        logger.error({ err: error }, "unhandled request error");
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    },
+  );
+  http.maxConnections = limits.maxConnections;
+  const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
+    logger.debug("reset a connection whose client stopped reading"),
+  );
+  http.on("connection", (socket: Socket) => writeStalls.watch(socket));
+  answerClientErrors(http, (error) =>
+    logger.debug({ err: error }, "malformed or timed-out request"),
+  );
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -114,6 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing ??= (async () => {
         sweeper.stop();
         idleRelease.stop();
+        writeStalls.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         engine.endLiveReads();
         // Connections turn idle as their last responses finish: close them as they do,

@@ -11,6 +11,7 @@ import { badRequest, ProtocolError } from "../http/errors.js";
 import { findStream, retire } from "../operations/lifecycle.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
+import { isJsonMessageBoundary } from "../reads/json-boundary.js";
 import { readRange } from "../reads/read-range.js";
 import { concat } from "../reads/read-result.js";
 import { isExpired } from "../storage/expiry.js";
@@ -23,6 +24,12 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
   const position = request.position ?? tail;
   if (position > tail) {
     throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is beyond the source stream's tail");
+  }
+  if (
+    isJsonContentType(source.contentType) &&
+    !(await isJsonMessageBoundary(ctx, source, position))
+  ) {
+    throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is not on a message boundary");
   }
   let forkPosition = position;
   if (request.subOffset !== 0) {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "STORAGE_LIMIT"
   | "UNSUPPORTED_MEDIA_TYPE"
+  | "OVERLOADED"
   | "INTERNAL";
 
 /** An error the engine turns into a 4xx/5xx response with a JSON body. */
