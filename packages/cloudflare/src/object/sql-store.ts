@@ -10,6 +10,7 @@
 
 import {
   type AppendWrite,
+  comparePaths,
   expiryOf,
   type ForkOrigin,
   type NewStream,
@@ -20,6 +21,7 @@ import {
   type StoredChunk,
   type StreamRecord,
   type StreamStore,
+  type StreamSummary,
 } from "@durastream/server-core";
 import { ensureSchema, hasSchema } from "./sql-schema.js";
 
@@ -384,6 +386,18 @@ export class SqlStore implements StreamStore {
     this.#producers.delete(record.id);
     if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
     return DONE;
+  }
+
+  /**
+   * The streams of this object (one, or a soft-deleted one and none other),
+   * so sorting them is the index. Listing all streams of a deployment needs a
+   * registry object; see docs/cloudflare.md.
+   */
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
+    return [...this.#byPath.values()]
+      .filter((record) => record.path.startsWith(prefix) && comparePaths(record.path, from) >= 0)
+      .sort((a, b) => comparePaths(a.path, b.path))
+      .slice(0, Math.max(0, limit));
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {
