@@ -44,6 +44,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {
       STREAMS: { className: options.objectClass ?? "DurableStreamObject", useSQLite: true },
+      REGISTRY: { className: "StreamRegistry", useSQLite: true },
     },
     durableObjectsPersist: options.persistTo ?? false,
     bindings: { ...options.vars },

@@ -4,11 +4,14 @@
  */
 
 import type { DurableStreamObject } from "./object/durable-stream-object.js";
+import type { StreamRegistry } from "./registry/stream-registry.js";
 
 /** Bindings and variables of the Worker and its objects. */
 export interface Env {
   /** One `DurableStreamObject` per stream path. */
   readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
+  /** The one `StreamRegistry` (named `__ds`): the path index behind `GET __ds/streams`. */
+  readonly REGISTRY: DurableObjectNamespace<StreamRegistry>;
   /** Bearer secret every request must carry (a Worker secret, not a var). */
   readonly STREAMS_SECRET?: string;
   /** Same as `STREAMS_SECRET` (the name the seeds use). */
@@ -21,6 +24,8 @@ export interface Env {
   readonly MAX_BODY_BYTES?: string;
   /** Most bytes one stream (one object) may store. Default 8 GiB (an object holds 10 GB). */
   readonly MAX_STREAM_BYTES?: string;
+  /** How long after an append a stream reports its tail to the listing, in ms. Default 10000. */
+  readonly REGISTRY_REFRESH_MS?: string;
 }
 
 /** Resolved configuration. */
@@ -31,6 +36,7 @@ export interface Config {
   readonly sseMaxConnectionMs: number;
   readonly maxBodyBytes: number;
   readonly maxStreamBytes: number;
+  readonly registryRefreshMs: number;
 }
 
 /** URL path of the stream root. */
@@ -45,6 +51,7 @@ export function readConfig(env: Env): Config {
     sseMaxConnectionMs: integer("SSE_MAX_CONNECTION_MS", env.SSE_MAX_CONNECTION_MS, 60_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
     maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
+    registryRefreshMs: integer("REGISTRY_REFRESH_MS", env.REGISTRY_REFRESH_MS, 10_000),
   };
 }
 

@@ -137,9 +137,17 @@ describe("Cloudflare Worker: limits", () => {
 
 describe("Cloudflare Worker: routing", () => {
   it("answers the reserved namespace, malformed paths and other routes without a stream", async () => {
+    // The listing (answered by the registry object) asks for the same token as streams.
     const listing = await fetch(`${worker.url}/v1/stream/__ds/streams`, { headers: AUTH });
-    expect(listing.status).toBe(501);
-    expect((await errorOf(listing)).code).toBe("NOT_IMPLEMENTED");
+    expect(listing.status).toBe(200);
+    const anonymous = await fetch(`${worker.url}/v1/stream/__ds/streams`);
+    expect(anonymous.status).toBe(401);
+    expect((await errorOf(anonymous)).code).toBe("UNAUTHORIZED");
+    const subscriptions = await fetch(`${worker.url}/v1/stream/__ds/subscriptions/s`, {
+      headers: AUTH,
+    });
+    expect(subscriptions.status).toBe(501);
+    expect((await errorOf(subscriptions)).code).toBe("NOT_IMPLEMENTED");
     const unknown = await fetch(`${worker.url}/v1/stream/__ds/nothing`, {
       method: "PUT",
       headers: TEXT,

@@ -6,6 +6,7 @@
 
 import type { EngineContext } from "./context.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
+import { authenticateBearer } from "./http/bearer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
@@ -220,15 +221,7 @@ export class DurableStreamsEngine implements ForkPeer {
   }
 
   #authenticate(request: EngineRequest): void {
-    const secret = this.#secret;
-    if (secret === undefined || secret === "") return;
-    const header = request.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    if (!match || !constantTimeEqual(match[1]!, secret)) {
-      throw new ProtocolError(401, "UNAUTHORIZED", "missing or invalid bearer token", {
-        "www-authenticate": 'Bearer realm="durastream"',
-      });
-    }
+    authenticateBearer(request.header("authorization"), this.#secret);
   }
 
   #errorResponse(error: unknown): EngineResponse {
@@ -262,12 +255,4 @@ function validatePath(path: string): void {
   if (/[\u0000-\u001f\u007f]/.test(path)) {
     throw badRequest("BAD_REQUEST", "stream path contains control characters");
   }
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }

@@ -1,5 +1,6 @@
 export type { EngineContext } from "./context.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
+export { authenticateBearer } from "./http/bearer.js";
 export { type ErrorCode, ProtocolError } from "./http/errors.js";
 export type {
   BodyPart,
@@ -37,6 +38,8 @@ export {
   DEFAULT_LISTING_LIMIT,
   type ListedStream,
   type ListingPage,
+  type ListingSource,
+  listingPage,
   MAX_LISTING_LIMIT,
 } from "./reserved/streams.js";
 export { expiryOf, isExpired } from "./storage/expiry.js";

@@ -20,11 +20,13 @@ import {
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
+import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { jsonError } from "../worker/json-error.js";
 import { streamPath } from "../worker/stream-path.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { engineRequest, fetchResponse } from "./http-bridge.js";
 import { ObjectAlarm } from "./object-alarm.js";
+import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
 import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
 import { SqlStore } from "./sql-store.js";
@@ -38,12 +40,24 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #forks: RemoteForkPeer;
   readonly #engine: DurableStreamsEngine;
   readonly #sockets: SocketSessions;
+  readonly #registry: RegistryOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
-    this.#store = new SqlStore(ctx.storage, { maxStreamBytes: this.#config.maxStreamBytes });
     this.#alarm = new ObjectAlarm(ctx.storage);
+    this.#registry = new RegistryOutbox({
+      storage: ctx.storage,
+      registry: () => env.REGISTRY.getByName(REGISTRY_NAME),
+      alarm: this.#alarm,
+      refreshMs: this.#config.registryRefreshMs,
+      now: systemClock.now,
+    });
+    this.#store = new SqlStore(
+      ctx.storage,
+      { maxStreamBytes: this.#config.maxStreamBytes },
+      this.#registry,
+    );
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
     this.#forks = new RemoteForkPeer({
       namespace: env.STREAMS,
@@ -82,6 +96,9 @@ export class DurableStreamObject extends DurableObject<Env> {
       engineRequest(request, target.path, url),
       `${url.origin}${target.pathname}`,
     );
+    // Creates, closes and deletes are in the listing before they are acknowledged
+    // (unless the registry is unreachable: then the alarm retries).
+    if (this.#registry.hasPending()) await this.#registry.deliver();
     if (request.method === "DELETE") await this.#compact();
     const body = response.body;
     if (isSseStream(body)) {
@@ -114,8 +131,13 @@ export class DurableStreamObject extends DurableObject<Env> {
       async () => {
         await this.#expiry.sweep();
         await this.#forks.retryDue();
+        await this.#registry.due((record) => this.#store.getById(record.id) === record);
       },
-      () => earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
+      () =>
+        earliest(
+          earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
+          this.#registry.nextAttempt(),
+        ),
     );
     await this.#compact();
   }
@@ -126,7 +148,9 @@ export class DurableStreamObject extends DurableObject<Env> {
    */
   async #compact(): Promise<void> {
     if (!this.#store.ready || !this.#store.isEmpty() || this.#forks.hasPending()) return;
+    if (this.#registry.hasPending()) return;
     this.#store.dropped();
+    this.#registry.dropped();
     this.#alarm.reset();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

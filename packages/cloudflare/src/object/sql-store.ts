@@ -36,6 +36,12 @@ export interface SqlStoreLimits {
   readonly maxStreamBytes: number;
 }
 
+/** Told about creates, closes, deletes (inside their transaction) and appends. */
+export interface StoreObserver {
+  changed(record: StreamRecord, live: boolean): void;
+  appended(record: StreamRecord): void;
+}
+
 interface StreamRow extends Record<string, SqlStorageValue> {
   id: number;
   path: string;
@@ -76,9 +82,11 @@ export class SqlStore implements StreamStore {
   #nextId = Date.now();
   /** Whether the tables exist (they are created with the first stream). */
   #ready: boolean;
+  readonly #observer: StoreObserver | null;
 
-  constructor(storage: DurableObjectStorage, limits: SqlStoreLimits) {
+  constructor(storage: DurableObjectStorage, limits: SqlStoreLimits, observer?: StoreObserver) {
     this.#storage = storage;
+    this.#observer = observer ?? null;
     this.#sql = storage.sql;
     this.#limits = limits;
     this.#ready = hasSchema(this.#sql);
@@ -216,6 +224,7 @@ export class SqlStore implements StreamStore {
         this.#nextId,
       );
       if (init.initialData) this.#writeChunks(id, start, init.initialData);
+      this.#observer?.changed(record, true);
     });
     this.#remember(record);
     return record;
@@ -258,7 +267,9 @@ export class SqlStore implements StreamStore {
           record.id,
         );
       }
+      if (record.closed !== closedBefore) this.#observer?.changed(record, true);
     });
+    if (record.closed === closedBefore && length > 0) this.#observer?.appended(record);
     if (write.producer) {
       this.#producerMap(record.id).set(write.producer.producerId, write.producer.state);
     }
@@ -365,7 +376,10 @@ export class SqlStore implements StreamStore {
 
   softDelete(record: StreamRecord): Promise<void> {
     record.softDeleted = true;
-    this.#sql.exec("UPDATE streams SET soft_deleted = 1 WHERE id = ?", record.id);
+    this.#storage.transactionSync(() => {
+      this.#sql.exec("UPDATE streams SET soft_deleted = 1 WHERE id = ?", record.id);
+      this.#observer?.changed(record, false);
+    });
     return DONE;
   }
 
@@ -381,6 +395,7 @@ export class SqlStore implements StreamStore {
       this.#sql.exec("DELETE FROM chunks WHERE stream_id = ?", record.id);
       this.#sql.exec("DELETE FROM producers WHERE stream_id = ?", record.id);
       this.#sql.exec("DELETE FROM streams WHERE id = ?", record.id);
+      if (!record.softDeleted) this.#observer?.changed(record, false);
     });
     this.#byId.delete(record.id);
     this.#producers.delete(record.id);

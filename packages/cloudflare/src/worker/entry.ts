@@ -6,6 +6,7 @@
 
 import { type Env, readConfig } from "../config.js";
 import { relaySse } from "../fanout/sse-relay.js";
+import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { jsonError } from "./json-error.js";
 import { streamPath } from "./stream-path.js";
 
@@ -18,6 +19,10 @@ export async function handleFetch(request: Request, env: Env): Promise<Response>
   }
   if (target.kind === "malformed") {
     return jsonError(400, "BAD_REQUEST", target.message);
+  }
+  if (target.path === `${RESERVED}/streams` && request.method !== "OPTIONS") {
+    // The listing needs every stream's path: the registry object holds them.
+    return env.REGISTRY.getByName(REGISTRY_NAME).fetch(request);
   }
   if (target.path === RESERVED || target.path.startsWith(`${RESERVED}/`)) {
     return reservedRoute(target.path);
@@ -40,7 +45,7 @@ const RESERVED = "__ds";
  * object that does not exist yet, so they are refused plainly rather than
  * answered by one stream's object with one stream's view.
  */
-const NOT_ON_CLOUDFLARE = ["streams", "subscriptions", "jwks.json", "registry"];
+const NOT_ON_CLOUDFLARE = ["subscriptions", "jwks.json", "registry"];
 
 function reservedRoute(path: string): Response {
   const route = path.split("/")[1] ?? "";

@@ -8,6 +8,8 @@
 
 import worker, { DurableStreamObject, type Env } from "../../src/index.js";
 
+export { StreamRegistry } from "../../src/index.js";
+
 let constructions = 0;
 
 /** `DurableStreamObject`, counted. */

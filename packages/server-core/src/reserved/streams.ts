@@ -6,10 +6,9 @@
  */
 
 import { encodeOffset } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
 import { badRequest } from "../http/errors.js";
 import type { EngineResponse } from "../http/http-types.js";
-import type { StreamSummary } from "../ports/store.js";
+import type { StreamStore, StreamSummary } from "../ports/store.js";
 import { expiryOf } from "../storage/expiry.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
@@ -54,18 +53,34 @@ export const streamListingRoutes: readonly ReservedRoute[] = [
 const encoder = new TextEncoder();
 
 function listStreamsRoute({ ctx, request }: ReservedCall): EngineResponse {
-  const query = request.query;
-  const prefix = query.get("prefix") ?? "";
-  if (prefix.length > MAX_PREFIX_LENGTH) throw badRequest("BAD_REQUEST", "prefix too long");
-  const limit = parseLimit(query.get("limit"));
-  const cursor = query.get("cursor");
-  const after = cursor === null ? null : decodeListingCursor(cursor);
-  const page = listStreams(ctx, prefix, limit, after);
+  const page = listingPage(request.query, ctx.store, ctx.clock.now());
   return {
     status: 200,
     headers: { "content-type": "application/json", "cache-control": "no-store" },
     body: [encoder.encode(JSON.stringify(page))],
   };
+}
+
+/** Where a listing reads stream summaries from: a stream store, or a runtime's path index. */
+export type ListingSource = Pick<StreamStore, "listFrom">;
+
+/**
+ * The listing page a `GET __ds/streams` query asks for (`prefix`, `limit`,
+ * `cursor`), read from `source`; throws a 400 `ProtocolError` on a bad query.
+ * Runtimes whose path index is not the engine's store (the registry object
+ * on Cloudflare) answer the route with this, so the contract is one code path.
+ */
+export function listingPage(
+  query: URLSearchParams,
+  source: ListingSource,
+  now: number,
+): ListingPage {
+  const prefix = query.get("prefix") ?? "";
+  if (prefix.length > MAX_PREFIX_LENGTH) throw badRequest("BAD_REQUEST", "prefix too long");
+  const limit = parseLimit(query.get("limit"));
+  const cursor = query.get("cursor");
+  const after = cursor === null ? null : decodeListingCursor(cursor);
+  return listStreams(source, now, prefix, limit, after);
 }
 
 function parseLimit(raw: string | null): number {
@@ -87,19 +102,19 @@ function parseLimit(raw: string | null): number {
  * `10 × limit` streams and may then come back short, with a cursor.
  */
 export function listStreams(
-  ctx: EngineContext,
+  source: ListingSource,
+  now: number,
   prefix: string,
   limit: number,
   after: string | null,
 ): ListingPage {
-  const now = ctx.clock.now();
   const streams: ListedStream[] = [];
   let from = after === null ? prefix : pathSuccessor(after);
   let budget = limit * 10;
   for (;;) {
     // One more than needed: a live stream past the page says another page exists.
     const size = Math.min(limit + 1, budget);
-    const batch = ctx.store.listFrom(from, prefix, size);
+    const batch = source.listFrom(from, prefix, size);
     budget -= batch.length;
     for (const summary of batch) {
       if (!isLive(summary, now)) continue;

@@ -1,0 +1,199 @@
+/**
+ * `StreamRegistry`: the one Durable Object that sees every stream's path, so
+ * `GET {root}/__ds/streams` can list a deployment whose streams each live in
+ * their own object. Stream objects report creates, closes, deletes and (at
+ * most once per refresh period) their tail through a durable outbox
+ * (`object/registry-outbox.ts`); the registry keeps the newest report per path
+ * and answers the listing with server-core's own listing code over a path
+ * index in its SQLite.
+ */
+
+import { DurableObject } from "cloudflare:workers";
+import {
+  authenticateBearer,
+  listingPage,
+  ProtocolError,
+  type StreamSummary,
+} from "@durastream/server-core";
+import { type Config, type Env, readConfig } from "../config.js";
+import { jsonError } from "../worker/json-error.js";
+import type { RegistryEntry } from "./registry-entry.js";
+
+interface EntryRow extends Record<string, SqlStorageValue> {
+  path: string;
+  content_type: string;
+  created_at: number;
+  ttl_seconds: number | null;
+  expires_at: number | null;
+  tail: number;
+  closed: number;
+  fork_source_path: string | null;
+  fork_position: number | null;
+}
+
+/** The registry of stream paths. */
+export class StreamRegistry extends DurableObject<Env> {
+  readonly #config: Config;
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = readConfig(env);
+    this.#sql = ctx.storage.sql;
+    // One row per path ever reported: deleted streams stay as small
+    // tombstones (live = 0) so that a late, repeated report of a deleted
+    // incarnation can never bring it back. The partial index covers live
+    // paths only, so tombstones cost a listing nothing.
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS entries (
+      path TEXT PRIMARY KEY,
+      incarnation INTEGER NOT NULL,
+      version INTEGER NOT NULL,
+      live INTEGER NOT NULL,
+      content_type TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      ttl_seconds INTEGER,
+      expires_at INTEGER,
+      tail INTEGER NOT NULL,
+      closed INTEGER NOT NULL,
+      fork_source_path TEXT,
+      fork_position INTEGER
+    ) WITHOUT ROWID`);
+    this.#sql.exec("CREATE INDEX IF NOT EXISTS live_paths ON entries (path) WHERE live = 1");
+  }
+
+  /**
+   * Applies reports from a stream's object. Idempotent and order-free: a
+   * report replaces the stored one only when it is newer (a later
+   * incarnation, or a later version of the same one).
+   */
+  report(entries: readonly RegistryEntry[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const entry of entries) {
+        this.#sql.exec(
+          `INSERT INTO entries (path, incarnation, version, live, content_type, created_at,
+             ttl_seconds, expires_at, tail, closed, fork_source_path, fork_position)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (path) DO UPDATE SET incarnation = excluded.incarnation,
+             version = excluded.version, live = excluded.live,
+             content_type = excluded.content_type, created_at = excluded.created_at,
+             ttl_seconds = excluded.ttl_seconds, expires_at = excluded.expires_at,
+             tail = excluded.tail, closed = excluded.closed,
+             fork_source_path = excluded.fork_source_path, fork_position = excluded.fork_position
+           WHERE (excluded.incarnation, excluded.version) > (entries.incarnation, entries.version)`,
+          entry.path,
+          entry.incarnation,
+          entry.version,
+          entry.live ? 1 : 0,
+          entry.contentType,
+          entry.createdAt,
+          entry.ttlSeconds,
+          entry.expiresAt,
+          entry.tail,
+          entry.closed ? 1 : 0,
+          entry.forkSourcePath,
+          entry.forkPosition,
+        );
+      }
+    });
+  }
+
+  /** `GET {root}/__ds/streams` (routed here by the Worker). */
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      authenticateBearer(request.headers.get("authorization"), this.#config.secret);
+      if (request.method !== "GET") {
+        throw new ProtocolError(405, "METHOD_NOT_ALLOWED", `method ${request.method} not allowed`, {
+          allow: "GET, OPTIONS",
+        });
+      }
+      const now = Date.now();
+      const page = listingPage(
+        new URL(request.url).searchParams,
+        { listFrom: this.#listFrom },
+        now,
+      );
+      return new Response(JSON.stringify(page), {
+        status: 200,
+        headers: {
+          "content-type": "application/json",
+          "cache-control": "no-store",
+          "x-content-type-options": "nosniff",
+          "cross-origin-resource-policy": "cross-origin",
+          "access-control-allow-origin": "*",
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      const response = jsonError(error.status, error.code, error.message);
+      for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value);
+      return response;
+    }
+  }
+
+  /**
+   * Live paths under `prefix` at or after `from`, in byte order, from the
+   * partial index: SQLite compares TEXT with memcmp, i.e. in the UTF-8 byte
+   * order `comparePaths` defines, and the prefix is a range of that order.
+   */
+  readonly #listFrom = (from: string, prefix: string, limit: number): StreamSummary[] => {
+    const now = Date.now();
+    const end = prefixEnd(prefix);
+    const rows = this.#sql
+      .exec<EntryRow>(
+        `SELECT path, content_type, created_at, ttl_seconds, expires_at, tail, closed,
+           fork_source_path, fork_position
+         FROM entries WHERE live = 1 AND path >= ? AND (? IS NULL OR path < CAST(? AS TEXT))
+         ORDER BY path LIMIT ?`,
+        from,
+        end,
+        end,
+        limit,
+      )
+      .toArray();
+    return rows.map((row) => summary(row, now));
+  };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The first byte string after every path that starts with `prefix` (its
+ * UTF-8 bytes with the last one incremented: a UTF-8 string never ends in
+ * 0xFF), or null for the empty prefix. Compared as TEXT bytes by SQLite.
+ */
+function prefixEnd(prefix: string): ArrayBuffer | null {
+  if (prefix === "") return null;
+  const bytes = encoder.encode(prefix);
+  bytes[bytes.length - 1]! += 1;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/**
+ * A listing summary of a registry row. The registry does not see reads, so
+ * it cannot know a sliding TTL's last access: it reports the listing time
+ * as the last access, and a stream idle past its TTL leaves the listing
+ * when its own alarm deletes it (and reports so), not earlier.
+ */
+function summary(row: EntryRow, now: number): StreamSummary {
+  return {
+    path: row.path,
+    contentType: row.content_type,
+    createdAt: row.created_at,
+    ttlSeconds: row.ttl_seconds,
+    expiresAt: row.expires_at,
+    lastAccessAt: now,
+    visibleTail: row.tail,
+    visibleClosed: row.closed === 1,
+    fork:
+      row.fork_source_path === null
+        ? null
+        : {
+            sourceId: 0,
+            sourcePath: row.fork_source_path,
+            position: row.fork_position ?? 0,
+            requestedOffset: "",
+            requestedSubOffset: 0,
+          },
+    softDeleted: false,
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The server's bearer-secret authentication, shared by the engine and by
+ * runtime parts that answer requests outside it (the registry object on
+ * Cloudflare), so every route refuses a bad token the same way.
+ */
+
+import { ProtocolError } from "./errors.js";
+
+const encoder = new TextEncoder();
+
+/**
+ * Throws 401 `UNAUTHORIZED` unless `authorization` is `Bearer <secret>`; no
+ * check when no secret is configured.
+ */
+export function authenticateBearer(authorization: string | null, secret: string | undefined): void {
+  if (secret === undefined || secret === "") return;
+  const match = /^Bearer\s+(.+)$/i.exec((authorization ?? "").trim());
+  if (!match || !constantTimeEqual(match[1]!, secret)) {
+    throw new ProtocolError(401, "UNAUTHORIZED", "missing or invalid bearer token", {
+      "www-authenticate": 'Bearer realm="durastream"',
+    });
+  }
+}
+
+/** Compares without an early exit, so timing does not reveal a matching prefix. */
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
