@@ -322,7 +322,9 @@ class LazyFS(Operations):
 def main():
     backing, mountpoint, trash = sys.argv[1], sys.argv[2], sys.argv[3]
     fs = LazyFS(os.path.abspath(backing), mountpoint, os.path.abspath(trash))
-    FUSE(fs, mountpoint, foreground=True, big_writes=True)
+    # hard_remove: an unlinked file that is still open goes at once, as on a
+    # disk filesystem (libfuse would otherwise rename it to .fuse_hidden*).
+    FUSE(fs, mountpoint, foreground=True, big_writes=True, hard_remove=True)
 
 
 if __name__ == "__main__":
