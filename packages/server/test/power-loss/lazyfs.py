@@ -316,7 +316,7 @@ class LazyFS(Operations):
                 with self.mutex:
                     self.failing = words[1] == "on"
                 print(f"failing {words[1]}", flush=True)
-        subprocess.run(["fusermount", "-u", "-z", self.mountpoint], check=False)
+        subprocess.run(["umount", "-l", self.mountpoint], check=False)
 
 
 def main():
