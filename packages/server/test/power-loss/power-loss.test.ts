@@ -254,7 +254,7 @@ describe("power loss (LazyFS-style FUSE filesystem)", () => {
     );
     expect(counts.cuts.all + counts.cuts.subset).toBe(CUTS);
     expect(counts.pieces.dropped).toBeGreaterThan(0);
-  }, 240_000);
+  }, 300_000);
 });
 
 /** Every acknowledged message exactly once, in order; nothing unknown. */
