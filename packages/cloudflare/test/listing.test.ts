@@ -135,6 +135,19 @@ describe("Cloudflare: stream listing through the registry object", () => {
     ]);
   });
 
+  it("leaves a stream out once its Stream-Expires-At has passed", async () => {
+    const expiresAt = new Date(Date.now() + 1_500).toISOString();
+    await create("expiring/soon", "x", { "stream-expires-at": expiresAt });
+    await create("expiring/kept");
+    expect((await list("prefix=expiring/")).streams.map((s) => s.path)).toEqual([
+      "expiring/kept",
+      "expiring/soon",
+    ]);
+    await eventually(async () => (await list("prefix=expiring/")).streams.length === 1, 10_000);
+    expect((await list("prefix=expiring/")).streams[0]!.path).toBe("expiring/kept");
+    expect((await fetch(stream("expiring/soon"))).status).toBe(404);
+  });
+
   it("never skips or repeats a stream that exists throughout, under concurrent creates and deletes", async () => {
     const stable = Array.from({ length: 30 }, (_, i) => `churn/s${String(i).padStart(2, "0")}`);
     const doomed = Array.from({ length: 15 }, (_, i) => `churn/d${String(i).padStart(2, "0")}`);

@@ -134,15 +134,23 @@ export class RegistryOutbox implements StreamChangeObserver {
     this.#retryAt = null;
   }
 
-  /** From the alarm: reports a moved tail that is due, then delivers. */
+  /**
+   * From the alarm: reports a moved tail that is due, then delivers — at once
+   * when the last delivery did not fail (an expiry the alarm just applied is
+   * listed without waiting), else when the retry is due.
+   */
   async due(isCurrent: (record: StreamRecord) => boolean): Promise<void> {
     const dirty = this.#dirty;
     if (dirty !== null && this.#refreshAt !== null && this.#refreshAt <= this.#options.now()) {
       this.#dirty = null;
       this.#refreshAt = null;
-      if (isCurrent(dirty)) this.#storage.transactionSync(() => this.changed(dirty, true));
+      if (isCurrent(dirty) && !dirty.softDeleted) {
+        this.#storage.transactionSync(() => this.changed(dirty, true));
+      }
     }
-    if (this.#retryAt !== null && this.#retryAt <= this.#options.now()) await this.deliver();
+    const failing = this.#retryDelay > FIRST_RETRY_MS;
+    const due = this.#retryAt !== null && this.#retryAt <= this.#options.now();
+    if ((!failing && this.hasPending()) || due) await this.deliver();
   }
 
   /**
