@@ -62,6 +62,8 @@ async function create(path: string, body?: string, headers: Record<string, strin
   expect(response.status).toBe(201);
 }
 
+const paths = (page: Page) => page.streams.map((s) => s.path);
+
 /** Calls `attempt` until it returns true, failing after `timeoutMs`. */
 async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -82,6 +84,11 @@ describe("Cloudflare: stream listing through the registry object", () => {
     });
     await create("other/z");
 
+    // Reports reach the registry right after each write's answer.
+    await eventually(async () => {
+      const page = await list("prefix=pages/");
+      return page.streams.length === 3 && page.streams[0]!.closed;
+    }, 10_000);
     const first = await list("prefix=pages/&limit=2");
     expect(first.streams.map((s) => s.path)).toEqual(["pages/a", "pages/b"]);
     expect(first.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -106,6 +113,7 @@ describe("Cloudflare: stream listing through the registry object", () => {
   it("shows a fork's source and a tail that moved after creation", async () => {
     await create("forks/source", "abc");
     await create("forks/child", undefined, { "stream-forked-from": "/v1/stream/forks/source" });
+    await eventually(async () => (await list("prefix=forks/")).streams.length === 2, 10_000);
     const page = await list("prefix=forks/");
     const child = page.streams.find((s) => s.path === "forks/child")!;
     expect(child.forkedFrom?.path).toBe("forks/source");
@@ -124,25 +132,27 @@ describe("Cloudflare: stream listing through the registry object", () => {
   it("leaves deleted streams out, and lists a stream re-created at the same path", async () => {
     await create("gone/one", "1");
     await create("gone/two", "2");
+    await eventually(async () => (await list("prefix=gone/")).streams.length === 2, 10_000);
     expect((await fetch(stream("gone/one"), { method: "DELETE" })).status).toBe(204);
-    expect((await list("prefix=gone/")).streams.map((s) => s.path)).toEqual(["gone/two"]);
+    await eventually(async () => paths(await list("prefix=gone/")).join() === "gone/two", 10_000);
 
     await create("gone/one", "again!");
-    const page = await list("prefix=gone/");
-    expect(page.streams.map((s) => [s.path, s.bytes])).toEqual([
-      ["gone/one", 6],
-      ["gone/two", 1],
-    ]);
+    await eventually(
+      async () =>
+        JSON.stringify((await list("prefix=gone/")).streams.map((s) => [s.path, s.bytes])) ===
+        JSON.stringify([
+          ["gone/one", 6],
+          ["gone/two", 1],
+        ]),
+      10_000,
+    );
   });
 
   it("leaves a stream out once its Stream-Expires-At has passed", async () => {
-    const expiresAt = new Date(Date.now() + 1_500).toISOString();
+    const expiresAt = new Date(Date.now() + 3_000).toISOString();
     await create("expiring/soon", "x", { "stream-expires-at": expiresAt });
     await create("expiring/kept");
-    expect((await list("prefix=expiring/")).streams.map((s) => s.path)).toEqual([
-      "expiring/kept",
-      "expiring/soon",
-    ]);
+    await eventually(async () => (await list("prefix=expiring/")).streams.length === 2, 10_000);
     await eventually(async () => (await list("prefix=expiring/")).streams.length === 1, 10_000);
     expect((await list("prefix=expiring/")).streams[0]!.path).toBe("expiring/kept");
     expect((await fetch(stream("expiring/soon"))).status).toBe(404);
@@ -152,6 +162,10 @@ describe("Cloudflare: stream listing through the registry object", () => {
     const stable = Array.from({ length: 30 }, (_, i) => `churn/s${String(i).padStart(2, "0")}`);
     const doomed = Array.from({ length: 15 }, (_, i) => `churn/d${String(i).padStart(2, "0")}`);
     await Promise.all([...stable, ...doomed].map((path) => create(path)));
+    await eventually(
+      async () => (await list("prefix=churn/&limit=100")).streams.length === 45,
+      10_000,
+    );
 
     const seen: string[] = [];
     let cursor: string | null = null;

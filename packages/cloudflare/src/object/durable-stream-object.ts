@@ -96,10 +96,14 @@ export class DurableStreamObject extends DurableObject<Env> {
       engineRequest(request, target.path, url),
       `${url.origin}${target.pathname}`,
     );
-    // Creates, closes and deletes are in the listing before they are acknowledged
-    // (unless the registry is unreachable: then the alarm retries).
-    if (this.#registry.hasPending()) await this.#registry.deliver();
-    if (request.method === "DELETE") await this.#compact();
+    // Creates, closes and deletes reach the listing right after the answer,
+    // not before it: one registry object serializes every report, and the
+    // client's write must not wait on it (if it fails, the alarm retries).
+    if (this.#registry.hasPending()) {
+      this.ctx.waitUntil(this.#registry.deliver().then(() => this.#compact()));
+    } else if (request.method === "DELETE") {
+      await this.#compact();
+    }
     const body = response.body;
     if (isSseStream(body)) {
       if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
