@@ -68,7 +68,11 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
     waiter?.resolve({ value: undefined, done: true });
   };
 
-  readonly #onError = (error: unknown): void => this.#fail(error);
+  // The client aborted or sent a broken body: its error, not the server's.
+  readonly #onError = (error: unknown): void =>
+    this.#fail(
+      new ProtocolError(400, "BAD_REQUEST", `request body failed: ${(error as Error).message}`),
+    );
 
   readonly #onClose = (): void => {
     // A client error, not the server's: the body ended before it was complete.
