@@ -103,6 +103,46 @@ export async function rawExchange(
   }
 }
 
+/**
+ * Sends `request` (possibly several pipelined requests) and reads until the
+ * server closes the connection: the responses in the order they came.
+ * Rejects if the connection is still open after the timeout.
+ */
+export async function rawUntilClose(
+  url: string,
+  request: string | Uint8Array,
+  timeoutMs = 10_000,
+): Promise<RawResponse[]> {
+  const socket = await openSocket(url);
+  const received: Buffer[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`connection still open after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.on("data", (data: Buffer) => received.push(data));
+      socket.on("error", () => {});
+      socket.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.write(request);
+    });
+  } finally {
+    socket.destroy();
+  }
+  const responses: RawResponse[] = [];
+  let rest = Buffer.concat(received);
+  while (rest.length > 0) {
+    const parsed = parseResponse(rest, true, {});
+    if (parsed === "incomplete" || parsed.response === null) break;
+    responses.push(parsed.response);
+    rest = Buffer.from(parsed.rest);
+  }
+  return responses;
+}
+
 /** A response from the bytes received so far, or "incomplete". */
 function parseResponse(
   data: Buffer,
