@@ -153,7 +153,7 @@ async function* budgetedBody(
     for await (const chunk of body) {
       // Past the size limit the engine answers 413 at once: that is not the budget's to refuse.
       const needed = Math.min(chunk.length, maxBodyBytes - reserved);
-      if (needed > 0 && !budget.tryReserve(needed)) {
+      if (needed > 0 && !budget.tryReserve(needed, reserved)) {
         throw new ProtocolError(
           503,
           "OVERLOADED",

@@ -68,7 +68,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const limits = resolveLimits(options.limits, maxBodyBytes);
+  const limits = resolveLimits(options.limits);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
