@@ -20,6 +20,8 @@ export interface RawExchange {
   readonly response: RawResponse | null;
   /** Bytes received that were not part of a parsed response. */
   readonly rest: Buffer;
+  /** Statuses of the interim (1xx) responses before it, e.g. `[100]`. */
+  readonly interim: readonly number[];
 }
 
 /** Options of `rawExchange`. */
@@ -75,7 +77,7 @@ export async function rawExchange(
         if (parsed === "incomplete") {
           if (ended) {
             clearTimeout(timer);
-            resolve({ response: null, rest: received });
+            resolve({ response: null, rest: received, interim: [] });
           }
           return;
         }
@@ -150,6 +152,7 @@ function parseResponse(
   options: RawExchangeOptions,
 ): RawExchange | "incomplete" {
   let start = 0;
+  const interim: number[] = [];
   for (;;) {
     const headEnd = data.indexOf("\r\n\r\n", start);
     if (headEnd === -1) return "incomplete";
@@ -166,12 +169,14 @@ function parseResponse(
     }
     const bodyStart = headEnd + 4;
     if (status >= 100 && status < 200) {
+      interim.push(status);
       start = bodyStart;
       continue;
     }
     const done = (end: number, body: Buffer): RawExchange => ({
       response: { status, headers, body },
       rest: data.subarray(end),
+      interim,
     });
     if (options.headersOnly) return done(data.length, data.subarray(bodyStart));
     if (options.head || status === 204 || status === 304) {

@@ -92,7 +92,7 @@ export async function handleNodeRequest(
       reserved = declared;
     }
   }
-  let body = hasBody ? requestBody(req) : null;
+  let body = hasBody ? requestBody(req, deferredContinue(res)) : null;
   if (budgeted) body = budgetedBody(body!, admission!.bodyBudget, admission!.maxBodyBytes);
   const request = new NodeEngineRequest(req, res, path, query, body);
   const host = target.authority ?? req.headers.host ?? "localhost";
@@ -109,6 +109,25 @@ export async function handleNodeRequest(
     req.resume();
   }
   writeResponse(res, response);
+}
+
+/** Node's own fields of a response to an `Expect: 100-continue` request. */
+interface ContinueInternals {
+  readonly _expect_continue?: boolean;
+  readonly _sent100?: boolean;
+}
+
+/**
+ * Sends the `100 Continue` an `Expect: 100-continue` request waits for, when
+ * node:http left it to us (a `checkContinue` handler): only once the body is
+ * read, so a request refused before that never has its body sent.
+ */
+function deferredContinue(res: ServerResponse): (() => void) | undefined {
+  const internals = res as unknown as ContinueInternals;
+  if (!internals._expect_continue || internals._sent100) return undefined;
+  return () => {
+    if (!internals._sent100 && !res.headersSent) res.writeContinue();
+  };
 }
 
 /** Declared `Content-Length`, or undefined for chunked bodies. */

@@ -1,6 +1,6 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   type Clock,
@@ -99,6 +99,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
   };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    idleRelease.touch();
+    handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
   const http = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -112,15 +120,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
       ),
     },
-    (req, res) => {
-      idleRelease.touch();
-      handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
-        logger.error({ err: error }, "unhandled request error");
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    },
+    onRequest,
   );
+  // `Expect: 100-continue` requests go through the same handler; the adapter
+  // sends the 100 only once the engine reads the body, so a refused upload
+  // (401, 404, 413, 503) is refused before its body is sent.
+  http.on("checkContinue", onRequest);
   http.maxConnections = limits.maxConnections;
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
