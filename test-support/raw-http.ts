@@ -108,13 +108,15 @@ export async function rawExchange(
 /**
  * Sends `request` (possibly several pipelined requests) and reads until the
  * server closes the connection: the responses in the order they came.
+ * `heads[i]` marks the i-th request as HEAD (its response has no body).
  * Rejects if the connection is still open after the timeout.
  */
 export async function rawUntilClose(
   url: string,
   request: string | Uint8Array,
-  timeoutMs = 10_000,
+  options: { readonly timeoutMs?: number; readonly heads?: readonly boolean[] } = {},
 ): Promise<RawResponse[]> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const socket = await openSocket(url);
   const received: Buffer[] = [];
   try {
@@ -137,7 +139,7 @@ export async function rawUntilClose(
   const responses: RawResponse[] = [];
   let rest = Buffer.concat(received);
   while (rest.length > 0) {
-    const parsed = parseResponse(rest, true, {});
+    const parsed = parseResponse(rest, true, { head: options.heads?.[responses.length] ?? false });
     if (parsed === "incomplete" || parsed.response === null) break;
     responses.push(parsed.response);
     rest = Buffer.from(parsed.rest);

@@ -130,6 +130,16 @@ function deferredContinue(res: ServerResponse): (() => void) | undefined {
   };
 }
 
+/**
+ * Answers a request whose `Expect` is not `100-continue` (node:http's
+ * `checkExpectation`): 417 with the JSON error body, connection closed since
+ * the client may or may not send its body.
+ */
+export function refuseExpectation(_req: IncomingMessage, res: ServerResponse): void {
+  const response = jsonError(417, "EXPECTATION_FAILED", "only Expect: 100-continue is supported");
+  writeResponse(res, withConnectionClose(response));
+}
+
 /** Declared `Content-Length`, or undefined for chunked bodies. */
 function declaredLength(req: IncomingMessage): number | undefined {
   const header = req.headers["content-length"];

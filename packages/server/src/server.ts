@@ -17,7 +17,7 @@ import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
+import { handleNodeRequest, type RequestAdmission, refuseExpectation } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { WriteStallWatch } from "./write-stall.js";
 
@@ -126,6 +126,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // sends the 100 only once the engine reads the body, so a refused upload
   // (401, 404, 413, 503) is refused before its body is sent.
   http.on("checkContinue", onRequest);
+  http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),

@@ -70,6 +70,12 @@ const cases: Case[] = [
     code: "BAD_REQUEST",
   },
   {
+    name: "an Expect other than 100-continue",
+    request: head(["GET /v1/stream/ce/a HTTP/1.1", "Host: x", "Expect: 200-ok"]),
+    status: 417,
+    code: "EXPECTATION_FAILED",
+  },
+  {
     name: "CONNECT",
     request: head(["CONNECT example.com:443 HTTP/1.1", "Host: example.com:443"]),
     status: 405,

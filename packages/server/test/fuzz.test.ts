@@ -7,7 +7,12 @@
  */
 
 import { describe, expect, test } from "vitest";
-import { jsonErrorCode, type RawResponse, rawExchange } from "../../../test-support/raw-http.js";
+import {
+  jsonErrorCode,
+  type RawResponse,
+  rawExchange,
+  rawUntilClose,
+} from "../../../test-support/raw-http.js";
 import { seededRandom } from "../../../test-support/seeded-random.js";
 import { requestGenerator, SCRATCH } from "./fuzz/request-generator.js";
 import { readAll, spawnServer, testCleanups } from "./helpers.js";
@@ -113,12 +118,36 @@ describe("raw-socket HTTP fuzzer", () => {
 
     const next = requestGenerator(seededRandom(SEED), Object.keys(PROTECTED));
     const statuses = new Map<number | "closed", number>();
+    const count = (key: number | "closed") => statuses.set(key, (statuses.get(key) ?? 0) + 1);
+    const pipelinedRandom = seededRandom(SEED + 1);
     const problems: string[] = [];
     let sent = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (sent < REQUESTS) {
           sent++;
+          if (pipelinedRandom() < 0.1) {
+            // Two requests in one write: each answered in order, or the connection closed.
+            const first = next(true);
+            const second = next();
+            const label = `${first.label} + ${second.label}`;
+            const responses = await rawUntilClose(
+              server.url,
+              Buffer.concat([first.bytes, second.bytes]),
+              { heads: [first.head, second.head] },
+            ).catch((error: Error) => {
+              throw new Error(`${label}: ${error.message}`);
+            });
+            count(responses[0]?.status ?? "closed");
+            if (responses.length === 0) problems.push(`${label} → no response`);
+            responses.forEach((response, i) => {
+              const request = i === 0 ? first : second;
+              if (i > 0) count(response.status);
+              const found = problem(response, request.head, request.label);
+              if (found !== null) problems.push(`${label} (#${i + 1}) → ${found}`);
+            });
+            continue;
+          }
           const request = next();
           const { response } = await rawExchange(server.url, request.bytes, {
             head: request.head,
@@ -126,8 +155,7 @@ describe("raw-socket HTTP fuzzer", () => {
           }).catch((error: Error) => {
             throw new Error(`${request.label}: ${error.message}`);
           });
-          const key = response?.status ?? "closed";
-          statuses.set(key, (statuses.get(key) ?? 0) + 1);
+          count(response?.status ?? "closed");
           const found = problem(response, request.head, request.label);
           if (found !== null) problems.push(`${request.label} → ${found}`);
         }

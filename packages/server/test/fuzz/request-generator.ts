@@ -21,11 +21,15 @@ export interface FuzzRequest {
 /** Streams the fuzzer may create, write and delete (all under `scr/`). */
 export const SCRATCH = ["scr/a", "scr/b", "scr/json", "scr/c/d", "scr/closed"];
 
-/** A generator over `random`, aimed at protected streams `protectedPaths`. */
+/**
+ * A generator over `random`, aimed at protected streams `protectedPaths`.
+ * Called with `keepAlive`, the request leaves the connection open (the
+ * first of a pipelined pair); otherwise it asks the server to close it.
+ */
 export function requestGenerator(
   random: () => number,
   protectedPaths: readonly string[],
-): () => FuzzRequest {
+): (keepAlive?: boolean) => FuzzRequest {
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const chance = (p: number) => random() < p;
@@ -133,6 +137,7 @@ export function requestGenerator(
     maybe(0.05, "If-None-Match", () => pick(['"x"', "*", junk(6)]));
     maybe(0.05, "Authorization", () => pick(["Bearer x", "Basic y", junk(6)]));
     maybe(0.05, "Origin", () => pick(["http://evil.example", "null"]));
+    maybe(0.05, "Expect", () => pick(["100-continue", "100-Continue", "200-ok"]));
     maybe(0.03, "X-Large", () => "v".repeat(int(20_000)));
     return headers;
   };
@@ -148,7 +153,7 @@ export function requestGenerator(
     ])();
   };
 
-  return () => {
+  return (keepAlive = false) => {
     const method = chance(0.95)
       ? pick(["GET", "GET", "HEAD", "PUT", "POST", "POST", "DELETE", "OPTIONS", "PATCH"])
       : pick(["FOO", "CONNECT", "get", "G ET", "", "TRACE", junk(5)]);
@@ -162,7 +167,8 @@ export function requestGenerator(
     const type = headers.find(([name]) => name === "Content-Type")?.[1] ?? "";
     const payload = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : body(type);
     const framing = int(10);
-    const lines = [`${method} ${requestTarget} HTTP/1.1`, "Host: fuzz", "Connection: close"];
+    const lines = [`${method} ${requestTarget} HTTP/1.1`, "Host: fuzz"];
+    if (!keepAlive) lines.push("Connection: close");
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
     let tail: Buffer;
     if (framing === 0 && payload.length > 0) {
