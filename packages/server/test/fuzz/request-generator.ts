@@ -167,7 +167,10 @@ export function requestGenerator(
     const type = headers.find(([name]) => name === "Content-Type")?.[1] ?? "";
     const payload = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : body(type);
     const framing = int(10);
-    const lines = [`${method} ${requestTarget} HTTP/1.1`, "Host: fuzz"];
+    const version = chance(0.97)
+      ? "HTTP/1.1"
+      : pick(["HTTP/1.0", "HTTP/2.0", "HTTP/1.1 x", "http/1.1"]);
+    const lines = [`${method} ${requestTarget} ${version}`, "Host: fuzz"];
     if (!keepAlive) lines.push("Connection: close");
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
     let tail: Buffer;
@@ -190,7 +193,12 @@ export function requestGenerator(
       }
       tail = payload;
     }
+    // Header-level damage: bad names, folded lines, duplicate framing, NUL bytes.
     if (chance(0.02)) lines.push(`Bad Header${junk(2)}: x`);
+    if (chance(0.01)) lines.push("X-Folded: a", " continued");
+    if (chance(0.01)) lines.push(`Content-Length: ${int(10)}`);
+    if (chance(0.01)) lines.push("X-Nul: a\u0000b");
+    if (chance(0.01)) lines.push("Transfer-Encoding: gzip, chunked");
     const head = Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
     return {
       bytes: Buffer.concat([head, tail]),
