@@ -35,7 +35,7 @@ export interface ServerLimits {
   /**
    * Request-body bytes buffered across all requests in flight. A body that
    * would exceed it gets 503 with `Retry-After`; a body larger than the whole
-   * budget is admitted only while no other body is in flight. Default 256 MiB.
+   * budget is admitted only while no other body is in flight. Default 128 MiB.
    */
   readonly bodyBudgetBytes: number;
 }
@@ -50,7 +50,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxHeaderBytes: 16 * 1024,
   maxLiveReaders: 10_000,
   maxLiveReadersPerStream: 1_000,
-  bodyBudgetBytes: 256 * 1024 * 1024,
+  bodyBudgetBytes: 128 * 1024 * 1024,
 };
 
 /** Applies defaults; a headers timeout longer than the request timeout is cut to it. */
