@@ -110,7 +110,7 @@ describe("a malformed request pipelined behind a valid one", () => {
     });
     const responses = await rawUntilClose(
       suite.server.url,
-      "GET /v1/stream/ce/poll?offset=now&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n" + garbage,
+      `GET /v1/stream/ce/poll?offset=now&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n${garbage}`,
     );
     expect(responses.map((r) => r.status)).toEqual([204, 400]);
     expect(jsonErrorCode(responses[1]!)).toBe("BAD_REQUEST");
@@ -119,7 +119,7 @@ describe("a malformed request pipelined behind a valid one", () => {
   test("behind a quick one in the same packet", async () => {
     const responses = await rawUntilClose(
       suite.server.url,
-      "GET /v1/stream/ce/none HTTP/1.1\r\nHost: x\r\n\r\n" + garbage,
+      `GET /v1/stream/ce/none HTTP/1.1\r\nHost: x\r\n\r\n${garbage}`,
     );
     expect(responses.map((r) => r.status)).toEqual([404, 400]);
   });
