@@ -12,13 +12,15 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, type RequestAdmission, refuseExpectation } from "./node-adapter.js";
+import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
