@@ -171,6 +171,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   http.on("checkContinue", onRequest);
   http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
   );
