@@ -47,7 +47,7 @@ describe("configuration", () => {
   test("the README's and the server reference's tables are the code's table", () => {
     for (const doc of ["README.md", "docs/server.md"]) {
       const text = readFileSync(join(ROOT, doc), "utf8");
-      expect(text, `${doc}: paste configurationTable() from @durastream/server`).toContain(
+      expect(text, `${doc}: run "node scripts/config-table.mjs" to update it`).toContain(
         configurationTable(),
       );
     }
