@@ -80,7 +80,8 @@ function run(
 
 /** The block as run here: the default server URL replaced by the test server's. */
 function localize(code: string, server: RunningServer): string {
-  return code.replace(/http:\/\/(localhost|127\.0\.0\.1):4437/g, server.url);
+  const origin = server.url.replace(/^http:\/\//, "");
+  return code.replace(/\b(localhost|127\.0\.0\.1):4437\b/g, origin);
 }
 
 async function runBlock(
