@@ -7,9 +7,10 @@
 import type { EngineContext } from "./context.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
-import type { EngineRequest, EngineResponse } from "./http/http-types.js";
+import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
 import type { SharedRead } from "./live/shared-read.js";
+import { resumeSse, type SseSessionState, type SseStream } from "./live/sse-session.js";
 import { appendStream } from "./operations/append-stream.js";
 import { createStream } from "./operations/create-stream.js";
 import { deleteStream } from "./operations/delete-stream.js";
@@ -172,6 +173,14 @@ export class DurableStreamsEngine implements ForkPeer {
   /** `ForkPeer.releaseFork` for a source in this engine's store. */
   releaseFork(origin: ForkOrigin): Promise<void> {
     return releaseFork(this.#ctx, origin);
+  }
+
+  /**
+   * Resumes an SSE session saved with `SseStream.state()` (by a runtime that
+   * dropped it from memory) on `sink`, or null when its stream is gone.
+   */
+  resumeSse(state: SseSessionState, sink: ByteSink): SseStream | null {
+    return resumeSse(this.#ctx, state, sink);
   }
 
   /** Number of open live reads. */

@@ -13,6 +13,7 @@ export { isStreamingBody, loadPart } from "./http/http-types.js";
 export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/cursor.js";
 export { type Waiter, WakeHub } from "./live/hub.js";
 export type { SharedRead } from "./live/shared-read.js";
+export { isSseStream, type SseSessionState, type SseStream } from "./live/sse-session.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export type { ExpiryScheduler } from "./ports/expiry-scheduler.js";

@@ -281,9 +281,9 @@ describe("subscription control APIs", () => {
   test("the __ds namespace is never an application stream", async () => {
     const { server } = suite;
     const put = await fetch(stream(server, "__ds/mine"), { method: "PUT" });
-    expect(put.status).toBe(404);
-    expect(((await put.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
-    expect((await fetch(stream(server, "__ds/mine"))).status).toBe(404);
+    expect(put.status).toBe(400);
+    expect(((await put.json()) as { error: { code: string } }).error.code).toBe("RESERVED_PATH");
+    expect((await fetch(stream(server, "__ds/mine"))).status).toBe(400);
     const wrongMethod = await fetch(stream(server, "__ds/jwks.json"), { method: "POST" });
     expect(wrongMethod.status).toBe(405);
     const subPost = await fetch(subUrl(server, "x"), { method: "POST" });
