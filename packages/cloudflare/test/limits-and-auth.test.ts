@@ -8,7 +8,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const SECRET = "s3cret-for-tests";
 const AUTH = { authorization: `Bearer ${SECRET}` };

@@ -6,7 +6,9 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {

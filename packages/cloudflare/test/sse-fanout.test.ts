@@ -11,6 +11,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../dev/bundle.js";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
+import { keepAliveBelowWorkerd } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** workerd evicts an object idle this long (10 s) when nothing pins it in memory. */
