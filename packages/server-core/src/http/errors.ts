@@ -13,6 +13,7 @@ export type ErrorCode =
   | "STREAM_NOT_FOUND"
   | "FORK_SOURCE_NOT_FOUND"
   | "NOT_FOUND"
+  | "RESERVED_PATH"
   | "METHOD_NOT_ALLOWED"
   | "STREAM_EXISTS"
   | "STREAM_CLOSED"
