@@ -24,10 +24,34 @@ export async function handleFetch(request: Request, env: Env): Promise<Response>
   // Body size, auth and every other rule are the engine's, in the object, in
   // the same order as on Node (a 401 before a 413).
   const stub = env.STREAMS.getByName(target.path);
-  if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
-    return relaySse(request, stub, config);
+  try {
+    if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
+      return await relaySse(request, stub, config);
+    }
+    return await stub.fetch(request);
+  } catch (error) {
+    return unreachable(error);
   }
-  return stub.fetch(request);
+}
+
+/**
+ * The stream's object threw instead of answering: it was reset (a write that
+ * did not become durable, a deployment), or is overloaded. Nothing was
+ * acknowledged, so the client may retry (an idempotent producer's retry is
+ * deduplicated if the write did land).
+ */
+function unreachable(error: unknown): Response {
+  const overloaded = (error as { overloaded?: boolean } | null)?.overloaded === true;
+  console.error("durastream: the stream's object did not answer", error);
+  const response = jsonError(
+    503,
+    overloaded ? "OVERLOADED" : "STORAGE_UNAVAILABLE",
+    overloaded
+      ? "the stream's object is overloaded; retry shortly"
+      : "the stream's object could not answer; retry shortly",
+  );
+  response.headers.set("retry-after", "1");
+  return response;
 }
 
 /** First segment of the reserved namespace: never an application stream. */

@@ -1,8 +1,9 @@
 /**
- * The durable retry of fork releases on workerd: a release the source does not
- * answer stays journaled in the fork's object, survives a restart, and is
- * retried by the object's alarm until the source — deleted, kept only for
- * that fork — is removed and its path is free again.
+ * Objects that fail, on workerd: a fork release the source does not answer
+ * stays journaled in the fork's object, survives a restart, and is retried by
+ * the object's alarm until the source — deleted, kept only for that fork — is
+ * removed and its path is free again; an object that throws instead of
+ * answering becomes a 503 the client can retry.
  */
 
 import { dirname, join } from "node:path";
@@ -25,7 +26,7 @@ async function start(script: string, persistTo: string, failures: number): Promi
     port: 0,
     script,
     persistTo,
-    objectClass: "FlakyReleaseObject",
+    objectClass: "FaultyObject",
     vars: { FAIL_RELEASES: String(failures) },
   });
   cleanups.push(() => worker.close());
@@ -41,9 +42,9 @@ async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): P
   }
 }
 
-describe("Cloudflare: durable retry of fork releases", () => {
+describe("Cloudflare: objects that fail", () => {
   it("retries a failed release from its journal, across a restart, until the source is freed", async () => {
-    const script = await bundleWorker({ entry: join(HERE, "workerd", "flaky-release-worker.ts") });
+    const script = await bundleWorker({ entry: join(HERE, "workerd", "faulty-worker.ts") });
     const temp = tempDir();
     cleanups.push(temp.cleanup);
     const text = { "content-type": "text/plain" };
@@ -75,4 +76,18 @@ describe("Cloudflare: durable retry of fork releases", () => {
     );
     expect(await (await fetch(`${again}?offset=-1`)).text()).toBe("new");
   }, 40_000);
+
+  it("answers 503 with Retry-After, as JSON, when a stream's object throws instead of answering", async () => {
+    const script = await bundleWorker({ entry: join(HERE, "workerd", "faulty-worker.ts") });
+    const temp = tempDir();
+    cleanups.push(temp.cleanup);
+    const worker = await start(script, temp.dir, 0);
+    for (const query of ["?offset=-1", "?offset=-1&live=sse"]) {
+      const response = await fetch(`${worker.url}/v1/stream/unreachable/x${query}`);
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      const body = (await response.json()) as { error: { code: string } };
+      expect(body.error.code).toBe("STORAGE_UNAVAILABLE");
+    }
+  });
 });
