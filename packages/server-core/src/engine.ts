@@ -23,6 +23,8 @@ import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
+import { isReservedPath } from "./reserved/router.js";
+import { reservedRouter } from "./reserved/routes.js";
 
 /** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions {
@@ -147,6 +149,9 @@ export class DurableStreamsEngine implements ForkPeer {
         headers: preflightHeaders(request.header("access-control-request-headers")),
         body: null,
       };
+    }
+    if (isReservedPath(request.path)) {
+      return reservedRouter.route(this.#ctx, request, streamUrl, () => this.#authenticate(request));
     }
     this.#authenticate(request);
     validatePath(request.path);

@@ -1,5 +1,15 @@
-export { parseConfig, USAGE } from "./config.js";
+export { type BannerInfo, banner, serverVersion } from "./banner.js";
+export { type LogFormat, type ParsedConfig, parseConfig, USAGE } from "./config.js";
 export { handleNodeRequest, writeResponse } from "./node-adapter.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";
+export { createProcessLogger, formatLogLine, resolveLogFormat } from "./process-logger.js";
+export { type ProcessServer, type RunConfig, startProcessServer } from "./process-server.js";
 export { type RunningServer, type ServerOptions, startServer } from "./server.js";
+export {
+  configurationTable,
+  SERVER_SETTINGS,
+  type ServerSetting,
+  type SettingKind,
+  usage,
+} from "./settings.js";
 export { DATABASE_FILE, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";

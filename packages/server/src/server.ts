@@ -3,6 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
+  type Clock,
   DurableStreamsEngine,
   type EngineOptions,
   MemoryStore,
@@ -34,6 +35,8 @@ export interface ServerOptions extends EngineOptions {
   readonly basePath?: string;
   /** Bearer secret every request must carry. */
   readonly secret?: string | undefined;
+  /** Wall time (TTLs, expiry, cursors). Default: the system clock; tests inject one. */
+  readonly clock?: Clock;
   /** Logger; default: silent. */
   readonly logger?: Logger;
   /** How long shutdown waits for in-flight requests before cutting connections. Default 5 s. */

@@ -12,6 +12,7 @@ import { closeSync, fdatasync, openSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AppendWrite,
+  comparePaths,
   expiryOf,
   type LazyBytes,
   type NewStream,
@@ -21,12 +22,14 @@ import {
   type StoredChunk,
   type StreamRecord,
   type StreamStore,
+  type StreamSummary,
 } from "@durastream/server-core";
 import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
 import { GroupCommit, type WalSync } from "./group-commit.js";
+import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -129,6 +132,7 @@ export class SqliteStore implements StreamStore {
   readonly #onBackgroundError: (error: Error) => void;
   #checkpointer: Checkpointer | undefined;
   readonly #sql;
+  readonly #listing: SqliteListing;
 
   constructor(options: SqliteStoreOptions) {
     // The durability argument is in docs/durability.md; in short: a commit is
@@ -234,6 +238,7 @@ export class SqliteStore implements StreamStore {
       maxId: db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM streams"),
     };
     this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
+    this.#listing = new SqliteListing(db);
   }
 
   #maybeCheckpoint(): void {
@@ -571,6 +576,20 @@ export class SqliteStore implements StreamStore {
       this.#sql.deleteProducers.run(id);
       this.#sql.deleteStream.run(id);
     });
+  }
+
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
+    const out: StreamSummary[] = [];
+    if (limit <= 0) return out;
+    // Paths with the prefix are contiguous in byte order, starting at the prefix itself.
+    const start = comparePaths(from, prefix) < 0 ? prefix : from;
+    for (const row of this.#listing.from(start, limit)) {
+      if (!row.path.startsWith(prefix)) break;
+      // A cached record is ahead of its row (touches, soft deletes not yet written).
+      // Rows are not cached: a listing must not push hot streams out of memory.
+      out.push(this.#byId.get(row.id) ?? summaryOf(row));
+    }
+    return out;
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {

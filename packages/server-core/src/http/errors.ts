@@ -12,6 +12,7 @@ export type ErrorCode =
   | "STALE_EPOCH"
   | "STREAM_NOT_FOUND"
   | "FORK_SOURCE_NOT_FOUND"
+  | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "STREAM_EXISTS"
   | "STREAM_CLOSED"
