@@ -13,6 +13,7 @@ import {
 import { type Logger, pino } from "pino";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
@@ -49,6 +50,12 @@ export interface ServerOptions extends EngineOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
+  /**
+   * The web console: served at `path` (default `/`) from the built assets in
+   * `dir` (default: those of the installed `@durastream/console`), or `false`
+   * for none. Without built assets the server starts without it and logs why.
+   */
+  readonly console?: false | { readonly path?: string; readonly dir?: string };
 }
 
 /** A running server. */
@@ -59,6 +66,8 @@ export interface RunningServer {
   readonly engine: DurableStreamsEngine;
   readonly store: StreamStore;
   readonly http: Server;
+  /** URL of the web console, or null when it is off or not built. */
+  readonly consoleUrl: string | null;
   /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
@@ -69,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const limits = resolveLimits(options.limits, maxBodyBytes);
+  const consoleSite = await loadConsole(options, basePath, logger);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -114,6 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     (req, res) => {
       idleRelease.touch();
+      if (consoleSite?.handle(req, res)) return;
       handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
         logger.error({ err: error }, "unhandled request error");
         if (!res.headersSent) res.writeHead(500);
@@ -149,6 +160,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     engine,
     store,
     http,
+    consoleUrl: consoleSite === undefined ? null : `${url}${consoleSite.path}`,
     close() {
       closing ??= (async () => {
         sweeper.stop();
@@ -173,4 +185,27 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+}
+
+async function loadConsole(
+  options: ServerOptions,
+  basePath: string,
+  logger: Logger,
+): Promise<ConsoleSite | undefined> {
+  if (options.console === false) return undefined;
+  const dir = options.console?.dir ?? defaultConsoleDir();
+  if (dir === undefined) {
+    logger.warn("web console not built (npm run build): serving streams only");
+    return undefined;
+  }
+  const path = options.console?.path ?? "/";
+  const mount = `${path.replace(/\/+$/, "")}/`;
+  if (!path.startsWith("/") || mount.startsWith(`${basePath.replace(/\/+$/, "")}/`)) {
+    if (options.console?.path === undefined) {
+      logger.warn("web console off: the stream root takes the whole server (set --console-path)");
+      return undefined;
+    }
+    throw new Error(`console path ${path} must start with / and lie outside the stream root`);
+  }
+  return ConsoleSite.load({ path, dir, basePath });
 }

@@ -1,0 +1,208 @@
+/**
+ * The web console in Chromium against a real server (SQLite in a temp dir)
+ * that serves it: the stream list and its search, a stream's live tail,
+ * appending from the form, forking at a message, deleting, and the State
+ * view updating live. Screenshots of each view land in test-output/console/.
+ */
+
+import { describe, expect, it } from "vitest";
+import { DurableStream, stream } from "../../client/src/index.js";
+import { consoleSuite, pageErrors } from "./console-harness.js";
+
+const JSON_TYPE = "application/json";
+
+describe("web console (Chromium)", () => {
+  const suite = consoleSuite();
+
+  const create = (path: string, contentType = JSON_TYPE, extra: Record<string, unknown> = {}) =>
+    DurableStream.create({ url: `${suite.root}/${path}`, contentType, ...extra });
+
+  const readAll = async (path: string) => {
+    const response = await stream({ url: `${suite.root}/${path}`, live: false, json: true });
+    return response.json();
+  };
+
+  it("lists streams with badges and filters them by prefix", async () => {
+    const orders = await create("orders/1");
+    await orders.append(JSON.stringify({ id: 1, total: 12.5 }));
+    await create("orders/2", JSON_TYPE, { closed: true });
+    await create("orders/archive", JSON_TYPE, { ttlSeconds: 3600 });
+    await create("logs/app", "text/plain", { body: "started\n" });
+    const page = await suite.open();
+    const rows = page.locator("#stream-rows a.stream-row");
+    await page.locator('a[data-path="logs/app"]').waitFor();
+    expect(await rows.count()).toBeGreaterThanOrEqual(4);
+    const closed = page.locator('a[data-path="orders/2"] .badge.closed');
+    expect(await closed.textContent()).toBe("closed");
+    expect(await page.locator('a[data-path="orders/archive"] .badge.expiry').count()).toBe(1);
+    expect(await page.locator('a[data-path="logs/app"] .ctype').textContent()).toBe("text/plain");
+
+    await page.getByLabel("Path prefix").fill("orders/");
+    await page.waitForFunction(
+      () => !document.querySelector('a[data-path="logs/app"]'),
+      undefined,
+      { timeout: 10_000 },
+    );
+    const paths = await rows.evaluateAll((links) => links.map((a) => a.getAttribute("data-path")));
+    expect(paths).toEqual(["orders/1", "orders/2", "orders/archive"]);
+
+    // Polling: a stream created now shows up without a reload.
+    await create("orders/3");
+    await page.locator('a[data-path="orders/3"]').waitFor({ timeout: 10_000 });
+    await suite.screenshot(page, "list");
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("tails a stream live: an append from elsewhere shows up", async () => {
+    const chat = await create("chat/room-1");
+    await chat.append(JSON.stringify({ from: "ada", text: "hello", tags: ["greeting"] }));
+    await chat.append(JSON.stringify({ from: "bob", text: "hi ada" }));
+    const page = await suite.open("#/s/chat/room-1");
+    await page.locator("#stream-heading", { hasText: "chat/room-1" }).waitFor();
+    await page.locator("#tail-state", { hasText: "Live, up to date" }).waitFor();
+    const messages = page.locator("#message-rows .message-row");
+    expect(await messages.count()).toBe(2);
+
+    await chat.append(JSON.stringify({ from: "cy", text: "arrived live" }));
+    await page.locator("#message-rows .message-row", { hasText: "arrived live" }).waitFor();
+    expect(await messages.count()).toBe(3);
+
+    // Selecting a message shows it pretty-printed and collapsible.
+    await messages.first().click();
+    const tree = page.locator(".detail .json-tree");
+    await tree.locator(".j-string", { hasText: '"greeting"' }).waitFor();
+    await suite.screenshot(page, "stream");
+    await tree.locator("summary").first().click();
+    expect(await tree.locator("details").first().getAttribute("open")).toBeNull();
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("pauses and resumes the tail without losing messages", async () => {
+    const feed = await create("feed/pause");
+    await feed.append(JSON.stringify({ n: 1 }));
+    const page = await suite.open("#/s/feed/pause");
+    await page.locator("#tail-state", { hasText: "Live, up to date" }).waitFor();
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.locator("#tail-state", { hasText: "Paused" }).waitFor();
+    await feed.append(JSON.stringify({ n: 2 }));
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.locator("#message-rows .message-row", { hasText: '{"n":2}' }).waitFor();
+    expect(await page.locator("#message-rows .message-row").count()).toBe(2);
+  });
+
+  it("appends from the form, refusing JSON that does not parse", async () => {
+    await create("chat/form");
+    const page = await suite.open("#/s/chat/form");
+    await page.locator("#tail-state", { hasText: "Live, up to date" }).waitFor();
+    const body = page.getByLabel("Message to append");
+    await body.fill("{not json");
+    await page.getByRole("button", { name: "Append", exact: true }).click();
+    await page.locator("#append-error", { hasText: "Not valid JSON" }).waitFor();
+    expect(await body.getAttribute("aria-invalid")).toBe("true");
+    expect(await readAll("chat/form")).toEqual([]);
+
+    await body.fill('{"text": "from the form"}');
+    await page.getByRole("button", { name: "Append", exact: true }).click();
+    await page.locator("#message-rows .message-row", { hasText: "from the form" }).waitFor();
+    expect(await readAll("chat/form")).toEqual([{ text: "from the form" }]);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("forks at a chosen message into a new path", async () => {
+    const source = await create("chat/source");
+    // One POST carrying three messages: the fork point lies inside a batch.
+    const post = await fetch(`${suite.root}/chat/source`, {
+      method: "POST",
+      headers: { "content-type": JSON_TYPE },
+      body: JSON.stringify([{ n: 1 }, { n: 2 }, { n: 3 }]),
+    });
+    expect(post.status).toBeLessThan(300);
+    await source.append(JSON.stringify({ n: 4 }));
+    const page = await suite.open("#/s/chat/source");
+    await page.locator("#message-rows .message-row", { hasText: '{"n":4}' }).waitFor();
+    await page.locator("#message-rows .message-row", { hasText: '{"n":2}' }).click();
+    await page.getByRole("button", { name: "Fork here…" }).click();
+    await page.getByLabel("New stream path").fill("chat/source-at-2");
+    await suite.screenshot(page, "fork-dialog");
+    await page.getByRole("button", { name: "Create fork" }).click();
+    await page.locator("#stream-heading", { hasText: "chat/source-at-2" }).waitFor();
+    await page.locator(".stream-head .badge.fork", { hasText: "fork of chat/source" }).waitFor();
+    expect(await readAll("chat/source-at-2")).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await readAll("chat/source")).toHaveLength(4);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("deletes a stream after confirmation", async () => {
+    await create("tmp/doomed");
+    const page = await suite.open("#/s/tmp/doomed");
+    await page.locator("#stream-heading", { hasText: "tmp/doomed" }).waitFor();
+    await page.getByRole("button", { name: "Delete…" }).click();
+    // Cancelling keeps it.
+    await page.getByRole("button", { name: "Cancel" }).click();
+    expect((await DurableStream.head({ url: `${suite.root}/tmp/doomed` })).exists).toBe(true);
+    await page.getByRole("button", { name: "Delete…" }).click();
+    await page.getByRole("button", { name: "Delete stream" }).click();
+    await page.waitForFunction(() => location.hash === "#/");
+    expect((await DurableStream.head({ url: `${suite.root}/tmp/doomed` })).exists).toBe(false);
+    await page.getByLabel("Path prefix").fill("tmp/");
+    await page.getByText("No stream path starts with “tmp/”.").waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("closes a stream after confirmation", async () => {
+    await create("tmp/closing");
+    const page = await suite.open("#/s/tmp/closing");
+    await page.getByRole("button", { name: "Close…" }).click();
+    await page.getByRole("button", { name: "Close stream" }).click();
+    await page.locator("#tail-state", { hasText: "Stream closed" }).waitFor();
+    const head = await DurableStream.head({ url: `${suite.root}/tmp/closing` });
+    expect(head.exists && head.streamClosed).toBe(true);
+    expect(await page.getByLabel("Message to append").isDisabled()).toBe(true);
+  });
+
+  it("shows State Protocol entities per collection, updating live", async () => {
+    const users = await create("state/users");
+    const event = (type: string, key: string, operation: string, value?: unknown) =>
+      JSON.stringify({
+        type,
+        key,
+        headers: { operation },
+        ...(value === undefined ? {} : { value }),
+      });
+    await users.append(event("user", "u1", "insert", { name: "Ada", role: "admin" }));
+    await users.append(event("user", "u2", "insert", { name: "Bob", role: "dev" }));
+    await users.append(event("team", "t1", "upsert", { name: "core", size: 2 }));
+    await users.append(event("user", "u2", "update", { name: "Bob", role: "lead" }));
+    await users.append(JSON.stringify({ note: "not a state event" }));
+    const page = await suite.open("#/s/state/users?view=state");
+    const userRows = page.locator('table[data-collection="user"] tbody tr');
+    await page.locator("#state-summary", { hasText: "4 events applied" }).waitFor();
+    expect(await userRows.count()).toBe(2);
+    expect(await userRows.nth(1).textContent()).toContain("lead");
+    expect(await page.locator('table[data-collection="team"] tbody tr').count()).toBe(1);
+    expect(await page.locator("#state-summary").textContent()).toContain(
+      "1 other messages skipped",
+    );
+
+    await users.append(event("user", "u3", "insert", { name: "Cy", role: "dev" }));
+    await users.append(event("user", "u1", "delete"));
+    await page.locator("#state-summary", { hasText: "6 events applied" }).waitFor();
+    const keys = await userRows.locator("th").allTextContents();
+    expect(keys).toEqual(["u2", "u3"]);
+    await suite.screenshot(page, "state");
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("is readable on a phone-sized screen", async () => {
+    const page = await suite.open("#/s/chat/room-1", { width: 390, height: 844 });
+    await page.locator("#tail-state", { hasText: "Live" }).waitFor();
+    // One column: the list is hidden while a stream is open, a link leads back.
+    expect(await page.locator(".stream-list").isVisible()).toBe(false);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    await suite.screenshot(page, "phone-stream");
+    await page.getByRole("link", { name: "← Streams" }).click();
+    await page.locator('a[data-path="chat/room-1"]').waitFor();
+    await suite.screenshot(page, "phone-list");
+  });
+});
