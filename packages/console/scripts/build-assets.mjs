@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -61,11 +61,14 @@ const template = await readFile(join(root, "src", "app", "index.html"), "utf8");
 const html = template.replace("%SCRIPT%", `./${script}`).replace("%STYLE%", `./${style}`);
 files.set("index.html", new TextEncoder().encode(html));
 
-await rm(outDir, { recursive: true, force: true });
+// Servers may be starting from this directory while it is rebuilt (tests run
+// in parallel): every file is replaced atomically, the manifest last, and the
+// files of the previous manifest stay until the build after next.
 await mkdir(outDir, { recursive: true });
+const previous = await readManifest();
 const manifest = { version: 1, index: "index.html", files: {} };
 for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-  await writeFile(join(outDir, name), bytes);
+  await writeAtomically(name, bytes);
   manifest.files[name] = {
     contentType: contentTypeOf(name),
     bytes: bytes.byteLength,
@@ -75,4 +78,22 @@ for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     immutable: name !== "index.html",
   };
 }
-await writeFile(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+await writeAtomically("manifest.json", `${JSON.stringify(manifest, null, 2)}\n`);
+const keep = new Set(["manifest.json", ...Object.keys(manifest.files), ...Object.keys(previous)]);
+for (const name of await readdir(outDir)) {
+  if (!keep.has(name) && !name.includes(".tmp-")) await rm(join(outDir, name), { force: true });
+}
+
+async function readManifest() {
+  try {
+    return JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")).files ?? {};
+  } catch {
+    return {};
+  }
+}
+
+async function writeAtomically(name, bytes) {
+  const temporary = join(outDir, `${name}.tmp-${process.pid}`);
+  await writeFile(temporary, bytes);
+  await rename(temporary, join(outDir, name));
+}

@@ -39,12 +39,12 @@ export function App() {
             <div class="welcome">
               <h2>Pick a stream</h2>
               <p class="muted">
-                Streams live under <span class="mono">{root.pathname}/</span>. Create one with{" "}
-                <code>
-                  curl -X PUT -H 'Content-Type: application/json' {connection.streamRoot}/hello
-                </code>
-                .
+                Choose one in the list, or search by path prefix. Streams live under{" "}
+                <span class="mono">{root.pathname}/</span>; create one with
               </p>
+              <pre class="command">
+                curl -X PUT -H 'Content-Type: application/json' {connection.streamRoot}/hello
+              </pre>
             </div>
           ) : (
             <StreamPage

@@ -64,10 +64,12 @@ export function StreamList(props: {
     <section class="stream-list" aria-labelledby="streams-heading">
       <div class="list-head">
         <h2 id="streams-heading">Streams</h2>
-        <span class="muted" aria-live="polite">
-          {formatCount(streams.length)}
-          {listing.hasMore ? "+" : ""} {streams.length === 1 ? "stream" : "streams"}
-        </span>
+        {(streams.length > 0 || !listing.hasMore) && (
+          <span class="muted" id="stream-count" aria-live="polite">
+            {formatCount(streams.length)}
+            {listing.hasMore ? "+" : ""} {streams.length === 1 ? "stream" : "streams"}
+          </span>
+        )}
       </div>
       <div class="search">
         <label for="prefix">Path prefix</label>
