@@ -46,6 +46,7 @@ export {
   FetchError,
   InvalidSignalError,
   MissingStreamUrlError,
+  RequestTimeoutError,
   SequenceGapError,
   StaleEpochError,
   StreamClosedError,

@@ -53,7 +53,10 @@ export interface SqliteStoreOptions {
   readonly walLimitBytes?: number;
   /** Bytes of the database file read through mmap. Default 1 GiB; 0 turns it off. */
   readonly mmapBytes?: number;
-  /** Called with errors of background work (checkpoints) that no request sees. */
+  /**
+   * Called with storage errors worth a log line: background work no request
+   * sees (checkpoints, TTL refreshes) and groups of writes the disk refused.
+   */
   readonly onBackgroundError?: (error: Error) => void;
   /** Recently committed bytes kept in memory per stream for live readers. Default 1 MiB. */
   readonly tailCacheStreamBytes?: number;
@@ -181,7 +184,12 @@ export class SqliteStore implements StreamStore {
     syncDirectory(options.dataDir);
     const walSync = options.walSync ?? fdatasync;
     const sync: WalSync = (done) => walSync(this.#walFd, done);
-    this.#commit = new GroupCommit(this.db, sync, () => this.#maybeCheckpoint());
+    this.#commit = new GroupCommit(
+      this.db,
+      sync,
+      () => this.#maybeCheckpoint(),
+      (error) => this.#rolledBack(error),
+    );
     const db = this.db;
     this.#sql = {
       byPath: db.prepare<[string], StreamRow>(`${SELECT_STREAM} WHERE s.path = ?`),
@@ -258,7 +266,52 @@ export class SqliteStore implements StreamStore {
   /** Background checkpoints that never catch up under load must not let the WAL grow forever. */
   #afterCheckpoint({ log }: CheckpointResult): void {
     if (log * (this.#pageSize + 24) < this.#walLimitBytes) return;
-    this.#checkpointNow("RESTART");
+    try {
+      this.#checkpointNow("RESTART");
+    } catch (error) {
+      // A full disk cannot take the pages; the WAL keeps them (synced) and
+      // the next checkpoint tries again.
+      this.#onBackgroundError(error as Error);
+    }
+  }
+
+  /**
+   * A group's transaction was rolled back: put every cached record back to
+   * its stored row (in place, so live readers holding it stay current), and
+   * drop what may hold the group's unstored changes (producer states, open
+   * batches, the tail cache). Records created by the group have no row and
+   * are forgotten.
+   */
+  #rolledBack(error: unknown): void {
+    this.#onBackgroundError(error as Error);
+    this.#openBatches.clear();
+    this.#pending.clear();
+    this.#touched.clear();
+    this.#producers.clear();
+    this.#tailCache.clear();
+    for (const record of [...this.#byId.values()]) {
+      const row = this.#sql.byId.get(record.id);
+      if (!row) {
+        this.#forget(record);
+        continue;
+      }
+      record.tail = row.tail;
+      record.closed = row.closed === 1;
+      record.closedBy =
+        row.closed_by_producer !== null
+          ? {
+              producerId: row.closed_by_producer,
+              epoch: row.closed_by_epoch ?? 0,
+              seq: row.closed_by_seq ?? 0,
+            }
+          : null;
+      record.lastStreamSeq = row.last_stream_seq;
+      record.lastAccessAt = row.last_access_at;
+      record.visibleTail = row.tail;
+      record.visibleClosed = row.closed === 1;
+      record.forkCount = row.fork_count;
+      record.softDeleted = row.soft_deleted === 1;
+    }
   }
 
   /**
@@ -357,6 +410,10 @@ export class SqliteStore implements StreamStore {
       onDurable();
     });
     record.durable = done;
+    // Whoever issued the write awaits `done`; a later write may replace
+    // `record.durable` first, and a refused write must not then count as an
+    // unhandled rejection.
+    done.catch(NOTHING_TO_APPLY);
     return done;
   }
 
@@ -540,11 +597,16 @@ export class SqliteStore implements StreamStore {
     const touched = [...this.#touched];
     this.#touched.clear();
     if (touched.length === 0) return Promise.resolve();
-    return this.#commit.write(() => {
-      for (const record of touched) {
-        this.#sql.touch.run(record.lastAccessAt, expiryOf(record), record.id);
-      }
-    });
+    return this.#commit
+      .write(() => {
+        for (const record of touched) {
+          this.#sql.touch.run(record.lastAccessAt, expiryOf(record), record.id);
+        }
+      })
+      .catch((error: unknown) => {
+        // Only TTL refreshes were lost: at worst a stream expires a little early.
+        this.#onBackgroundError(error as Error);
+      });
   }
 
   changeForkCount(record: StreamRecord, delta: number): Promise<void> {
@@ -620,7 +682,13 @@ export class SqliteStore implements StreamStore {
     await this.#flushTouches();
     await this.#commit.flush();
     await this.#checkpointer?.close();
-    this.#checkpointNow("TRUNCATE");
+    try {
+      this.#checkpointNow("TRUNCATE");
+    } catch (error) {
+      // A full disk cannot take the pages: the WAL keeps them, synced, and
+      // the next start reads them from there.
+      this.#onBackgroundError(error as Error);
+    }
     // Closing the last connection checkpoints (synced, at NORMAL) and removes
     // the WAL; syncing the directory makes the removal durable too.
     this.db.close();
