@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import {
   buildPackages,
   type Chromium,
@@ -35,7 +35,7 @@ export interface ConsoleSuite {
   readonly chromium: Chromium;
   /** The stream root URL, e.g. `http://127.0.0.1:1234/v1/stream`. */
   readonly root: string;
-  /** A new page (closed after the suite) at the console, `hash` appended. */
+  /** A new page (closed after the test) at the console, `hash` appended. */
   open(hash?: string, viewport?: { width: number; height: number }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<void>;
 }
@@ -56,8 +56,12 @@ export function consoleSuite(options: Omit<ServerOptions, "dataDir"> = {}): Cons
     state.chromium = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
+  // Each open console holds an SSE connection, and Chromium opens at most six
+  // HTTP/1.1 connections per host: pages of finished tests must not pile up.
+  afterEach(async () => {
+    for (const page of pages.splice(0)) await page.close().catch(() => {});
+  });
   afterAll(async () => {
-    for (const page of pages) await page.close().catch(() => {});
     await state.chromium?.close();
     await state.server?.close();
     if (state.dir) rmSync(state.dir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ export class StreamListing {
   #flat: ListedStream[] = [];
   #starts: number[] = [];
   #loading = false;
+  #settled = false;
   #error: unknown = null;
   #generation = 0;
 
@@ -52,6 +53,11 @@ export class StreamListing {
 
   get loading(): boolean {
     return this.#loading;
+  }
+
+  /** The first page was read or failed: until then the list is not known to be empty. */
+  get settled(): boolean {
+    return this.#settled;
   }
 
   /** The last failure of a load or refresh, cleared by the next success. */
@@ -95,7 +101,10 @@ export class StreamListing {
     } catch (error) {
       if (generation === this.#generation) this.#error = error;
     }
-    if (generation === this.#generation) this.changes.notify();
+    if (generation === this.#generation) {
+      this.#settled = true;
+      this.changes.notify();
+    }
   }
 
   /** Loads the next page, if there is one and no load is running. */

@@ -64,7 +64,7 @@ export function StreamList(props: {
     <section class="stream-list" aria-labelledby="streams-heading">
       <div class="list-head">
         <h2 id="streams-heading">Streams</h2>
-        {(streams.length > 0 || !listing.hasMore) && (
+        {listing.settled && listing.error === null && (
           <span class="muted" id="stream-count" aria-live="polite">
             {formatCount(streams.length)}
             {listing.hasMore ? "+" : ""} {streams.length === 1 ? "stream" : "streams"}
@@ -88,7 +88,7 @@ export function StreamList(props: {
           {describeError(listing.error)}
         </p>
       )}
-      {streams.length === 0 && !listing.loading && listing.error === null && (
+      {streams.length === 0 && listing.settled && !listing.loading && listing.error === null && (
         <p class="empty">
           {prefix === "" ? "No streams yet." : `No stream path starts with “${prefix}”.`}
         </p>
