@@ -73,6 +73,24 @@ describe("web console (Chromium)", () => {
     expect(pageErrors(page)).toEqual([]);
   });
 
+  it("shows text as text and bytes as a hex dump", async () => {
+    const log = await create("show/log", "text/plain");
+    await log.append("line one\nline two");
+    const blob = await create("show/blob", "application/octet-stream");
+    await blob.append(new Uint8Array([0x00, 0x01, 0x48, 0x69, 0xff]));
+
+    const page = await suite.open("#/s/show/log");
+    await page.locator("#message-rows .message-row", { hasText: "line one" }).click();
+    expect(await page.locator(".detail .text-body").textContent()).toBe("line one\nline two");
+
+    await page.goto(`${suite.server.url}/#/s/show/blob`);
+    await page.locator("#message-rows .message-row", { hasText: "00 01 48 69 ff" }).click();
+    const dump = await page.locator(".detail .hex-body").textContent();
+    expect(dump).toBe(`00000000  ${"00 01 48 69 ff".padEnd(47)}  ..Hi.`);
+    await suite.screenshot(page, "bytes");
+    expect(pageErrors(page)).toEqual([]);
+  });
+
   it("pauses and resumes the tail without losing messages", async () => {
     const feed = await create("feed/pause");
     await feed.append(JSON.stringify({ n: 1 }));
@@ -234,6 +252,42 @@ describe("web console (Chromium)", () => {
     await page.locator("#message-rows .message-row", { hasText: '{"n":29999}' }).waitFor();
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
+
+  it("works from the keyboard alone", async () => {
+    const notes = await create("keys/notes");
+    await notes.append(JSON.stringify({ text: "typed" }));
+    const page = await suite.open();
+    await page.getByLabel("Path prefix").waitFor();
+    // Tab from the top reaches the search field, then the first stream.
+    for (let tabs = 0; tabs < 10; tabs++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(() => document.activeElement?.id === "prefix")) break;
+    }
+    await page.keyboard.type("keys/");
+    await page.locator('a[data-path="keys/notes"]').waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-path"))).toBe(
+      "keys/notes",
+    );
+    await page.keyboard.press("Enter");
+    await page.locator("#stream-heading", { hasText: "keys/notes" }).waitFor();
+    // A dialog takes the focus and Escape closes it.
+    await page.getByRole("button", { name: "Delete…" }).focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#confirm-dialog").waitFor();
+    expect(await page.evaluate(() => document.activeElement?.closest("dialog")?.id)).toBe(
+      "confirm-dialog",
+    );
+    await page.keyboard.press("Escape");
+    await page.locator("#confirm-dialog").waitFor({ state: "detached" });
+    expect((await DurableStream.head({ url: `${suite.root}/keys/notes` })).exists).toBe(true);
+    // The append form sends with Ctrl+Enter.
+    await page.getByLabel("Message to append").focus();
+    await page.keyboard.type('{"text":"from the keyboard"}');
+    await page.keyboard.press("Control+Enter");
+    await page.locator("#message-rows .message-row", { hasText: "from the keyboard" }).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  });
 
   it("is readable on a phone-sized screen", async () => {
     const demo = await create("phone/demo");
