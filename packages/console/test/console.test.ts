@@ -68,6 +68,9 @@ describe("web console (Chromium)", () => {
     const tree = page.locator(".detail .json-tree");
     await tree.locator(".j-string", { hasText: '"greeting"' }).waitFor();
     await suite.screenshot(page, "stream");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await suite.screenshot(page, "stream-dark");
+    await page.emulateMedia({ colorScheme: "light" });
     await tree.locator("summary").first().click();
     expect(await tree.locator("details").first().getAttribute("open")).toBeNull();
     expect(pageErrors(page)).toEqual([]);

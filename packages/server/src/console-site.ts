@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { parseRequestTarget, type RequestTarget } from "@durastream/protocol";
 
 /** `manifest.json` of the console build (see packages/console/README.md). */
 interface ConsoleManifest {
@@ -117,11 +118,16 @@ export class ConsoleSite {
 
   /** Answers `req` if it names a console file (or the console's path without its slash). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url ?? "/";
-    const query = url.indexOf("?");
-    const pathname = query === -1 ? url : url.slice(0, query);
+    let target: RequestTarget;
+    try {
+      target = parseRequestTarget(req.url ?? "/");
+    } catch {
+      return false; // the stream routes answer malformed targets
+    }
+    const pathname = target.pathname;
     if (pathname === this.#mount.slice(0, -1) && pathname !== "") {
-      res.writeHead(308, { location: `${this.#mount}${query === -1 ? "" : url.slice(query)}` });
+      const query = target.query === "" ? "" : `?${target.query}`;
+      res.writeHead(308, { location: `${this.#mount}${query}` });
       res.end();
       return true;
     }

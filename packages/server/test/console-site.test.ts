@@ -90,6 +90,16 @@ describe("console static files", () => {
     expect(head.response?.body.length).toBe(0);
   });
 
+  it("serves absolute-form request targets like origin-form ones", async () => {
+    const server = await start();
+    const { response } = await rawExchange(
+      server.url,
+      "GET http://example.test/app-1.js HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n",
+    );
+    expect(response?.status).toBe(200);
+    expect(response?.body.toString()).toBe(SCRIPT);
+  });
+
   it("refuses other methods with 405 and a JSON error", async () => {
     const server = await start();
     const response = await fetch(`${server.url}/`, { method: "POST", body: "x" });

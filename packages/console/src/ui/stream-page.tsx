@@ -52,6 +52,7 @@ export function StreamPage(props: {
   const listed = info?.listed ?? null;
   const contentType = head?.exists ? head.contentType : undefined;
   const closed = head?.exists === true && head.streamClosed;
+  const kind = messageKind(contentType);
   // The content type is known once HEAD answered: panels wait for it.
   const ready = head?.exists === true;
 
@@ -155,14 +156,16 @@ export function StreamPage(props: {
             <a href={streamHref(path)} aria-current={view === "messages" ? "page" : undefined}>
               Messages
             </a>
-            <a
-              href={streamHref(path, "state")}
-              aria-current={view === "state" ? "page" : undefined}
-            >
-              State
-            </a>
+            {kind === "json" && (
+              <a
+                href={streamHref(path, "state")}
+                aria-current={view === "state" ? "page" : undefined}
+              >
+                State
+              </a>
+            )}
           </nav>
-          {view === "messages" ? (
+          {view === "messages" || kind !== "json" ? (
             <>
               <MessagesPanel
                 key={`${path} ${authEpoch}`}
@@ -175,7 +178,7 @@ export function StreamPage(props: {
               />
               <AppendForm
                 handle={connection.handle(path, contentType)}
-                kind={messageKind(contentType)}
+                kind={kind}
                 closed={closed}
                 onAppended={() => void reload()}
               />
