@@ -5,9 +5,18 @@
  * view updating live. Screenshots of each view land in test-output/console/.
  */
 
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { DurableStream, stream } from "../../client/src/index.js";
 import { consoleSuite, pageErrors } from "./console-harness.js";
+
+/** Waits until the stream list shows only (and some) paths under `prefix`. */
+async function onlyUnder(page: Page, prefix: string): Promise<void> {
+  await page.waitForFunction((p) => {
+    const rows = [...document.querySelectorAll("#stream-rows a.stream-row")];
+    return rows.length > 0 && rows.every((a) => a.getAttribute("data-path")?.startsWith(p));
+  }, prefix);
+}
 
 const JSON_TYPE = "application/json";
 
@@ -228,7 +237,7 @@ describe("web console (Chromium)", () => {
     }
     const page = await suite.open();
     await page.getByLabel("Path prefix").fill("many/");
-    await page.locator('a[data-path="many/0000"]').waitFor();
+    await onlyUnder(page, "many/");
     // Scrolling to the end loads the next page: 251 streams in all (2 pages).
     while ((await page.locator("#stream-count").textContent()) !== "251 streams") {
       await page.evaluate(() => {
@@ -267,7 +276,7 @@ describe("web console (Chromium)", () => {
       if (await page.evaluate(() => document.activeElement?.id === "prefix")) break;
     }
     await page.keyboard.type("keys/");
-    await page.locator('a[data-path="keys/notes"]').waitFor();
+    await onlyUnder(page, "keys/");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-path"))).toBe(
       "keys/notes",

@@ -111,6 +111,8 @@ export class StreamTail {
     let batchOffset = from;
     let lastYield = performance.now();
     const record = (value: unknown, index: number, size: number, end: string, bytes: number) => {
+      // A batch of a session already ended must not land in the next one's buffer.
+      if (signal.aborted) return;
       this.buffer.push({
         seq: this.buffer.total,
         batchOffset,
@@ -123,6 +125,7 @@ export class StreamTail {
       });
     };
     const afterBatch = async (meta: { offset: string; upToDate: boolean }) => {
+      if (signal.aborted) return;
       batchOffset = meta.offset;
       this.#offset = meta.offset;
       this.#upToDate = meta.upToDate;

@@ -18,6 +18,7 @@ import { VirtualList } from "./virtual-list.js";
 /** How often the streams on screen are re-read. */
 export const POLL_MS = 3_000;
 const ROW_HEIGHT = 58;
+const SEARCH_DELAY_MS = 150;
 
 export function StreamList(props: {
   connection: Connection;
@@ -25,7 +26,13 @@ export function StreamList(props: {
   authEpoch: number;
 }) {
   const { connection, selected, authEpoch } = props;
+  const [typed, setTyped] = useState("");
   const [prefix, setPrefix] = useState("");
+  // One listing request once typing pauses, not one per keystroke.
+  useEffect(() => {
+    const timer = setTimeout(() => setPrefix(typed), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
   // authEpoch: a new token reloads the list.
   const listing = useMemo(
     () => new StreamListing(connection, prefix),
@@ -77,10 +84,10 @@ export function StreamList(props: {
           id="prefix"
           type="search"
           placeholder="e.g. chat/"
-          value={prefix}
+          value={typed}
           autoComplete="off"
           spellcheck={false}
-          onInput={(event) => setPrefix(event.currentTarget.value)}
+          onInput={(event) => setTyped(event.currentTarget.value)}
         />
       </div>
       {listing.error !== null && (
