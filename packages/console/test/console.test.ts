@@ -116,6 +116,35 @@ describe("web console (Chromium)", () => {
     expect(await page.locator("#message-rows .message-row").count()).toBe(2);
   });
 
+  it("starts the tail from now or from a typed offset", async () => {
+    const feed = await create("feed/offsets");
+    await feed.append(JSON.stringify({ n: 1 }));
+    const after1 = await DurableStream.head({ url: `${suite.root}/feed/offsets` });
+    await feed.append(JSON.stringify({ n: 2 }));
+    const page = await suite.open("#/s/feed/offsets");
+    const rows = page.locator("#message-rows .message-row");
+    await rows.filter({ hasText: '{"n":2}' }).waitFor();
+
+    await page.getByLabel("now").check();
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll("#message-rows .message-row").length === 0 &&
+        document.getElementById("tail-state")?.textContent === "Live, up to date",
+    );
+    await feed.append(JSON.stringify({ n: 3 }));
+    await rows.filter({ hasText: '{"n":3}' }).waitFor();
+    expect(await rows.count()).toBe(1);
+
+    await page.getByLabel("offset", { exact: true }).check();
+    await page.getByLabel("Start offset").fill(after1.exists ? after1.offset! : "");
+    await page.getByRole("button", { name: "Start" }).click();
+    await rows.filter({ hasText: '{"n":3}' }).waitFor();
+    const shown = await rows.locator(".preview").allTextContents();
+    expect(shown).toEqual(['{"n":2}', '{"n":3}']);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
   it("appends from the form, refusing JSON that does not parse", async () => {
     await create("chat/form");
     const page = await suite.open("#/s/chat/form");

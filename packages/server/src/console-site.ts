@@ -27,7 +27,9 @@ interface ConsoleManifest {
 
 interface Asset {
   readonly body: Buffer;
-  readonly gzip: Buffer | null;
+  /** Whether to offer gzip; compressed on first request (servers that never serve it pay nothing). */
+  readonly compressible: boolean;
+  gzip: Buffer | null;
   readonly headers: Record<string, string>;
   readonly etag: string;
 }
@@ -105,10 +107,16 @@ export class ConsoleSite {
         "referrer-policy": "no-referrer",
       };
       if (file.contentType.startsWith("text/html")) headers["content-security-policy"] = CSP;
-      const compressible = /^(text\/|application\/json)/.test(file.contentType);
-      const gzip = compressible && body.length > 1024 ? gzipSync(body) : null;
-      if (gzip !== null) headers.vary = "accept-encoding";
-      assets.set(name === manifest.index ? "" : name, { body, gzip, headers, etag });
+      const compressible =
+        /^(text\/|application\/json)/.test(file.contentType) && body.length > 1024;
+      if (compressible) headers.vary = "accept-encoding";
+      assets.set(name === manifest.index ? "" : name, {
+        body,
+        compressible,
+        gzip: null,
+        headers,
+        etag,
+      });
     }
     return new ConsoleSite(
       `/${options.path.replace(/^\/+|\/+$/g, "")}/`.replace("//", "/"),
@@ -151,7 +159,8 @@ export class ConsoleSite {
       res.end();
       return true;
     }
-    const gzip = asset.gzip !== null && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "");
+    const gzip = asset.compressible && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "");
+    if (gzip) asset.gzip ??= gzipSync(asset.body);
     const body = gzip ? asset.gzip! : asset.body;
     res.writeHead(200, {
       ...asset.headers,
