@@ -212,7 +212,8 @@ describe("web console (Chromium)", () => {
     await page.locator("#tail-state", { hasText: "Stream closed" }).waitFor();
     const head = await DurableStream.head({ url: `${suite.root}/tmp/closing` });
     expect(head.exists && head.streamClosed).toBe(true);
-    expect(await page.getByLabel("Message to append").isDisabled()).toBe(true);
+    // The form follows once the stream's metadata is read again.
+    await page.locator("textarea#append-body:disabled").waitFor();
   });
 
   it("shows State Protocol entities per collection, updating live", async () => {
@@ -268,16 +269,15 @@ describe("web console (Chromium)", () => {
     await page.getByLabel("Path prefix").fill("many/");
     await onlyUnder(page, "many/");
     // Scrolling to the end loads the next page: 251 streams in all (2 pages).
-    while ((await page.locator("#stream-count").textContent()) !== "251 streams") {
-      await page.evaluate(() => {
+    await page.waitForFunction(
+      () => {
         const list = document.getElementById("stream-rows")!;
         list.scrollTop = list.scrollHeight;
-      });
-      await page.waitForFunction(
-        (before) => document.getElementById("stream-count")?.textContent !== before,
-        await page.locator("#stream-count").textContent(),
-      );
-    }
+        return document.getElementById("stream-count")?.textContent === "251 streams";
+      },
+      undefined,
+      { polling: 100 },
+    );
     expect(await page.locator("#stream-rows li").count()).toBeLessThan(60);
 
     await page.evaluate(() => {
