@@ -29,6 +29,12 @@ export interface StreamChangeObserver {
 /** Delay of the first retry of an undelivered outbox; doubled up to `MAX_RETRY_MS`. */
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 60_000;
+/**
+ * When the alarm set with a report fires if the delivery right after the
+ * answer never happened (the object was evicted or crashed first). Not
+ * sooner: a delivery that works makes that alarm a no-op wake-up.
+ */
+const SAFETY_ALARM_MS = 30_000;
 /** Most reports sent in one RPC (a report is a few hundred bytes). */
 const BATCH = 256;
 
@@ -96,7 +102,7 @@ export class RegistryOutbox implements StreamChangeObserver {
     if (this.#dirty === record) this.#dirty = null;
     // Set with the write (the runtime commits both together), so a crash
     // before delivery still leaves an alarm to deliver it.
-    const at = this.#options.now() + FIRST_RETRY_MS;
+    const at = this.#options.now() + SAFETY_ALARM_MS;
     this.#retryAt = Math.min(this.#retryAt ?? at, at);
     void this.#options.alarm.requestAt(at);
   }
