@@ -115,6 +115,12 @@ export class SqliteStore implements StreamStore {
   readonly #producers = new Map<number, Map<string, ProducerState>>();
   readonly #pending = new Map<number, number>();
   readonly #touched = new Set<StreamRecord>();
+  /**
+   * Streams removed by a write not yet committed: their rows are still in
+   * the database until it is, but the stream is gone, and a lookup that
+   * missed the cache must not bring it back from its row.
+   */
+  readonly #removing = new Set<number>();
   /** Per stream, the appends of the group being collected (joined into one chunk). */
   readonly #openBatches = new Map<number, AppendBatch>();
   readonly #tailCache: TailCache;
@@ -287,6 +293,8 @@ export class SqliteStore implements StreamStore {
     this.#openBatches.clear();
     this.#pending.clear();
     this.#touched.clear();
+    // The removals rolled back with the group: those streams are stored again.
+    this.#removing.clear();
     this.#producers.clear();
     this.#tailCache.clear();
     for (const record of [...this.#byId.values()]) {
@@ -421,12 +429,13 @@ export class SqliteStore implements StreamStore {
     const cached = this.#byPath.get(path);
     if (cached) return this.#use(cached);
     const row = this.#sql.byPath.get(path);
-    return row ? this.#fromRow(row) : undefined;
+    return row && !this.#removing.has(row.id) ? this.#fromRow(row) : undefined;
   }
 
   getById(id: number): StreamRecord | undefined {
     const cached = this.#byId.get(id);
     if (cached) return this.#use(cached);
+    if (this.#removing.has(id)) return undefined;
     const row = this.#sql.byId.get(id);
     return row ? this.#fromRow(row) : undefined;
   }
@@ -633,11 +642,15 @@ export class SqliteStore implements StreamStore {
     this.#tailCache.drop(record.id);
     this.#touched.delete(record);
     const id = record.id;
-    return this.#commit.write(() => {
-      this.#sql.deleteChunks.run(id);
-      this.#sql.deleteProducers.run(id);
-      this.#sql.deleteStream.run(id);
-    });
+    this.#removing.add(id);
+    return this.#commit.write(
+      () => {
+        this.#sql.deleteChunks.run(id);
+        this.#sql.deleteProducers.run(id);
+        this.#sql.deleteStream.run(id);
+      },
+      () => this.#removing.delete(id),
+    );
   }
 
   listFrom(from: string, prefix: string, limit: number): StreamSummary[] {

@@ -291,6 +291,18 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHandle
         expect(store.getProducer(again, "p")).toBeUndefined();
       }));
 
+    it("forgets a removed stream at once, before the removal is durable, and for good", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s", { initialData: bytes("gone") }));
+        const removing = store.remove(record);
+        // Until the removal commits, its rows may still be stored: they must not come back.
+        expect(store.get("s")).toBeUndefined();
+        expect(store.getById(record.id)).toBeUndefined();
+        await removing;
+        expect(store.get("s")).toBeUndefined();
+        expect(store.getById(record.id)).toBeUndefined();
+      }));
+
     it("records access for the TTL window", () =>
       withStore(async ({ store }) => {
         const record = await created(store, newStream("s", { ttlSeconds: 10 }));
