@@ -4,12 +4,14 @@
  * conventions on every response. Runtime-neutral: no `node:*` imports.
  */
 
+import { streamPathProblem } from "@durastream/protocol";
 import type { EngineContext } from "./context.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
-import type { EngineRequest, EngineResponse } from "./http/http-types.js";
+import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
 import type { SharedRead } from "./live/shared-read.js";
+import { resumeSse, type SseSessionState, type SseStream } from "./live/sse-session.js";
 import { appendStream } from "./operations/append-stream.js";
 import { createStream } from "./operations/create-stream.js";
 import { deleteStream } from "./operations/delete-stream.js";
@@ -21,10 +23,16 @@ import { type Clock, systemClock } from "./ports/clock.js";
 import type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
 import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
+import type { SubscriptionStore } from "./ports/subscription-store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 import { isReservedPath } from "./reserved/router.js";
 import { reservedRouter } from "./reserved/routes.js";
+import { MemoryStore } from "./storage/memory-store.js";
+import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
+import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
+import { Subscriptions } from "./subscriptions/subscriptions.js";
+import { deliverWebhook } from "./subscriptions/webhook-delivery.js";
 
 /** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions {
@@ -50,9 +58,15 @@ export interface EngineConfig extends EngineOptions {
   readonly secret?: string | undefined;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
   readonly onInternalError?: (error: unknown) => void;
+  /**
+   * Where subscriptions are kept. Default: in memory beside a `MemoryStore`;
+   * with another stream store and no subscription store, subscriptions are off.
+   */
+  readonly subscriptionStore?: SubscriptionStore;
+  /** Subscription policy and limits. */
+  readonly subscriptions?: SubscriptionSettings;
 }
 
-const MAX_PATH_LENGTH = 1024;
 const encoder = new TextEncoder();
 
 /**
@@ -76,10 +90,34 @@ export class DurableStreamsEngine implements ForkPeer {
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
+      subscriptions: undefined,
     };
     this.#secret = config.secret;
     this.#onInternalError = config.onInternalError ?? (() => {});
     config.expiry?.start(() => this.sweepExpired());
+    const store = config.store;
+    const subscriptionStore =
+      config.subscriptionStore ??
+      (store instanceof MemoryStore ? new MemorySubscriptionStore() : undefined);
+    if (subscriptionStore) {
+      this.#ctx.subscriptions = new Subscriptions(
+        this.#ctx,
+        subscriptionStore,
+        resolveSubscriptionOptions(config.subscriptions),
+        deliverWebhook,
+        this.#onInternalError,
+      );
+    }
+  }
+
+  /** Settles once background state (subscription keys, resumed deliveries) is loaded. */
+  get ready(): Promise<void> {
+    return this.#ctx.subscriptions?.ready ?? Promise.resolve();
+  }
+
+  /** Stops background work (webhook retries, lease timers); call before closing the store. */
+  close(): void {
+    this.#ctx.subscriptions?.stop();
   }
 
   /**
@@ -135,6 +173,14 @@ export class DurableStreamsEngine implements ForkPeer {
   /** `ForkPeer.releaseFork` for a source in this engine's store. */
   releaseFork(origin: ForkOrigin): Promise<void> {
     return releaseFork(this.#ctx, origin);
+  }
+
+  /**
+   * Resumes an SSE session saved with `SseStream.state()` (by a runtime that
+   * dropped it from memory) on `sink`, or null when its stream is gone.
+   */
+  resumeSse(state: SseSessionState, sink: ByteSink): SseStream | null {
+    return resumeSse(this.#ctx, state, sink);
   }
 
   /** Number of open live reads. */
@@ -203,19 +249,13 @@ export class DurableStreamsEngine implements ForkPeer {
   }
 }
 
-/** Stream paths are keys; refuse the ones that could be traversal or garbage. */
+/**
+ * Stream paths are keys; refuse the ones that could be traversal or garbage
+ * (the same rules runtimes apply when they decode a request target).
+ */
 function validatePath(path: string): void {
-  if (path === "") throw badRequest("BAD_REQUEST", "missing stream path");
-  if (path.length > MAX_PATH_LENGTH) throw badRequest("BAD_REQUEST", "stream path too long");
-  for (const segment of path.split("/")) {
-    if (segment === "" || segment === "." || segment === "..") {
-      throw badRequest("BAD_REQUEST", `invalid stream path: ${path}`);
-    }
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-  if (/[\u0000-\u001f\u007f]/.test(path)) {
-    throw badRequest("BAD_REQUEST", "stream path contains control characters");
-  }
+  const problem = streamPathProblem(path);
+  if (problem !== null) throw badRequest("BAD_REQUEST", problem);
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

@@ -1,6 +1,6 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   type Clock,
@@ -8,17 +8,22 @@ import {
   type EngineOptions,
   MemoryStore,
   type StreamStore,
+  type SubscriptionSettings,
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
+import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
+import { nodeWebhookSender } from "./webhook-sender.js";
 import { WriteStallWatch } from "./write-stall.js";
 
 /** Options of `startServer`. */
@@ -45,6 +50,22 @@ export interface ServerOptions extends EngineOptions {
   readonly sweepIntervalMs?: number;
   /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
   readonly idleReleaseMs?: number;
+  /**
+   * Accept `http://localhost` / `http://127.0.0.x` webhook URLs (development
+   * and tests; `--allow-localhost-webhooks`). Default false.
+   */
+  readonly allowLocalhostWebhooks?: boolean;
+  /**
+   * Origin clients reach this server at (`https://streams.example.com`), for
+   * the callback and JWKS URLs of subscriptions. Default: each creating
+   * request's `Host`, over http (set it behind a TLS-terminating proxy).
+   */
+  readonly publicUrl?: string;
+  /** Subscription limits and policy (the sender and localhost setting come from the server). */
+  readonly subscriptions?: Omit<
+    SubscriptionSettings,
+    "allowLocalhostWebhooks" | "webhookSender" | "onDeliveryFailure"
+  >;
   /** Timeouts and caps on connections, live readers and request bodies (see `ServerLimits`). */
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
@@ -68,7 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const limits = resolveLimits(options.limits, maxBodyBytes);
+  const limits = resolveLimits(options.limits);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -80,12 +101,33 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const sweeper = new ExpirySweeper(options.sweepIntervalMs ?? 5_000, (error) =>
     logger.error({ err: error }, "expiry sweep failed"),
   );
+  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
+    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
+  }
   // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
     store,
     hub: new WakeHub(),
     expiry: sweeper,
+    subscriptionStore:
+      store instanceof SqliteStore
+        ? new SqliteSubscriptionStore(store.db, (apply) => store.writeInGroup(apply))
+        : undefined,
+    subscriptions: {
+      ...options.subscriptions,
+      ...(options.publicUrl
+        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
+        : {}),
+      allowLocalhostWebhooks,
+      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
+      onDeliveryFailure: (failure) =>
+        logger.warn(
+          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
+          "webhook delivery failed; retry scheduled",
+        ),
+    },
     basePath,
     secret: options.secret,
     onInternalError: (error) => logger.error({ err: error }, "request failed"),
@@ -94,10 +136,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
   );
+  await engine.ready;
   const admission: RequestAdmission = {
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    idleRelease.touch();
+    handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   };
   const http = createServer(
     {
@@ -112,16 +163,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
       ),
     },
-    (req, res) => {
-      idleRelease.touch();
-      handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
-        logger.error({ err: error }, "unhandled request error");
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    },
+    onRequest,
   );
+  // `Expect: 100-continue` requests go through the same handler; the adapter
+  // sends the 100 only once the engine reads the body, so a refused upload
+  // (401, 404, 413, 503) is refused before its body is sent.
+  http.on("checkContinue", onRequest);
+  http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
   );
@@ -167,6 +217,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await closed;
         clearInterval(reaper);
         clearTimeout(deadline);
+        engine.close();
         await store.close();
         logger.info("durastream stopped");
       })();

@@ -1,7 +1,8 @@
 /**
  * Every server setting, once: its flag, its environment twins, its default
  * and what it means. `--help`, the README's configuration table (tested
- * against `configurationTable()`) and the parser all read this list.
+ * against `configurationTable()`; `node scripts/config-table.mjs` rewrites
+ * it) and the parser all read this list.
  */
 
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
@@ -21,6 +22,8 @@ export type SettingTarget =
         | "maxBodyBytes"
         | "longPollTimeoutMs"
         | "sseMaxConnectionMs"
+        | "allowLocalhostWebhooks"
+        | "publicUrl"
         | "secret";
     }
   | { readonly limit: keyof ServerLimits }
@@ -175,6 +178,23 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     "bodyBudgetBytes",
     "request-body bytes in flight across all requests (503 + Retry-After beyond)",
   ),
+  {
+    flag: "allow-localhost-webhooks",
+    target: { option: "allowLocalhostWebhooks" },
+    env: ["STREAMS_ALLOW_LOCALHOST_WEBHOOKS"],
+    kind: "boolean",
+    defaultText: "off",
+    description: "accept http://localhost and http://127.0.0.x webhook URLs (development only)",
+  },
+  {
+    flag: "public-url",
+    target: { option: "publicUrl" },
+    env: ["STREAMS_PUBLIC_URL"],
+    kind: "string",
+    placeholder: "<url>",
+    defaultText: "from each request",
+    description: "origin clients reach the server at (webhook callback and JWKS URLs)",
+  },
   {
     flag: null,
     target: { option: "secret" },

@@ -140,6 +140,8 @@ export class SqliteStore implements StreamStore {
   readonly #walLimitBytes: number;
   readonly #onBackgroundError: (error: Error) => void;
   #checkpointer: Checkpointer | undefined;
+  /** Workers released while idle, until their connections are closed. */
+  #retiredCheckpointers = new Set<Promise<void>>();
   readonly #sql;
   readonly #listing: SqliteListing;
 
@@ -678,6 +680,15 @@ export class SqliteStore implements StreamStore {
   }
 
   /**
+   * Queues synchronous SQL into the next durable group: what other stores on
+   * this database (subscriptions) use, so their writes commit with the
+   * stream writes issued in the same turn.
+   */
+  writeInGroup(apply: () => void): Promise<void> {
+    return this.#commit.write(apply);
+  }
+
+  /**
    * Drops memory that is rebuilt on demand: SQLite's unused page cache and,
    * between checkpoints, the checkpoint worker.
    */
@@ -686,7 +697,9 @@ export class SqliteStore implements StreamStore {
     const checkpointer = this.#checkpointer;
     if (checkpointer && !checkpointer.busy) {
       this.#checkpointer = undefined;
-      void checkpointer.close();
+      const closed = checkpointer.close();
+      this.#retiredCheckpointers.add(closed);
+      void closed.then(() => this.#retiredCheckpointers.delete(closed));
     }
   }
 
@@ -694,7 +707,10 @@ export class SqliteStore implements StreamStore {
     clearTimeout(this.#touchTimer);
     await this.#flushTouches();
     await this.#commit.flush();
+    // Every other connection closes first: the writer's close must be the
+    // last one, which checkpoints and removes the WAL before the directory sync.
     await this.#checkpointer?.close();
+    await Promise.all(this.#retiredCheckpointers);
     try {
       this.#checkpointNow("TRUNCATE");
     } catch (error) {

@@ -13,13 +13,18 @@ import { type RunningServer, startServer } from "../src/index.js";
 const LONG_POLL_TIMEOUT_MS = 2_000;
 
 describe("durastream (SQLite) — official conformance suite", () => {
-  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true };
   let server: RunningServer;
   let dataDir: string;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "durastream-conformance-"));
-    server = await startServer({ port: 0, dataDir, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });
+    server = await startServer({
+      port: 0,
+      dataDir,
+      longPollTimeoutMs: LONG_POLL_TIMEOUT_MS,
+      allowLocalhostWebhooks: true,
+    });
     config.baseUrl = server.url;
   });
 
@@ -32,11 +37,16 @@ describe("durastream (SQLite) — official conformance suite", () => {
 });
 
 describe("durastream (--memory) — official conformance suite", () => {
-  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true };
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, memory: true, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });
+    server = await startServer({
+      port: 0,
+      memory: true,
+      longPollTimeoutMs: LONG_POLL_TIMEOUT_MS,
+      allowLocalhostWebhooks: true,
+    });
     config.baseUrl = server.url;
   });
 

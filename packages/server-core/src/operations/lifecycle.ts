@@ -53,6 +53,7 @@ export function requireStream(ctx: EngineContext, path: string): StreamRecord {
  * last fork (the cascade up a fork chain).
  */
 export async function retire(ctx: EngineContext, record: StreamRecord): Promise<void> {
+  ctx.subscriptions?.streamRemoved(record.path);
   if (record.forkCount > 0) {
     const done = ctx.store.softDelete(record);
     wakeReaders(ctx, record.id);

@@ -5,6 +5,7 @@
 
 import { ReservedRouter } from "./router.js";
 import { streamListingRoutes } from "./streams.js";
+import { subscriptionRoutes } from "./subscription-routes.js";
 
 /** Every reserved route, in match order. */
-export const reservedRouter = new ReservedRouter([...streamListingRoutes]);
+export const reservedRouter = new ReservedRouter([...streamListingRoutes, ...subscriptionRoutes]);

@@ -1,0 +1,80 @@
+/**
+ * The Worker: routes `/v1/stream/{path}` to the Durable Object named by the
+ * path, so each object owns exactly one stream. Requests outside the stream
+ * root and malformed paths are answered here without waking an object.
+ */
+
+import { type Env, readConfig } from "../config.js";
+import { relaySse } from "../fanout/sse-relay.js";
+import { jsonError } from "./json-error.js";
+import { streamPath } from "./stream-path.js";
+
+/** The Worker's fetch handler. */
+export async function handleFetch(request: Request, env: Env): Promise<Response> {
+  const config = readConfig(env);
+  const target = streamPath(request.url, config.basePath);
+  if (target.kind === "outside") {
+    return jsonError(404, "NOT_FOUND", `no stream route at ${target.pathname}`);
+  }
+  if (target.kind === "malformed") {
+    return jsonError(400, "BAD_REQUEST", target.message);
+  }
+  const refused = notOnCloudflare(target.path);
+  if (refused) return refused;
+  // Body size, auth and every other rule are the engine's, in the object, in
+  // the same order as on Node (a 401 before a 413).
+  const stub = env.STREAMS.getByName(target.path);
+  try {
+    if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
+      return await relaySse(request, stub, config);
+    }
+    return await stub.fetch(request);
+  } catch (error) {
+    return unreachable(error);
+  }
+}
+
+/**
+ * The stream's object threw instead of answering: it was reset (a write that
+ * did not become durable, a deployment), or is overloaded. Nothing was
+ * acknowledged, so the client may retry (an idempotent producer's retry is
+ * deduplicated if the write did land).
+ */
+function unreachable(error: unknown): Response {
+  const overloaded = (error as { overloaded?: boolean } | null)?.overloaded === true;
+  console.error("durastream: the stream's object did not answer", error);
+  const response = jsonError(
+    503,
+    overloaded ? "OVERLOADED" : "STORAGE_UNAVAILABLE",
+    overloaded
+      ? "the stream's object is overloaded; retry shortly"
+      : "the stream's object could not answer; retry shortly",
+  );
+  response.headers.set("retry-after", "1");
+  return response;
+}
+
+/** First segment of the reserved namespace: never an application stream. */
+const RESERVED = "__ds";
+
+/**
+ * Routes of the reserved namespace the Node server has (or is getting) that
+ * need to see more than one stream: on Cloudflare they need a coordinating
+ * object that does not exist yet, so they are refused plainly rather than
+ * answered by one stream's object with one stream's view. Other `__ds` paths
+ * go to an object like any path, whose engine refuses them (auth, then 400
+ * `RESERVED_PATH`) exactly as on Node, writing nothing.
+ */
+const NOT_ON_CLOUDFLARE = ["streams", "subscriptions", "jwks.json", "registry"];
+
+function notOnCloudflare(path: string): Response | null {
+  const segments = path.split("/");
+  if (segments[0] !== RESERVED || segments.length < 2) return null;
+  const route = segments[1]!;
+  if (!NOT_ON_CLOUDFLARE.includes(route)) return null;
+  return jsonError(
+    501,
+    "NOT_IMPLEMENTED",
+    `${RESERVED}/${route} is not available on the Cloudflare runtime yet (see docs/cloudflare.md)`,
+  );
+}
