@@ -203,4 +203,23 @@ describe("TTL sweep over SQLite", () => {
       producers: 0,
     });
   });
+
+  test("deleting the last fork of an expired source removes the source, with no sweep", async () => {
+    const dir = cleanups.tempDir();
+    const clock = new TestClock();
+    const server = await start(dir, clock);
+    await createWithData(server, "src", { "stream-ttl": "10" }, "inherited;");
+    const forkUrl = streamUrl(server, "its-fork");
+    const forked = await fetch(forkUrl, {
+      method: "PUT",
+      headers: { ...text, "stream-forked-from": "/v1/stream/src", "stream-ttl": "100" },
+    });
+    expect(forked.status).toBe(201);
+    const { id } = storedRows(dir, "src").stream!;
+    // The source expires; nothing sweeps it or reads it before its fork goes.
+    clock.time += 10_000;
+    expect((await fetch(forkUrl, { method: "DELETE" })).status).toBe(204);
+    await server.close();
+    expect(storedRows(dir, "src", id)).toEqual({ stream: undefined, chunks: 0, producers: 0 });
+  });
 });
