@@ -1,6 +1,6 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   type Clock,
@@ -12,13 +12,16 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
+import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
+import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
@@ -68,6 +71,12 @@ export interface ServerOptions extends EngineOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
+  /**
+   * The web console: served at `path` (default `/`) from the built assets in
+   * `dir` (default: those of the installed `@durastream/console`), or `false`
+   * for none. Without built assets the server starts without it and logs why.
+   */
+  readonly console?: false | { readonly path?: string; readonly dir?: string };
 }
 
 /** A running server. */
@@ -78,6 +87,8 @@ export interface RunningServer {
   readonly engine: DurableStreamsEngine;
   readonly store: StreamStore;
   readonly http: Server;
+  /** URL of the web console, or null when it is off or not built. */
+  readonly consoleUrl: string | null;
   /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
@@ -87,7 +98,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const limits = resolveLimits(options.limits, maxBodyBytes);
+  const limits = resolveLimits(options.limits);
+  const consoleSite = await loadConsole(options, basePath, logger);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -140,6 +152,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
   };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    idleRelease.touch();
+    if (consoleSite?.handle(req, res)) return;
+    handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
   const http = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -153,16 +174,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
       ),
     },
-    (req, res) => {
-      idleRelease.touch();
-      handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
-        logger.error({ err: error }, "unhandled request error");
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    },
+    onRequest,
   );
+  // `Expect: 100-continue` requests go through the same handler; the adapter
+  // sends the 100 only once the engine reads the body, so a refused upload
+  // (401, 404, 413, 503) is refused before its body is sent.
+  http.on("checkContinue", onRequest);
+  http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
   );
@@ -190,6 +210,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     engine,
     store,
     http,
+    consoleUrl: consoleSite === undefined ? null : `${url}${consoleSite.path}`,
     close() {
       closing ??= (async () => {
         sweeper.stop();
@@ -215,4 +236,27 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+}
+
+async function loadConsole(
+  options: ServerOptions,
+  basePath: string,
+  logger: Logger,
+): Promise<ConsoleSite | undefined> {
+  if (options.console === false) return undefined;
+  const dir = options.console?.dir ?? defaultConsoleDir();
+  if (dir === undefined) {
+    logger.warn("web console not built (npm run build): serving streams only");
+    return undefined;
+  }
+  const path = options.console?.path ?? "/";
+  const mount = `${path.replace(/\/+$/, "")}/`;
+  if (!path.startsWith("/") || mount.startsWith(`${basePath.replace(/\/+$/, "")}/`)) {
+    if (options.console?.path === undefined) {
+      logger.warn("web console off: the stream root takes the whole server (set --console-path)");
+      return undefined;
+    }
+    throw new Error(`console path ${path} must start with / and lie outside the stream root`);
+  }
+  return ConsoleSite.load({ path, dir, basePath });
 }
