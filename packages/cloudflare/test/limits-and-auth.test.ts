@@ -6,6 +6,7 @@
  * headers of every response, and nothing stored changed.
  */
 
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
 import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
@@ -155,5 +156,57 @@ describe("Cloudflare Worker: routing", () => {
     expect((await errorOf(encodedSlash)).code).toBe("BAD_REQUEST");
     const outside = await fetch(`${worker.url}/elsewhere`, { headers: AUTH });
     expect(outside.status).toBe(404);
+  });
+});
+
+/**
+ * Sends `first` and then, once it is answered, `second` on one connection;
+ * resolves with both status lines, or rejects if the server closes first.
+ */
+function twoOnOneConnection(first: string, second: string): Promise<string[]> {
+  const { hostname, port } = new URL(worker.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    let sentSecond = false;
+    const statuses = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    socket.setEncoding("latin1");
+    socket.on("data", (text: string) => {
+      received += text;
+      if (!sentSecond && statuses().length >= 1) {
+        sentSecond = true;
+        socket.write(second);
+      }
+      if (statuses().length >= 2) {
+        socket.destroy();
+        resolve(statuses());
+      }
+    });
+    socket.on("error", reject);
+    socket.on("close", () =>
+      reject(new Error(`connection closed after: ${statuses().join(", ")}`)),
+    );
+    socket.write(first);
+  });
+}
+
+describe("Cloudflare Worker: connections", () => {
+  it("keeps the connection after answering without reading the request body", async () => {
+    const host = new URL(worker.url).host;
+    const auth = `Authorization: Bearer ${SECRET}\r\n`;
+    const body = "x".repeat(5000);
+    const post = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Type: text/plain\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    const head = `HEAD /v1/stream/missing HTTP/1.1\r\nHost: ${host}\r\n${auth}\r\n`;
+    // Refused by the engine before the body (no such stream), and by the Worker itself.
+    expect(await twoOnOneConnection(post("/v1/stream/missing"), head)).toEqual([
+      "HTTP/1.1 404",
+      "HTTP/1.1 404",
+    ]);
+    expect(await twoOnOneConnection(post("/v1/stream/__ds/streams"), head)).toEqual([
+      "HTTP/1.1 501",
+      "HTTP/1.1 404",
+    ]);
   });
 });

@@ -19,6 +19,7 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
+import { drainBody } from "../drain-body.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { jsonError } from "../worker/json-error.js";
 import { streamPath } from "../worker/stream-path.js";
@@ -82,6 +83,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       engineRequest(request, target.path, url),
       `${url.origin}${target.pathname}`,
     );
+    await drainBody(request);
     if (request.method === "DELETE") await this.#compact();
     const body = response.body;
     if (isSseStream(body)) {
