@@ -11,6 +11,7 @@ import { headCommand } from "./commands/head.js";
 import { readCommand } from "./commands/read.js";
 import { serveCommand } from "./commands/serve.js";
 import { tailCommand } from "./commands/tail.js";
+import { tokenCommand } from "./commands/token.js";
 import { CliError, describeFailure, ExitCode, HelpRequested, UsageError } from "./errors.js";
 import { type Io, write } from "./io.js";
 
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   closeCommand,
   deleteCommand,
   forkCommand,
+  tokenCommand,
 ];
 
 function usage(): string {

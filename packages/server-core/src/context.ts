@@ -1,5 +1,6 @@
 /** What every operation handler gets: the ports and the resolved options. */
 
+import type { Authenticator } from "./auth/authenticator.js";
 import type { WakeHub } from "./hub.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { ProducerOrder } from "./producer-order.js";
@@ -17,4 +18,6 @@ export interface EngineContext {
   readonly liveReads: Set<() => void>;
   /** In-flight producer requests, to apply them in sequence order. */
   readonly producerOrder: ProducerOrder;
+  /** Authenticates requests; the reserved `__ds` routes call it themselves (see `auth/`). */
+  readonly auth: Authenticator;
 }

@@ -5,6 +5,11 @@
  */
 
 import { appendStream } from "./append-stream.js";
+import type { Access } from "./auth/access.js";
+import { type AuthConfig, Authenticator } from "./auth/authenticator.js";
+import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
+import { boundLiveRead } from "./auth/live-expiry.js";
+import { authorizeStreamRequest } from "./auth/stream-access.js";
 import type { EngineContext } from "./context.js";
 import { createStream } from "./create-stream.js";
 import { deleteStream } from "./delete-stream.js";
@@ -25,8 +30,15 @@ export interface EngineConfig extends EngineOptions {
   readonly store: StreamStore;
   /** URL path of the stream root, e.g. `/v1/stream`. */
   readonly basePath?: string;
-  /** When set, every request but CORS preflight must carry `Authorization: Bearer <secret>`. */
+  /**
+   * Shared secret: when set, every request but CORS preflight must carry
+   * `Authorization: Bearer <secret>` or a token signed with it (HS256).
+   */
   readonly secret?: string | undefined;
+  /** Scoped tokens signed by other issuers (EdDSA / ES256 keys or a JWKS URL). */
+  readonly tokens?: Omit<AuthConfig, "secret">;
+  /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
+  readonly corsOrigins?: CorsOrigins;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -37,19 +49,24 @@ const encoder = new TextEncoder();
 /** The protocol engine. One per store. */
 export class DurableStreamsEngine {
   readonly #ctx: EngineContext;
-  readonly #secret: string | undefined;
+  readonly #cors: CorsPolicy;
   readonly #onInternalError: (error: unknown) => void;
 
   constructor(config: EngineConfig) {
+    const options = resolveEngineOptions(config);
+    const auth = new Authenticator({ ...config.tokens, secret: config.secret }, options.now);
     this.#ctx = {
       store: config.store,
       hub: new WakeHub<SharedRead>(),
-      options: resolveEngineOptions(config),
+      options,
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
+      auth,
     };
-    this.#secret = config.secret;
+    this.#cors = config.corsOrigins
+      ? new CorsPolicy(config.corsOrigins)
+      : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
   }
 
@@ -67,7 +84,7 @@ export class DurableStreamsEngine {
     }
     return {
       status: response.status,
-      headers: Object.assign(baseHeaders(origin), response.headers),
+      headers: Object.assign(baseHeaders(origin, this.#cors.allowOrigin(origin)), response.headers),
       body: response.body,
     };
   }
@@ -88,6 +105,11 @@ export class DurableStreamsEngine {
     return expired.length;
   }
 
+  /** The request authenticator (whether auth is on; configured keys ready). */
+  get auth(): Authenticator {
+    return this.#ctx.auth;
+  }
+
   /** Number of open live reads. */
   get liveReadCount(): number {
     return this.#ctx.liveReads.size;
@@ -101,8 +123,27 @@ export class DurableStreamsEngine {
         body: null,
       };
     }
-    this.#authenticate(request);
+    const access = this.#ctx.auth.authenticate(request);
+    if (access instanceof Promise) {
+      return access.then((granted) => this.#authorized(request, streamUrl, granted));
+    }
+    return this.#authorized(request, streamUrl, access);
+  }
+
+  #authorized(
+    request: EngineRequest,
+    streamUrl: string,
+    access: Access,
+  ): EngineResponse | Promise<EngineResponse> {
     validatePath(request.path);
+    authorizeStreamRequest(this.#ctx, request, access);
+    if (access.expiresAt === null) return this.#operation(request, streamUrl);
+    return boundLiveRead(request, access, this.#ctx.options.now(), (bounded) =>
+      this.#operation(bounded, streamUrl),
+    );
+  }
+
+  #operation(request: EngineRequest, streamUrl: string): EngineResponse | Promise<EngineResponse> {
     switch (request.method) {
       case "PUT":
         return createStream(this.#ctx, request, streamUrl);
@@ -118,18 +159,6 @@ export class DurableStreamsEngine {
         throw new ProtocolError(405, "METHOD_NOT_ALLOWED", `method ${request.method} not allowed`, {
           allow: "GET, HEAD, PUT, POST, DELETE, OPTIONS",
         });
-    }
-  }
-
-  #authenticate(request: EngineRequest): void {
-    const secret = this.#secret;
-    if (secret === undefined || secret === "") return;
-    const header = request.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    if (!match || !constantTimeEqual(match[1]!, secret)) {
-      throw new ProtocolError(401, "UNAUTHORIZED", "missing or invalid bearer token", {
-        "www-authenticate": 'Bearer realm="durastream"',
-      });
     }
   }
 
@@ -164,12 +193,4 @@ function validatePath(path: string): void {
   if (/[\u0000-\u001f\u007f]/.test(path)) {
     throw badRequest("BAD_REQUEST", "stream path contains control characters");
   }
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }

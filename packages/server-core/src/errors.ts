@@ -9,6 +9,8 @@ export type ErrorCode =
   | "EMPTY_BODY"
   | "EMPTY_ARRAY"
   | "UNAUTHORIZED"
+  | "TOKEN_EXPIRED"
+  | "FORBIDDEN"
   | "STALE_EPOCH"
   | "STREAM_NOT_FOUND"
   | "FORK_SOURCE_NOT_FOUND"

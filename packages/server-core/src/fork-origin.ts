@@ -28,7 +28,7 @@ export interface ForkRequest {
 }
 
 /** The stream-root-relative path named by `Stream-Forked-From`. */
-function sourcePath(ctx: EngineContext, value: string): string {
+export function forkSourcePath(ctx: EngineContext, value: string): string {
   let path = value.trim();
   const base = ctx.basePath.replace(/\/+$/, "");
   if (base !== "" && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length);
@@ -70,7 +70,7 @@ export function resolveForkRequest(ctx: EngineContext, request: EngineRequest): 
       throw badRequest("INVALID_OFFSET", `malformed Stream-Fork-Offset: ${offsetHeader}`);
     }
   }
-  const path = sourcePath(ctx, from);
+  const path = forkSourcePath(ctx, from);
   const source = findStream(ctx, path);
   if (!source) {
     throw new ProtocolError(404, "FORK_SOURCE_NOT_FOUND", `fork source not found: ${path}`);

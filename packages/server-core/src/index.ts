@@ -1,3 +1,19 @@
+export type { JWK } from "jose";
+export {
+  Access,
+  type AuthConfig,
+  Authenticator,
+  authorizeReserved,
+  type CorsOrigins,
+  CorsPolicy,
+  compilePathGlob,
+  isOperation,
+  listableFilter,
+  OPERATIONS,
+  type Operation,
+  signStreamToken,
+  type TokenScope,
+} from "./auth/index.js";
 export type { EngineContext } from "./context.js";
 export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./cursor.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";

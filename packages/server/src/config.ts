@@ -1,6 +1,9 @@
 /** Server configuration from command-line flags and environment variables. */
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import type { CorsOrigins, JWK } from "@durastream/server-core";
+
 import type { ServerOptions } from "./server.js";
 
 /** Usage text for `--help`. */
@@ -15,10 +18,18 @@ Options:
   --max-body-bytes <n>    largest accepted request body (default 64 MiB)
   --long-poll-timeout-ms <n>  long-poll wait before 204 (default 20000)
   --log-level <level>     pino level: fatal, error, warn, info, debug, silent (default info)
+  --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable)
+  --token-jwks-url <url>  JWKS URL of token issuers' public keys
+  --token-issuer <iss>    required "iss" claim of scoped tokens
+  --token-audience <aud>  required "aud" claim of scoped tokens
+  --cors-origin <origin>  browser origin allowed to read responses (repeatable, or *;
+                          default * without auth, none with auth)
   -h, --help              show this help
 
 Environment:
-  STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"`;
+  STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"
+                                            or a token signed with it (durastream token)
+  STREAMS_CORS_ORIGINS                      comma-separated --cors-origin values`;
 
 /** Parsed configuration, or a request for help. */
 export type ParsedConfig =
@@ -45,6 +56,11 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       "max-body-bytes": { type: "string" },
       "long-poll-timeout-ms": { type: "string" },
       "log-level": { type: "string" },
+      "token-public-key": { type: "string", multiple: true },
+      "token-jwks-url": { type: "string" },
+      "token-issuer": { type: "string" },
+      "token-audience": { type: "string" },
+      "cors-origin": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -61,6 +77,25 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     maxBodyBytes: integer("--max-body-bytes", values["max-body-bytes"]),
     longPollTimeoutMs: integer("--long-poll-timeout-ms", values["long-poll-timeout-ms"]),
     secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    tokens: {
+      publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),
+      jwksUrl: values["token-jwks-url"],
+      issuer: values["token-issuer"],
+      audience: values["token-audience"],
+    },
+    corsOrigins: corsOrigins(values["cors-origin"] ?? env.STREAMS_CORS_ORIGINS?.split(",")),
   };
   return { help: false, options, logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info" };
+}
+
+/** A PEM public key as text, a JWK file as its object. */
+function readPublicKey(file: string): string | JWK {
+  const text = readFileSync(file, "utf8");
+  return text.trimStart().startsWith("{") ? (JSON.parse(text) as JWK) : text;
+}
+
+function corsOrigins(values: string[] | undefined): CorsOrigins | undefined {
+  const origins = values?.map((value) => value.trim()).filter((value) => value !== "");
+  if (origins === undefined || origins.length === 0) return undefined;
+  return origins.includes("*") ? "*" : origins;
 }

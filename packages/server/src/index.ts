@@ -1,3 +1,9 @@
+export {
+  OPERATIONS,
+  type Operation,
+  signStreamToken,
+  type TokenScope,
+} from "@durastream/server-core";
 export { parseConfig, USAGE } from "./config.js";
 export { handleNodeRequest, writeResponse } from "./node-adapter.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";

@@ -3,6 +3,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  type AuthConfig,
+  type CorsOrigins,
   DurableStreamsEngine,
   type EngineOptions,
   MemoryStore,
@@ -25,8 +27,12 @@ export interface ServerOptions extends EngineOptions {
   readonly memory?: boolean;
   /** URL path of the stream root. Default `/v1/stream`. */
   readonly basePath?: string;
-  /** Bearer secret every request must carry. */
+  /** Shared bearer secret (full access), also the HS256 key of scoped tokens. */
   readonly secret?: string | undefined;
+  /** Scoped tokens from other issuers: EdDSA / ES256 public keys or a JWKS URL. */
+  readonly tokens?: Omit<AuthConfig, "secret">;
+  /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
+  readonly corsOrigins?: CorsOrigins;
   /** Logger; default: silent. */
   readonly logger?: Logger;
   /** How long shutdown waits for in-flight requests before cutting connections. Default 5 s. */
@@ -70,6 +76,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     secret: options.secret,
     onInternalError: (error) => logger.error({ err: error }, "request failed"),
   });
+  try {
+    await engine.auth.ready();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const idleRelease = new IdleRelease(
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
