@@ -328,7 +328,19 @@ describe.each(servers)("client against $name", (impl) => {
       });
       await eventually(() => batches > 0);
       res.cancel();
-      await res.closed;
+      await expect(res.closed).resolves.toBeUndefined();
+      // Data appended after cancel() reaches a new live reader but not the cancelled one.
+      const seen = batches;
+      const handle = new DurableStream({ url, contentType: "application/json" });
+      await handle.append({ after: "cancel" });
+      const witness = await stream({ url, live: "sse" });
+      const items: unknown[] = [];
+      for await (const item of witness.jsonStream()) {
+        items.push(item);
+        if (items.length === 1) break;
+      }
+      expect(items).toEqual([{ after: "cancel" }]);
+      expect(batches).toBe(seen);
     });
 
     it("evaluates header and param functions on every request", async () => {

@@ -1,11 +1,11 @@
 /** What every operation handler gets: the ports and the resolved options. */
 
 import type { Authenticator } from "./auth/authenticator.js";
-import type { WakeHub } from "./hub.js";
+import type { WakeHub } from "./live/hub.js";
+import type { SharedRead } from "./live/shared-read.js";
 import type { ResolvedEngineOptions } from "./options.js";
-import type { ProducerOrder } from "./producer-order.js";
-import type { SharedRead } from "./shared-read.js";
-import type { StreamStore } from "./store.js";
+import type { StreamStore } from "./ports/store.js";
+import type { ProducerOrder } from "./producers/producer-order.js";
 
 /** The engine's ports and options, shared by the operation handlers. */
 export interface EngineContext {

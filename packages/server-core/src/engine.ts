@@ -4,26 +4,26 @@
  * conventions on every response. Runtime-neutral: no `node:*` imports.
  */
 
-import { appendStream } from "./append-stream.js";
 import type { Access } from "./auth/access.js";
 import { type AuthConfig, Authenticator } from "./auth/authenticator.js";
 import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
 import { boundLiveRead } from "./auth/live-expiry.js";
 import { authorizeStreamRequest } from "./auth/stream-access.js";
 import type { EngineContext } from "./context.js";
-import { createStream } from "./create-stream.js";
-import { deleteStream } from "./delete-stream.js";
-import { badRequest, ProtocolError } from "./errors.js";
-import { headStream } from "./head-stream.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
-import { WakeHub } from "./hub.js";
-import { retire } from "./lifecycle.js";
+import { badRequest, ProtocolError } from "./http/errors.js";
+import type { EngineRequest, EngineResponse } from "./http/http-types.js";
+import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
+import { WakeHub } from "./live/hub.js";
+import type { SharedRead } from "./live/shared-read.js";
+import { appendStream } from "./operations/append-stream.js";
+import { createStream } from "./operations/create-stream.js";
+import { deleteStream } from "./operations/delete-stream.js";
+import { headStream } from "./operations/head-stream.js";
+import { retire } from "./operations/lifecycle.js";
+import { readStream } from "./operations/read-stream.js";
 import { type EngineOptions, resolveEngineOptions } from "./options.js";
-import { ProducerOrder } from "./producer-order.js";
-import { readStream } from "./read-stream.js";
-import { baseHeaders, preflightHeaders } from "./response-headers.js";
-import type { SharedRead } from "./shared-read.js";
-import type { StreamStore } from "./store.js";
+import type { StreamStore } from "./ports/store.js";
+import { ProducerOrder } from "./producers/producer-order.js";
 
 /** How to build an engine. */
 export interface EngineConfig extends EngineOptions {

@@ -15,10 +15,8 @@ export {
   type TokenScope,
 } from "./auth/index.js";
 export type { EngineContext } from "./context.js";
-export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./cursor.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
-export { type ErrorCode, ProtocolError } from "./errors.js";
-export { expiryOf, isExpired } from "./expiry.js";
+export { type ErrorCode, ProtocolError } from "./http/errors.js";
 export type {
   BodyPart,
   ByteSink,
@@ -26,13 +24,11 @@ export type {
   EngineResponse,
   LazyBytes,
   StreamingBody,
-} from "./http-types.js";
-export { isStreamingBody, loadPart } from "./http-types.js";
-export { type Waiter, WakeHub } from "./hub.js";
-export { MemoryStore } from "./memory-store.js";
-export { newStreamRecord } from "./new-record.js";
+} from "./http/http-types.js";
+export { isStreamingBody, loadPart } from "./http/http-types.js";
+export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/cursor.js";
+export { type Waiter, WakeHub } from "./live/hub.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
-export { reserveAppend } from "./reserve-append.js";
 export type {
   AppendWrite,
   ForkOrigin,
@@ -42,4 +38,8 @@ export type {
   StoredChunk,
   StreamRecord,
   StreamStore,
-} from "./store.js";
+} from "./ports/store.js";
+export { expiryOf, isExpired } from "./storage/expiry.js";
+export { MemoryStore } from "./storage/memory-store.js";
+export { newStreamRecord } from "./storage/new-record.js";
+export { reserveAppend } from "./storage/reserve-append.js";

@@ -4,7 +4,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { DATABASE_FILE } from "../src/index.js";
+import { DATABASE_FILE, type SqliteStore } from "../src/index.js";
 import { readAll, startTestServer, streamUrl, testCleanups } from "./helpers.js";
 
 describe("restart persistence (SQLite)", () => {
@@ -244,7 +244,15 @@ describe("restart persistence (SQLite)", () => {
     };
     await burst(0);
     await waitForDatabase(512 * 1024);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // idle: the worker is released
+    // Idle: the server releases memory, stopping the checkpoint worker.
+    const store = server.store as SqliteStore;
+    const release = store.releaseMemory.bind(store);
+    await new Promise<void>((resolve) => {
+      store.releaseMemory = () => {
+        release();
+        resolve();
+      };
+    });
     await burst(16);
     await waitForDatabase(1536 * 1024); // a new worker copied the second burst
     await server.close();

@@ -3,7 +3,7 @@
  * sequence order (Section 5.2.1), not refused as sequence gaps.
  */
 
-import { request } from "node:http";
+import { type IncomingMessage, request } from "node:http";
 import { expect, test } from "vitest";
 import { streamUrl, suiteServer } from "./helpers.js";
 
@@ -35,14 +35,33 @@ function slowPost(
   return { finish: (body) => req.end(body), status };
 }
 
+/** Resolves with the server side of the next `count` requests, as their headers arrive. */
+function nextRequests(count: number): Promise<IncomingMessage[]> {
+  return new Promise((resolve) => {
+    const seen: IncomingMessage[] = [];
+    const onRequest = (req: IncomingMessage) => {
+      seen.push(req);
+      if (seen.length < count) return;
+      suite.server.http.off("request", onRequest);
+      resolve(seen);
+    };
+    suite.server.http.on("request", onRequest);
+  });
+}
+
 test("seq 1 arriving before seq 0 waits for it and both are applied in order", async () => {
   const url = streamUrl(suite.server, "pipelined");
   await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });
+  const arrived = nextRequests(2);
   const first = slowPost(url, 0);
   const second = slowPost(url, 1);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Both requests are in the server (headers parsed) before any body is sent.
+  const serverSide = await arrived;
+  const secondOnServer = serverSide.find((req) => req.headers["producer-seq"] === "1")!;
+  const secondBodyRead = new Promise((resolve) => secondOnServer.once("end", resolve));
   second.finish('{"seq":1}');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // seq 1's whole body reached the engine, which must now hold it for seq 0.
+  await secondBodyRead;
   first.finish('{"seq":0}');
   expect(await first.status).toBe(200);
   expect(await second.status).toBe(200);

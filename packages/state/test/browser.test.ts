@@ -74,7 +74,7 @@ describe("state in a browser (Chromium)", () => {
   const suite = browserSuite("state", PAGE, MOUNTS);
 
   describe.each(SERVER_KINDS)("against %s server", (kind) => {
-    let server: TestServer | undefined;
+    let server!: TestServer;
     beforeAll(async () => {
       server = await startTestServer(kind);
     });
@@ -83,8 +83,7 @@ describe("state in a browser (Chromium)", () => {
     });
 
     for (const live of ["sse", "long-poll"] as const) {
-      it(`materializes live over ${live} and produces from the page`, async (ctx) => {
-        if (!server) return ctx.skip();
+      it(`materializes live over ${live} and produces from the page`, async () => {
         const streamPath = uniquePath("browser");
         const producer = createDurableStream({
           streamPath,

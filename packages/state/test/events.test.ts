@@ -76,9 +76,14 @@ describe("state events", () => {
     expect(check({ type: "user", key: "1", headers: { operation: "update" } }).valid).toBe(false);
   });
 
-  it("ships an unmodified copy of the spec's JSON Schema", () => {
+  it("ships an unmodified copy of the spec's JSON Schema", (ctx) => {
     const shared = new URL("../../../../shared/spec/state-protocol.schema.json", import.meta.url);
-    if (!existsSync(shared)) return;
+    if (!existsSync(shared)) {
+      // CI always has shared/ beside the clone: missing there is a broken setup, not a skip.
+      if (process.env.CI)
+        throw new Error(`missing ${shared.pathname}: shared/ must sit beside the repository`);
+      ctx.skip("shared/ is not beside the repository");
+    }
     expect(readFileSync(schemaPath, "utf8")).toBe(readFileSync(shared, "utf8"));
   });
 });

@@ -27,7 +27,7 @@ async function readAll(url: string): Promise<unknown[]> {
 }
 
 describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
-  let server: TestServer | undefined;
+  let server!: TestServer;
   beforeAll(async () => {
     server = await startTestServer(kind);
   });
@@ -35,8 +35,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     await server?.close();
   });
 
-  it("writes upserts and deletes, creating the JSON stream, with spec-valid events", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("writes upserts and deletes, creating the JSON stream, with spec-valid events", async () => {
     const streamPath = uniquePath("users");
     const producer = createDurableStream({
       streamPath,
@@ -74,8 +73,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     expect(producer.closed).toBe(true);
   });
 
-  it("is a singleton per stream path while open; a closed one is replaced", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("is a singleton per stream path while open; a closed one is replaced", async () => {
     const streamPath = uniquePath("single");
     const a = createDurableStream({ streamPath, schema, producerId: "svc", baseUrl: server.base });
     const b = createDurableStream({ streamPath, schema, producerId: "svc", baseUrl: server.base });
@@ -87,8 +85,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     await c.close();
   });
 
-  it("skips unknown collections, missing keys and invalid values with warnings", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("skips unknown collections, missing keys and invalid values with warnings", async () => {
     const logger = recordingLogger();
     const streamPath = uniquePath("skips");
     const producer = createDurableStream({
@@ -124,8 +121,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     expect(events.map((e) => e.key)).toEqual(["ok"]);
   });
 
-  it("close() detaches without closing the stream, and a restarted producer keeps writing", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("close() detaches without closing the stream, and a restarted producer keeps writing", async () => {
     const streamPath = uniquePath("restart");
     const first = createDurableStream({
       streamPath,
@@ -151,8 +147,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     expect(view.get("users", "u7")).toEqual({ id: "u7", name: "second" });
   });
 
-  it("keeps write order when a collection schema validates asynchronously", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("keeps write order when a collection schema validates asynchronously", async () => {
     const delays = [30, 0, 15, 5];
     let call = 0;
     const slowSchema = defineStreamSchema({
@@ -205,8 +200,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     expect(logger.messages.join("\n")).toMatch(/invalid jobs "b": not ok/);
   });
 
-  it("warns when the open singleton is requested under another producerId", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("warns when the open singleton is requested under another producerId", async () => {
     const logger = recordingLogger();
     const streamPath = uniquePath("other-id");
     const a = createDurableStream({ streamPath, schema, producerId: "one", baseUrl: server.base });
@@ -222,7 +216,7 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
     await a.close();
   });
 
-  it("rejects flush() quickly when the server is unreachable", async () => {
+  it("rejects flush() when the server is unreachable", async () => {
     const producer = createDurableStream({
       streamPath: uniquePath("down"),
       schema,
@@ -231,14 +225,11 @@ describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
       connectTimeoutMs: 1500,
     });
     producer.upsert("users", { id: "u", name: "x" });
-    const started = Date.now();
     await expect(producer.flush()).rejects.toBeInstanceOf(StreamConnectError);
-    expect(Date.now() - started).toBeLessThan(4000);
     await expect(producer.close()).rejects.toBeInstanceOf(StreamConnectError);
   });
 
-  it("treats an aborted connect as expected, not a failure", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("treats an aborted connect as expected, not a failure", async () => {
     const shutdown = new AbortController();
     shutdown.abort();
     const producer = createDurableStream({

@@ -9,7 +9,7 @@ type StateModule = typeof import("@durastream/state");
  * bare origin, as Aspire-style configuration would give it.
  */
 describe.each(SERVER_KINDS)("seed samples against %s server", (kind) => {
-  let server: TestServer | undefined;
+  let server!: TestServer;
   beforeAll(async () => {
     server = await startTestServer(kind);
   });
@@ -27,8 +27,7 @@ describe.each(SERVER_KINDS)("seed samples against %s server", (kind) => {
     return import("@durastream/state");
   }
 
-  it("overview: executions schema + producer", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("overview: executions schema + producer", async () => {
     const state = await freshState();
     await import("./seeds/executions-producer.js");
     const { executionsSchema } = await import("./seeds/executions-schema.js");
@@ -50,8 +49,7 @@ describe.each(SERVER_KINDS)("seed samples against %s server", (kind) => {
     ]);
   });
 
-  it("publish a durable stream: schema, producer, upsert/delete, flush on unload", async (ctx) => {
-    if (!server) return ctx.skip();
+  it("publish a durable stream: schema, producer, upsert/delete, flush on unload", async () => {
     const unloadHandlers: Array<() => Promise<void> | void> = [];
     vi.stubGlobal("addEventListener", (type: string, handler: () => Promise<void> | void) => {
       if (type === "unload") unloadHandlers.push(handler);

@@ -1,4 +1,5 @@
 import { DurableStreamTestServer } from "@durable-streams/server";
+import { startServer } from "@durastream/server";
 
 /** A running server under test: `base` is the state layer's stream root. */
 export interface TestServer {
@@ -8,26 +9,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-type StartServer = (options: {
-  port?: number;
-  host?: string;
-  memory?: boolean;
-  secret?: string;
-}) => Promise<{
-  url: string;
-  close(): Promise<void>;
-}>;
-
-/** durastream's own server, if built; `secret` makes every request need a bearer token. */
-export async function startDurastream(secret?: string): Promise<TestServer | undefined> {
-  const moduleName = "@durastream/server";
-  let startServer: StartServer | undefined;
-  try {
-    ({ startServer } = (await import(moduleName)) as { startServer?: StartServer });
-  } catch {
-    return undefined; // not built yet
-  }
-  if (typeof startServer !== "function") return undefined;
+/** durastream's own server (in memory); `secret` makes every request need a bearer token. */
+export async function startDurastream(secret?: string): Promise<TestServer> {
   const server = await startServer({ port: 0, host: "127.0.0.1", memory: true, secret });
   return {
     name: "durastream",
@@ -45,7 +28,7 @@ async function startOfficial(): Promise<TestServer> {
 
 /**
  * The servers the integration tests run against: the official
- * `@durable-streams/server`, and durastream's own server once it is built.
+ * `@durable-streams/server`, and durastream's own server.
  * `STATE_TEST_SERVERS=official` or `=durastream` narrows the set.
  */
 export const SERVER_KINDS = (process.env.STATE_TEST_SERVERS ?? "official,durastream")
@@ -53,7 +36,7 @@ export const SERVER_KINDS = (process.env.STATE_TEST_SERVERS ?? "official,durastr
   .map((s) => s.trim())
   .filter(Boolean);
 
-export async function startTestServer(kind: string): Promise<TestServer | undefined> {
+export async function startTestServer(kind: string): Promise<TestServer> {
   if (kind === "official") return startOfficial();
   if (kind === "durastream") return startDurastream();
   throw new Error(`unknown server kind ${kind}`);

@@ -3,7 +3,7 @@
  * secret) or a token's scope — path globs × operations, until its expiry.
  */
 
-import { ProtocolError } from "../errors.js";
+import { ProtocolError } from "../http/errors.js";
 import type { Operation } from "./operations.js";
 import { compilePathGlob, type PathMatcher } from "./path-glob.js";
 

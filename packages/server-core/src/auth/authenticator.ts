@@ -17,8 +17,8 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
-import { ProtocolError } from "../errors.js";
-import type { EngineRequest } from "../http-types.js";
+import { ProtocolError } from "../http/errors.js";
+import type { EngineRequest } from "../http/http-types.js";
 import { Access } from "./access.js";
 import { isOperation, type Operation } from "./operations.js";
 

@@ -5,8 +5,8 @@
  * if it was not renewed.
  */
 
-import type { EngineRequest, EngineResponse, StreamingBody } from "../http-types.js";
-import { isStreamingBody } from "../http-types.js";
+import type { EngineRequest, EngineResponse, StreamingBody } from "../http/http-types.js";
+import { isStreamingBody } from "../http/http-types.js";
 import type { Access } from "./access.js";
 
 /** setTimeout's largest delay; live reads end long before (SSE lifetime, long-poll timeout). */

@@ -5,7 +5,7 @@
  */
 
 import type { EngineContext } from "../context.js";
-import type { EngineRequest } from "../http-types.js";
+import type { EngineRequest } from "../http/http-types.js";
 import type { Access } from "./access.js";
 import type { Operation } from "./operations.js";
 

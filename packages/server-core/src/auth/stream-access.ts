@@ -2,8 +2,8 @@
 
 import { STREAM_FORKED_FROM_HEADER } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
-import { forkSourcePath } from "../fork-origin.js";
-import type { EngineRequest } from "../http-types.js";
+import { forkSourcePath } from "../forks/fork-origin.js";
+import type { EngineRequest } from "../http/http-types.js";
 import type { Access } from "./access.js";
 import type { Operation } from "./operations.js";
 

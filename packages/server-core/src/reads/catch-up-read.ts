@@ -7,12 +7,12 @@ import {
   STREAM_OFFSET_HEADER,
   STREAM_UP_TO_DATE_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
-import { expiryOf } from "./expiry.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
+import type { EngineContext } from "../context.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import { etagMatches, readEtag } from "../http/response-headers.js";
+import type { StreamRecord } from "../ports/store.js";
+import { expiryOf } from "../storage/expiry.js";
 import { httpReadBody, type ReadResult, readAt } from "./read-result.js";
-import { etagMatches, readEtag } from "./response-headers.js";
-import type { StreamRecord } from "./store.js";
 
 /** `Cache-Control` of a cacheable read: at most 60 s, and never past the stream's expiry. */
 export function cacheControl(ctx: EngineContext, record: StreamRecord): string {

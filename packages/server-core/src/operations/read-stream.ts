@@ -1,14 +1,14 @@
 /** GET: catch-up, long-poll or SSE, chosen by the `live` query parameter. */
 
 import { LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
-import { catchUpRead, tailRead } from "./catch-up-read.js";
-import type { EngineContext } from "./context.js";
-import { badRequest } from "./errors.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
+import type { EngineContext } from "../context.js";
+import { badRequest } from "../http/errors.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import { longPollRead } from "../live/long-poll.js";
+import { sseRead } from "../live/sse-session.js";
+import { catchUpRead, tailRead } from "../reads/catch-up-read.js";
+import { parseReadOffset } from "../reads/read-offset.js";
 import { requireStream } from "./lifecycle.js";
-import { longPollRead } from "./long-poll.js";
-import { parseReadOffset } from "./read-offset.js";
-import { sseRead } from "./sse-session.js";
 
 /** Handles GET on a stream path. */
 export function readStream(

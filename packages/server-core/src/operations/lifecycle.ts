@@ -3,11 +3,11 @@
  * soft-delete while forks remain, and cascading cleanup up a fork chain.
  */
 
-import type { EngineContext } from "./context.js";
-import { gone, notFound } from "./errors.js";
-import { isExpired } from "./expiry.js";
-import { SharedRead } from "./shared-read.js";
-import type { StreamRecord } from "./store.js";
+import type { EngineContext } from "../context.js";
+import { gone, notFound } from "../http/errors.js";
+import { SharedRead } from "../live/shared-read.js";
+import type { StreamRecord } from "../ports/store.js";
+import { isExpired } from "../storage/expiry.js";
 
 /**
  * Wakes the live readers of a stream after a durable change (data, closure,

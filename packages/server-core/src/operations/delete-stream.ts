@@ -1,7 +1,7 @@
 /** DELETE: remove a stream, or soft-delete it while forks reference it (Section 5.4). */
 
-import type { EngineContext } from "./context.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
+import type { EngineContext } from "../context.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { requireStream, retire } from "./lifecycle.js";
 
 /** Handles DELETE on a stream path. */

@@ -11,15 +11,15 @@ import {
   isSseTextContentType,
   STREAM_SSE_DATA_ENCODING_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
+import type { EngineContext } from "../context.js";
+import type { ByteSink, EngineRequest, EngineResponse, StreamingBody } from "../http/http-types.js";
+import type { StreamRecord } from "../ports/store.js";
+import { type ReadResult, readAt, sseDataFrame } from "../reads/read-result.js";
 import { nextCursor } from "./cursor.js";
-import type { ByteSink, EngineRequest, EngineResponse, StreamingBody } from "./http-types.js";
 import type { Waiter } from "./hub.js";
 import { LiveCursor } from "./live-cursor.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
-import { type ReadResult, readAt, sseDataFrame } from "./read-result.js";
 import { type SharedRead, sseFrame } from "./shared-read.js";
-import type { StreamRecord } from "./store.js";
 
 const TEXT_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream",

@@ -1,8 +1,8 @@
 /** The `offset` query parameter: sentinels `-1` / `now`, or a token minted by this server. */
 
 import { decodeOffset, OFFSET_BEGINNING, OFFSET_NOW } from "@durastream/protocol";
-import { badRequest } from "./errors.js";
-import type { StreamRecord } from "./store.js";
+import { badRequest } from "../http/errors.js";
+import type { StreamRecord } from "../ports/store.js";
 
 /** A parsed read offset (every stream, forks included, starts at position 0). */
 export interface ReadOffset {

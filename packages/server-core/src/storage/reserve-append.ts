@@ -1,6 +1,6 @@
 /** An append's effect on a stream's record, shared by every store. */
 
-import type { AppendWrite, StreamRecord } from "./store.js";
+import type { AppendWrite, StreamRecord } from "../ports/store.js";
 
 /**
  * Applies `write` to the reserved state of `record` (tail, closure, last

@@ -1,6 +1,6 @@
 /** Builds the record of a newly created stream, shared by every store. */
 
-import type { NewStream, StreamRecord } from "./store.js";
+import type { NewStream, StreamRecord } from "../ports/store.js";
 
 /**
  * The record for `init` with internal id `id`. A fork's own data starts at

@@ -1,6 +1,6 @@
 /** Stream lifetime: sliding TTL and absolute Expires-At (Section 5.1). */
 
-import type { StreamRecord } from "./store.js";
+import type { StreamRecord } from "../ports/store.js";
 
 /** When the stream expires (ms since epoch), or null if never. */
 export function expiryOf(record: {

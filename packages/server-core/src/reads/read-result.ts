@@ -6,10 +6,10 @@ import {
   isJsonContentType,
   isSseTextContentType,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
-import { type BodyPart, loadPart, slicePart } from "./http-types.js";
+import type { EngineContext } from "../context.js";
+import { type BodyPart, loadPart, slicePart } from "../http/http-types.js";
+import type { StreamRecord } from "../ports/store.js";
 import { type ByteRange, readRange } from "./read-range.js";
-import type { StreamRecord } from "./store.js";
 
 /** A read of durable data from a position. */
 export interface ReadResult {

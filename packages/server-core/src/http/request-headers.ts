@@ -11,9 +11,9 @@ import {
   STREAM_EXPIRES_AT_HEADER,
   STREAM_TTL_HEADER,
 } from "@durastream/protocol";
+import type { ProducerTuple } from "../ports/store.js";
 import { badRequest } from "./errors.js";
 import type { EngineRequest } from "./http-types.js";
-import type { ProducerTuple } from "./store.js";
 
 /** Requested lifetime of a new stream. */
 export interface Lifetime {

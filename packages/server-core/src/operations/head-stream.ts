@@ -7,8 +7,8 @@ import {
   STREAM_OFFSET_HEADER,
   STREAM_TTL_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
+import type { EngineContext } from "../context.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { requireStream } from "./lifecycle.js";
 
 /** Handles HEAD on a stream path. */

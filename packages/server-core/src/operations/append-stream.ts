@@ -16,15 +16,15 @@ import {
   STREAM_OFFSET_HEADER,
   STREAM_SEQ_HEADER,
 } from "@durastream/protocol";
+import type { EngineContext } from "../context.js";
+import { badRequest, ProtocolError } from "../http/errors.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import { readBody } from "../http/read-body.js";
+import { parseContentType, parseProducer } from "../http/request-headers.js";
+import type { ProducerState, ProducerTuple, StreamRecord } from "../ports/store.js";
+import { decideProducer } from "../producers/producer-fencing.js";
 import { compareUtf8 } from "./byte-order.js";
-import type { EngineContext } from "./context.js";
-import { badRequest, ProtocolError } from "./errors.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
 import { requireStream, wakeReaders } from "./lifecycle.js";
-import { decideProducer } from "./producer-fencing.js";
-import { readBody } from "./read-body.js";
-import { parseContentType, parseProducer } from "./request-headers.js";
-import type { ProducerState, ProducerTuple, StreamRecord } from "./store.js";
 
 /** How long a request ahead of its sequence waits for in-flight predecessors. */
 const REORDER_WAIT_MS = 10_000;

@@ -13,14 +13,14 @@ import {
   STREAM_OFFSET_HEADER,
   STREAM_UP_TO_DATE_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
+import type { EngineContext } from "../context.js";
+import { gone, notFound } from "../http/errors.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import type { StreamRecord } from "../ports/store.js";
 import { nextCursor } from "./cursor.js";
-import { gone, notFound } from "./errors.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
 import type { Waiter } from "./hub.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
 import { SharedRead } from "./shared-read.js";
-import type { StreamRecord } from "./store.js";
 
 /** Handles `live=long-poll` from `position`. */
 export function longPollRead(

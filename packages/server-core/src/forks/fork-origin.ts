@@ -13,13 +13,13 @@ import {
   STREAM_FORKED_FROM_HEADER,
   storedJsonPrefixLength,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
-import { badRequest, ProtocolError } from "./errors.js";
-import type { EngineRequest } from "./http-types.js";
-import { findStream } from "./lifecycle.js";
-import { readRange } from "./read-range.js";
-import { concat } from "./read-result.js";
-import type { ForkOrigin, StreamRecord } from "./store.js";
+import type { EngineContext } from "../context.js";
+import { badRequest, ProtocolError } from "../http/errors.js";
+import type { EngineRequest } from "../http/http-types.js";
+import { findStream } from "../operations/lifecycle.js";
+import type { ForkOrigin, StreamRecord } from "../ports/store.js";
+import { readRange } from "../reads/read-range.js";
+import { concat } from "../reads/read-result.js";
 
 /** A resolved fork request. */
 export interface ForkRequest {

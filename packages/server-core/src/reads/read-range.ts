@@ -3,8 +3,8 @@
  * source chain with its own, in one offset space (Section 4.2).
  */
 
-import { type BodyPart, slicePart } from "./http-types.js";
-import type { StreamRecord, StreamStore } from "./store.js";
+import { type BodyPart, slicePart } from "../http/http-types.js";
+import type { StreamRecord, StreamStore } from "../ports/store.js";
 
 /** Bytes of `[start, end)` as a list of slices (no copies; stored ones not read yet). */
 export interface ByteRange {

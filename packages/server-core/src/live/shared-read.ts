@@ -6,9 +6,9 @@
  */
 
 import { encodeOffset, encodeSseControl } from "@durastream/protocol";
-import { readHeaders } from "./catch-up-read.js";
-import type { EngineContext } from "./context.js";
-import { cursorInterval, LiveCursor } from "./live-cursor.js";
+import type { EngineContext } from "../context.js";
+import type { StreamRecord } from "../ports/store.js";
+import { readHeaders } from "../reads/catch-up-read.js";
 import {
   concat,
   httpReadBody,
@@ -16,8 +16,8 @@ import {
   type ReadResult,
   readAt,
   sseDataFrame,
-} from "./read-result.js";
-import type { StreamRecord } from "./store.js";
+} from "../reads/read-result.js";
+import { cursorInterval, LiveCursor } from "./live-cursor.js";
 
 /**
  * How long a read may be handed to later readers of the same position while

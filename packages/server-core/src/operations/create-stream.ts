@@ -9,14 +9,14 @@ import {
   STREAM_CLOSED_HEADER,
   STREAM_OFFSET_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "./context.js";
-import { badRequest, ProtocolError } from "./errors.js";
-import { resolveForkRequest } from "./fork-origin.js";
-import type { EngineRequest, EngineResponse } from "./http-types.js";
+import type { EngineContext } from "../context.js";
+import { resolveForkRequest } from "../forks/fork-origin.js";
+import { badRequest, ProtocolError } from "../http/errors.js";
+import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import { readBody } from "../http/read-body.js";
+import { parseContentType, parseLifetime } from "../http/request-headers.js";
+import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { findStream } from "./lifecycle.js";
-import { readBody } from "./read-body.js";
-import { parseContentType, parseLifetime } from "./request-headers.js";
-import type { ForkOrigin, StreamRecord } from "./store.js";
 
 /** Handles PUT on a stream path. */
 export async function createStream(

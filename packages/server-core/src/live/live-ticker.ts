@@ -4,7 +4,7 @@
  * costs more than the writes). It runs only while some reader is registered.
  */
 
-import type { EngineContext } from "./context.js";
+import type { EngineContext } from "../context.js";
 
 /** Something the ticker visits on every tick. */
 export interface Ticking {

@@ -9,7 +9,7 @@
  * `visibleClosed`) and only then may the engine acknowledge it.
  */
 
-import type { BodyPart } from "./http-types.js";
+import type { BodyPart } from "../http/http-types.js";
 
 /** The `(producerId, epoch, seq)` tuple of an idempotent producer request. */
 export interface ProducerTuple {

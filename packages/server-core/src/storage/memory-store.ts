@@ -3,9 +3,6 @@
  * the durable stores must behave like. Writes are visible at once.
  */
 
-import { expiryOf } from "./expiry.js";
-import { newStreamRecord } from "./new-record.js";
-import { reserveAppend } from "./reserve-append.js";
 import type {
   AppendWrite,
   NewStream,
@@ -13,7 +10,10 @@ import type {
   StoredChunk,
   StreamRecord,
   StreamStore,
-} from "./store.js";
+} from "../ports/store.js";
+import { expiryOf } from "./expiry.js";
+import { newStreamRecord } from "./new-record.js";
+import { reserveAppend } from "./reserve-append.js";
 
 interface MemoryStream {
   readonly record: StreamRecord;

@@ -8,8 +8,8 @@ import {
   PRODUCER_EXPECTED_SEQ_HEADER,
   PRODUCER_RECEIVED_SEQ_HEADER,
 } from "@durastream/protocol";
-import { ProtocolError } from "./errors.js";
-import type { ProducerState, ProducerTuple } from "./store.js";
+import { ProtocolError } from "../http/errors.js";
+import type { ProducerState, ProducerTuple } from "../ports/store.js";
 
 /** What to do with a producer request. */
 export type ProducerDecision =
