@@ -40,7 +40,9 @@ export interface EngineConfig extends EngineOptions {
   /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
   readonly corsOrigins?: CorsOrigins;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
-  readonly onInternalError?: (error: unknown) => void;
+  readonly onInternalError?: (error: unknown, request: EngineRequest) => void;
+  /** Called with every error response's status and code (metrics of rejected requests). */
+  readonly onRejected?: (status: number, code: string, request: EngineRequest) => void;
 }
 
 const MAX_PATH_LENGTH = 1024;
@@ -50,7 +52,10 @@ const encoder = new TextEncoder();
 export class DurableStreamsEngine {
   readonly #ctx: EngineContext;
   readonly #cors: CorsPolicy;
-  readonly #onInternalError: (error: unknown) => void;
+  readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
+  readonly #onRejected:
+    | ((status: number, code: string, request: EngineRequest) => void)
+    | undefined;
 
   constructor(config: EngineConfig) {
     const options = resolveEngineOptions(config);
@@ -68,6 +73,7 @@ export class DurableStreamsEngine {
       ? new CorsPolicy(config.corsOrigins)
       : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
+    this.#onRejected = config.onRejected;
   }
 
   /**
@@ -80,7 +86,7 @@ export class DurableStreamsEngine {
     try {
       response = await this.#dispatch(request, streamUrl);
     } catch (error) {
-      response = this.#errorResponse(error);
+      response = this.#errorResponse(error, request);
     }
     return {
       status: response.status,
@@ -162,12 +168,13 @@ export class DurableStreamsEngine {
     }
   }
 
-  #errorResponse(error: unknown): EngineResponse {
+  #errorResponse(error: unknown, request: EngineRequest): EngineResponse {
     if (!(error instanceof ProtocolError)) {
-      this.#onInternalError(error);
+      this.#onInternalError(error, request);
       error = new ProtocolError(500, "INTERNAL", "internal server error");
     }
     const { status, code, message, headers } = error as ProtocolError;
+    this.#onRejected?.(status, code, request);
     return {
       status,
       headers: {

@@ -5,6 +5,17 @@ import { pino } from "pino";
 import { parseConfig, USAGE } from "./config.js";
 import { startServer } from "./server.js";
 
+/** Never logged, wherever they appear in a log object. */
+const REDACTED = [
+  "secret",
+  "token",
+  "authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "*.secret",
+  "*.token",
+];
+
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
   try {
@@ -17,7 +28,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: REDACTED });
   const server = await startServer({ ...config.options, logger });
   let stopping = false;
   const stop = (signal: string) => {

@@ -17,6 +17,8 @@ Options:
   --base-path <path>      URL path of the stream root (default /v1/stream)
   --max-body-bytes <n>    largest accepted request body (default 64 MiB)
   --long-poll-timeout-ms <n>  long-poll wait before 204 (default 20000)
+  --drain-delay-ms <n>    on SIGTERM, keep serving this long with /readyz at 503 (default 0)
+  --no-metrics            do not serve /metrics
   --log-level <level>     pino level: fatal, error, warn, info, debug, silent (default info)
   --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable)
   --token-jwks-url <url>  JWKS URL of token issuers' public keys
@@ -56,6 +58,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       "max-body-bytes": { type: "string" },
       "long-poll-timeout-ms": { type: "string" },
       "log-level": { type: "string" },
+      "drain-delay-ms": { type: "string" },
+      "no-metrics": { type: "boolean" },
       "token-public-key": { type: "string", multiple: true },
       "token-jwks-url": { type: "string" },
       "token-issuer": { type: "string" },
@@ -76,6 +80,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     basePath: values["base-path"] ?? "/v1/stream",
     maxBodyBytes: integer("--max-body-bytes", values["max-body-bytes"]),
     longPollTimeoutMs: integer("--long-poll-timeout-ms", values["long-poll-timeout-ms"]),
+    drainDelayMs: integer("--drain-delay-ms", values["drain-delay-ms"]),
+    metrics: values["no-metrics"] !== true,
     secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
     tokens: {
       publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),

@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
 export async function handleNodeRequest(
-  engine: DurableStreamsEngine,
+  engine: Pick<DurableStreamsEngine, "handle">,
   basePath: string,
   req: IncomingMessage,
   res: ServerResponse,

@@ -13,6 +13,10 @@ import {
 import { type Logger, pino } from "pino";
 import { IdleRelease } from "./idle-release.js";
 import { handleNodeRequest } from "./node-adapter.js";
+import { ServerMetrics } from "./ops/metrics.js";
+import { ObservedEngine } from "./ops/observed-engine.js";
+import { handleOpsRequest, OPS_PATHS } from "./ops/ops-endpoints.js";
+import { requestId } from "./ops/request-id.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 
 /** Options of `startServer`. */
@@ -41,6 +45,13 @@ export interface ServerOptions extends EngineOptions {
   readonly sweepIntervalMs?: number;
   /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
   readonly idleReleaseMs?: number;
+  /** Serve Prometheus metrics at `/metrics`. Default true. */
+  readonly metrics?: boolean;
+  /**
+   * How long `close()` keeps serving while `/readyz` already answers 503
+   * (draining), so load balancers stop routing here first. Default 0.
+   */
+  readonly drainDelayMs?: number;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
 }
@@ -53,6 +64,10 @@ export interface RunningServer {
   readonly engine: DurableStreamsEngine;
   readonly store: StreamStore;
   readonly http: Server;
+  /** The server's metrics registry (null when metrics are off). */
+  readonly metrics: ServerMetrics | null;
+  /** Starts draining: `/readyz` answers 503 while requests are still served. */
+  drain(): void;
   /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
@@ -74,8 +89,27 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     basePath,
     secret: options.secret,
-    onInternalError: (error) => logger.error({ err: error }, "request failed"),
+    onInternalError: (error, request) =>
+      logger.error(
+        { err: error, reqId: requestId(request), method: request.method, path: request.path },
+        "request failed",
+      ),
+    onRejected: (_status, code) => metrics?.reject(code),
   });
+  const sqlite = store instanceof SqliteStore ? store : null;
+  const metrics =
+    options.metrics === false
+      ? null
+      : new ServerMetrics(() => (sqlite ?? (store as MemoryStore)).streamCount());
+  if (metrics) sqlite?.observeCommits((size, seconds) => metrics.commit(size, seconds));
+  const handler = metrics
+    ? new ObservedEngine(engine, metrics, logger, logger.isLevelEnabled("debug"))
+    : engine;
+  let draining = false;
+  const readiness = {
+    draining: () => draining,
+    checkWritable: () => (sqlite ? sqlite.checkWritable() : Promise.resolve()),
+  };
   try {
     await engine.auth.ready();
   } catch (error) {
@@ -88,7 +122,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   );
   const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     idleRelease.touch();
-    handleNodeRequest(engine, basePath, req, res).catch((error: unknown) => {
+    const target = req.url ?? "/";
+    const pathname = target.split("?", 1)[0]!;
+    const work = OPS_PATHS.has(pathname)
+      ? handleOpsRequest(pathname, req, res, readiness, metrics?.registry ?? null)
+      : handleNodeRequest(handler, basePath, req, res);
+    work.catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -98,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const sweeper = setInterval(() => {
     engine
       .sweepExpired()
+      .then((expired) => metrics?.sweep(expired))
       .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"));
   }, sweepEvery);
   sweeper.unref();
@@ -114,6 +154,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const url = `http://${hostForUrl}:${address.port}`;
   logger.info({ url, basePath, memory: options.memory ?? false }, "durastream listening");
 
+  const drain = () => {
+    if (!draining) logger.info("draining: /readyz answers 503");
+    draining = true;
+  };
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -121,8 +165,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     engine,
     store,
     http,
+    metrics,
+    drain,
     close() {
       closing ??= (async () => {
+        drain();
+        const drainDelay = options.drainDelayMs ?? 0;
+        if (drainDelay > 0) await new Promise((resolve) => setTimeout(resolve, drainDelay));
         clearInterval(sweeper);
         idleRelease.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -25,7 +25,7 @@ import {
 import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
-import { GroupCommit } from "./group-commit.js";
+import { type CommitObserver, GroupCommit } from "./group-commit.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -89,6 +89,8 @@ const NOTHING_TO_APPLY = (): void => {};
 /** The SQLite-backed store. */
 export class SqliteStore implements StreamStore {
   readonly db: Database.Database;
+  #countStatement: Database.Statement | undefined;
+  #probeStatement: Database.Statement | undefined;
   readonly #commit: GroupCommit;
   readonly #walPath: string;
   #walFd: number | null = null;
@@ -571,6 +573,33 @@ export class SqliteStore implements StreamStore {
       this.#checkpointer = undefined;
       void checkpointer.close();
     }
+  }
+
+  /** Calls `observer` with each durable commit group's size and sync time (metrics). */
+  observeCommits(observer: CommitObserver | null): void {
+    this.#commit.observer = observer;
+  }
+
+  /** Number of streams, soft-deleted ones excluded (metrics). */
+  streamCount(): number {
+    this.#countStatement ??= this.db
+      .prepare("SELECT count(*) FROM streams WHERE soft_deleted = 0")
+      .pluck();
+    return this.#countStatement.get() as number;
+  }
+
+  /**
+   * Resolves once a small write (the schema version rewritten as is) went
+   * through the group commit and the disk sync; rejects when the store has
+   * failed or the disk refuses. Readiness probes call it.
+   */
+  checkWritable(): Promise<void> {
+    if (this.#probeStatement === undefined) {
+      const version = this.db.pragma("user_version", { simple: true }) as number;
+      this.#probeStatement = this.db.prepare(`PRAGMA user_version = ${version}`);
+    }
+    const probe = this.#probeStatement;
+    return this.#commit.write(() => probe.run());
   }
 
   async close(): Promise<void> {
