@@ -1,6 +1,7 @@
 /** What every operation handler gets: the ports and the resolved options. */
 
 import type { Authenticator } from "./auth/authenticator.js";
+import type { StreamEvents } from "./events/stream-events.js";
 import type { WakeHub } from "./live/hub.js";
 import type { SharedRead } from "./live/shared-read.js";
 import type { ResolvedEngineOptions } from "./options.js";
@@ -20,4 +21,6 @@ export interface EngineContext {
   readonly producerOrder: ProducerOrder;
   /** Authenticates requests; the reserved `__ds` routes call it themselves (see `auth/`). */
   readonly auth: Authenticator;
+  /** Lifecycle hooks and the registry stream. */
+  readonly events: StreamEvents;
 }

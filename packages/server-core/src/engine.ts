@@ -10,6 +10,9 @@ import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
 import { boundLiveRead } from "./auth/live-expiry.js";
 import { authorizeStreamRequest } from "./auth/stream-access.js";
 import type { EngineContext } from "./context.js";
+import { isReservedPath, serveRegistry } from "./events/registry-route.js";
+import { openRegistry } from "./events/registry-stream.js";
+import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
@@ -26,7 +29,7 @@ import type { StreamStore } from "./ports/store.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 
 /** How to build an engine. */
-export interface EngineConfig extends EngineOptions {
+export interface EngineConfig extends EngineOptions, StreamEventHooks {
   readonly store: StreamStore;
   /** URL path of the stream root, e.g. `/v1/stream`. */
   readonly basePath?: string;
@@ -39,6 +42,8 @@ export interface EngineConfig extends EngineOptions {
   readonly tokens?: Omit<AuthConfig, "secret">;
   /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
   readonly corsOrigins?: CorsOrigins;
+  /** Keep the registry stream `__ds/registry` of lifecycle events. Default false. */
+  readonly registry?: boolean;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
   readonly onInternalError?: (error: unknown, request: EngineRequest) => void;
   /** Called with every error response's status and code (metrics of rejected requests). */
@@ -46,12 +51,23 @@ export interface EngineConfig extends EngineOptions {
 }
 
 const MAX_PATH_LENGTH = 1024;
+
+/** Stands in for a request in reports of work no request did (lifecycle hooks). */
+const LIFECYCLE_REQUEST: EngineRequest = {
+  method: "-",
+  path: "",
+  query: new URLSearchParams(),
+  header: () => null,
+  body: null,
+  signal: new AbortController().signal,
+};
 const encoder = new TextEncoder();
 
 /** The protocol engine. One per store. */
 export class DurableStreamsEngine {
   readonly #ctx: EngineContext;
   readonly #cors: CorsPolicy;
+  readonly #registry: boolean;
   readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
   readonly #onRejected:
     | ((status: number, code: string, request: EngineRequest) => void)
@@ -60,6 +76,9 @@ export class DurableStreamsEngine {
   constructor(config: EngineConfig) {
     const options = resolveEngineOptions(config);
     const auth = new Authenticator({ ...config.tokens, secret: config.secret }, options.now);
+    const onInternalError = config.onInternalError;
+    const reportHookError = (error: unknown) => onInternalError?.(error, LIFECYCLE_REQUEST);
+    const events = new StreamEvents(config, config.store, reportHookError);
     this.#ctx = {
       store: config.store,
       hub: new WakeHub<SharedRead>(),
@@ -68,7 +87,10 @@ export class DurableStreamsEngine {
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
       auth,
+      events,
     };
+    this.#registry = config.registry ?? false;
+    if (this.#registry) events.listener = openRegistry(this.#ctx, reportHookError);
     this.#cors = config.corsOrigins
       ? new CorsPolicy(config.corsOrigins)
       : CorsPolicy.defaultFor(auth.enabled);
@@ -107,7 +129,7 @@ export class DurableStreamsEngine {
    */
   async sweepExpired(limit = 1000): Promise<number> {
     const expired = this.#ctx.store.expiredBefore(this.#ctx.options.now(), limit);
-    await Promise.all(expired.map((record) => retire(this.#ctx, record)));
+    await Promise.all(expired.map((record) => retire(this.#ctx, record, "expired")));
     return expired.length;
   }
 
@@ -142,11 +164,13 @@ export class DurableStreamsEngine {
     access: Access,
   ): EngineResponse | Promise<EngineResponse> {
     validatePath(request.path);
-    authorizeStreamRequest(this.#ctx, request, access);
-    if (access.expiresAt === null) return this.#operation(request, streamUrl);
-    return boundLiveRead(request, access, this.#ctx.options.now(), (bounded) =>
-      this.#operation(bounded, streamUrl),
-    );
+    const reserved = isReservedPath(request.path);
+    if (!reserved) authorizeStreamRequest(this.#ctx, request, access);
+    const run = reserved
+      ? (req: EngineRequest) => serveRegistry(this.#ctx, req, access, this.#registry)
+      : (req: EngineRequest) => this.#operation(req, streamUrl);
+    if (access.expiresAt === null) return run(request);
+    return boundLiveRead(request, access, this.#ctx.options.now(), run);
   }
 
   #operation(request: EngineRequest, streamUrl: string): EngineResponse | Promise<EngineResponse> {

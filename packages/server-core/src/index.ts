@@ -16,6 +16,13 @@ export {
 } from "./auth/index.js";
 export type { EngineContext } from "./context.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
+export {
+  REGISTRY_PATH,
+  type StreamCreatedEvent,
+  type StreamDeletedEvent,
+  type StreamEvent,
+  type StreamEventHooks,
+} from "./events/index.js";
 export { type ErrorCode, ProtocolError } from "./http/errors.js";
 export type {
   BodyPart,

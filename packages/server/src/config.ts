@@ -19,6 +19,7 @@ Options:
   --long-poll-timeout-ms <n>  long-poll wait before 204 (default 20000)
   --drain-delay-ms <n>    on SIGTERM, keep serving this long with /readyz at 503 (default 0)
   --no-metrics            do not serve /metrics
+  --registry              keep the lifecycle event stream __ds/registry
   --log-level <level>     pino level: fatal, error, warn, info, debug, silent (default info)
   --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable)
   --token-jwks-url <url>  JWKS URL of token issuers' public keys
@@ -60,6 +61,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       "log-level": { type: "string" },
       "drain-delay-ms": { type: "string" },
       "no-metrics": { type: "boolean" },
+      registry: { type: "boolean" },
       "token-public-key": { type: "string", multiple: true },
       "token-jwks-url": { type: "string" },
       "token-issuer": { type: "string" },
@@ -82,6 +84,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     longPollTimeoutMs: integer("--long-poll-timeout-ms", values["long-poll-timeout-ms"]),
     drainDelayMs: integer("--drain-delay-ms", values["drain-delay-ms"]),
     metrics: values["no-metrics"] !== true,
+    registry: values.registry ?? false,
     secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
     tokens: {
       publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),

@@ -1,3 +1,9 @@
+export type {
+  StreamCreatedEvent,
+  StreamDeletedEvent,
+  StreamEvent,
+  StreamEventHooks,
+} from "@durastream/server-core";
 export {
   OPERATIONS,
   type Operation,

@@ -8,6 +8,7 @@ import {
   DurableStreamsEngine,
   type EngineOptions,
   MemoryStore,
+  type StreamEventHooks,
   type StreamStore,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
@@ -20,7 +21,7 @@ import { requestId } from "./ops/request-id.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 
 /** Options of `startServer`. */
-export interface ServerOptions extends EngineOptions {
+export interface ServerOptions extends EngineOptions, StreamEventHooks {
   /** Port to listen on; 0 picks a free one. Default 4437. */
   readonly port?: number;
   /** Interface to bind. Default 127.0.0.1. */
@@ -45,6 +46,8 @@ export interface ServerOptions extends EngineOptions {
   readonly sweepIntervalMs?: number;
   /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
   readonly idleReleaseMs?: number;
+  /** Keep the registry stream `__ds/registry` of stream lifecycle events. Default false. */
+  readonly registry?: boolean;
   /** Serve Prometheus metrics at `/metrics`. Default true. */
   readonly metrics?: boolean;
   /**

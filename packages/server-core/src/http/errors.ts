@@ -8,6 +8,7 @@ export type ErrorCode =
   | "INVALID_JSON"
   | "EMPTY_BODY"
   | "EMPTY_ARRAY"
+  | "NOT_FOUND"
   | "UNAUTHORIZED"
   | "TOKEN_EXPIRED"
   | "FORBIDDEN"

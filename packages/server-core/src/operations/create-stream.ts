@@ -92,6 +92,7 @@ export async function createStream(
     fork: fork?.origin ?? null,
   });
   await record.durable;
+  ctx.events.created(record);
   return {
     status: 201,
     headers: Object.assign(createdHeaders(record), { location: streamUrl }),

@@ -32,7 +32,7 @@ export function findStream(ctx: EngineContext, path: string): StreamRecord | und
   const record = ctx.store.get(path);
   if (!record) return undefined;
   if (!record.softDeleted && isExpired(record, ctx.options.now())) {
-    void retire(ctx, record);
+    void retire(ctx, record, "expired");
     return ctx.store.get(path);
   }
   return record;
@@ -51,11 +51,16 @@ export function requireStream(ctx: EngineContext, path: string): StreamRecord {
  * reference it, otherwise remove it and cascade to soft-deleted sources whose
  * last fork it was.
  */
-export async function retire(ctx: EngineContext, record: StreamRecord): Promise<void> {
+export async function retire(
+  ctx: EngineContext,
+  record: StreamRecord,
+  reason: "deleted" | "expired",
+): Promise<void> {
   if (record.forkCount > 0) {
     const done = ctx.store.softDelete(record);
     wakeReaders(ctx, record.id);
     await done;
+    ctx.events.deleted(record, reason, ctx.options.now());
     return;
   }
   const pending: Promise<void>[] = [];
@@ -74,4 +79,5 @@ export async function retire(ctx: EngineContext, record: StreamRecord): Promise<
         : undefined;
   }
   await Promise.all(pending);
+  ctx.events.deleted(record, reason, ctx.options.now());
 }
