@@ -1,6 +1,6 @@
 /**
- * Retry timing for transient failures: exponential backoff with full jitter,
- * with the server's `Retry-After` as a floor.
+ * Retry timing for transient failures: capped exponential backoff with
+ * jitter, with the server's `Retry-After` as a floor.
  */
 
 import { FetchBackoffAbortError, FetchError, networkFailure } from "./errors.js";
@@ -29,8 +29,30 @@ export const BackoffDefaults: BackoffOptions = {
   maxRetries: Number.POSITIVE_INFINITY,
 };
 
-/** Default retry budget of writes: bounded, so failures surface. */
-export const WRITE_MAX_RETRIES = 8;
+/**
+ * Default backoff of writes (appends, producers, create, close, delete, head):
+ * 100 ms doubling to 5 s. Writes are bounded by a time budget
+ * ({@link WRITE_RETRY_BUDGET_MS}) rather than a number of retries.
+ */
+export const WriteBackoffDefaults: BackoffOptions = {
+  initialDelay: 100,
+  maxDelay: 5_000,
+  multiplier: 2,
+  maxRetries: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * Default time (ms) a write keeps retrying transient failures before it gives
+ * up: long enough to ride out an ordinary server restart or deploy.
+ */
+export const WRITE_RETRY_BUDGET_MS = 60_000;
+
+/**
+ * Immediate retries `onError` may ask for in a row before the retries are
+ * spaced out with backoff (a handler that keeps answering a persistent 401
+ * with new headers must not drive hundreds of requests a second).
+ */
+export const IMMEDIATE_ON_ERROR_RETRIES = 2;
 
 /** Statuses worth retrying: the server may succeed later. */
 export function isRetryableStatus(status: number): boolean {
@@ -68,11 +90,17 @@ export class Backoff {
     return this.#attempts < (this.#options.maxRetries ?? Number.POSITIVE_INFINITY);
   }
 
-  /** Counts an attempt and returns how long to wait before the next one. */
+  /**
+   * Counts an attempt and returns how long to wait before the next one: a
+   * random point in the upper half of the current ceiling (jitter spreads
+   * clients apart; the lower bound keeps retries from bunching up at 0), at
+   * least `retryAfterMs`.
+   */
   next(retryAfterMs = 0): number {
     this.#attempts++;
     this.#options.onFailedAttempt?.();
-    const jittered = Math.random() * Math.min(this.#ceiling, this.#options.maxDelay);
+    const ceiling = Math.min(this.#ceiling, this.#options.maxDelay);
+    const jittered = ceiling / 2 + (Math.random() * ceiling) / 2;
     this.#ceiling = Math.min(this.#ceiling * this.#options.multiplier, this.#options.maxDelay);
     return Math.max(retryAfterMs, jittered);
   }

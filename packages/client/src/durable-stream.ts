@@ -12,7 +12,7 @@ import {
   STREAM_SEQ_HEADER,
   STREAM_TTL_HEADER,
 } from "@durastream/protocol";
-import { BackoffDefaults, type BackoffOptions, WRITE_MAX_RETRIES } from "./backoff.js";
+import { type BackoffOptions, WRITE_RETRY_BUDGET_MS, WriteBackoffDefaults } from "./backoff.js";
 import { DurableStreamError, InvalidSignalError, MissingStreamUrlError } from "./errors.js";
 import { warnIfUsingHttpInBrowser } from "./http-warning.js";
 import { IdempotentProducer } from "./idempotent-producer.js";
@@ -23,14 +23,14 @@ import {
   jsonBatchBody,
   jsonMessageText,
 } from "./message-encoding.js";
-import { resolveHeaders, setHeader, urlWithParams } from "./resolve.js";
+import { checkRequestTimeout } from "./request-timeout.js";
+import { mergeHeaders, resolveHeaders, setHeader, urlWithParams } from "./resolve.js";
 import { stream as streamFn } from "./stream-api.js";
 import type {
   AppendOptions,
   CloseOptions,
   CloseResult,
   CreateOptions,
-  HeadersRecord,
   HeadResult,
   IdempotentProducerOptions,
   MaybePromise,
@@ -40,13 +40,17 @@ import type {
   StreamOptions,
   StreamResponse,
 } from "./types.js";
-import { sendWithRetry, writeFailure } from "./write-request.js";
+import { sendWithRetry, type WriteRetryPolicy, writeFailure } from "./write-request.js";
 
 /** Options of a DurableStream handle. */
 export interface DurableStreamOptions extends StreamHandleOptions {
   /** Query parameters sent on every request. */
   params?: { [key: string]: string | (() => MaybePromise<string>) | undefined };
-  /** Retry timing of transient failures. Writes retry at most `maxRetries` (default 8) times. */
+  /**
+   * Retry timing of transient failures, for reads and writes. Writes default
+   * to 100 ms doubling to 5 s and are bounded by `retryBudgetMs`; a finite
+   * `maxRetries` caps them too.
+   */
   backoffOptions?: BackoffOptions;
   /** Coalesce overlapping `append()` calls into one POST (default true). */
   batching?: boolean;
@@ -83,6 +87,8 @@ export class DurableStream {
   readonly #options: DurableStreamOptions;
   readonly #fetch: typeof globalThis.fetch;
   readonly #writeBackoff: BackoffOptions;
+  readonly #retryBudgetMs: number;
+  readonly #requestTimeoutMs: number | undefined;
   readonly #onError: StreamErrorHandler | undefined;
   readonly #batching: boolean;
   #buffer: QueuedAppend[] = [];
@@ -100,11 +106,9 @@ export class DurableStream {
     this.#onError = opts.onError;
     this.#batching = opts.batching !== false;
     this.#fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#writeBackoff = {
-      ...BackoffDefaults,
-      maxRetries: WRITE_MAX_RETRIES,
-      ...opts.backoffOptions,
-    };
+    this.#writeBackoff = { ...WriteBackoffDefaults, ...opts.backoffOptions };
+    this.#retryBudgetMs = checkRetryBudget(opts.retryBudgetMs) ?? WRITE_RETRY_BUDGET_MS;
+    this.#requestTimeoutMs = checkRequestTimeout(opts.requestTimeoutMs);
   }
 
   /** Creates the stream (PUT) and returns a handle. 409 `CONFLICT_EXISTS` if it exists with another configuration. */
@@ -158,6 +162,19 @@ export class DurableStream {
     return this.#options.signal;
   }
 
+  /**
+   * The retry policy of this handle's writes.
+   * @internal used by IdempotentProducer for its defaults.
+   */
+  _writePolicy(idempotent: boolean): WriteRetryPolicy {
+    return {
+      backoff: this.#writeBackoff,
+      budgetMs: this.#retryBudgetMs,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      idempotent,
+    };
+  }
+
   /** Resolves the handle's headers (function values evaluated now). */
   async resolveHeaders(): Promise<Record<string, string>> {
     return resolveHeaders(this.#options.headers);
@@ -172,32 +189,39 @@ export class DurableStream {
     return this.contentType;
   }
 
+  /**
+   * Sends one write with retries. `idempotent` says whether a request that
+   * may have reached the server can be resent (see write-request.ts); a
+   * streaming body (`once`) is never resent.
+   */
   async #send(
     method: string,
     init: RequestInit,
     signal: AbortSignal | undefined,
-    maxRetries?: number,
+    resend: "idempotent" | "unapplied-only" | "once",
   ) {
-    const backoff =
-      maxRetries === undefined ? this.#writeBackoff : { ...this.#writeBackoff, maxRetries };
+    const policy = this._writePolicy(resend === "idempotent");
+    if (resend === "once") policy.backoff = { ...policy.backoff, maxRetries: 0 };
     return sendWithRetry(
       this.#fetch,
       async () => {
         const target = await this._target();
-        const headers = {
-          ...target.headers,
-          ...(init.headers as Record<string, string> | undefined),
-        };
+        const headers = mergeHeaders(target.headers, init.headers as Record<string, string>);
         return { url: target.url, init: { ...init, method, headers, signal: signal ?? null } };
       },
-      backoff,
+      policy,
       signal,
     );
   }
 
   /** HEAD: existence, content type, tail offset, closure. */
   async head(opts?: { signal?: AbortSignal }): Promise<HeadResult> {
-    const response = await this.#send("HEAD", {}, opts?.signal ?? this.#options.signal);
+    const response = await this.#send(
+      "HEAD",
+      {},
+      opts?.signal ?? this.#options.signal,
+      "idempotent",
+    );
     if (response.status === 404) return { exists: false };
     if (!response.ok) throw await writeFailure(response, this.url);
     const h = response.headers;
@@ -225,7 +249,12 @@ export class DurableStream {
     const streaming = typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
     const init: RequestInit & { duplex?: string } = { headers, body: body ?? null };
     if (streaming) init.duplex = "half";
-    const response = await this.#send("PUT", init, this.#options.signal, streaming ? 0 : undefined);
+    const response = await this.#send(
+      "PUT",
+      init,
+      this.#options.signal,
+      streaming ? "once" : "idempotent",
+    );
     if (!response.ok) throw await writeFailure(response, this.url, "create");
     await response.body?.cancel().catch(() => {});
     this.contentType = response.headers.get("content-type") ?? contentType ?? this.contentType;
@@ -234,7 +263,12 @@ export class DurableStream {
 
   /** Deletes this stream. */
   async delete(opts?: { signal?: AbortSignal }): Promise<void> {
-    const response = await this.#send("DELETE", {}, opts?.signal ?? this.#options.signal);
+    const response = await this.#send(
+      "DELETE",
+      {},
+      opts?.signal ?? this.#options.signal,
+      "idempotent",
+    );
     if (!response.ok) throw await writeFailure(response, this.url);
     await response.body?.cancel().catch(() => {});
   }
@@ -254,10 +288,12 @@ export class DurableStream {
         body = jsonBatchBody([jsonMessageText(opts.body)]);
       else body = bytesBatchBody([opts.body as AppendBody]) as BodyInit;
     }
+    // Closing twice is harmless; a final message sent twice is refused the second time.
     const response = await this.#send(
       "POST",
       { headers, body },
       opts?.signal ?? this.#options.signal,
+      body === null ? "idempotent" : "unapplied-only",
     );
     if (!response.ok) throw await writeFailure(response, this.url);
     await response.body?.cancel().catch(() => {});
@@ -345,7 +381,9 @@ export class DurableStream {
     const signals = batch.map((m) => m.signal).filter((s): s is AbortSignal => s !== undefined);
     if (this.#options.signal) signals.push(this.#options.signal);
     const signal = combineSignals(signals);
-    const response = await this.#send("POST", { headers, body }, signal);
+    // Only producer headers make a resend safe: the server deduplicates by producer sequence.
+    const resend = opts?.producerId !== undefined ? "idempotent" : "unapplied-only";
+    const response = await this.#send("POST", { headers, body }, signal, resend);
     if (!response.ok) throw await writeFailure(response, this.url);
     await response.body?.cancel().catch(() => {});
   }
@@ -368,7 +406,7 @@ export class DurableStream {
       body: toByteStream(source),
       duplex: "half",
     };
-    const response = await this.#send("POST", init, opts?.signal ?? this.#options.signal, 0);
+    const response = await this.#send("POST", init, opts?.signal ?? this.#options.signal, "once");
     if (!response.ok) throw await writeFailure(response, this.url);
     await response.body?.cancel().catch(() => {});
   }
@@ -422,7 +460,7 @@ export class DurableStream {
   async stream<TJson = unknown>(
     options?: Omit<StreamOptions, "url">,
   ): Promise<StreamResponse<TJson>> {
-    const headers: HeadersRecord = { ...this.#options.headers, ...options?.headers };
+    const headers = mergeHeaders(this.#options.headers, options?.headers);
     const params: ParamsRecord = { ...this.#options.params, ...options?.params };
     const res = await streamFn<TJson>({
       url: this.url,
@@ -437,10 +475,16 @@ export class DurableStream {
       onError: options?.onError ?? this.#onError,
       sseResilience: options?.sseResilience,
       warnOnHttp: options?.warnOnHttp ?? this.#options.warnOnHttp,
+      requestTimeoutMs: options?.requestTimeoutMs ?? this.#requestTimeoutMs,
     });
     if (res.contentType && this.contentType === undefined) this.contentType = res.contentType;
     return res;
   }
+}
+
+function checkRetryBudget(value: number | undefined): number | undefined {
+  if (value !== undefined && !(value >= 0)) throw new RangeError("retryBudgetMs must be >= 0");
+  return value;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -153,6 +153,23 @@ export class FetchBackoffAbortError extends Error {
   }
 }
 
+/**
+ * A request got no response head within `requestTimeoutMs`. Reads and
+ * producers retry it like a dropped connection; a plain `append()` rejects
+ * with a network {@link FetchError} whose `cause` is this error (the server
+ * may or may not have stored the message).
+ */
+export class RequestTimeoutError extends Error {
+  /** The timeout that ran out (ms). */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(`No response within ${timeoutMs} ms`);
+    this.name = "RequestTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** Thrown when options lack the required `url`. */
 export class MissingStreamUrlError extends Error {
   constructor() {

@@ -2,9 +2,10 @@
  * IdempotentProducer: fire-and-forget appends with exactly-once delivery
  * (Section 5.2.1). Messages are batched (lingerMs / maxBatchBytes), batches
  * are pipelined (maxInFlight) under (Producer-Id, Producer-Epoch,
- * Producer-Seq), transient failures are retried a bounded number of times
- * with the same sequence number (the server deduplicates), and any failure
- * that remains is surfaced through `onError`, `flush()` and `append()`.
+ * Producer-Seq), transient failures are retried for a time budget with the
+ * same sequence number (the server deduplicates), and any failure that
+ * remains is surfaced through `onError`, `flush()` and `append()` while the
+ * undelivered messages are kept: `flush()` sends them again.
  */
 
 import {
@@ -12,20 +13,17 @@ import {
   isJsonContentType,
   PRODUCER_EPOCH_HEADER,
   PRODUCER_EXPECTED_SEQ_HEADER,
-  PRODUCER_ID_HEADER,
   PRODUCER_RECEIVED_SEQ_HEADER,
-  PRODUCER_SEQ_HEADER,
   parseNonNegativeInteger,
   STREAM_CLOSED_HEADER,
   STREAM_OFFSET_HEADER,
 } from "@durastream/protocol";
-import { BackoffDefaults, type BackoffOptions, WRITE_MAX_RETRIES } from "./backoff.js";
 import type { DurableStream } from "./durable-stream.js";
 import { DurableStreamError, SequenceGapError, StaleEpochError } from "./errors.js";
 import { type AppendBody, bytesBatchBody, jsonBatchBody } from "./message-encoding.js";
-import { resolveHeaders, setHeader } from "./resolve.js";
-import type { CloseResult, HeadersRecord, IdempotentProducerOptions, Offset } from "./types.js";
-import { sendWithRetry, writeFailure } from "./write-request.js";
+import { ProducerTransport } from "./producer-transport.js";
+import type { CloseResult, IdempotentProducerOptions, Offset } from "./types.js";
+import { writeFailure } from "./write-request.js";
 
 export { SequenceGapError, StaleEpochError } from "./errors.js";
 
@@ -73,16 +71,16 @@ interface FlushWaiter {
  */
 export class IdempotentProducer {
   readonly #stream: DurableStream;
-  readonly #producerId: string;
   readonly #autoClaim: boolean;
   readonly #maxBatchBytes: number;
   readonly #lingerMs: number;
   readonly #maxInFlight: number;
-  readonly #fetch: typeof globalThis.fetch;
-  readonly #headers: HeadersRecord | undefined;
-  readonly #signal: AbortSignal | undefined;
   readonly #onError: ((error: Error) => void) | undefined;
-  readonly #backoff: BackoffOptions;
+  readonly #transport: ProducerTransport;
+  /** Aborted when a run of sends fails, so its retries stop; replaced when sending resumes. */
+  #run = new AbortController();
+  /** The producer's signal fired: it stays failed. */
+  #aborted = false;
 
   #epoch: number;
   #nextSeq = 0;
@@ -125,26 +123,22 @@ export class IdempotentProducer {
     if (maxInFlight <= 0) throw new Error("maxInFlight must be > 0");
     if (lingerMs < 0) throw new Error("lingerMs must be >= 0");
     this.#stream = stream;
-    this.#producerId = producerId;
     this.#epoch = epoch;
     this.#autoClaim = opts?.autoClaim ?? false;
     this.#maxBatchBytes = maxBatchBytes;
     this.#maxInFlight = maxInFlight;
     this.#lingerMs = lingerMs;
-    this.#fetch = opts?.fetch ?? stream._fetch;
-    this.#headers = opts?.headers;
-    this.#signal = opts?.signal;
     this.#onError = opts?.onError;
-    this.#backoff = {
-      ...BackoffDefaults,
-      maxRetries: WRITE_MAX_RETRIES,
-      maxDelay: 5_000,
-      ...opts?.backoffOptions,
-    };
-    const signal = this.#signal;
+    this.#transport = new ProducerTransport(stream, producerId, opts);
+    const signal = opts?.signal ?? stream._signal;
     if (signal) {
-      const onAbort = () =>
-        this.#fail(new DurableStreamError("Producer aborted", "ALREADY_CLOSED"));
+      const onAbort = () => {
+        this.#aborted = true;
+        const error = new DurableStreamError("Producer aborted", "ALREADY_CLOSED");
+        error.cause = signal.reason;
+        this.#fail(error);
+        this.#run.abort(error);
+      };
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     }
@@ -170,6 +164,19 @@ export class IdempotentProducer {
     return this.#queue.length;
   }
 
+  /**
+   * The messages accepted by `append()` and not acknowledged by the server,
+   * in order: after a failure, what `flush()` would send again. Some may have
+   * been stored already (when only the answer was lost); resending them
+   * through this producer is deduplicated, appending them any other way is not.
+   */
+  unsentMessages(): Array<Uint8Array | string> {
+    const out: Array<Uint8Array | string> = [];
+    for (const batch of this.#queue) if (batch.state !== "acked") out.push(...batch.messages);
+    out.push(...this.#pending);
+    return out;
+  }
+
   /** The greatest offset returned by a successful append or close. */
   get lastSuccessfulOffset(): Offset | undefined {
     return this.#lastSuccessfulOffset;
@@ -178,7 +185,8 @@ export class IdempotentProducer {
   /**
    * Queues one message (a string or bytes; on JSON streams a serialized JSON
    * value). Returns immediately; delivery failures go to `onError`, and make
-   * `flush()` reject. Throws when the producer is closed or has failed.
+   * `flush()` reject. Throws when the producer is closed, or has failed and
+   * `flush()` was not called again since.
    */
   append(body: Uint8Array | string): void {
     if (this.#closed) throw new DurableStreamError("Producer is closed", "ALREADY_CLOSED");
@@ -204,10 +212,16 @@ export class IdempotentProducer {
   /**
    * Sends what is pending and waits until every message appended so far is
    * acknowledged. Resolves to the offset where the last write landed;
-   * rejects with the failure if delivery failed.
+   * rejects with the failure if delivery failed (for transient failures:
+   * once the retry budget ran out). After a failure, calling `flush()` again
+   * resends the undelivered messages with a fresh budget (unless the
+   * producer's signal fired: then it rejects).
    */
   flush(): Promise<Offset | undefined> {
-    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#failure) {
+      if (this.#aborted) return Promise.reject(this.#failure);
+      this.#resume();
+    }
     this.#seal();
     if (this.#queue.length === 0) return Promise.resolve(this.#lastSuccessfulOffset);
     return new Promise((resolve, reject) => {
@@ -224,7 +238,10 @@ export class IdempotentProducer {
     this.#closing ??= (async () => {
       await this.flush();
       return this.#sendClose(finalMessage);
-    })();
+    })().catch((error: unknown) => {
+      this.#closing = undefined; // a later close() tries again
+      throw error;
+    });
     return this.#closing;
   }
 
@@ -243,21 +260,41 @@ export class IdempotentProducer {
   }
 
   /**
-   * Flushes, then starts a new session: epoch + 1, sequence 0. Also clears
-   * a previous failure so the producer can be used again.
+   * Flushes (unless the producer has failed), then starts a new session:
+   * epoch + 1, sequence 0. Also clears a previous failure so the producer can
+   * be used again. Batches that were sent and not acknowledged are dropped
+   * (they may have been stored; read them first with `unsentMessages()`);
+   * messages never sent are kept and go out in the new epoch.
    */
   async restart(): Promise<void> {
-    try {
-      await this.flush();
-    } catch {
-      // a failed producer is exactly what restart() recovers from
+    if (!this.#failure) {
+      try {
+        await this.flush();
+      } catch {
+        // a failed producer is exactly what restart() recovers from
+      }
     }
+    if (this.#aborted) return;
     this.#generation++;
+    this.#run.abort();
+    this.#run = new AbortController();
     this.#queue = [];
     this.#failure = undefined;
     this.#epoch++;
     this.#nextSeq = 0;
     this.#epochAcknowledged = false;
+  }
+
+  /** After a failure: clear it and mark every undelivered batch for sending again. */
+  #resume(): void {
+    this.#failure = undefined;
+    this.#run = new AbortController();
+    for (const batch of this.#queue) {
+      if (batch.state === "acked") continue;
+      batch.state = "queued";
+      batch.resendAfterSeq = undefined;
+    }
+    this.#pump();
   }
 
   readonly #onLinger = (): void => {
@@ -340,23 +377,11 @@ export class IdempotentProducer {
     return (this.#json ? jsonBatchBody(messages) : bytesBatchBody(messages)) as BodyInit;
   }
 
-  async #headersFor(epoch: number, seq: number, extra?: Record<string, string>) {
-    const target = await this.#stream._target();
-    const headers = target.headers;
-    const own = await resolveHeaders(this.#headers);
-    for (const key of Object.keys(own)) setHeader(headers, key, own[key]!);
-    setHeader(headers, "content-type", this.#contentType!);
-    setHeader(headers, PRODUCER_ID_HEADER, this.#producerId);
-    setHeader(headers, PRODUCER_EPOCH_HEADER, String(epoch));
-    setHeader(headers, PRODUCER_SEQ_HEADER, String(seq));
-    if (extra) for (const key of Object.keys(extra)) setHeader(headers, key, extra[key]!);
-    return { url: target.url, headers };
-  }
-
   async #send(batch: Batch): Promise<void> {
     batch.state = "in-flight";
     this.#inFlight++;
     const generation = this.#generation;
+    const run = this.#run.signal;
     const { epoch, seq } = batch;
     let response: Response | undefined;
     let error: unknown;
@@ -364,21 +389,21 @@ export class IdempotentProducer {
       await this.#ensureMode();
       batch.body ??= this.#buildBody(batch.messages);
       const body = batch.body;
-      response = await sendWithRetry(
-        this.#fetch,
-        async () => {
-          const { url, headers } = await this.#headersFor(epoch, seq);
-          batch.lowestUnackedAtSend = this.#lowestUnackedSeq();
-          return { url, init: { method: "POST", headers, body, signal: this.#signal ?? null } };
-        },
-        this.#backoff,
-        this.#signal,
-      );
+      response = await this.#transport.send(async () => {
+        const { url, headers } = await this.#transport.target(this.#contentType!, epoch, seq);
+        batch.lowestUnackedAtSend = this.#lowestUnackedSeq();
+        return { url, init: { method: "POST", headers, body } };
+      }, run);
     } catch (err) {
       error = err;
     }
     this.#inFlight--;
-    if (generation !== this.#generation) return; // producer failed or restarted meanwhile
+    if (generation !== this.#generation) {
+      // Failed or restarted meanwhile: the batch's fate is decided elsewhere, but the slot is free.
+      await response?.body?.cancel().catch(() => {});
+      this.#pump();
+      return;
+    }
     try {
       if (response === undefined) throw error;
       await this.#settle(batch, response);
@@ -476,16 +501,19 @@ export class IdempotentProducer {
     }
   }
 
+  /**
+   * Stops sending and reports `error`. Undelivered messages stay queued
+   * (nothing accepted is dropped): `flush()` resends them, `unsentMessages()`
+   * reads them back.
+   */
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
     this.#generation++;
+    this.#run.abort(error); // the other batches' retries stop too
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#lingerExpired = false;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#queue = [];
     const waiters = this.#flushWaiters;
     this.#flushWaiters = [];
     for (const waiter of waiters) waiter.reject(error);
@@ -496,19 +524,15 @@ export class IdempotentProducer {
     await this.#ensureMode();
     const body = finalMessage === undefined ? null : this.#buildBody([finalMessage]);
     for (;;) {
+      if (this.#failure) throw this.#failure; // aborted meanwhile
       const epoch = this.#epoch;
       const seq = this.#nextSeq;
-      const response = await sendWithRetry(
-        this.#fetch,
-        async () => {
-          const { url, headers } = await this.#headersFor(epoch, seq, {
-            [STREAM_CLOSED_HEADER]: "true",
-          });
-          return { url, init: { method: "POST", headers, body, signal: this.#signal ?? null } };
-        },
-        this.#backoff,
-        this.#signal,
-      );
+      const response = await this.#transport.send(async () => {
+        const { url, headers } = await this.#transport.target(this.#contentType!, epoch, seq, {
+          [STREAM_CLOSED_HEADER]: "true",
+        });
+        return { url, init: { method: "POST", headers, body } };
+      }, this.#run.signal);
       if (response.status === 200 || response.status === 204) {
         await response.body?.cancel().catch(() => {});
         this.#nextSeq = seq + 1;

@@ -29,8 +29,10 @@ import {
 } from "./backoff.js";
 import { Chunk } from "./chunk.js";
 import { DurableStreamError, FetchError, networkFailure } from "./errors.js";
+import { OnErrorPacing } from "./on-error-pacing.js";
 import { PageVisibility } from "./page-visibility.js";
-import { resolveHeaders, urlWithParams } from "./resolve.js";
+import { attemptSignal } from "./request-timeout.js";
+import { mergeHeaders, resolveHeaders, urlWithParams } from "./resolve.js";
 import { SseEventReader } from "./sse-events.js";
 import type {
   HeadersRecord,
@@ -54,6 +56,8 @@ export interface ReadSessionConfig {
   jsonHint: boolean;
   sseResilience?: SSEResilienceOptions;
   signal?: AbortSignal;
+  /** Aborts (and retries) a request with no response head after this long (ms). */
+  requestTimeoutMs?: number;
 }
 
 type RequestKind = "catch-up" | "long-poll" | "sse";
@@ -97,6 +101,8 @@ export class ReadSession {
   #sseStartedAt = 0;
   #shortConnections = 0;
   readonly #reconnectBackoff: Backoff;
+  /** Spaces out retries `onError` asks for; reset by any successful response. */
+  readonly #onErrorPacing: OnErrorPacing;
 
   constructor(config: ReadSessionConfig) {
     this.#config = config;
@@ -115,6 +121,7 @@ export class ReadSession {
       logWarnings: config.sseResilience?.logWarnings ?? true,
     };
     this.#reconnectBackoff = new Backoff(config.backoff);
+    this.#onErrorPacing = new OnErrorPacing(config.backoff);
     const signal = config.signal;
     if (signal) {
       if (signal.aborted) this.#abort.abort(signal.reason);
@@ -308,16 +315,24 @@ export class ReadSession {
       let transient = false;
       let requestUrl: string | undefined; // set once the request is built: later failures are the network's
       let responseStatus = 0;
+      // The timeout covers the response head only: the body (an SSE stream) may last for hours.
+      const attempt = attemptSignal(signal, this.#config.requestTimeoutMs, true);
       try {
         const request = await this.#buildRequest(kind);
         requestUrl = request.url;
-        const response = await this.#config.fetch(request.url, {
-          method: "GET",
-          headers: request.headers,
-          signal,
-        });
+        let response: Response;
+        try {
+          response = await this.#config.fetch(request.url, {
+            method: "GET",
+            headers: request.headers,
+            signal: attempt.signal,
+          });
+        } finally {
+          attempt.done();
+        }
         responseStatus = response.status;
         if (response.ok) {
+          this.#onErrorPacing.reset();
           this.lastResponse = {
             headers: response.headers,
             status: response.status,
@@ -334,7 +349,11 @@ export class ReadSession {
         retryAfter = parseRetryAfterHeader(response.headers.get("retry-after"));
       } catch (err) {
         if (signal.aborted) return this.#interruption(signal);
-        if (err instanceof DurableStreamError) {
+        const timeout = attempt.timedOut();
+        if (timeout && requestUrl !== undefined) {
+          failure = networkFailure(timeout, requestUrl);
+          transient = true;
+        } else if (err instanceof DurableStreamError) {
           failure = err;
         } else if (requestUrl === undefined) {
           // building the request failed, e.g. a header function: not the network's fault
@@ -357,9 +376,14 @@ export class ReadSession {
       if (!handler) throw failure;
       const retry = await handler(failure);
       if (retry === undefined || retry === null || typeof retry !== "object") throw failure;
-      if (retry.headers) this.#headers = { ...this.#headers, ...retry.headers };
+      if (retry.headers) this.#headers = mergeHeaders(this.#headers, retry.headers);
       if (retry.params) this.#params = { ...this.#params, ...retry.params };
       backoff.reset();
+      try {
+        await this.#onErrorPacing.wait(signal);
+      } catch {
+        return this.#interruption(signal);
+      }
       if (signal.aborted) return this.#interruption(signal);
     }
   }

@@ -6,6 +6,7 @@ import type { HeadersRecord, ParamsRecord } from "./types.js";
 export async function resolveHeaders(headers?: HeadersRecord): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!headers) return out;
+  headers = mergeHeaders(headers); // one value per name, whatever its case
   for (const key of Object.keys(headers)) {
     const value = headers[key]!;
     out[key] = typeof value === "function" ? await value() : value;
@@ -46,4 +47,28 @@ export function setHeader(headers: Record<string, string>, name: string, value: 
     if (key.toLowerCase() === lower) delete headers[key];
   }
   headers[name] = value;
+}
+
+/**
+ * Merges header records case-insensitively: a later record's `Authorization`
+ * replaces an earlier `authorization` instead of being sent beside it (which
+ * fetch would join into one `a, b` value). Function values are kept as they
+ * are, to be evaluated per request. The later record's spelling wins.
+ */
+export function mergeHeaders<V extends HeadersRecord[string]>(
+  ...records: Array<Record<string, V> | undefined>
+): Record<string, V> {
+  const out: Record<string, V> = {};
+  const spelling = new Map<string, string>(); // lowercase name → key in `out`
+  for (const record of records) {
+    if (!record) continue;
+    for (const key of Object.keys(record)) {
+      const lower = key.toLowerCase();
+      const previous = spelling.get(lower);
+      if (previous !== undefined) delete out[previous];
+      spelling.set(lower, key);
+      out[key] = record[key]!;
+    }
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { BackoffDefaults } from "./backoff.js";
 import { DurableStreamError, InvalidSignalError } from "./errors.js";
 import { warnIfUsingHttpInBrowser } from "./http-warning.js";
 import { ReadSession } from "./read-session.js";
+import { checkRequestTimeout } from "./request-timeout.js";
 import { StreamResponseImpl } from "./stream-response.js";
 import type { StreamOptions, StreamResponse } from "./types.js";
 
@@ -48,6 +49,7 @@ export async function stream<TJson = unknown>(
     jsonHint: options.json === true,
     sseResilience: options.sseResilience,
     signal: options.signal,
+    requestTimeoutMs: checkRequestTimeout(options.requestTimeoutMs),
   });
   await session.open();
   return new StreamResponseImpl<TJson>(session);

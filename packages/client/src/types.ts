@@ -60,6 +60,14 @@ export interface StreamOptions {
   sseResilience?: SSEResilienceOptions;
   /** Warn about plain-HTTP URLs in browsers (default true). */
   warnOnHttp?: boolean;
+  /**
+   * Aborts a request that has no response head after this long (ms) and
+   * retries it like a dropped connection (reads resume from the last
+   * delivered offset, so nothing is lost or repeated). Off by default. Keep
+   * it above the server's long-poll timeout (20 s on durastream, 30 s on the
+   * official server), or idle long-polls are reconnected needlessly.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** When SSE connections keep ending quickly, fall back to long-poll. */
@@ -123,6 +131,21 @@ export interface StreamHandleOptions {
   batching?: boolean;
   /** Warn about plain-HTTP URLs in browsers (default true). */
   warnOnHttp?: boolean;
+  /**
+   * How long (ms) a write keeps retrying transient failures (refused
+   * connections, 429, 503 and, where resending is safe, other 5xx and
+   * dropped connections) before it gives up. Default 60 000; `Infinity`
+   * retries until the operation's signal fires. Producers created on the
+   * handle inherit it.
+   */
+  retryBudgetMs?: number;
+  /**
+   * Aborts a request that has no response head after this long (ms): writes,
+   * and reads started from the handle. Off by default. A plain `append()`
+   * that times out rejects (the server may have stored it); producers and
+   * reads retry. Producers created on the handle inherit it.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Options of {@link DurableStream.create}. */
@@ -289,17 +312,45 @@ export interface IdempotentProducerOptions {
   maxInFlight?: number;
   /** Custom fetch implementation (defaults to the handle's). */
   fetch?: typeof globalThis.fetch;
-  /** Extra headers; they override the handle's headers (not protocol headers). */
+  /**
+   * Extra headers; they override the handle's headers, whatever the case of
+   * their names (not protocol headers). Function values are evaluated on
+   * every request, so a function returning the current token keeps a
+   * long-running producer authorized.
+   */
   headers?: HeadersRecord;
-  /** Stops the producer. */
+  /** Stops the producer (default: the handle's `signal`). `flush()` then rejects. */
   signal?: AbortSignal;
-  /** Receives every failure of fire-and-forget writes. */
+  /**
+   * Receives every failure of fire-and-forget writes. After a failure the
+   * producer keeps the messages it did not deliver: `flush()` sends them
+   * again, `unsentMessages()` reads them back.
+   */
   onError?: (error: Error) => void;
   /**
-   * Retry timing of transient failures (5xx, 429, network). Retries are
-   * bounded: after `maxRetries` (default 8) the failure is surfaced.
+   * Consulted when the server refuses a batch for a reason retrying alone
+   * cannot fix, such as 401 (an expired token): return `{ headers }` to send
+   * it again with those headers merged over the producer's, or nothing to
+   * fail (reported through `onError`). After two immediate retries in a row,
+   * further ones are spaced out with backoff. Concurrent failures share one
+   * call.
+   */
+  onRequestError?: (error: Error) => MaybePromise<RetryOpts | undefined>;
+  /**
+   * Retry timing of transient failures (5xx, 429, network, timeouts):
+   * default 100 ms doubling to 5 s. A finite `maxRetries` caps the retries
+   * besides `retryBudgetMs`.
    */
   backoffOptions?: Partial<BackoffOptions>;
+  /**
+   * How long (ms) a batch keeps retrying transient failures before the
+   * producer reports the failure (default: the handle's, 60 000; `Infinity`
+   * never gives up). Resending is safe: the server deduplicates by producer
+   * sequence.
+   */
+  retryBudgetMs?: number;
+  /** Aborts a request with no response head after this long (ms), then retries it (default: the handle's; off). */
+  requestTimeoutMs?: number;
 }
 
 /** Result of an idempotent append. */

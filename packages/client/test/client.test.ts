@@ -506,7 +506,7 @@ describe.each(servers)("client against $name", (impl) => {
       }
     });
 
-    it("surfaces a permanent failure to onError and flush() instead of buffering", async () => {
+    it("surfaces a permanent failure to onError and flush(), keeping the message readable", async () => {
       const url = streamUrl(server);
       const handle = await DurableStream.create({ url, contentType: "application/json" });
       await handle.close();
@@ -518,8 +518,9 @@ describe.each(servers)("client against $name", (impl) => {
       await expect(producer.flush()).rejects.toBeInstanceOf(StreamClosedError);
       expect(errors).toHaveLength(1);
       expect(() => producer.append("2")).toThrow(StreamClosedError);
-      expect(producer.pendingCount).toBe(0);
-      expect(producer.inFlightCount).toBe(0);
+      expect(producer.unsentMessages()).toEqual(["1"]);
+      await expect(producer.flush()).rejects.toBeInstanceOf(StreamClosedError); // sent again, refused again
+      expect(errors).toHaveLength(2);
     });
   });
 });

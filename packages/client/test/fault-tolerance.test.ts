@@ -216,23 +216,38 @@ describe.each(servers)("faults against $name", (impl) => {
     }
   });
 
-  it("IdempotentProducer gives up after a bounded number of retries and reports it", async () => {
-    const proxy = await startFaultProxy(
-      server.url,
-      (req): Fault => (req.method === "POST" ? { kind: "status", status: 503 } : { kind: "pass" }),
-    );
+  it("IdempotentProducer: when the retry budget runs out it reports, keeps the unsent messages, and flush() resends them once", async () => {
+    // The first POST is stored but its answer lost; every later one is refused until the outage ends.
+    let outage = true;
+    let posts = 0;
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      if (req.method !== "POST") return { kind: "pass" };
+      if (posts++ === 0) return { kind: "drop-after" };
+      return outage ? { kind: "status", status: 503 } : { kind: "pass" };
+    });
     try {
-      const { handle } = await jsonStreamBehind(proxy.url);
+      const { url, handle } = await jsonStreamBehind(proxy.url);
       const errors: Error[] = [];
-      const producer = new IdempotentProducer(handle, "doomed", {
-        backoffOptions: { ...fast, maxRetries: 3 },
+      const producer = new IdempotentProducer(handle, "budget", {
+        maxBatchBytes: 1, // one message per request
+        backoffOptions: fast,
+        retryBudgetMs: 300,
         onError: (e) => errors.push(e),
       });
-      producer.append("1");
+      for (let i = 0; i < 5; i++) producer.append(JSON.stringify({ i }));
       await expect(producer.flush()).rejects.toMatchObject({ status: 503 });
       expect(errors).toHaveLength(1);
-      expect(proxy.log.filter((l) => l.method === "POST")).toHaveLength(4);
-      expect(producer.inFlightCount).toBe(0);
+      expect(errors[0]).toMatchObject({ status: 503 });
+      // Nothing accepted is dropped: the messages can be read back, and append() says it failed.
+      expect(producer.unsentMessages()).toEqual([0, 1, 2, 3, 4].map((i) => JSON.stringify({ i })));
+      expect(() => producer.append("5")).toThrow();
+
+      outage = false;
+      await producer.flush();
+      expect(producer.unsentMessages()).toEqual([]);
+      expect(errors).toHaveLength(1);
+      const items = await (await stream<{ i: number }>({ url, live: false })).json<{ i: number }>();
+      expect(items.map((x) => x.i)).toEqual([0, 1, 2, 3, 4]); // the first one exactly once
     } finally {
       await proxy.close();
     }

@@ -126,8 +126,8 @@ describe.each(servers)("seed samples against $name", (impl) => {
         contentType: "text/plain",
       });
       const producer = new IdempotentProducer(handle, "logger", { autoClaim: true });
-      producer.append(JSON.stringify({ level: "info", msg: "started" }) + "\n");
-      producer.append(JSON.stringify({ level: "error", msg: "failed" }) + "\n");
+      producer.append(`${JSON.stringify({ level: "info", msg: "started" })}\n`);
+      producer.append(`${JSON.stringify({ level: "error", msg: "failed" })}\n`);
       await producer.flush();
       // --- end ---
       const text = await (await stream({ url: `${base}/v1/stream/logs`, live: false })).text();

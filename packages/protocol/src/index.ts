@@ -5,4 +5,5 @@ export * from "./json-framing.js";
 export * from "./json-scan.js";
 export * from "./offset.js";
 export * from "./sse.js";
+export * from "./stream-path.js";
 export * from "./strict-parse.js";

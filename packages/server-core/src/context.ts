@@ -2,16 +2,24 @@
 
 import type { Authenticator } from "./auth/authenticator.js";
 import type { StreamEvents } from "./events/stream-events.js";
-import type { WakeHub } from "./live/hub.js";
 import type { SharedRead } from "./live/shared-read.js";
 import type { ResolvedEngineOptions } from "./options.js";
+import type { Clock } from "./ports/clock.js";
+import type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
+import type { ForkPeer } from "./ports/fork-peer.js";
 import type { StreamStore } from "./ports/store.js";
+import type { StreamHub } from "./ports/wake-hub.js";
 import type { ProducerOrder } from "./producers/producer-order.js";
 
 /** The engine's ports and options, shared by the operation handlers. */
 export interface EngineContext {
   readonly store: StreamStore;
-  readonly hub: WakeHub<SharedRead>;
+  readonly hub: StreamHub<SharedRead>;
+  /** How forks reach their sources (this engine itself when they share the store). */
+  readonly forks: ForkPeer;
+  /** Told when a stream with an expiry is created; null when the runtime sweeps on its own. */
+  readonly expiry: ExpiryScheduler | null;
+  readonly clock: Clock;
   readonly options: ResolvedEngineOptions;
   /** URL path of the stream root (e.g. `/v1/stream`), to resolve `Stream-Forked-From`. */
   readonly basePath: string;

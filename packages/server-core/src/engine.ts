@@ -13,10 +13,10 @@ import type { EngineContext } from "./context.js";
 import { isReservedPath, serveRegistry } from "./events/registry-route.js";
 import { openRegistry } from "./events/registry-stream.js";
 import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
+import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
-import { WakeHub } from "./live/hub.js";
 import type { SharedRead } from "./live/shared-read.js";
 import { appendStream } from "./operations/append-stream.js";
 import { createStream } from "./operations/create-stream.js";
@@ -25,12 +25,31 @@ import { headStream } from "./operations/head-stream.js";
 import { retire } from "./operations/lifecycle.js";
 import { readStream } from "./operations/read-stream.js";
 import { type EngineOptions, resolveEngineOptions } from "./options.js";
-import type { StreamStore } from "./ports/store.js";
+import { type Clock, systemClock } from "./ports/clock.js";
+import type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
+import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";
+import type { ForkOrigin, StreamStore } from "./ports/store.js";
+import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 
-/** How to build an engine. */
+/** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions, StreamEventHooks {
+  /** The store of this engine's streams. */
   readonly store: StreamStore;
+  /** Where live readers wait: `new WakeHub()` in process. */
+  readonly hub: StreamHub<SharedRead>;
+  /**
+   * How forks reach their sources. Default: this engine, for sources in the
+   * same store (a runtime with one store per stream supplies a remote peer).
+   */
+  readonly forks?: ForkPeer;
+  /**
+   * Runs expiry sweeps. Default: none, and the runtime calls `sweepExpired`
+   * itself (access to an expired stream is refused either way).
+   */
+  readonly expiry?: ExpiryScheduler;
+  /** Wall time. Default: the system clock. */
+  readonly clock?: Clock;
   /** URL path of the stream root, e.g. `/v1/stream`. */
   readonly basePath?: string;
   /**
@@ -63,8 +82,12 @@ const LIFECYCLE_REQUEST: EngineRequest = {
 };
 const encoder = new TextEncoder();
 
-/** The protocol engine. One per store. */
-export class DurableStreamsEngine {
+/**
+ * The protocol engine. One per store. It also answers, as a `ForkPeer`, the
+ * forks whose source is in its store: the local peer by default, and what a
+ * remote peer calls on the engine that holds a source.
+ */
+export class DurableStreamsEngine implements ForkPeer {
   readonly #ctx: EngineContext;
   readonly #cors: CorsPolicy;
   readonly #registry: boolean;
@@ -75,13 +98,17 @@ export class DurableStreamsEngine {
 
   constructor(config: EngineConfig) {
     const options = resolveEngineOptions(config);
-    const auth = new Authenticator({ ...config.tokens, secret: config.secret }, options.now);
+    const clock = config.clock ?? systemClock;
+    const auth = new Authenticator({ ...config.tokens, secret: config.secret }, () => clock.now());
     const onInternalError = config.onInternalError;
     const reportHookError = (error: unknown) => onInternalError?.(error, LIFECYCLE_REQUEST);
-    const events = new StreamEvents(config, config.store, reportHookError);
+    const events = new StreamEvents(config, reportHookError);
     this.#ctx = {
       store: config.store,
-      hub: new WakeHub<SharedRead>(),
+      hub: config.hub,
+      forks: config.forks ?? this,
+      expiry: config.expiry ?? null,
+      clock,
       options,
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
@@ -96,6 +123,7 @@ export class DurableStreamsEngine {
       : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
     this.#onRejected = config.onRejected;
+    config.expiry?.start(() => this.sweepExpired());
   }
 
   /**
@@ -128,7 +156,7 @@ export class DurableStreamsEngine {
    * an expired stream is refused even between sweeps. Returns how many.
    */
   async sweepExpired(limit = 1000): Promise<number> {
-    const expired = this.#ctx.store.expiredBefore(this.#ctx.options.now(), limit);
+    const expired = this.#ctx.store.expiredBefore(this.#ctx.clock.now(), limit);
     await Promise.all(expired.map((record) => retire(this.#ctx, record, "expired")));
     return expired.length;
   }
@@ -136,6 +164,26 @@ export class DurableStreamsEngine {
   /** The request authenticator (whether auth is on; configured keys ready). */
   get auth(): Authenticator {
     return this.#ctx.auth;
+  }
+
+  /** `ForkPeer.exportFork` for a source in this engine's store. */
+  exportFork(request: ForkRequest): Promise<ForkSource> {
+    return exportFork(this.#ctx, request);
+  }
+
+  /** `ForkPeer.readFork` for a source in this engine's store. */
+  readFork(origin: ForkOrigin, from: number, to: number, maxBytes: number): Promise<ByteRange> {
+    return readFork(this.#ctx, origin, from, to, maxBytes);
+  }
+
+  /** `ForkPeer.forkBoundary` for a source in this engine's store. */
+  forkBoundary(origin: ForkOrigin, position: number): Promise<number | undefined> {
+    return forkBoundary(this.#ctx, origin, position);
+  }
+
+  /** `ForkPeer.releaseFork` for a source in this engine's store. */
+  releaseFork(origin: ForkOrigin): Promise<void> {
+    return releaseFork(this.#ctx, origin);
   }
 
   /** Number of open live reads. */
@@ -170,7 +218,7 @@ export class DurableStreamsEngine {
       ? (req: EngineRequest) => serveRegistry(this.#ctx, req, access, this.#registry)
       : (req: EngineRequest) => this.#operation(req, streamUrl);
     if (access.expiresAt === null) return run(request);
-    return boundLiveRead(request, access, this.#ctx.options.now(), run);
+    return boundLiveRead(request, access, this.#ctx.clock.now(), run);
   }
 
   #operation(request: EngineRequest, streamUrl: string): EngineResponse | Promise<EngineResponse> {

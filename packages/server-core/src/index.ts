@@ -35,7 +35,11 @@ export type {
 export { isStreamingBody, loadPart } from "./http/http-types.js";
 export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/cursor.js";
 export { type Waiter, WakeHub } from "./live/hub.js";
+export type { SharedRead } from "./live/shared-read.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
+export { type Clock, systemClock } from "./ports/clock.js";
+export type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
+export type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";
 export type {
   AppendWrite,
   ForkOrigin,
@@ -46,6 +50,7 @@ export type {
   StreamRecord,
   StreamStore,
 } from "./ports/store.js";
+export type { Share, StreamHub } from "./ports/wake-hub.js";
 export { expiryOf, isExpired } from "./storage/expiry.js";
 export { MemoryStore } from "./storage/memory-store.js";
 export { newStreamRecord } from "./storage/new-record.js";

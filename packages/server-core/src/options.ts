@@ -12,8 +12,6 @@ export interface EngineOptions {
   sseMaxConnectionMs?: number;
   /** `Cache-Control` visibility for cacheable reads: `public` or `private`. Default `public`. */
   cacheVisibility?: "public" | "private";
-  /** Milliseconds since the epoch; injectable for tests. */
-  now?: () => number;
 }
 
 /** Options with every default applied. */
@@ -27,6 +25,5 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     longPollTimeoutMs: options.longPollTimeoutMs ?? 20_000,
     sseMaxConnectionMs: options.sseMaxConnectionMs ?? 60_000,
     cacheVisibility: options.cacheVisibility ?? "public",
-    now: options.now ?? Date.now,
   };
 }

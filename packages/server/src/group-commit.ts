@@ -2,12 +2,18 @@
  * Group commit. Writes issued while a commit or a disk sync is under way are
  * run together in one SQLite transaction; one `fdatasync` of the write-ahead
  * log then makes the whole group durable, and only then are its writers
- * acknowledged (in order). SQLite itself runs with `synchronous=OFF`, so the
- * event loop never blocks on the disk: the sync runs on libuv's thread pool.
+ * acknowledged (in order). SQLite runs with `synchronous=NORMAL`, which in WAL
+ * mode never syncs a commit, so the event loop never blocks on the disk for
+ * one: the group's sync runs on libuv's thread pool. (See docs/durability.md.)
  */
 
-import { fdatasync } from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
+
+/**
+ * Makes everything written to the WAL so far durable (an `fdatasync` of the
+ * `-wal` file) and calls back once it is, or with the error the disk gave.
+ */
+export type WalSync = (done: (error: Error | null) => void) => void;
 
 interface PendingWrite {
   readonly apply: () => void;
@@ -32,13 +38,14 @@ export class GroupCommit {
   readonly #transaction: (writes: PendingWrite[]) => void;
 
   /**
-   * @param db the database (journal_mode=WAL, synchronous=OFF)
-   * @param walFd a file descriptor of the database's `-wal` file, or null for no syncing (in-memory)
+   * @param db the database (journal_mode=WAL, synchronous=NORMAL)
+   * @param sync syncs the database's `-wal` file; there is no group commit
+   *   without one (an in-memory server uses `MemoryStore`, which has nothing to sync)
    * @param afterSync called after every durable group (checkpoint scheduling)
    */
   constructor(
     db: BetterSqlite3.Database,
-    private readonly walFd: () => number | null,
+    private readonly sync: WalSync,
     private readonly afterSync: () => void = () => {},
   ) {
     this.#transaction = db.transaction((writes: PendingWrite[]) => {
@@ -85,15 +92,9 @@ export class GroupCommit {
       this.#fail(error, group);
       return;
     }
-    const fd = this.walFd();
-    if (fd === null) {
-      this.#syncStartedAt = performance.now();
-      this.#acknowledge(group);
-      return;
-    }
     this.#syncing = true;
     this.#syncStartedAt = performance.now();
-    fdatasync(fd, (error) => {
+    this.sync((error) => {
       this.#syncing = false;
       if (error) {
         // The disk refused: nothing after this point can be acknowledged.

@@ -6,6 +6,12 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  decodeStreamPath,
+  parseRequestTarget,
+  type RequestTarget,
+  StreamPathError,
+} from "@durastream/protocol";
+import {
   type BodyPart,
   type ByteSink,
   type DurableStreamsEngine,
@@ -13,10 +19,24 @@ import {
   type EngineResponse,
   isStreamingBody,
   loadPart,
+  ProtocolError,
 } from "@durastream/server-core";
+import type { BodyBudget } from "./body-budget.js";
+import type { LiveReaderLimit } from "./live-readers.js";
 import { requestBody } from "./request-body.js";
 
 const encoder = new TextEncoder();
+
+/**
+ * What the adapter checks before the engine runs: the global request-body
+ * budget and the live-reader caps. Without it nothing is limited here.
+ */
+export interface RequestAdmission {
+  readonly bodyBudget: BodyBudget;
+  readonly liveReaders: LiveReaderLimit;
+  /** The engine's body size limit: larger declared bodies get its 413, not a reservation. */
+  readonly maxBodyBytes: number;
+}
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
 export async function handleNodeRequest(
@@ -24,38 +44,129 @@ export async function handleNodeRequest(
   basePath: string,
   req: IncomingMessage,
   res: ServerResponse,
+  admission?: RequestAdmission,
 ): Promise<void> {
-  // Split the request target by hand: `new URL` per request costs measurable
-  // time on small appends, and dot segments must reach path validation as sent.
-  const target = originForm(req.url ?? "/");
-  const queryStart = target.indexOf("?");
-  const pathname = queryStart === -1 ? target : target.slice(0, queryStart);
+  // The target is split and decoded by hand, once, before routing: `new URL`
+  // would resolve dot segments (also percent-encoded ones) of an absolute-form
+  // target before the path is validated, and costs time on small appends.
+  let target: RequestTarget;
+  let path: string;
+  try {
+    target = parseRequestTarget(req.url ?? "/");
+  } catch (error) {
+    writeResponse(res, badPath(error));
+    return;
+  }
+  const pathname = target.pathname;
   const prefix = streamPrefix(basePath);
   if (!pathname.startsWith(prefix)) {
     writeResponse(res, notFound(pathname));
     return;
   }
-  let path: string;
   try {
-    const raw = pathname.slice(prefix.length);
-    path = raw.includes("%") ? raw.split("/").map(decodeURIComponent).join("/") : raw;
-  } catch {
-    writeResponse(res, badPath());
+    path = decodeStreamPath(pathname.slice(prefix.length));
+  } catch (error) {
+    writeResponse(res, badPath(error));
     return;
   }
-  const query = queryStart === -1 ? NO_QUERY : new URLSearchParams(target.slice(queryStart + 1));
+  const query = target.query === "" ? NO_QUERY : new URLSearchParams(target.query);
   const hasBody =
     req.method !== "GET" &&
     req.method !== "HEAD" &&
     req.method !== "OPTIONS" &&
     req.method !== "DELETE" &&
     req.headers["content-length"] !== "0";
-  const request = new NodeEngineRequest(req, res, path, query, hasBody);
-  const host = req.headers.host ?? "localhost";
-  const response = await engine.handle(request, `http://${host}${pathname}`);
-  // A body the engine did not read (errors before reading) must not stall keep-alive.
-  if (hasBody && !req.readableEnded) req.resume();
+  let reserved = 0;
+  let budgeted = false;
+  if (admission !== undefined) {
+    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) return;
+    const declared = hasBody ? declaredLength(req) : 0;
+    if (declared === undefined) {
+      budgeted = true;
+    } else if (declared > 0 && declared <= admission.maxBodyBytes) {
+      if (!admission.bodyBudget.tryReserve(declared)) {
+        const message = "request bodies in flight exceed the server's budget";
+        writeResponse(res, overloaded(message, true));
+        return;
+      }
+      reserved = declared;
+    }
+  }
+  let body = hasBody ? requestBody(req) : null;
+  if (budgeted) body = budgetedBody(body!, admission!.bodyBudget, admission!.maxBodyBytes);
+  const request = new NodeEngineRequest(req, res, path, query, body);
+  const host = target.authority ?? req.headers.host ?? "localhost";
+  let response: EngineResponse;
+  try {
+    response = await engine.handle(request, `http://${host}${pathname}`);
+  } finally {
+    if (reserved > 0) admission!.bodyBudget.release(reserved);
+  }
+  if (hasBody && !req.readableEnded) {
+    // A body the engine did not read (errors before reading) must not stall
+    // keep-alive; one refused mid-way is not worth receiving: close after.
+    if (response.status === 503) response = withConnectionClose(response);
+    req.resume();
+  }
   writeResponse(res, response);
+}
+
+/** Declared `Content-Length`, or undefined for chunked bodies. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers["content-length"];
+  return header === undefined ? undefined : Number(header);
+}
+
+/**
+ * Admits a live read (long-poll or SSE) under the caps, releasing it when
+ * its response closes; answers 503 and returns false when a cap is reached.
+ */
+function admitLiveRead(
+  limit: LiveReaderLimit,
+  path: string,
+  query: URLSearchParams,
+  res: ServerResponse,
+): boolean {
+  const live = query.get("live");
+  if (live !== "long-poll" && live !== "sse") return true;
+  const admitted = limit.admit(path);
+  if (typeof admitted === "function") {
+    res.once("close", admitted);
+    return true;
+  }
+  const scope = admitted === "stream" ? "this stream" : "the server";
+  writeResponse(res, overloaded(`too many live readers on ${scope}`, false));
+  return false;
+}
+
+/**
+ * A chunked body counted against the budget as its chunks arrive; a 503 as
+ * soon as it no longer fits. The reservation is returned when iteration ends.
+ */
+async function* budgetedBody(
+  body: AsyncIterable<Uint8Array>,
+  budget: BodyBudget,
+  maxBodyBytes: number,
+): AsyncGenerator<Uint8Array> {
+  let reserved = 0;
+  try {
+    for await (const chunk of body) {
+      // Past the size limit the engine answers 413 at once: that is not the budget's to refuse.
+      const needed = Math.min(chunk.length, maxBodyBytes + 1 - reserved);
+      if (needed > 0 && !budget.tryReserve(needed)) {
+        throw new ProtocolError(
+          503,
+          "OVERLOADED",
+          "request bodies in flight exceed the server's budget",
+          RETRY_AFTER,
+        );
+      }
+      reserved += Math.max(0, needed);
+      yield chunk;
+    }
+  } finally {
+    budget.release(reserved);
+  }
 }
 
 /** The query of requests without one (the engine only reads queries). */
@@ -87,10 +198,10 @@ class NodeEngineRequest implements EngineRequest {
     private readonly res: ServerResponse,
     readonly path: string,
     readonly query: URLSearchParams,
-    hasBody: boolean,
+    body: AsyncIterable<Uint8Array> | null,
   ) {
     this.method = req.method ?? "GET";
-    this.body = hasBody ? requestBody(req) : null;
+    this.body = body;
   }
 
   header(name: string): string | null {
@@ -104,17 +215,6 @@ class NodeEngineRequest implements EngineRequest {
   get signal(): AbortSignal {
     this.#abort ??= abortOnClose(this.res);
     return this.#abort.signal;
-  }
-}
-
-/** A request target in origin form (`/path?query`), also when a proxy sent absolute form. */
-function originForm(target: string): string {
-  if (target.startsWith("/")) return target;
-  try {
-    const url = new URL(target);
-    return url.pathname + url.search;
-  } catch {
-    return `/${target}`;
   }
 }
 
@@ -297,10 +397,24 @@ function jsonError(status: number, code: string, message: string): EngineRespons
   };
 }
 
+const RETRY_AFTER = { "retry-after": "1" };
+
+/** 503 with `Retry-After`; `close` when the request's body is left unread. */
+function overloaded(message: string, close: boolean): EngineResponse {
+  const response = jsonError(503, "OVERLOADED", message);
+  Object.assign(response.headers, RETRY_AFTER);
+  return close ? withConnectionClose(response) : response;
+}
+
+function withConnectionClose(response: EngineResponse): EngineResponse {
+  return { ...response, headers: { ...response.headers, connection: "close" } };
+}
+
 function notFound(pathname: string): EngineResponse {
   return jsonError(404, "NOT_FOUND", `no stream route at ${pathname}`);
 }
 
-function badPath(): EngineResponse {
-  return jsonError(400, "BAD_REQUEST", "malformed percent-encoding in the stream path");
+function badPath(error: unknown): EngineResponse {
+  if (!(error instanceof StreamPathError)) throw error;
+  return jsonError(400, "BAD_REQUEST", error.message);
 }

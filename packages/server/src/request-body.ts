@@ -5,6 +5,7 @@
  */
 
 import type { IncomingMessage } from "node:http";
+import { ProtocolError } from "@durastream/server-core";
 
 /** The chunks of `req`'s body, in order; throws if the client goes away mid-body. */
 export function requestBody(req: IncomingMessage): AsyncIterable<Uint8Array> {
@@ -70,7 +71,10 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
   readonly #onError = (error: unknown): void => this.#fail(error);
 
   readonly #onClose = (): void => {
-    if (!this.#ended) this.#fail(new Error("client closed the connection mid-body"));
+    // A client error, not the server's: the body ended before it was complete.
+    if (!this.#ended) {
+      this.#fail(new ProtocolError(400, "BAD_REQUEST", "connection closed before the body ended"));
+    }
   };
 
   #fail(error: unknown): void {

@@ -1,7 +1,7 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import {
   type AuthConfig,
   type CorsOrigins,
@@ -10,15 +10,20 @@ import {
   MemoryStore,
   type StreamEventHooks,
   type StreamStore,
+  WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import { BodyBudget } from "./body-budget.js";
+import { answerClientErrors } from "./client-error.js";
+import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
-import { handleNodeRequest } from "./node-adapter.js";
-import { ServerMetrics } from "./ops/metrics.js";
-import { ObservedEngine } from "./ops/observed-engine.js";
-import { handleOpsRequest, OPS_PATHS } from "./ops/ops-endpoints.js";
-import { requestId } from "./ops/request-id.js";
+import { resolveLimits, type ServerLimits } from "./limits.js";
+import { LiveReaderLimit } from "./live-readers.js";
+import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
+import type { ServerMetrics } from "./ops/metrics.js";
+import { createMetrics, logInternalError, OpsSurface } from "./ops/ops-setup.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { WriteStallWatch } from "./write-stall.js";
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions, StreamEventHooks {
@@ -38,14 +43,6 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
   readonly tokens?: Omit<AuthConfig, "secret">;
   /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
   readonly corsOrigins?: CorsOrigins;
-  /** Logger; default: silent. */
-  readonly logger?: Logger;
-  /** How long shutdown waits for in-flight requests before cutting connections. Default 5 s. */
-  readonly shutdownGraceMs?: number;
-  /** How often expired streams are swept, in ms. Default 5 s. */
-  readonly sweepIntervalMs?: number;
-  /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
-  readonly idleReleaseMs?: number;
   /** Keep the registry stream `__ds/registry` of stream lifecycle events. Default false. */
   readonly registry?: boolean;
   /** Serve Prometheus metrics at `/metrics`. Default true. */
@@ -55,6 +52,16 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
    * (draining), so load balancers stop routing here first. Default 0.
    */
   readonly drainDelayMs?: number;
+  /** Logger; default: silent. */
+  readonly logger?: Logger;
+  /** How long shutdown waits for in-flight requests before cutting connections. Default 5 s. */
+  readonly shutdownGraceMs?: number;
+  /** How often expired streams are swept, in ms. Default 5 s. */
+  readonly sweepIntervalMs?: number;
+  /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
+  readonly idleReleaseMs?: number;
+  /** Timeouts and caps on connections, live readers and request bodies (see `ServerLimits`). */
+  readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
 }
@@ -67,11 +74,11 @@ export interface RunningServer {
   readonly engine: DurableStreamsEngine;
   readonly store: StreamStore;
   readonly http: Server;
-  /** The server's metrics registry (null when metrics are off). */
+  /** The server's metrics (null when turned off). */
   readonly metrics: ServerMetrics | null;
   /** Starts draining: `/readyz` answers 503 while requests are still served. */
   drain(): void;
-  /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
+  /** Drains (see `drainDelayMs`), then stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
 
@@ -79,6 +86,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const limits = resolveLimits(options.limits, maxBodyBytes);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -87,63 +96,72 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onBackgroundError: (error) =>
           logger.error({ err: error }, "background storage work failed"),
       });
+  const metrics = createMetrics(options.metrics ?? true, store);
+  const sweeper = new ExpirySweeper(
+    options.sweepIntervalMs ?? 5_000,
+    (error) => logger.error({ err: error }, "expiry sweep failed"),
+    (expired) => metrics?.sweep(expired),
+  );
+  // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
     store,
+    hub: new WakeHub(),
+    expiry: sweeper,
     basePath,
     secret: options.secret,
-    onInternalError: (error, request) =>
-      logger.error(
-        { err: error, reqId: requestId(request), method: request.method, path: request.path },
-        "request failed",
-      ),
+    onInternalError: logInternalError(logger),
     onRejected: (_status, code) => metrics?.reject(code),
   });
-  const sqlite = store instanceof SqliteStore ? store : null;
-  const metrics =
-    options.metrics === false
-      ? null
-      : new ServerMetrics(() => (sqlite ?? (store as MemoryStore)).streamCount());
-  if (metrics) sqlite?.observeCommits((size, seconds) => metrics.commit(size, seconds));
-  const handler = metrics
-    ? new ObservedEngine(engine, metrics, logger, logger.isLevelEnabled("debug"))
-    : engine;
-  let draining = false;
-  const readiness = {
-    draining: () => draining,
-    checkWritable: () => (sqlite ? sqlite.checkWritable() : Promise.resolve()),
-  };
   try {
     await engine.auth.ready();
   } catch (error) {
+    sweeper.stop();
     await store.close();
     throw error;
   }
+  const ops = new OpsSurface(engine, store, metrics, logger);
   const idleRelease = new IdleRelease(
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
   );
-  const http = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    idleRelease.touch();
-    const target = req.url ?? "/";
-    const pathname = target.split("?", 1)[0]!;
-    const work = OPS_PATHS.has(pathname)
-      ? handleOpsRequest(pathname, req, res, readiness, metrics?.registry ?? null)
-      : handleNodeRequest(handler, basePath, req, res);
-    work.catch((error: unknown) => {
-      logger.error({ err: error }, "unhandled request error");
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-  const sweepEvery = options.sweepIntervalMs ?? 5_000;
-  const sweeper = setInterval(() => {
-    engine
-      .sweepExpired()
-      .then((expired) => metrics?.sweep(expired))
-      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"));
-  }, sweepEvery);
-  sweeper.unref();
+  const admission: RequestAdmission = {
+    bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
+    liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
+    maxBodyBytes,
+  };
+  const http = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // How often node:http looks for requests past their timeouts (its default is 30 s,
+      // which would stretch a 10 s headers timeout to 40).
+      connectionsCheckingInterval: Math.min(
+        1_000,
+        Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
+      ),
+    },
+    (req, res) => {
+      idleRelease.touch();
+      const work =
+        ops.route(req, res) ?? handleNodeRequest(ops.handler, basePath, req, res, admission);
+      work.catch((error: unknown) => {
+        logger.error({ err: error }, "unhandled request error");
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    },
+  );
+  http.maxConnections = limits.maxConnections;
+  const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
+    logger.debug("reset a connection whose client stopped reading"),
+  );
+  http.on("connection", (socket: Socket) => writeStalls.watch(socket));
+  answerClientErrors(http, (error) =>
+    logger.debug({ err: error }, "malformed or timed-out request"),
+  );
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -157,10 +175,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const url = `http://${hostForUrl}:${address.port}`;
   logger.info({ url, basePath, memory: options.memory ?? false }, "durastream listening");
 
-  const drain = () => {
-    if (!draining) logger.info("draining: /readyz answers 503");
-    draining = true;
-  };
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -169,14 +183,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     http,
     metrics,
-    drain,
+    drain: () => ops.drain(),
     close() {
       closing ??= (async () => {
-        drain();
+        ops.drain();
         const drainDelay = options.drainDelayMs ?? 0;
         if (drainDelay > 0) await new Promise((resolve) => setTimeout(resolve, drainDelay));
-        clearInterval(sweeper);
+        sweeper.stop();
         idleRelease.stop();
+        writeStalls.stop();
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         engine.endLiveReads();
         // Connections turn idle as their last responses finish: close them as they do,

@@ -8,8 +8,17 @@ import type BetterSqlite3 from "better-sqlite3";
  */
 const SCHEMA_VERSION = 2;
 
-/** Creates the schema when the file is new; refuses a file from a newer version. */
+/**
+ * Creates the schema when the file is new, upgrades an older one; refuses a
+ * file from a newer version. One transaction: a crash (or power cut) leaves
+ * either the old schema or the new one, never a half-created one (the
+ * statements of one `exec` would otherwise each commit on their own).
+ */
 export function ensureSchema(db: BetterSqlite3.Database): void {
+  db.transaction(() => upgrade(db)).immediate();
+}
+
+function upgrade(db: BetterSqlite3.Database): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(

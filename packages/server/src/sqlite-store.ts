@@ -8,7 +8,7 @@
  * stream with writes in flight is never evicted.
  */
 
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fdatasync, openSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AppendWrite,
@@ -25,7 +25,8 @@ import {
 import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
-import { type CommitObserver, GroupCommit } from "./group-commit.js";
+import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
+import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -55,6 +56,12 @@ export interface SqliteStoreOptions {
   readonly tailCacheStreamBytes?: number;
   /** Recently committed bytes kept in memory across streams. Default 32 MiB. */
   readonly tailCacheBytes?: number;
+  /**
+   * How a group's WAL is made durable, given a descriptor of the `-wal` file.
+   * Default `fs.fdatasync`. Only fault-injection tests replace it: a group is
+   * acknowledged when this calls back without an error, never before.
+   */
+  readonly walSync?: (walFd: number, done: (error: Error | null) => void) => void;
 }
 
 interface StreamRow {
@@ -72,6 +79,7 @@ interface StreamRow {
   closed_by_seq: number | null;
   last_stream_seq: string | null;
   fork_source: number | null;
+  fork_source_path: string | null;
   fork_position: number | null;
   fork_offset: string | null;
   fork_sub_offset: number | null;
@@ -86,14 +94,18 @@ const TOUCH_FLUSH_MS = 1000;
 
 const NOTHING_TO_APPLY = (): void => {};
 
+/** A stream row with its fork source's path (soft-deleted sources keep their row). */
+const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
+  LEFT JOIN streams src ON src.id = s.fork_source`;
+
 /** The SQLite-backed store. */
 export class SqliteStore implements StreamStore {
   readonly db: Database.Database;
   #countStatement: Database.Statement | undefined;
   #probeStatement: Database.Statement | undefined;
   readonly #commit: GroupCommit;
-  readonly #walPath: string;
-  #walFd: number | null = null;
+  readonly #dataDir: string;
+  #walFd: number;
   readonly #byPath = new Map<string, StreamRecord>();
   readonly #byId = new Map<number, StreamRecord>();
   readonly #producers = new Map<number, Map<string, ProducerState>>();
@@ -121,12 +133,23 @@ export class SqliteStore implements StreamStore {
   readonly #sql;
 
   constructor(options: SqliteStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
+    // The durability argument is in docs/durability.md; in short: a commit is
+    // made durable by the group commit's fdatasync of the WAL, SQLite syncs
+    // what must reach the disk before the WAL can be reused, and directory
+    // entries are synced where files appear or go.
+    makeDurableDirectory(options.dataDir);
+    this.#dataDir = options.dataDir;
     const file = join(options.dataDir, DATABASE_FILE);
     this.db = new Database(file);
+    // NORMAL in WAL mode syncs no commit (the group commit does, off the event
+    // loop) but syncs the WAL before a checkpoint copies it, the database file
+    // before the copied frames may be overwritten, and the WAL header when the
+    // log restarts from its beginning: without that last sync a power cut
+    // could leave the old header over a mix of old and new frames, and
+    // recovery would replay a stale prefix of already-checkpointed frames.
+    // Set before journal_mode so a new file's switch to WAL is synced as well.
+    this.db.pragma("synchronous = NORMAL");
     this.db.pragma("journal_mode = WAL");
-    // Durability comes from the group commit's fdatasync of the WAL.
-    this.db.pragma("synchronous = OFF");
     this.db.pragma("wal_autocheckpoint = 0");
     this.db.pragma("cache_size = -16384");
     // Catch-up reads copy blobs straight out of the mapped file instead of
@@ -139,7 +162,6 @@ export class SqliteStore implements StreamStore {
     this.#pageSize = this.db.pragma("page_size", { simple: true }) as number;
     this.#walLimitBytes = options.walLimitBytes ?? 256 * 1024 * 1024;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
-    this.#walPath = `${file}-wal`;
     this.#walFrames = new WalFrameCounter(`${file}-shm`);
     this.#cacheSize = options.cacheSize ?? 10_000;
     this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
@@ -147,15 +169,21 @@ export class SqliteStore implements StreamStore {
       perStreamBytes: options.tailCacheStreamBytes ?? 1024 * 1024,
       totalBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,
     });
-    this.#commit = new GroupCommit(
-      this.db,
-      () => this.#wal(),
-      () => this.#maybeCheckpoint(),
-    );
+    // The WAL exists once the connection has read in WAL mode; schema work
+    // (creation, upgrades) committed to it unsynced, so sync it now, then the
+    // directory holding the database and WAL entries: from here on the state
+    // on disk is the state served.
+    const walPath = `${file}-wal`;
+    this.#walFd = openSync(walPath, "r");
+    syncFile(walPath);
+    syncDirectory(options.dataDir);
+    const walSync = options.walSync ?? fdatasync;
+    const sync: WalSync = (done) => walSync(this.#walFd, done);
+    this.#commit = new GroupCommit(this.db, sync, () => this.#maybeCheckpoint());
     const db = this.db;
     this.#sql = {
-      byPath: db.prepare<[string], StreamRow>("SELECT * FROM streams WHERE path = ?"),
-      byId: db.prepare<[number], StreamRow>("SELECT * FROM streams WHERE id = ?"),
+      byPath: db.prepare<[string], StreamRow>(`${SELECT_STREAM} WHERE s.path = ?`),
+      byId: db.prepare<[number], StreamRow>(`${SELECT_STREAM} WHERE s.id = ?`),
       insertStream: db.prepare(
         `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, expiry_due, tail, closed, fork_source, fork_position, fork_offset,
@@ -210,13 +238,6 @@ export class SqliteStore implements StreamStore {
     this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
   }
 
-  #wal(): number | null {
-    if (this.#walFd === null && existsSync(this.#walPath)) {
-      this.#walFd = openSync(this.#walPath, "r");
-    }
-    return this.#walFd;
-  }
-
   #maybeCheckpoint(): void {
     this.#walFrameBytesSinceCheckpoint += this.#walFrames.framesWritten() * (this.#pageSize + 24);
     const written = Math.max(this.#walBytesSinceCheckpoint, this.#walFrameBytesSinceCheckpoint);
@@ -237,14 +258,12 @@ export class SqliteStore implements StreamStore {
     this.#checkpointNow("RESTART");
   }
 
-  /** A foreground checkpoint; it syncs the database file before the WAL can be reused. */
+  /**
+   * A foreground checkpoint. At `synchronous=NORMAL` SQLite syncs the WAL
+   * before copying and the database file before the WAL can be reused.
+   */
   #checkpointNow(mode: "RESTART" | "TRUNCATE"): void {
-    this.db.pragma("synchronous = FULL");
-    try {
-      this.db.pragma(`wal_checkpoint(${mode})`);
-    } finally {
-      this.db.pragma("synchronous = OFF");
-    }
+    this.db.pragma(`wal_checkpoint(${mode})`);
   }
 
   #fromRow(row: StreamRow): StreamRecord {
@@ -273,6 +292,7 @@ export class SqliteStore implements StreamStore {
         row.fork_source !== null
           ? {
               sourceId: row.fork_source,
+              sourcePath: row.fork_source_path ?? "",
               position: row.fork_position ?? 0,
               requestedOffset: row.fork_offset ?? "",
               requestedSubOffset: row.fork_sub_offset ?? 0,
@@ -358,8 +378,6 @@ export class SqliteStore implements StreamStore {
     const record = newStreamRecord(this.#nextId++, init, false);
     this.#remember(record);
     this.#producers.set(record.id, new Map());
-    const source = init.fork ? this.getById(init.fork.sourceId) : undefined;
-    if (source) source.forkCount++;
     this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 256;
     const fork = init.fork;
     void this.#write(
@@ -382,7 +400,6 @@ export class SqliteStore implements StreamStore {
           forkSubOffset: fork?.requestedSubOffset ?? null,
         });
         if (data) this.#sql.insertChunk.run(record.id, tail, start, data, null);
-        if (fork) this.#sql.forkCountDelta.run(1, fork.sourceId);
       },
       () => {
         record.visibleTail = Math.max(record.visibleTail, tail);
@@ -527,6 +544,16 @@ export class SqliteStore implements StreamStore {
     });
   }
 
+  changeForkCount(record: StreamRecord, delta: number): Promise<void> {
+    record.forkCount += delta;
+    const id = record.id;
+    return this.#write(
+      record,
+      () => this.#sql.forkCountDelta.run(delta, id),
+      () => {},
+    );
+  }
+
   softDelete(record: StreamRecord): Promise<void> {
     record.softDeleted = true;
     return this.#write(
@@ -540,15 +567,11 @@ export class SqliteStore implements StreamStore {
     this.#forget(record);
     this.#tailCache.drop(record.id);
     this.#touched.delete(record);
-    const source = record.fork ? this.getById(record.fork.sourceId) : undefined;
-    if (source) source.forkCount--;
     const id = record.id;
-    const sourceId = record.fork?.sourceId ?? null;
     return this.#commit.write(() => {
       this.#sql.deleteChunks.run(id);
       this.#sql.deleteProducers.run(id);
       this.#sql.deleteStream.run(id);
-      if (sourceId !== null) this.#sql.forkCountDelta.run(-1, sourceId);
     });
   }
 
@@ -608,9 +631,11 @@ export class SqliteStore implements StreamStore {
     await this.#commit.flush();
     await this.#checkpointer?.close();
     this.#checkpointNow("TRUNCATE");
+    // Closing the last connection checkpoints (synced, at NORMAL) and removes
+    // the WAL; syncing the directory makes the removal durable too.
     this.db.close();
-    if (this.#walFd !== null) closeSync(this.#walFd);
-    this.#walFd = null;
+    closeSync(this.#walFd);
     this.#walFrames.close();
+    syncDirectory(this.#dataDir);
   }
 }

@@ -2,7 +2,7 @@
 
 import { STREAM_FORKED_FROM_HEADER } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
-import { forkSourcePath } from "../forks/fork-origin.js";
+import { forkSourcePath } from "../forks/fork-request.js";
 import type { EngineRequest } from "../http/http-types.js";
 import type { Access } from "./access.js";
 import type { Operation } from "./operations.js";

@@ -31,7 +31,7 @@ export function openRegistry(
       contentType: "application/json",
       ttlSeconds: null,
       expiresAt: null,
-      now: ctx.options.now(),
+      now: ctx.clock.now(),
       initialData: null,
       closed: false,
       fork: null,
@@ -48,7 +48,7 @@ export function openRegistry(
         close: false,
         producer: null,
         streamSeq: null,
-        now: ctx.options.now(),
+        now: ctx.clock.now(),
       })
       .then(() => wakeReaders(ctx, record.id), onError);
   };

@@ -6,7 +6,7 @@
  */
 
 import { encodeOffset } from "@durastream/protocol";
-import type { StreamRecord, StreamStore } from "../ports/store.js";
+import type { StreamRecord } from "../ports/store.js";
 
 /** A stream came into existence. */
 export interface StreamCreatedEvent {
@@ -47,7 +47,6 @@ export class StreamEvents {
 
   constructor(
     private readonly hooks: StreamEventHooks,
-    private readonly store: StreamStore,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -63,7 +62,6 @@ export class StreamEvents {
   /** Reports a durable create. */
   created(record: StreamRecord): void {
     if (!this.active) return;
-    const source = record.fork ? this.store.getById(record.fork.sourceId) : undefined;
     const event: StreamCreatedEvent = {
       type: "created",
       path: record.path,
@@ -71,10 +69,9 @@ export class StreamEvents {
       createdAt: new Date(record.createdAt).toISOString(),
       ttlSeconds: record.ttlSeconds,
       expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
-      forkedFrom:
-        record.fork && source
-          ? { path: source.path, offset: encodeOffset(record.fork.position) }
-          : null,
+      forkedFrom: record.fork
+        ? { path: record.fork.sourcePath, offset: encodeOffset(record.fork.position) }
+        : null,
     };
     this.#emit(event, this.hooks.onStreamCreated);
   }

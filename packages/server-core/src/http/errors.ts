@@ -24,6 +24,7 @@ export type ErrorCode =
   | "STREAM_GONE"
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
+  | "OVERLOADED"
   | "INTERNAL";
 
 /** An error the engine turns into a 4xx/5xx response with a JSON body. */

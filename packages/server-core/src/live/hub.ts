@@ -12,23 +12,9 @@
  * delivers everything new since the first one in a single wake-up per waiter.
  */
 
-/** A live reader waiting for the stream to move past `position`. */
-export interface Waiter<Shared> {
-  /** Where the waiter waits; must not change while it is registered. */
-  readonly position: number;
-  /**
-   * Called once when the stream changed (data, closure, deletion), with a
-   * value shared by every waiter at the same position. The waiter is no
-   * longer registered when this runs.
-   */
-  wake(shared: Shared): void;
-}
+import type { Share, StreamHub, Waiter } from "../ports/wake-hub.js";
 
-/**
- * What a run shares with the waiters at `position`, or null when nothing
- * changed for them (they stay registered for the next change).
- */
-export type Share<Shared> = (position: number) => Shared | null;
+export type { Share, Waiter };
 
 /** Most waiters woken per event-loop turn during a fan-out. */
 export const FAN_OUT_BATCH = 1000;
@@ -87,8 +73,8 @@ const defer: Defer = (() => {
   return (callback) => void setTimeout(callback, 0);
 })();
 
-/** Registry of waiters per stream id. */
-export class WakeHub<Shared> {
+/** The in-process wake hub: registry of waiters per stream id, fanned out in batches. */
+export class WakeHub<Shared> implements StreamHub<Shared> {
   readonly #streams = new Map<number, StreamWaiters<Shared>>();
   /** Waiters per fan-out turn, adapted to what a turn costs. */
   #batch = 256;

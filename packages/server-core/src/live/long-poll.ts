@@ -17,8 +17,12 @@ import type { EngineContext } from "../context.js";
 import { gone, notFound } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import type { StreamRecord } from "../ports/store.js";
+import { readHeaders } from "../reads/catch-up-read.js";
+import { inherits } from "../reads/read-range.js";
+import { httpReadBody, readAt } from "../reads/read-result.js";
 import { nextCursor } from "./cursor.js";
 import type { Waiter } from "./hub.js";
+import { LiveCursor } from "./live-cursor.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
 import { SharedRead } from "./shared-read.js";
 
@@ -30,6 +34,7 @@ export function longPollRead(
   position: number,
 ): EngineResponse | Promise<EngineResponse> {
   const clientCursor = request.query.get(CURSOR_QUERY_PARAM);
+  if (inherits(record, position)) return inheritedRead(ctx, record, position, clientCursor);
   if (position < record.visibleTail) {
     const shared = SharedRead.at(ctx, record, position);
     const result = shared.result()!;
@@ -117,7 +122,7 @@ class LongPollWaiter implements Waiter<SharedRead>, Ticking {
   }
 
   #cursor(): string {
-    return nextCursor(this.ctx.options.now(), this.clientCursor);
+    return nextCursor(this.ctx.clock.now(), this.clientCursor);
   }
 
   #onAbort(): void {
@@ -135,6 +140,22 @@ class LongPollWaiter implements Waiter<SharedRead>, Ticking {
     if (response instanceof Error) this.reject(response);
     else this.resolve(response);
   }
+}
+
+/** Data below a fork point, read through the fork peer (not shared: forks are read once). */
+async function inheritedRead(
+  ctx: EngineContext,
+  record: StreamRecord,
+  position: number,
+  clientCursor: string | null,
+): Promise<EngineResponse> {
+  const result = await readAt(ctx, record, position);
+  const cursor = new LiveCursor(ctx.clock.now()).forClient(clientCursor);
+  return {
+    status: 200,
+    headers: readHeaders(ctx, result, cursor),
+    body: httpReadBody(record.contentType, result.range.chunks),
+  };
 }
 
 /** `204`: caught up (timeout) or EOF on a closed stream. */

@@ -14,7 +14,7 @@ import {
   httpReadBody,
   loadParts,
   type ReadResult,
-  readAt,
+  readOwnAt,
   sseDataFrame,
 } from "../reads/read-result.js";
 import { cursorInterval, LiveCursor } from "./live-cursor.js";
@@ -28,7 +28,11 @@ const MAX_REUSE_MS = 1000;
 /** The latest read per stream, for `SharedRead.at`. */
 const recent = new WeakMap<StreamRecord, SharedRead>();
 
-/** A lazily computed read shared by a group of waiters at one position. */
+/**
+ * A lazily computed read shared by a group of waiters at one position. The
+ * position is in the stream's own data (live readers wait at the tail, which
+ * is never below a fork point), so the read is synchronous.
+ */
 export class SharedRead {
   #result: ReadResult | null | undefined;
   #httpBody: Uint8Array[] | undefined;
@@ -51,8 +55,8 @@ export class SharedRead {
     if (this.#result === undefined) {
       const record = this.ctx.store.getById(this.streamId);
       if (record && !record.softDeleted) {
-        this.#result = readAt(this.ctx, record, this.position);
-        this.#readAt = this.ctx.options.now();
+        this.#result = readOwnAt(this.ctx, record, this.position);
+        this.#readAt = this.ctx.clock.now();
         this.#readTail = record.visibleTail;
         this.#readClosed = record.visibleClosed;
         recent.set(record, this);
@@ -82,11 +86,7 @@ export class SharedRead {
    */
   static at(ctx: EngineContext, record: StreamRecord, position: number): SharedRead {
     const previous = recent.get(record);
-    if (
-      previous &&
-      previous.position === position &&
-      previous.#current(record, ctx.options.now())
-    ) {
+    if (previous && previous.position === position && previous.#current(record, ctx.clock.now())) {
       return previous;
     }
     const shared = new SharedRead(ctx, record.id, position);
@@ -96,7 +96,7 @@ export class SharedRead {
 
   /** The cursor rules at the time of this wake-up, shared by the group. */
   get cursor(): LiveCursor {
-    this.#cursor ??= new LiveCursor(this.ctx.options.now());
+    this.#cursor ??= new LiveCursor(this.ctx.clock.now());
     return this.#cursor;
   }
 

@@ -102,7 +102,7 @@ class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
    * the current interval, never below the last one sent.
    */
   #nextCursor(): string {
-    const now = this.ctx.options.now();
+    const now = this.ctx.clock.now();
     if (this.#cursor < 0) {
       this.#cursorText = nextCursor(now, this.#clientCursor);
       this.#cursor = Number(this.#cursorText);
@@ -127,18 +127,44 @@ class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
         return;
       }
       const result = readAt(this.ctx, record, this.position);
-      const hasData = result.range.end > result.range.start;
-      if (!hasData && !mustSendControl && !result.closed) break;
+      if (result instanceof Promise) {
+        // Below the fork point: the source's bytes arrive later; carry on from there.
+        const control = mustSendControl;
+        result.then(
+          (read) => {
+            if (!this.#ended && this.#send(read, control)) this.#pump(false);
+          },
+          () => this.#end(),
+        );
+        return;
+      }
+      if (!this.#send(result, mustSendControl)) return;
       mustSendControl = false;
-      const frame = sseFrame(
-        result,
-        result.closed ? undefined : this.#nextCursor(),
-        hasData ? sseDataFrame(record.contentType, result.range.chunks) : null,
-      );
-      if (!this.#deliver(frame, result)) return;
-      if (result.upToDate) break;
     }
-    if (!this.#ended) this.#wait();
+  }
+
+  /**
+   * Sends `result` unless there is nothing to say. True when the session
+   * should read on; false when it now waits (for a wake-up or for the socket
+   * to drain) or has ended.
+   */
+  #send(result: ReadResult, mustSendControl: boolean): boolean {
+    const hasData = result.range.end > result.range.start;
+    if (!hasData && !mustSendControl && !result.closed) {
+      this.#wait();
+      return false;
+    }
+    const frame = sseFrame(
+      result,
+      result.closed ? undefined : this.#nextCursor(),
+      hasData ? sseDataFrame(result.record.contentType, result.range.chunks) : null,
+    );
+    if (!this.#deliver(frame, result)) return false;
+    if (result.upToDate) {
+      this.#wait();
+      return false;
+    }
+    return true;
   }
 
   #wait(): void {

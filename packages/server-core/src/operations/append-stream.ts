@@ -50,14 +50,14 @@ export async function appendStream(
   const leave = ctx.producerOrder.enter(key, producer.seq);
   try {
     const body = await readBody(request, ctx.options.maxBodyBytes);
-    const deadline = ctx.options.now() + REORDER_WAIT_MS;
+    const deadline = ctx.clock.now() + REORDER_WAIT_MS;
     for (;;) {
       try {
         return await applyAppend(ctx, request, parsed, body, leave);
       } catch (error) {
         const isGap = error instanceof ProtocolError && error.code === "PRODUCER_SEQ_GAP";
         if (!isGap || !ctx.producerOrder.hasLower(key, producer.seq)) throw error;
-        const remaining = deadline - ctx.options.now();
+        const remaining = deadline - ctx.clock.now();
         if (remaining <= 0) throw error;
         await ctx.producerOrder.nextSettle(key, remaining);
       }
@@ -156,7 +156,7 @@ async function applyAppend(
           }
         : null,
     streamSeq,
-    now: ctx.options.now(),
+    now: ctx.clock.now(),
   });
   const tailAfter = record.tail;
   issued();

@@ -10,12 +10,13 @@ import {
   STREAM_OFFSET_HEADER,
 } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
-import { resolveForkRequest } from "../forks/fork-origin.js";
+import { parseForkRequest } from "../forks/fork-request.js";
 import { badRequest, ProtocolError } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { readBody } from "../http/read-body.js";
 import { parseContentType, parseLifetime } from "../http/request-headers.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
+import { expiryOf } from "../storage/expiry.js";
 import { findStream } from "./lifecycle.js";
 
 /** Handles PUT on a stream path. */
@@ -29,75 +30,85 @@ export async function createStream(
   const closed = isClosedFlag(request.header(STREAM_CLOSED_HEADER));
   const body = await readBody(request, ctx.options.maxBodyBytes);
 
-  // From here on no await until the record exists: check-and-create is atomic.
-  const fork = resolveForkRequest(ctx, request);
-  let contentType = requestedType ?? "application/octet-stream";
-  if (fork) {
-    const sourceType = fork.source.contentType;
-    if (requestedType !== null && !contentTypesMatch(requestedType, sourceType)) {
-      throw new ProtocolError(
-        409,
-        "CONTENT_TYPE_MISMATCH",
-        `fork Content-Type ${requestedType} differs from the source's ${sourceType}`,
-      );
+  const forkRequest = parseForkRequest(ctx, request);
+  // The source's answer holds a reference on it: handed to the new fork, or released.
+  const fork = forkRequest === null ? null : await ctx.forks.exportFork(forkRequest);
+  let referenced = fork !== null;
+  try {
+    // From here on no await until the record exists: check-and-create is atomic.
+    let contentType = requestedType ?? "application/octet-stream";
+    if (fork) {
+      const sourceType = fork.contentType;
+      if (requestedType !== null && !contentTypesMatch(requestedType, sourceType)) {
+        throw new ProtocolError(
+          409,
+          "CONTENT_TYPE_MISMATCH",
+          `fork Content-Type ${requestedType} differs from the source's ${sourceType}`,
+        );
+      }
+      contentType = requestedType ?? sourceType;
+      if (lifetime.ttlSeconds === null && lifetime.expiresAt === null) {
+        lifetime = { ttlSeconds: fork.ttlSeconds, expiresAt: fork.expiresAt };
+      }
     }
-    contentType = requestedType ?? sourceType;
-    if (lifetime.ttlSeconds === null && lifetime.expiresAt === null) {
-      lifetime = { ttlSeconds: fork.source.ttlSeconds, expiresAt: fork.source.expiresAt };
-    }
-  }
 
-  const existing = findStream(ctx, request.path);
-  if (existing) {
-    if (existing.softDeleted) {
-      throw new ProtocolError(
-        409,
-        "STREAM_EXISTS",
-        "a deleted stream at this path is still referenced by forks",
-      );
+    const existing = findStream(ctx, request.path);
+    if (existing) {
+      if (existing.softDeleted) {
+        throw new ProtocolError(
+          409,
+          "STREAM_EXISTS",
+          "a deleted stream at this path is still referenced by forks",
+        );
+      }
+      const same =
+        contentTypesMatch(existing.contentType, contentType) &&
+        existing.ttlSeconds === lifetime.ttlSeconds &&
+        existing.expiresAt === lifetime.expiresAt &&
+        existing.closed === closed &&
+        sameFork(existing.fork, fork?.origin ?? null);
+      if (!same) {
+        throw new ProtocolError(
+          409,
+          "STREAM_EXISTS",
+          "a stream exists at this path with a different configuration",
+        );
+      }
+      await existing.durable;
+      return { status: 200, headers: createdHeaders(existing), body: null };
     }
-    const same =
-      contentTypesMatch(existing.contentType, contentType) &&
-      existing.ttlSeconds === lifetime.ttlSeconds &&
-      existing.expiresAt === lifetime.expiresAt &&
-      existing.closed === closed &&
-      sameFork(existing.fork, fork?.origin ?? null);
-    if (!same) {
-      throw new ProtocolError(
-        409,
-        "STREAM_EXISTS",
-        "a stream exists at this path with a different configuration",
-      );
+
+    let initialData: Uint8Array | null = body.length > 0 ? body : null;
+    if (isJsonContentType(contentType)) {
+      const framed = frameJsonBody(body, true);
+      if (framed === "invalid-json") throw badRequest("INVALID_JSON", "body is not valid JSON");
+      if (framed === "empty-array") throw badRequest("EMPTY_ARRAY", "empty JSON array");
+      initialData = framed.count > 0 ? framed.bytes : null;
     }
-    await existing.durable;
-    return { status: 200, headers: createdHeaders(existing), body: null };
-  }
 
-  let initialData: Uint8Array | null = body.length > 0 ? body : null;
-  if (isJsonContentType(contentType)) {
-    const framed = frameJsonBody(body, true);
-    if (framed === "invalid-json") throw badRequest("INVALID_JSON", "body is not valid JSON");
-    if (framed === "empty-array") throw badRequest("EMPTY_ARRAY", "empty JSON array");
-    initialData = framed.count > 0 ? framed.bytes : null;
+    const record = ctx.store.create({
+      path: request.path,
+      contentType,
+      ttlSeconds: lifetime.ttlSeconds,
+      expiresAt: lifetime.expiresAt,
+      now: ctx.clock.now(),
+      initialData,
+      closed,
+      fork: fork?.origin ?? null,
+    });
+    referenced = false;
+    const expiry = expiryOf(record);
+    if (expiry !== null) ctx.expiry?.wakeAt(expiry);
+    await record.durable;
+    ctx.events.created(record);
+    return {
+      status: 201,
+      headers: Object.assign(createdHeaders(record), { location: streamUrl }),
+      body: null,
+    };
+  } finally {
+    if (referenced) await ctx.forks.releaseFork(fork!.origin);
   }
-
-  const record = ctx.store.create({
-    path: request.path,
-    contentType,
-    ttlSeconds: lifetime.ttlSeconds,
-    expiresAt: lifetime.expiresAt,
-    now: ctx.options.now(),
-    initialData,
-    closed,
-    fork: fork?.origin ?? null,
-  });
-  await record.durable;
-  ctx.events.created(record);
-  return {
-    status: 201,
-    headers: Object.assign(createdHeaders(record), { location: streamUrl }),
-    body: null,
-  };
 }
 
 function sameFork(a: ForkOrigin | null, b: ForkOrigin | null): boolean {

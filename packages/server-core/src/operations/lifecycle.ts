@@ -31,7 +31,7 @@ export function wakeReaders(ctx: EngineContext, streamId: number): void {
 export function findStream(ctx: EngineContext, path: string): StreamRecord | undefined {
   const record = ctx.store.get(path);
   if (!record) return undefined;
-  if (!record.softDeleted && isExpired(record, ctx.options.now())) {
+  if (!record.softDeleted && isExpired(record, ctx.clock.now())) {
     void retire(ctx, record, "expired");
     return ctx.store.get(path);
   }
@@ -48,36 +48,27 @@ export function requireStream(ctx: EngineContext, path: string): StreamRecord {
 
 /**
  * Deletes a stream the way DELETE and expiry do: soft-delete while forks
- * reference it, otherwise remove it and cascade to soft-deleted sources whose
- * last fork it was.
+ * reference it, otherwise remove it and release its fork source, which
+ * retires itself in turn when it was deleted or expired and this was its
+ * last fork (the cascade up a fork chain).
  */
 export async function retire(
   ctx: EngineContext,
   record: StreamRecord,
   reason: "deleted" | "expired",
 ): Promise<void> {
+  // A soft-deleted stream was announced gone when it was deleted; its final removal is not news.
+  const announce = !record.softDeleted;
   if (record.forkCount > 0) {
     const done = ctx.store.softDelete(record);
     wakeReaders(ctx, record.id);
     await done;
-    ctx.events.deleted(record, reason, ctx.options.now());
+    if (announce) ctx.events.deleted(record, reason, ctx.clock.now());
     return;
   }
-  const pending: Promise<void>[] = [];
-  let current: StreamRecord | undefined = record;
-  while (current) {
-    const sourceId: number | null = current.fork?.sourceId ?? null;
-    pending.push(ctx.store.remove(current));
-    wakeReaders(ctx, current.id);
-    const source: StreamRecord | undefined =
-      sourceId === null ? undefined : ctx.store.getById(sourceId);
-    current =
-      source &&
-      source.forkCount === 0 &&
-      (source.softDeleted || isExpired(source, ctx.options.now()))
-        ? source
-        : undefined;
-  }
-  await Promise.all(pending);
-  ctx.events.deleted(record, reason, ctx.options.now());
+  const removed = ctx.store.remove(record);
+  wakeReaders(ctx, record.id);
+  if (record.fork !== null) await Promise.all([removed, ctx.forks.releaseFork(record.fork)]);
+  else await removed;
+  if (announce) ctx.events.deleted(record, reason, ctx.clock.now());
 }

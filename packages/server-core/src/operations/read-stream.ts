@@ -1,13 +1,15 @@
 /** GET: catch-up, long-poll or SSE, chosen by the `live` query parameter. */
 
-import { LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
+import { isJsonContentType, LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { longPollRead } from "../live/long-poll.js";
 import { sseRead } from "../live/sse-session.js";
+import type { StreamRecord } from "../ports/store.js";
 import { catchUpRead, tailRead } from "../reads/catch-up-read.js";
-import { parseReadOffset } from "../reads/read-offset.js";
+import { isJsonMessageBoundary } from "../reads/json-boundary.js";
+import { parseReadOffset, type ReadOffset } from "../reads/read-offset.js";
 import { requireStream } from "./lifecycle.js";
 
 /** Handles GET on a stream path. */
@@ -25,8 +27,32 @@ export function readStream(
     throw badRequest("INVALID_OFFSET", "live reads need an offset");
   }
   const offset = parseReadOffset(rawOffset, record);
+  if (isJsonContentType(record.contentType)) {
+    const boundary = isJsonMessageBoundary(ctx, record, offset.position);
+    if (boundary instanceof Promise) {
+      return boundary.then((ok) => {
+        if (!ok) throw notOnBoundary();
+        return startRead(ctx, request, record, live, offset);
+      });
+    }
+    if (!boundary) throw notOnBoundary();
+  }
+  return startRead(ctx, request, record, live, offset);
+}
+
+function notOnBoundary() {
+  return badRequest("INVALID_OFFSET", "offset is not on a message boundary of this JSON stream");
+}
+
+function startRead(
+  ctx: EngineContext,
+  request: EngineRequest,
+  record: StreamRecord,
+  live: string | null,
+  offset: ReadOffset,
+): EngineResponse | Promise<EngineResponse> {
   // Live reads reset the TTL when processing starts (Section 5.1).
-  ctx.store.touch(record, ctx.options.now());
+  ctx.store.touch(record, ctx.clock.now());
   if (live === "sse") return sseRead(ctx, request, record, offset.position);
   if (live === "long-poll") return longPollRead(ctx, request, record, offset.position);
   if (offset.now) return tailRead(record);

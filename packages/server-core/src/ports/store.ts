@@ -1,6 +1,8 @@
 /**
- * The storage port. The engine owns every protocol rule; a store only keeps
- * records and bytes, and makes writes durable in order.
+ * The storage port: the stream's own store. The engine owns every protocol
+ * rule; a store only keeps records and bytes, and makes writes durable in
+ * order. It never reaches another stream: fork sources are reached through
+ * the fork peer (`fork-peer.ts`), even when they live in the same store.
  *
  * Positions are stream byte positions (see `@durastream/protocol` offsets).
  * Every mutation is synchronous on the store's in-memory view ("reserved"
@@ -26,8 +28,10 @@ export interface ProducerState {
 
 /** Where a fork branches off its source. */
 export interface ForkOrigin {
-  /** Internal id of the source stream. */
+  /** Internal id of the source stream in the source's own store. */
   readonly sourceId: number;
+  /** Stream-root-relative path of the source (where a remote peer finds it). */
+  readonly sourcePath: string;
   /** Fork position in the shared offset space: below it data comes from the source. */
   readonly position: number;
   /** The offset token the fork was requested at (for idempotent re-creation). */
@@ -101,9 +105,9 @@ export interface StoredChunk {
 export interface StreamStore {
   /** The record at `path` (soft-deleted ones included), or undefined. */
   get(path: string): StreamRecord | undefined;
-  /** The record with internal id `id` (fork sources), or undefined. */
+  /** The record of this store with internal id `id`, or undefined. */
   getById(id: number): StreamRecord | undefined;
-  /** Creates a stream; a fork increments its source's fork count in the same commit. */
+  /** Creates a stream (a fork's source is not touched: the fork peer holds its reference). */
   create(init: NewStream): StreamRecord;
   /** Appends and/or closes; returns when durable. */
   append(record: StreamRecord, write: AppendWrite): Promise<void>;
@@ -126,9 +130,11 @@ export interface StreamStore {
   /** Marks a stream soft-deleted (it keeps its data for forks). */
   softDelete(record: StreamRecord): Promise<void>;
   /**
-   * Removes a stream and its data for good, decrementing its fork source's
-   * count in the same commit. Returns when durable.
+   * Adds `delta` (+1 or -1) to the number of forks referencing the stream:
+   * `forkCount` at once, durably by the time the promise settles.
    */
+  changeForkCount(record: StreamRecord, delta: number): Promise<void>;
+  /** Removes a stream and its data for good (not its fork source's reference). Returns when durable. */
   remove(record: StreamRecord): Promise<void>;
   /** Records whose expiry is at or before `now`, oldest first, at most `limit`. */
   expiredBefore(now: number, limit: number): StreamRecord[];

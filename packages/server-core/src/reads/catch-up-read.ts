@@ -19,7 +19,7 @@ export function cacheControl(ctx: EngineContext, record: StreamRecord): string {
   const expiry = expiryOf(record);
   let maxAge = 60;
   if (expiry !== null) {
-    maxAge = Math.min(maxAge, Math.max(0, Math.floor((expiry - ctx.options.now()) / 1000)));
+    maxAge = Math.min(maxAge, Math.max(0, Math.floor((expiry - ctx.clock.now()) / 1000)));
   }
   return `${ctx.options.cacheVisibility}, max-age=${maxAge}, stale-while-revalidate=300`;
 }
@@ -49,8 +49,17 @@ export function catchUpRead(
   request: EngineRequest,
   record: StreamRecord,
   position: number,
-): EngineResponse {
+): EngineResponse | Promise<EngineResponse> {
   const result = readAt(ctx, record, position);
+  if (result instanceof Promise) return result.then((read) => catchUpResponse(ctx, request, read));
+  return catchUpResponse(ctx, request, result);
+}
+
+function catchUpResponse(
+  ctx: EngineContext,
+  request: EngineRequest,
+  result: ReadResult,
+): EngineResponse {
   const headers = readHeaders(ctx, result, null);
   if (etagMatches(request.header("if-none-match"), headers.etag!)) {
     return {
@@ -59,7 +68,11 @@ export function catchUpRead(
       body: null,
     };
   }
-  return { status: 200, headers, body: httpReadBody(record.contentType, result.range.chunks) };
+  return {
+    status: 200,
+    headers,
+    body: httpReadBody(result.record.contentType, result.range.chunks),
+  };
 }
 
 /** `offset=now` without `live`: no data, the tail, never cached (Section 8). */

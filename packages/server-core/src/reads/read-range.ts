@@ -1,45 +1,69 @@
 /**
- * Reads a byte range of a stream, stitching a fork's inherited data from its
- * source chain with its own, in one offset space (Section 4.2).
+ * Reads a byte range of a stream, stitching a fork's inherited data (read
+ * from its source through the fork peer) with its own, in one offset space
+ * (Section 4.2). Only ranges below a fork point go async.
  */
 
+import type { EngineContext } from "../context.js";
 import { type BodyPart, slicePart } from "../http/http-types.js";
+import type { ByteRange } from "../ports/fork-peer.js";
 import type { StreamRecord, StreamStore } from "../ports/store.js";
 
-/** Bytes of `[start, end)` as a list of slices (no copies; stored ones not read yet). */
-export interface ByteRange {
-  readonly start: number;
-  readonly end: number;
-  readonly chunks: BodyPart[];
+export type { ByteRange };
+
+/** Whether a read of `record` from `position` starts in data inherited from its fork source. */
+export function inherits(record: StreamRecord, position: number): boolean {
+  const fork = record.fork;
+  return fork !== null && position < fork.position;
 }
 
 /**
  * Reads from `from` up to `limit` (exclusive), about `maxBytes` at most but
- * always whole stored chunks, at least one when data exists.
+ * always whole stored chunks, at least one when data exists. Async only when
+ * the range starts below the fork point.
  */
 export function readRange(
+  ctx: EngineContext,
+  record: StreamRecord,
+  from: number,
+  limit: number,
+  maxBytes: number,
+): ByteRange | Promise<ByteRange> {
+  if (!inherits(record, from)) return readOwnRange(ctx.store, record, from, limit, maxBytes, []);
+  return readInheritedRange(ctx, record, from, limit, maxBytes);
+}
+
+async function readInheritedRange(
+  ctx: EngineContext,
+  record: StreamRecord,
+  from: number,
+  limit: number,
+  maxBytes: number,
+): Promise<ByteRange> {
+  const fork = record.fork!;
+  const inherited = await ctx.forks.readFork(fork, from, Math.min(limit, fork.position), maxBytes);
+  const chunks = inherited.chunks.slice();
+  let budget = maxBytes;
+  for (const chunk of chunks) budget -= chunk.length;
+  const position = inherited.end;
+  if (position < fork.position || budget <= 0 || position >= limit) {
+    return { start: from, end: position, chunks };
+  }
+  const own = readOwnRange(ctx.store, record, position, limit, budget, chunks);
+  return { start: from, end: own.end, chunks: own.chunks };
+}
+
+/** The stream's own data of `[from, limit)`, appended to `chunks`. */
+export function readOwnRange(
   store: StreamStore,
   record: StreamRecord,
   from: number,
   limit: number,
   maxBytes: number,
+  chunks: BodyPart[],
 ): ByteRange {
-  const chunks: BodyPart[] = [];
   let position = from;
   let budget = maxBytes;
-  const fork = record.fork;
-  if (fork !== null && position < fork.position) {
-    const source = store.getById(fork.sourceId);
-    if (source) {
-      const inherited = readRange(store, source, position, Math.min(limit, fork.position), budget);
-      for (const chunk of inherited.chunks) {
-        chunks.push(chunk);
-        budget -= chunk.length;
-      }
-      position = inherited.end;
-    }
-    if (position < fork.position || budget <= 0) return { start: from, end: position, chunks };
-  }
   if (position >= limit) return { start: from, end: position, chunks };
   for (const stored of store.readChunks(record, position, limit, Math.max(budget, 1))) {
     const startIn = Math.max(0, position - stored.start);

@@ -9,7 +9,7 @@ import {
 import type { EngineContext } from "../context.js";
 import { type BodyPart, loadPart, slicePart } from "../http/http-types.js";
 import type { StreamRecord } from "../ports/store.js";
-import { type ByteRange, readRange } from "./read-range.js";
+import { type ByteRange, readOwnRange, readRange } from "./read-range.js";
 
 /** A read of durable data from a position. */
 export interface ReadResult {
@@ -21,13 +21,38 @@ export interface ReadResult {
   readonly closed: boolean;
 }
 
-/** Reads durable data of `record` from `position` (at most the configured chunk size). */
-export function readAt(ctx: EngineContext, record: StreamRecord, position: number): ReadResult {
+/**
+ * Reads durable data of `record` from `position` (at most the configured
+ * chunk size). Async only when `position` is below the fork point: the
+ * inherited bytes come from the fork source.
+ */
+export function readAt(
+  ctx: EngineContext,
+  record: StreamRecord,
+  position: number,
+): ReadResult | Promise<ReadResult> {
+  const tail = record.visibleTail;
+  if (position >= tail)
+    return resultOf(record, { start: position, end: position, chunks: [] }, tail);
+  const range = readRange(ctx, record, position, tail, ctx.options.maxReadBytes);
+  if (range instanceof Promise) return range.then((loaded) => resultOf(record, loaded, tail));
+  return resultOf(record, range, tail);
+}
+
+/**
+ * `readAt` where the position is known to be in the stream's own data (at or
+ * past its fork point), as for every live reader waiting at the tail.
+ */
+export function readOwnAt(ctx: EngineContext, record: StreamRecord, position: number): ReadResult {
   const tail = record.visibleTail;
   const range =
     position >= tail
       ? { start: position, end: position, chunks: [] }
-      : readRange(ctx.store, record, position, tail, ctx.options.maxReadBytes);
+      : readOwnRange(ctx.store, record, position, tail, ctx.options.maxReadBytes, []);
+  return resultOf(record, range, tail);
+}
+
+function resultOf(record: StreamRecord, range: ByteRange, tail: number): ReadResult {
   const upToDate = range.end >= tail;
   return { record, range, upToDate, closed: upToDate && record.visibleClosed };
 }

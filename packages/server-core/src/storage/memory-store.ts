@@ -47,10 +47,6 @@ export class MemoryStore implements StreamStore {
     };
     this.#byPath.set(init.path, stream);
     this.#byId.set(record.id, stream);
-    if (init.fork) {
-      const source = this.#byId.get(init.fork.sourceId);
-      if (source) source.record.forkCount++;
-    }
     return record;
   }
 
@@ -103,6 +99,11 @@ export class MemoryStore implements StreamStore {
     record.lastAccessAt = now;
   }
 
+  changeForkCount(record: StreamRecord, delta: number): Promise<void> {
+    record.forkCount += delta;
+    return DONE;
+  }
+
   softDelete(record: StreamRecord): Promise<void> {
     record.softDeleted = true;
     return DONE;
@@ -113,21 +114,18 @@ export class MemoryStore implements StreamStore {
     if (!stream) return DONE;
     this.#byId.delete(record.id);
     if (this.#byPath.get(record.path) === stream) this.#byPath.delete(record.path);
-    if (record.fork) {
-      const source = this.#byId.get(record.fork.sourceId);
-      if (source) source.record.forkCount--;
-    }
     return DONE;
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {
-    const out: StreamRecord[] = [];
+    // A full scan: the memory store is for tests and ephemeral servers.
+    const expired: Array<{ record: StreamRecord; expiry: number }> = [];
     for (const { record } of this.#byId.values()) {
       const expiry = expiryOf(record);
-      if (expiry !== null && expiry <= now && !record.softDeleted) out.push(record);
-      if (out.length >= limit) break;
+      if (expiry !== null && expiry <= now && !record.softDeleted) expired.push({ record, expiry });
     }
-    return out;
+    expired.sort((a, b) => a.expiry - b.expiry);
+    return expired.slice(0, limit).map(({ record }) => record);
   }
 
   /** Number of streams, soft-deleted ones excluded (metrics). */

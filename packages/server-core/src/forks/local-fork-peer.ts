@@ -1,0 +1,147 @@
+/**
+ * The source's side of forks, over the engine's own store: what a fork peer
+ * asks of the engine that holds a fork's source. On Node every source is in
+ * the same store, so the engine answers its own forks; a Durable Object
+ * answers these for the forks that live in other objects.
+ */
+
+import { isJsonContentType, storedJsonPrefixLength } from "@durastream/protocol";
+import type { EngineContext } from "../context.js";
+import { badRequest, ProtocolError } from "../http/errors.js";
+import { findStream, retire } from "../operations/lifecycle.js";
+import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
+import type { ForkOrigin, StreamRecord } from "../ports/store.js";
+import { isJsonMessageBoundary } from "../reads/json-boundary.js";
+import { readRange } from "../reads/read-range.js";
+import { concat } from "../reads/read-result.js";
+import { isExpired } from "../storage/expiry.js";
+
+/** `ForkPeer.exportFork` for a source of this store. */
+export async function exportFork(ctx: EngineContext, request: ForkRequest): Promise<ForkSource> {
+  const path = request.sourcePath;
+  let source = liveSource(ctx, path);
+  const tail = source.visibleTail;
+  const position = request.position ?? tail;
+  if (position > tail) {
+    throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is beyond the source stream's tail");
+  }
+  if (
+    isJsonContentType(source.contentType) &&
+    !(await isJsonMessageBoundary(ctx, source, position))
+  ) {
+    throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is not on a message boundary");
+  }
+  let forkPosition = position;
+  if (request.subOffset !== 0) {
+    forkPosition += await subOffsetBytes(ctx, source, position, request.subOffset);
+    // The source may have been deleted (or replaced) while its bytes were read.
+    const current = liveSource(ctx, path);
+    if (current !== source && current.id !== source.id) {
+      throw new ProtocolError(404, "FORK_SOURCE_NOT_FOUND", `fork source not found: ${path}`);
+    }
+    source = current;
+  }
+  await ctx.store.changeForkCount(source, 1);
+  return {
+    origin: {
+      sourceId: source.id,
+      sourcePath: source.path,
+      position: forkPosition,
+      requestedOffset: request.requestedOffset,
+      requestedSubOffset: request.subOffset,
+    },
+    contentType: source.contentType,
+    ttlSeconds: source.ttlSeconds,
+    expiresAt: source.expiresAt,
+  };
+}
+
+/** The source at `path`: 404 when absent or expired, 409 when soft-deleted. */
+function liveSource(ctx: EngineContext, path: string): StreamRecord {
+  const source = findStream(ctx, path);
+  if (!source) {
+    throw new ProtocolError(404, "FORK_SOURCE_NOT_FOUND", `fork source not found: ${path}`);
+  }
+  if (source.softDeleted) {
+    throw new ProtocolError(409, "STREAM_GONE", `fork source was deleted: ${path}`);
+  }
+  return source;
+}
+
+/**
+ * Bytes covered by `subOffset` past `position`, inside the stored unit (one
+ * append) that starts there: messages for JSON, bytes otherwise. 400 when it
+ * overshoots the next data boundary.
+ */
+async function subOffsetBytes(
+  ctx: EngineContext,
+  source: StreamRecord,
+  position: number,
+  subOffset: number,
+): Promise<number> {
+  const overshoot = () =>
+    badRequest("INVALID_OFFSET", "Stream-Fork-Sub-Offset is past the next data boundary");
+  if (position >= source.visibleTail) throw overshoot();
+  const boundary = await appendEndAt(ctx, source, position);
+  if (boundary === undefined) throw overshoot();
+  const range = await readRange(ctx, source, position, boundary, boundary - position);
+  const first = concat(range.chunks);
+  if (isJsonContentType(source.contentType)) {
+    const length = storedJsonPrefixLength(first, subOffset);
+    if (length === undefined) throw overshoot();
+    return length;
+  }
+  if (subOffset > first.length) throw overshoot();
+  return subOffset;
+}
+
+/** The data boundary after `position` of `record`: the end of the append that wrote it. */
+async function appendEndAt(
+  ctx: EngineContext,
+  record: StreamRecord,
+  position: number,
+): Promise<number | undefined> {
+  const fork = record.fork;
+  if (fork !== null && position < fork.position) {
+    const end = await ctx.forks.forkBoundary(fork, position);
+    return end === undefined ? undefined : Math.min(end, fork.position);
+  }
+  return ctx.store.appendEnd(record, position);
+}
+
+/** `ForkPeer.readFork` for a source of this store. */
+export async function readFork(
+  ctx: EngineContext,
+  origin: ForkOrigin,
+  from: number,
+  to: number,
+  maxBytes: number,
+): Promise<ByteRange> {
+  const source = ctx.store.getById(origin.sourceId);
+  if (!source) return { start: from, end: from, chunks: [] };
+  return readRange(ctx, source, from, Math.min(to, source.visibleTail), maxBytes);
+}
+
+/** `ForkPeer.forkBoundary` for a source of this store. */
+export async function forkBoundary(
+  ctx: EngineContext,
+  origin: ForkOrigin,
+  position: number,
+): Promise<number | undefined> {
+  const source = ctx.store.getById(origin.sourceId);
+  return source ? appendEndAt(ctx, source, position) : undefined;
+}
+
+/** `ForkPeer.releaseFork` for a source of this store. */
+export async function releaseFork(ctx: EngineContext, origin: ForkOrigin): Promise<void> {
+  const source = ctx.store.getById(origin.sourceId);
+  if (!source) return;
+  // Issued before any await: on a store with a group commit it joins the
+  // fork's own removal in one transaction.
+  const released = ctx.store.changeForkCount(source, -1);
+  if (source.forkCount === 0 && (source.softDeleted || isExpired(source, ctx.clock.now()))) {
+    await Promise.all([released, retire(ctx, source, "expired")]);
+    return;
+  }
+  await released;
+}

@@ -1,0 +1,375 @@
+/**
+ * The `StreamStore` contract, as one suite every store runs: the memory
+ * store, the SQLite store and the Durable Object store. It states what the
+ * engine relies on: reserved state at once, visibility only once durable,
+ * append boundaries that survive batching, producer state, fork counts,
+ * soft-delete and removal, the expiry index and, for stores that persist,
+ * everything surviving a reopen.
+ */
+
+import { describe, expect, it } from "vitest";
+import {
+  type AppendWrite,
+  loadPart,
+  type NewStream,
+  type StoredChunk,
+  type StreamRecord,
+  type StreamStore,
+} from "../../src/index.js";
+
+/** A store under test. */
+export interface StoreHandle {
+  readonly store: StreamStore;
+  /** Closes the store and opens it again on the same storage (persistent stores only). */
+  reopen?(): Promise<StreamStore>;
+  /** Releases what the store used (temp dirs, processes); the store may already be closed. */
+  dispose(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function bytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+function newStream(path: string, overrides: Partial<NewStream> = {}): NewStream {
+  return {
+    path,
+    contentType: "text/plain",
+    ttlSeconds: null,
+    expiresAt: null,
+    now: 1_000,
+    initialData: null,
+    closed: false,
+    fork: null,
+    ...overrides,
+  };
+}
+
+function write(data: string | null, overrides: Partial<AppendWrite> = {}): AppendWrite {
+  return {
+    data: data === null ? null : bytes(data),
+    close: false,
+    producer: null,
+    streamSeq: null,
+    now: 2_000,
+    ...overrides,
+  };
+}
+
+/** The text of `[from, to)` as the store returns it (chunks may extend past the range). */
+function textOf(chunks: StoredChunk[], from: number, to: number): string {
+  let out = "";
+  for (const chunk of chunks) {
+    const loaded = loadPart(chunk.bytes);
+    const start = Math.max(from, chunk.start) - chunk.start;
+    const end = Math.min(to, chunk.start + loaded.length) - chunk.start;
+    if (end > start) out += decoder.decode(loaded.subarray(start, end));
+  }
+  return out;
+}
+
+function readAll(store: StreamStore, record: StreamRecord, from = 0): string {
+  return textOf(
+    store.readChunks(record, from, record.visibleTail, 1 << 30),
+    from,
+    record.visibleTail,
+  );
+}
+
+async function created(store: StreamStore, init: NewStream): Promise<StreamRecord> {
+  const record = store.create(init);
+  await record.durable;
+  return record;
+}
+
+/**
+ * Runs the contract against the store `makeStore` opens (a fresh, empty one
+ * per test).
+ */
+export function storeContract(name: string, makeStore: () => Promise<StoreHandle>): void {
+  describe(`StreamStore contract: ${name}`, () => {
+    async function withStore(body: (handle: StoreHandle) => Promise<void>): Promise<void> {
+      const handle = await makeStore();
+      try {
+        await body(handle);
+      } finally {
+        await handle.dispose();
+      }
+    }
+
+    it("creates a stream that get and getById find, with its configuration", () =>
+      withStore(async ({ store }) => {
+        const record = await created(
+          store,
+          newStream("a/b", { contentType: "application/json", ttlSeconds: 60, now: 5_000 }),
+        );
+        expect(store.get("a/b")).toBe(record);
+        expect(store.getById(record.id)).toBe(record);
+        expect(store.get("a/c")).toBeUndefined();
+        expect(record).toMatchObject({
+          path: "a/b",
+          contentType: "application/json",
+          ttlSeconds: 60,
+          expiresAt: null,
+          createdAt: 5_000,
+          lastAccessAt: 5_000,
+          tail: 0,
+          visibleTail: 0,
+          closed: false,
+          visibleClosed: false,
+          fork: null,
+          forkCount: 0,
+          softDeleted: false,
+        });
+        const other = await created(store, newStream("a/c"));
+        expect(other.id).not.toBe(record.id);
+      }));
+
+    it("stores initial data and a closed flag at creation", () =>
+      withStore(async ({ store }) => {
+        const record = await created(
+          store,
+          newStream("s", { initialData: bytes("hello"), closed: true }),
+        );
+        expect(record.tail).toBe(5);
+        expect(record.visibleTail).toBe(5);
+        expect(record.visibleClosed).toBe(true);
+        expect(readAll(store, record)).toBe("hello");
+      }));
+
+    it("moves the reserved tail at once and the visible tail once the append is durable", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s"));
+        const done = store.append(record, write("abc"));
+        expect(record.tail).toBe(3);
+        expect(record.lastAccessAt).toBe(2_000);
+        expect(record.visibleTail).toBeLessThanOrEqual(3);
+        await done;
+        expect(record.visibleTail).toBe(3);
+        await store.append(record, write("defg"));
+        expect(record.visibleTail).toBe(7);
+        expect(readAll(store, record)).toBe("abcdefg");
+        expect(readAll(store, record, 2)).toBe("cdefg");
+      }));
+
+    it("keeps every append's boundary even when appends share a commit", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s"));
+        // Issued without waiting: a store may batch them into one stored chunk.
+        await Promise.all([
+          store.append(record, write("one")),
+          store.append(record, write("two!")),
+          store.append(record, write("three")),
+        ]);
+        expect(readAll(store, record)).toBe("onetwo!three");
+        expect(store.appendEnd(record, 0)).toBe(3);
+        expect(store.appendEnd(record, 2)).toBe(3);
+        expect(store.appendEnd(record, 3)).toBe(7);
+        expect(store.appendEnd(record, 7)).toBe(12);
+        expect(store.appendEnd(record, 11)).toBe(12);
+        expect(store.appendEnd(record, 12)).toBeUndefined();
+      }));
+
+    it("returns chunks in order, overlapping the range, bounded by maxBytes but at least one", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s"));
+        for (const part of ["aaaa", "bbbb", "cccc", "dddd"])
+          await store.append(record, write(part));
+        const all = store.readChunks(record, 0, 16, 1 << 20);
+        let previousEnd = 0;
+        for (const chunk of all) {
+          expect(chunk.start).toBe(previousEnd);
+          previousEnd = chunk.start + chunk.bytes.length;
+        }
+        expect(previousEnd).toBe(16);
+        expect(textOf(store.readChunks(record, 5, 11, 1 << 20), 5, 11)).toBe("bbbccc");
+        const one = store.readChunks(record, 6, 16, 1);
+        expect(one.length).toBeGreaterThanOrEqual(1);
+        expect(one[0]!.start).toBeLessThanOrEqual(6);
+        expect(one[0]!.start + one[0]!.bytes.length).toBeGreaterThan(6);
+        expect(store.readChunks(record, 16, 20, 1 << 20)).toEqual([]);
+      }));
+
+    it("closes with the closing producer recorded, visible once durable", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s"));
+        const producer = { producerId: "p", epoch: 2, seq: 0, state: { epoch: 2, lastSeq: 0 } };
+        await store.append(record, write("last", { close: true, producer, streamSeq: "0007" }));
+        expect(record.closed).toBe(true);
+        expect(record.visibleClosed).toBe(true);
+        expect(record.closedBy).toEqual({ producerId: "p", epoch: 2, seq: 0 });
+        expect(record.lastStreamSeq).toBe("0007");
+        expect(store.getProducer(record, "p")).toEqual({ epoch: 2, lastSeq: 0 });
+      }));
+
+    it("keeps producer state per stream and per producer", () =>
+      withStore(async ({ store }) => {
+        const a = await created(store, newStream("a"));
+        const b = await created(store, newStream("b"));
+        const state = (epoch: number, lastSeq: number) => ({ epoch, lastSeq });
+        await store.append(
+          a,
+          write("x", { producer: { producerId: "p", epoch: 1, seq: 0, state: state(1, 0) } }),
+        );
+        await store.append(
+          a,
+          write("y", { producer: { producerId: "p", epoch: 1, seq: 1, state: state(1, 1) } }),
+        );
+        await store.append(
+          a,
+          write("z", { producer: { producerId: "q", epoch: 4, seq: 0, state: state(4, 0) } }),
+        );
+        expect(store.getProducer(a, "p")).toEqual(state(1, 1));
+        expect(store.getProducer(a, "q")).toEqual(state(4, 0));
+        expect(store.getProducer(b, "p")).toBeUndefined();
+      }));
+
+    it("stores a fork's own data from its fork point without touching the source", () =>
+      withStore(async ({ store }) => {
+        const source = await created(store, newStream("src", { initialData: bytes("0123456789") }));
+        const origin = {
+          sourceId: source.id,
+          sourcePath: "src",
+          position: 4,
+          requestedOffset: "",
+          requestedSubOffset: 0,
+        };
+        const fork = await created(
+          store,
+          newStream("fork", { fork: origin, initialData: bytes("ab") }),
+        );
+        expect(fork.fork).toEqual(origin);
+        expect(fork.tail).toBe(6);
+        expect(fork.visibleTail).toBe(6);
+        expect(source.forkCount).toBe(0);
+        await store.append(fork, write("cd"));
+        expect(textOf(store.readChunks(fork, 4, 8, 1 << 20), 4, 8)).toBe("abcd");
+        expect(store.readChunks(fork, 0, 4, 1 << 20)).toEqual([]);
+        expect(store.appendEnd(fork, 4)).toBe(6);
+        expect(store.getById(fork.id)?.fork).toEqual(origin);
+      }));
+
+    it("counts fork references", () =>
+      withStore(async ({ store }) => {
+        const source = await created(store, newStream("src"));
+        await store.changeForkCount(source, 1);
+        await store.changeForkCount(source, 1);
+        expect(source.forkCount).toBe(2);
+        const pending = store.changeForkCount(source, -1);
+        expect(source.forkCount).toBe(1);
+        await pending;
+        expect(store.get("src")?.forkCount).toBe(1);
+      }));
+
+    it("soft-deletes a stream but keeps it and its data", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s", { initialData: bytes("kept") }));
+        await store.softDelete(record);
+        expect(record.softDeleted).toBe(true);
+        expect(store.get("s")?.softDeleted).toBe(true);
+        expect(readAll(store, record)).toBe("kept");
+      }));
+
+    it("removes a stream and its data, freeing its path", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s", { initialData: bytes("gone") }));
+        await store.append(
+          record,
+          write("!", {
+            producer: { producerId: "p", epoch: 0, seq: 0, state: { epoch: 0, lastSeq: 0 } },
+          }),
+        );
+        await store.remove(record);
+        expect(store.get("s")).toBeUndefined();
+        expect(store.getById(record.id)).toBeUndefined();
+        const again = await created(store, newStream("s"));
+        expect(again.id).not.toBe(record.id);
+        expect(again.tail).toBe(0);
+        expect(readAll(store, again)).toBe("");
+        expect(store.getProducer(again, "p")).toBeUndefined();
+      }));
+
+    it("records access for the TTL window", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s", { ttlSeconds: 10 }));
+        store.touch(record, 9_000);
+        expect(record.lastAccessAt).toBe(9_000);
+        expect(store.expiredBefore(18_999, 10)).toEqual([]);
+        expect(store.expiredBefore(19_000, 10).map((r) => r.path)).toEqual(["s"]);
+      }));
+
+    it("lists expired streams oldest first, up to a limit, leaving out soft-deleted ones", () =>
+      withStore(async ({ store }) => {
+        await created(store, newStream("ttl", { ttlSeconds: 5, now: 1_000 })); // expires 6000
+        await created(store, newStream("abs", { expiresAt: 3_000 }));
+        await created(store, newStream("never"));
+        const deleted = await created(store, newStream("deleted", { expiresAt: 2_000 }));
+        await store.softDelete(deleted);
+        expect(store.expiredBefore(2_999, 10)).toEqual([]);
+        expect(store.expiredBefore(3_000, 10).map((r) => r.path)).toEqual(["abs"]);
+        expect(store.expiredBefore(10_000, 10).map((r) => r.path)).toEqual(["abs", "ttl"]);
+        expect(store.expiredBefore(10_000, 1).map((r) => r.path)).toEqual(["abs"]);
+      }));
+
+    it("keeps everything acknowledged across a reopen (persistent stores)", async (context) => {
+      const handle = await makeStore();
+      try {
+        if (!handle.reopen) {
+          context.skip();
+          return;
+        }
+        const store = handle.store;
+        const source = await created(
+          store,
+          newStream("src", { initialData: bytes("base"), ttlSeconds: 30 }),
+        );
+        await store.changeForkCount(source, 1);
+        const origin = {
+          sourceId: source.id,
+          sourcePath: "src",
+          position: 2,
+          requestedOffset: "x",
+          requestedSubOffset: 1,
+        };
+        const fork = await created(
+          store,
+          newStream("fork", { fork: origin, initialData: bytes("F") }),
+        );
+        const producer = { producerId: "p", epoch: 3, seq: 0, state: { epoch: 3, lastSeq: 0 } };
+        await Promise.all([store.append(fork, write("1")), store.append(fork, write("22"))]);
+        await store.append(fork, write("333", { producer, close: true, streamSeq: "9" }));
+        const doomed = await created(store, newStream("doomed", { initialData: bytes("x") }));
+        await store.remove(doomed);
+        const soft = await created(store, newStream("soft"));
+        await store.softDelete(soft);
+
+        const reopened = await handle.reopen();
+        const src = reopened.get("src")!;
+        expect(src).toMatchObject({ path: "src", ttlSeconds: 30, tail: 4, forkCount: 1 });
+        expect(readAll(reopened, src)).toBe("base");
+        const again = reopened.get("fork")!;
+        expect(again.fork).toEqual(origin);
+        expect(again).toMatchObject({
+          tail: 9,
+          visibleTail: 9,
+          closed: true,
+          visibleClosed: true,
+          lastStreamSeq: "9",
+        });
+        expect(again.closedBy).toEqual({ producerId: "p", epoch: 3, seq: 0 });
+        expect(readAll(reopened, again, 2)).toBe("F122333");
+        expect(reopened.appendEnd(again, 3)).toBe(4);
+        expect(reopened.appendEnd(again, 4)).toBe(6);
+        expect(reopened.getProducer(again, "p")).toEqual({ epoch: 3, lastSeq: 0 });
+        expect(reopened.get("doomed")).toBeUndefined();
+        expect(reopened.get("soft")?.softDeleted).toBe(true);
+        const next = await created(reopened, newStream("next"));
+        expect([src.id, again.id, soft.id]).not.toContain(next.id);
+      } finally {
+        await handle.dispose();
+      }
+    });
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Answers for requests node:http itself refuses before any handler runs:
+ * parse errors (bad chunk sizes, oversized heads, unknown methods, bad
+ * header bytes), request timeouts, and `CONNECT`. Node's own answers are
+ * empty, non-JSON replies (or, for `CONNECT`, a dropped connection); these
+ * are the same JSON error bodies every other bad request gets, after which
+ * the connection is closed (the parser cannot resynchronize). When no
+ * response can be written any more the connection is just destroyed.
+ */
+
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  413: "Content Too Large",
+  431: "Request Header Fields Too Large",
+};
+
+/** The raw bytes of a JSON error response that closes the connection. */
+function rawJsonError(
+  status: number,
+  code: string,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+): string {
+  const body = JSON.stringify({ error: { code, message } });
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "access-control-allow-origin": "*",
+    connection: "close",
+    ...extraHeaders,
+  };
+  let head = `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  return `${head}\r\n${body}`;
+}
+
+const ALLOW = { allow: "GET, HEAD, PUT, POST, DELETE, OPTIONS" };
+
+/** A request line starting with a well-formed method token (RFC 9110 §9.1). */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /;
+
+/** The response for a node:http client error, by its code and the bytes that caused it. */
+function responseFor(code: string | undefined, rawPacket: Buffer | undefined): string {
+  switch (code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return rawJsonError(408, "REQUEST_TIMEOUT", "request not received in time");
+    case "HPE_HEADER_OVERFLOW":
+      return rawJsonError(431, "HEADERS_TOO_LARGE", "request line and headers are too large");
+    case "HPE_INVALID_METHOD":
+      // A method this server does not know is not allowed; bytes that are no method are garbage.
+      if (rawPacket !== undefined && METHOD_TOKEN.test(rawPacket.toString("latin1", 0, 64))) {
+        return rawJsonError(405, "METHOD_NOT_ALLOWED", "method not allowed", ALLOW);
+      }
+      return rawJsonError(400, "BAD_REQUEST", "malformed request line");
+    case "HPE_INVALID_CHUNK_SIZE":
+      return rawJsonError(400, "BAD_REQUEST", "malformed chunked request body");
+    case "HPE_INVALID_CONTENT_LENGTH":
+    case "HPE_UNEXPECTED_CONTENT_LENGTH":
+      return rawJsonError(400, "BAD_REQUEST", "malformed or conflicting Content-Length");
+    case "HPE_INVALID_TRANSFER_ENCODING":
+      return rawJsonError(400, "BAD_REQUEST", "unsupported Transfer-Encoding");
+    case "HPE_INVALID_URL":
+      return rawJsonError(400, "BAD_REQUEST", "malformed request target");
+    case "HPE_INVALID_VERSION":
+      return rawJsonError(400, "BAD_REQUEST", "unsupported HTTP version");
+    default:
+      return rawJsonError(400, "BAD_REQUEST", `malformed HTTP request (${code ?? "parse error"})`);
+  }
+}
+
+/** A response still owned by node:http on this socket (a handler is running). */
+interface SocketInternals {
+  readonly _httpMessage?: { readonly headersSent: boolean } | null;
+}
+
+/**
+ * Installs the `clientError` and `connect` handlers on `server`.
+ * `onError` sees every client error (for logs).
+ */
+export function answerClientErrors(server: Server, onError: (error: Error) => void): void {
+  server.on(
+    "clientError",
+    (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+      onError(error);
+      const pending = (socket as unknown as SocketInternals)._httpMessage;
+      // The client went away, or a response is already on the wire: nothing can be said.
+      if (
+        error.code === "ECONNRESET" ||
+        error.code === "EPIPE" ||
+        !socket.writable ||
+        pending?.headersSent
+      ) {
+        socket.destroy();
+        return;
+      }
+      // Destroyed once flushed: node:http allows half-open sockets, and a client
+      // that never closes its side would otherwise keep this one.
+      socket.end(responseFor(error.code, error.rawPacket), () => socket.destroy());
+    },
+  );
+  // CONNECT asks the server to be a tunnel; it is not one. (Authority-form
+  // targets never reach the stream routes.)
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    socket.on("error", () => {});
+    socket.end(
+      rawJsonError(405, "METHOD_NOT_ALLOWED", "CONNECT is not supported: not a proxy", ALLOW),
+      () => socket.destroy(),
+    );
+  });
+}

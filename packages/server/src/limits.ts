@@ -1,0 +1,79 @@
+/**
+ * Connection and request limits of the Node server. Each one bounds a
+ * resource a client could otherwise hold forever (a socket, a file
+ * descriptor, request-body memory, kernel send buffers) and each has a
+ * production default; `config.ts` exposes them as flags and environment
+ * variables.
+ */
+
+/** Limits of `startServer({ limits })`; every field optional. */
+export interface ServerLimits {
+  /**
+   * Time a connection has to deliver complete request headers, counted from
+   * the connection (or the previous response) on. Also bounds a connection
+   * that sends nothing at all. Default 10 s.
+   */
+  readonly headersTimeoutMs: number;
+  /** Time a request has to arrive complete, headers and body. Default 300 s. */
+  readonly requestTimeoutMs: number;
+  /** Idle time after a response before a keep-alive connection is closed. Default 65 s. */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * A connection with response bytes queued that the client takes none of
+   * for this long is reset (a live reader that stopped reading resumes from
+   * its offset). Default 30 s.
+   */
+  readonly writeTimeoutMs: number;
+  /** Open connections at most; further ones are closed on accept. Default 10,000. */
+  readonly maxConnections: number;
+  /** Largest request head (request line and headers) in bytes; 431 beyond. Default 16 KiB. */
+  readonly maxHeaderBytes: number;
+  /** Concurrent live reads (long-poll and SSE) in total; 503 beyond. Default 10,000. */
+  readonly maxLiveReaders: number;
+  /** Concurrent live reads of one stream; 503 beyond. Default 1,000. */
+  readonly maxLiveReadersPerStream: number;
+  /**
+   * Request-body bytes buffered across all requests in flight. A body that
+   * would exceed it gets 503 with `Retry-After`. At least the largest body
+   * (`maxBodyBytes`). Default 256 MiB.
+   */
+  readonly bodyBudgetBytes: number;
+}
+
+/** The production defaults. */
+export const DEFAULT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 65_000,
+  writeTimeoutMs: 30_000,
+  maxConnections: 10_000,
+  maxHeaderBytes: 16 * 1024,
+  maxLiveReaders: 10_000,
+  maxLiveReadersPerStream: 1_000,
+  bodyBudgetBytes: 256 * 1024 * 1024,
+};
+
+/** Applies defaults and checks the limits fit together. */
+export function resolveLimits(
+  limits: Partial<ServerLimits> = {},
+  maxBodyBytes = 64 * 1024 * 1024,
+): ServerLimits {
+  const resolved: ServerLimits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ServerLimits)[]) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`limit ${key} must be a positive integer, got ${value}`);
+    }
+    (resolved as Record<keyof ServerLimits, number>)[key] = value;
+  }
+  if (resolved.headersTimeoutMs > resolved.requestTimeoutMs) {
+    throw new RangeError("headersTimeoutMs must not exceed requestTimeoutMs");
+  }
+  if (resolved.bodyBudgetBytes < maxBodyBytes) {
+    throw new RangeError(
+      `bodyBudgetBytes (${resolved.bodyBudgetBytes}) must be at least maxBodyBytes (${maxBodyBytes})`,
+    );
+  }
+  return resolved;
+}

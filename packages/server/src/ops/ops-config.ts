@@ -1,0 +1,78 @@
+/** Flags and environment of the production features: tokens, CORS, ops endpoints, registry. */
+
+import { readFileSync } from "node:fs";
+import type { CorsOrigins, JWK } from "@durastream/server-core";
+import type { ServerOptions } from "../server.js";
+
+/** `parseArgs` definitions of the flags below. */
+export const OPS_FLAGS = {
+  "token-public-key": { type: "string", multiple: true },
+  "token-jwks-url": { type: "string" },
+  "token-issuer": { type: "string" },
+  "token-audience": { type: "string" },
+  "cors-origin": { type: "string", multiple: true },
+  "drain-delay-ms": { type: "string" },
+  "no-metrics": { type: "boolean" },
+  registry: { type: "boolean" },
+} as const;
+
+/** Usage lines of the flags below. */
+export const OPS_USAGE = `Access:
+  --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable)
+  --token-jwks-url <url>  JWKS URL of token issuers' public keys
+  --token-issuer <iss>    required "iss" claim of scoped tokens
+  --token-audience <aud>  required "aud" claim of scoped tokens
+  --cors-origin <origin>  browser origin allowed to read responses (repeatable, or *; env
+                          STREAMS_CORS_ORIGINS, comma-separated; default * without auth, none with it)
+
+Operations:
+  --drain-delay-ms <n>    on SIGTERM keep serving this long with /readyz at 503 (default 0)
+  --no-metrics            do not serve /metrics
+  --registry              keep the lifecycle event stream __ds/registry`;
+
+/** Parsed values of {@link OPS_FLAGS}. */
+export interface OpsFlagValues {
+  readonly "token-public-key"?: string[] | undefined;
+  readonly "token-jwks-url"?: string | undefined;
+  readonly "token-issuer"?: string | undefined;
+  readonly "token-audience"?: string | undefined;
+  readonly "cors-origin"?: string[] | undefined;
+  readonly "drain-delay-ms"?: string | undefined;
+  readonly "no-metrics"?: boolean | undefined;
+  readonly registry?: boolean | undefined;
+}
+
+/** Server options from the flags above and the environment. */
+export function opsOptions(
+  values: OpsFlagValues,
+  env: Record<string, string | undefined>,
+): Partial<ServerOptions> {
+  const drain = values["drain-delay-ms"];
+  if (drain !== undefined && !/^\d+$/.test(drain)) {
+    throw new Error(`--drain-delay-ms must be a non-negative integer, got "${drain}"`);
+  }
+  return {
+    tokens: {
+      publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),
+      jwksUrl: values["token-jwks-url"],
+      issuer: values["token-issuer"],
+      audience: values["token-audience"],
+    },
+    corsOrigins: corsOrigins(values["cors-origin"] ?? env.STREAMS_CORS_ORIGINS?.split(",")),
+    drainDelayMs: drain === undefined ? undefined : Number(drain),
+    metrics: values["no-metrics"] !== true,
+    registry: values.registry ?? false,
+  };
+}
+
+/** A PEM public key as text, a JWK file as its object. */
+function readPublicKey(file: string): string | JWK {
+  const text = readFileSync(file, "utf8");
+  return text.trimStart().startsWith("{") ? (JSON.parse(text) as JWK) : text;
+}
+
+function corsOrigins(values: string[] | undefined): CorsOrigins | undefined {
+  const origins = values?.map((value) => value.trim()).filter((value) => value !== "");
+  if (origins === undefined || origins.length === 0) return undefined;
+  return origins.includes("*") ? "*" : origins;
+}
