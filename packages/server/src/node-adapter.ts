@@ -23,6 +23,7 @@ import {
 } from "@durastream/server-core";
 import type { BodyBudget } from "./body-budget.js";
 import type { LiveReaderLimit } from "./live-readers.js";
+import type { RateLimiter, RateRefusal } from "./ops/rate-limit.js";
 import { requestBody } from "./request-body.js";
 
 const encoder = new TextEncoder();
@@ -36,6 +37,10 @@ export interface RequestAdmission {
   readonly liveReaders: LiveReaderLimit;
   /** The engine's body size limit: larger declared bodies get its 413, not a reservation. */
   readonly maxBodyBytes: number;
+  /** Request and body-byte rates per client, when configured. */
+  readonly rateLimit?: RateLimiter | undefined;
+  /** Told of each request refused by the rate limit (metrics). */
+  readonly onRateLimited?: () => void;
 }
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
@@ -79,8 +84,14 @@ export async function handleNodeRequest(
   let reserved = 0;
   let budgeted = false;
   if (admission !== undefined) {
-    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) return;
     const declared = hasBody ? declaredLength(req) : 0;
+    const refusal = admission.rateLimit?.admit(req, declared ?? 0);
+    if (refusal) {
+      admission.onRateLimited?.();
+      writeResponse(res, rateLimited(refusal, hasBody));
+      return;
+    }
+    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) return;
     if (declared === undefined) {
       budgeted = true;
     } else if (declared > 0 && declared <= admission.maxBodyBytes) {
@@ -93,7 +104,11 @@ export async function handleNodeRequest(
     }
   }
   let body = hasBody ? requestBody(req) : null;
-  if (budgeted) body = budgetedBody(body!, admission!.bodyBudget, admission!.maxBodyBytes);
+  if (budgeted) {
+    body = budgetedBody(body!, admission!.bodyBudget, admission!.maxBodyBytes);
+    const limiter = admission!.rateLimit;
+    if (limiter) body = chargedBody(body, (bytes) => limiter.charge(req, bytes));
+  }
   const request = new NodeEngineRequest(req, res, path, query, body);
   const host = target.authority ?? req.headers.host ?? "localhost";
   let response: EngineResponse;
@@ -109,6 +124,17 @@ export async function handleNodeRequest(
     req.resume();
   }
   writeResponse(res, response);
+}
+
+/** A body without a declared length, charged to its client's byte rate as it is read. */
+async function* chargedBody(
+  body: AsyncIterable<Uint8Array>,
+  charge: (bytes: number) => void,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    charge(chunk.byteLength);
+    yield chunk;
+  }
 }
 
 /** Declared `Content-Length`, or undefined for chunked bodies. */
@@ -404,6 +430,13 @@ function overloaded(message: string, close: boolean): EngineResponse {
   const response = jsonError(503, "OVERLOADED", message);
   Object.assign(response.headers, RETRY_AFTER);
   return close ? withConnectionClose(response) : response;
+}
+
+/** 429 with `Retry-After`; the connection closes when the request's body is left unread. */
+function rateLimited(refusal: RateRefusal, unreadBody: boolean): EngineResponse {
+  const response = jsonError(429, "RATE_LIMITED", refusal.message);
+  response.headers["retry-after"] = String(refusal.retryAfterSeconds);
+  return unreadBody ? withConnectionClose(response) : response;
 }
 
 function withConnectionClose(response: EngineResponse): EngineResponse {

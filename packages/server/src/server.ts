@@ -22,6 +22,7 @@ import { LiveReaderLimit } from "./live-readers.js";
 import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import { createMetrics, logInternalError, OpsSurface } from "./ops/ops-setup.js";
+import { RateLimiter, type RateLimitOptions } from "./ops/rate-limit.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { WriteStallWatch } from "./write-stall.js";
 
@@ -45,6 +46,11 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
   readonly corsOrigins?: CorsOrigins;
   /** Keep the registry stream `__ds/registry` of stream lifecycle events. Default false. */
   readonly registry?: boolean;
+  /**
+   * Request and body-byte rates per bearer credential (per client address
+   * without one). Default: not limited.
+   */
+  readonly rateLimit?: RateLimitOptions;
   /** Serve Prometheus metrics at `/metrics`. Default true. */
   readonly metrics?: boolean;
   /**
@@ -129,6 +135,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
+    rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
+    onRateLimited: () => metrics?.reject("RATE_LIMITED"),
   };
   const http = createServer(
     {

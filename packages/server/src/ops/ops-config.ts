@@ -14,6 +14,11 @@ export const OPS_FLAGS = {
   "drain-delay-ms": { type: "string" },
   "no-metrics": { type: "boolean" },
   registry: { type: "boolean" },
+  "rate-limit-rps": { type: "string" },
+  "rate-limit-burst": { type: "string" },
+  "rate-limit-bytes-per-sec": { type: "string" },
+  "rate-limit-burst-bytes": { type: "string" },
+  "rate-limit-max-clients": { type: "string" },
 } as const;
 
 /** Usage lines of the flags below. */
@@ -28,7 +33,14 @@ export const OPS_USAGE = `Access:
 Operations:
   --drain-delay-ms <n>    on SIGTERM keep serving this long with /readyz at 503 (default 0)
   --no-metrics            do not serve /metrics
-  --registry              keep the lifecycle event stream __ds/registry`;
+  --registry              keep the lifecycle event stream __ds/registry
+
+Rate limits (per bearer credential, or client address without one; default off):
+  --rate-limit-rps <n>            sustained requests per second
+  --rate-limit-burst <n>          requests at once (default: one second's worth)
+  --rate-limit-bytes-per-sec <n>  sustained request body bytes per second
+  --rate-limit-burst-bytes <n>    body bytes at once (default: one second's worth)
+  --rate-limit-max-clients <n>    clients remembered by the limiter (default 10000)`;
 
 /** Parsed values of {@link OPS_FLAGS}. */
 export interface OpsFlagValues {
@@ -40,6 +52,11 @@ export interface OpsFlagValues {
   readonly "drain-delay-ms"?: string | undefined;
   readonly "no-metrics"?: boolean | undefined;
   readonly registry?: boolean | undefined;
+  readonly "rate-limit-rps"?: string | undefined;
+  readonly "rate-limit-burst"?: string | undefined;
+  readonly "rate-limit-bytes-per-sec"?: string | undefined;
+  readonly "rate-limit-burst-bytes"?: string | undefined;
+  readonly "rate-limit-max-clients"?: string | undefined;
 }
 
 /** Server options from the flags above and the environment. */
@@ -47,11 +64,19 @@ export function opsOptions(
   values: OpsFlagValues,
   env: Record<string, string | undefined>,
 ): Partial<ServerOptions> {
-  const drain = values["drain-delay-ms"];
-  if (drain !== undefined && !/^\d+$/.test(drain)) {
-    throw new Error(`--drain-delay-ms must be a non-negative integer, got "${drain}"`);
+  const drain = integer("--drain-delay-ms", values["drain-delay-ms"]);
+  const rateLimit: Record<string, number> = {};
+  for (const [flag, name] of RATE_FLAGS) {
+    const value = integer(`--${flag}`, values[flag]);
+    if (value === 0) throw new Error(`--${flag} must be positive`);
+    if (value !== undefined) rateLimit[name] = value;
+  }
+  const limited = "requestsPerSecond" in rateLimit || "bytesPerSecond" in rateLimit;
+  if (!limited && Object.keys(rateLimit).length > 0) {
+    throw new Error("set --rate-limit-rps or --rate-limit-bytes-per-sec to limit rates");
   }
   return {
+    rateLimit: limited ? rateLimit : undefined,
     tokens: {
       publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),
       jwksUrl: values["token-jwks-url"],
@@ -59,7 +84,7 @@ export function opsOptions(
       audience: values["token-audience"],
     },
     corsOrigins: corsOrigins(values["cors-origin"] ?? env.STREAMS_CORS_ORIGINS?.split(",")),
-    drainDelayMs: drain === undefined ? undefined : Number(drain),
+    drainDelayMs: drain,
     metrics: values["no-metrics"] !== true,
     registry: values.registry ?? false,
   };
@@ -75,4 +100,19 @@ function corsOrigins(values: string[] | undefined): CorsOrigins | undefined {
   const origins = values?.map((value) => value.trim()).filter((value) => value !== "");
   if (origins === undefined || origins.length === 0) return undefined;
   return origins.includes("*") ? "*" : origins;
+}
+
+const RATE_FLAGS = [
+  ["rate-limit-rps", "requestsPerSecond"],
+  ["rate-limit-burst", "burstRequests"],
+  ["rate-limit-bytes-per-sec", "bytesPerSecond"],
+  ["rate-limit-burst-bytes", "burstBytes"],
+  ["rate-limit-max-clients", "maxClients"],
+] as const;
+
+function integer(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value))
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return Number(value);
 }
