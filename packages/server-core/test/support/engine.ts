@@ -4,6 +4,7 @@ import {
   type Clock,
   DurableStreamsEngine,
   type EngineResponse,
+  type ExpiryScheduler,
   type ForkPeer,
   isStreamingBody,
   loadPart,
@@ -50,7 +51,9 @@ export interface TestEngine {
 }
 
 /** An engine over a fresh memory store, with a counting hub and a test clock. */
-export function testEngine(options: { forks?: ForkPeer; now?: number } = {}): TestEngine {
+export function testEngine(
+  options: { forks?: ForkPeer; expiry?: ExpiryScheduler; now?: number } = {},
+): TestEngine {
   const store = new MemoryStore();
   const hub = new CountingHub();
   const clock = new TestClock(options.now ?? Date.UTC(2026, 0, 1));
@@ -59,6 +62,7 @@ export function testEngine(options: { forks?: ForkPeer; now?: number } = {}): Te
     hub,
     clock,
     ...(options.forks ? { forks: options.forks } : {}),
+    ...(options.expiry ? { expiry: options.expiry } : {}),
     longPollTimeoutMs: 60_000,
   });
   return {
