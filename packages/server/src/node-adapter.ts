@@ -22,6 +22,7 @@ import {
   ProtocolError,
 } from "@durastream/server-core";
 import type { BodyBudget } from "./body-budget.js";
+import type { Compression } from "./compression.js";
 import type { LiveReaderLimit } from "./live-readers.js";
 import type { RateLimiter, RateRefusal } from "./ops/rate-limit.js";
 import { requestBody } from "./request-body.js";
@@ -41,6 +42,8 @@ export interface RequestAdmission {
   readonly rateLimit?: RateLimiter | undefined;
   /** Told of each request refused by the rate limit (metrics). */
   readonly onRateLimited?: () => void;
+  /** Compression of catch-up responses, when turned on. */
+  readonly compression?: Compression | undefined;
 }
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
@@ -122,6 +125,11 @@ export async function handleNodeRequest(
     // keep-alive; one refused mid-way is not worth receiving: close after.
     if (response.status === 503) response = withConnectionClose(response);
     req.resume();
+  }
+  const coding = admission?.compression?.choose(req, query, response) ?? null;
+  if (coding !== null && !res.destroyed) {
+    await admission!.compression!.write(res, response, coding);
+    return;
   }
   writeResponse(res, response);
 }

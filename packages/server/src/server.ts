@@ -15,6 +15,7 @@ import {
 import { type Logger, pino } from "pino";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { Compression, type CompressionOptions } from "./compression.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
@@ -51,6 +52,11 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
    * without one). Default: not limited.
    */
   readonly rateLimit?: RateLimitOptions;
+  /**
+   * Compress catch-up responses of textual streams for clients that accept
+   * it (`true` for the defaults). Default: off.
+   */
+  readonly compression?: boolean | CompressionOptions;
   /** Serve Prometheus metrics at `/metrics`. Default true. */
   readonly metrics?: boolean;
   /**
@@ -137,6 +143,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBodyBytes,
     rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
     onRateLimited: () => metrics?.reject("RATE_LIMITED"),
+    compression: options.compression
+      ? new Compression(options.compression === true ? {} : options.compression)
+      : undefined,
   };
   const http = createServer(
     {

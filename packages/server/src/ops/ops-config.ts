@@ -14,6 +14,8 @@ export const OPS_FLAGS = {
   "drain-delay-ms": { type: "string" },
   "no-metrics": { type: "boolean" },
   registry: { type: "boolean" },
+  compression: { type: "boolean" },
+  "compression-threshold-bytes": { type: "string" },
   "rate-limit-rps": { type: "string" },
   "rate-limit-burst": { type: "string" },
   "rate-limit-bytes-per-sec": { type: "string" },
@@ -34,6 +36,8 @@ Operations:
   --drain-delay-ms <n>    on SIGTERM keep serving this long with /readyz at 503 (default 0)
   --no-metrics            do not serve /metrics
   --registry              keep the lifecycle event stream __ds/registry
+  --compression           compress catch-up reads of textual streams (br, gzip, deflate)
+  --compression-threshold-bytes <n>  smallest body compressed (default 1024)
 
 Rate limits (per bearer credential, or client address without one; default off):
   --rate-limit-rps <n>            sustained requests per second
@@ -52,6 +56,8 @@ export interface OpsFlagValues {
   readonly "drain-delay-ms"?: string | undefined;
   readonly "no-metrics"?: boolean | undefined;
   readonly registry?: boolean | undefined;
+  readonly compression?: boolean | undefined;
+  readonly "compression-threshold-bytes"?: string | undefined;
   readonly "rate-limit-rps"?: string | undefined;
   readonly "rate-limit-burst"?: string | undefined;
   readonly "rate-limit-bytes-per-sec"?: string | undefined;
@@ -87,6 +93,7 @@ export function opsOptions(
     drainDelayMs: drain,
     metrics: values["no-metrics"] !== true,
     registry: values.registry ?? false,
+    compression: compressionOptions(values),
   };
 }
 
@@ -115,4 +122,14 @@ function integer(name: string, value: string | undefined): number | undefined {
   if (!/^\d+$/.test(value))
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
+}
+
+function compressionOptions(values: OpsFlagValues): ServerOptions["compression"] {
+  const threshold = integer("--compression-threshold-bytes", values["compression-threshold-bytes"]);
+  if (values.compression !== true) {
+    if (threshold !== undefined)
+      throw new Error("--compression-threshold-bytes needs --compression");
+    return false;
+  }
+  return threshold === undefined ? true : { thresholdBytes: threshold };
 }
