@@ -19,11 +19,40 @@ export interface ParsedCommand<T extends OptionsConfig> {
   readonly positionals: string[];
 }
 
-/** Flags every stream command accepts. */
+/** Flags every stream command accepts (also before the command name). */
 export const COMMON_OPTIONS = {
   url: { type: "string" },
+  token: { type: "string" },
+  verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionsConfig;
+
+/** Global flags that take a value. */
+const GLOBAL_VALUE_FLAGS = new Set(["--url", "--token"]);
+
+/**
+ * Splits `durastream --url X --verbose ls` into the global flags given before
+ * the command name and the rest (command name first).
+ */
+export function splitGlobalFlags(argv: string[]): { globals: string[]; rest: string[] } {
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split("=")[0]!;
+    if (arg === "--verbose") globals.push(arg);
+    else if (GLOBAL_VALUE_FLAGS.has(name) && arg.includes("=")) globals.push(arg);
+    else if (GLOBAL_VALUE_FLAGS.has(arg) && i + 1 < argv.length) globals.push(arg, argv[++i]!);
+    else break;
+  }
+  return { globals, rest: argv.slice(i) };
+}
+
+/** Whether `--verbose` was given (before any `--`). */
+export function isVerbose(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--verbose");
+}
 
 /**
  * Rewrites `--name value` as `--name=value` for string options, so values that

@@ -1,6 +1,7 @@
 /** The `durastream` dispatcher: picks the command, runs it, reports failures. */
 
 import { createRequire } from "node:module";
+import { isVerbose, splitGlobalFlags } from "./args.js";
 import type { Command } from "./command.js";
 import { appendCommand } from "./commands/append.js";
 import { closeCommand } from "./commands/close.js";
@@ -8,16 +9,27 @@ import { createCommand } from "./commands/create.js";
 import { deleteCommand } from "./commands/delete.js";
 import { forkCommand } from "./commands/fork.js";
 import { headCommand } from "./commands/head.js";
+import { lsCommand } from "./commands/ls.js";
 import { readCommand } from "./commands/read.js";
 import { serveCommand } from "./commands/serve.js";
+import { stateCommand } from "./commands/state.js";
 import { tailCommand } from "./commands/tail.js";
 import { tokenCommand } from "./commands/token.js";
-import { CliError, describeFailure, ExitCode, HelpRequested, UsageError } from "./errors.js";
+import {
+  CliError,
+  describeFailure,
+  ExitCode,
+  HelpRequested,
+  UsageError,
+  verboseDetail,
+} from "./errors.js";
 import { type Io, write } from "./io.js";
+import { colorsFor } from "./style.js";
 
 /** Every command, in the order `durastream --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   serveCommand,
+  lsCommand,
   createCommand,
   appendCommand,
   readCommand,
@@ -26,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   closeCommand,
   deleteCommand,
   forkCommand,
+  stateCommand,
   tokenCommand,
 ];
 
@@ -38,9 +51,16 @@ Commands:
 ${list}
 
 Run 'durastream <command> --help' for a command's options.
-Options:
-  -h, --help     show this help
-  -v, --version  print the version`;
+
+Global options (before or after the command):
+  --url <url>       stream root (env DURABLE_STREAMS_URL; default
+                    http://localhost:4437/v1/stream)
+  --token <secret>  bearer secret (env STREAMS_SECRET, DURABLE_STREAMS_SECRET)
+  --verbose         on failure, print the details behind the one-line error
+  -h, --help        show this help
+  -v, --version     print the version
+
+Colours are used only on a terminal, never with NO_COLOR set.`;
 }
 
 function version(): string {
@@ -54,7 +74,9 @@ function version(): string {
  * short line, `durastream: <message>`.
  */
 export async function run(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  const { globals, rest: commandArgv } = splitGlobalFlags(argv);
+  const [name, ...commandRest] = commandArgv;
+  const rest = [...commandRest, ...globals];
   if (name === undefined || name === "-h" || name === "--help") {
     await write(name === undefined ? io.stderr : io.stdout, `${usage()}\n`);
     return name === undefined ? ExitCode.USAGE : ExitCode.OK;
@@ -71,9 +93,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
+    const red = colorsFor(io.stderr, io.env).red;
     await write(
       io.stderr,
-      `durastream: unknown command '${name}'\nRun 'durastream --help' for the list of commands.\n`,
+      `${red("durastream:")} unknown command '${name}' — see 'durastream --help' for the commands\n`,
     );
     return ExitCode.USAGE;
   }
@@ -94,9 +117,15 @@ async function runCommand(command: Command, argv: string[], io: Io): Promise<num
         ? error
         : describeFailure(error, { path: argv[0] ?? "", root: "", authenticated: false });
     if (io.signal.aborted && failure.exitCode !== ExitCode.USAGE) return ExitCode.INTERRUPTED;
-    let text = `durastream ${command.name}: ${failure.message}\n`;
-    if (failure instanceof UsageError) {
-      text += `Run 'durastream ${command.name} --help' for usage.\n`;
+    const hint =
+      failure.hint ??
+      (failure instanceof UsageError ? `see 'durastream ${command.name} --help'` : undefined);
+    const red = colorsFor(io.stderr, io.env).red;
+    let text = `${red(`durastream ${command.name}:`)} ${failure.message}`;
+    text += hint === undefined ? "\n" : ` — ${hint}\n`;
+    if (isVerbose(argv)) {
+      const detail = verboseDetail(failure);
+      if (detail !== "") text += `${detail}\n`;
     }
     await write(io.stderr, text);
     return failure.exitCode;

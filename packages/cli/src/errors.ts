@@ -18,23 +18,69 @@ export const ExitCode = {
   INTERRUPTED: 130,
 } as const;
 
-/** An error whose message is ready for the user, with the exit code to leave with. */
+/**
+ * An error whose message is ready for the user, with the exit code to leave
+ * with. Printed as one line: the problem, then (after " — ") how to fix it.
+ */
 export class CliError extends Error {
   readonly exitCode: number;
+  /** What to do about it, e.g. "create it with 'durastream create x'". */
+  readonly hint: string | undefined;
+  /** The underlying failure, printed with `--verbose`. */
+  readonly detail: unknown;
 
-  constructor(message: string, exitCode: number = ExitCode.FAILURE) {
+  constructor(
+    message: string,
+    exitCode: number = ExitCode.FAILURE,
+    hint?: string,
+    detail?: unknown,
+  ) {
     super(message);
     this.name = "CliError";
     this.exitCode = exitCode;
+    this.hint = hint;
+    this.detail = detail;
   }
 }
 
 /** Bad flags or arguments: the command's `--help` explains what it takes. */
 export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, ExitCode.USAGE);
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.USAGE, hint);
     this.name = "UsageError";
   }
+}
+
+/** The stream at `path` does not exist. */
+export function streamNotFound(path: string, detail?: unknown): CliError {
+  return new CliError(
+    `stream not found: ${path}`,
+    ExitCode.NOT_FOUND,
+    `create it with 'durastream create ${path}', or list streams with 'durastream ls'`,
+    detail,
+  );
+}
+
+/** `--verbose` text: the failure behind a one-line error (server body, causes, stack). */
+export function verboseDetail(error: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = error instanceof CliError ? error.detail : error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof DurableStreamError) {
+      lines.push(
+        `${current.name} ${current.code} (HTTP ${current.status ?? "-"}): ${current.message}`,
+      );
+      if (current.details !== undefined)
+        lines.push(`  response: ${JSON.stringify(current.details)}`);
+    } else if (current instanceof Error) {
+      lines.push(current.stack ?? `${current.name}: ${current.message}`);
+    } else {
+      lines.push(String(current));
+    }
+    current = current instanceof Error ? current.cause : undefined;
+    if (current !== undefined) lines.push("caused by:");
+  }
+  return lines.join("\n");
 }
 
 /**
@@ -101,9 +147,14 @@ function networkCause(error: unknown): string | undefined {
 export function describeFailure(error: unknown, subject: FailureSubject): CliError {
   if (error instanceof CliError) return error;
   const { path } = subject;
-  if (error instanceof StreamClosedError) {
-    return new CliError(`stream is closed: ${path}`, ExitCode.CONFLICT);
-  }
+  const closed = () =>
+    new CliError(
+      `stream is closed: ${path}`,
+      ExitCode.CONFLICT,
+      `closed streams take no appends; continue on a fork: 'durastream fork <new-path> --from ${path}'`,
+      error,
+    );
+  if (error instanceof StreamClosedError) return closed();
   // Status 0: no HTTP answer at all; the network error is the cause.
   if (error instanceof DurableStreamError && error.status === 0 && error.cause !== undefined) {
     return describeFailure(error.cause, subject);
@@ -112,34 +163,57 @@ export function describeFailure(error: unknown, subject: FailureSubject): CliErr
     const message = serverMessage(error);
     switch (error.status) {
       case 404:
-        return new CliError(`stream not found: ${path}`, ExitCode.NOT_FOUND);
+        return streamNotFound(path, error);
       case 410:
-        return new CliError(`stream was deleted: ${path}`, ExitCode.NOT_FOUND);
+        return new CliError(
+          `stream was deleted: ${path}`,
+          ExitCode.NOT_FOUND,
+          "list live streams with 'durastream ls'",
+          error,
+        );
       case 409:
-        if (serverCode(error) === "STREAM_CLOSED") {
-          return new CliError(`stream is closed: ${path}`, ExitCode.CONFLICT);
-        }
+        if (serverCode(error) === "STREAM_CLOSED") return closed();
         if (error.code === "CONFLICT_EXISTS") {
           return new CliError(
             `stream already exists with a different configuration: ${path}`,
             ExitCode.CONFLICT,
+            `compare with 'durastream head ${path}', or pick another path`,
+            error,
           );
         }
-        return new CliError(`conflict on ${path}: ${message}`, ExitCode.CONFLICT);
+        return new CliError(`conflict on ${path}: ${message}`, ExitCode.CONFLICT, undefined, error);
       case 401:
-        return new CliError(
-          subject.authenticated
-            ? "unauthorized: the server rejected the bearer secret (STREAMS_SECRET)"
-            : "unauthorized: the server requires a bearer secret; set STREAMS_SECRET",
-        );
+        return subject.authenticated
+          ? new CliError(
+              "unauthorized: the server rejected the bearer secret",
+              ExitCode.FAILURE,
+              "check --token or STREAMS_SECRET",
+              error,
+            )
+          : new CliError(
+              "unauthorized: the server requires a bearer secret",
+              ExitCode.FAILURE,
+              "pass --token or set STREAMS_SECRET",
+              error,
+            );
       case 403:
-        return new CliError(`forbidden: ${message}`);
+        return new CliError(`forbidden: ${message}`, ExitCode.FAILURE, undefined, error);
       case 400:
-        return new CliError(`bad request: ${message}`);
+        return new CliError(`bad request: ${message}`, ExitCode.FAILURE, undefined, error);
       case 413:
-        return new CliError(`too large: ${message}`);
+        return new CliError(
+          `too large: ${message}`,
+          ExitCode.FAILURE,
+          "split the data, or raise the server's --max-body-bytes",
+          error,
+        );
       default:
-        return new CliError(`server error ${error.status} on ${path}: ${message}`);
+        return new CliError(
+          `server error ${error.status} on ${path}: ${message}`,
+          ExitCode.FAILURE,
+          "see the server's log; --verbose shows the response",
+          error,
+        );
     }
   }
   if (error instanceof Error && error.name === "AbortError") {
@@ -147,7 +221,17 @@ export function describeFailure(error: unknown, subject: FailureSubject): CliErr
   }
   const cause = networkCause(error);
   if (cause !== undefined) {
-    return new CliError(`cannot reach server at ${subject.root}: ${cause}`);
+    return new CliError(
+      `cannot reach server at ${subject.root}: ${cause}`,
+      ExitCode.FAILURE,
+      "start one with 'durastream serve', or point --url / DURABLE_STREAMS_URL at yours",
+      error,
+    );
   }
-  return new CliError(error instanceof Error ? error.message : String(error));
+  return new CliError(
+    error instanceof Error ? error.message : String(error),
+    ExitCode.FAILURE,
+    undefined,
+    error,
+  );
 }

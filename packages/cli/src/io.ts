@@ -6,8 +6,8 @@ import type { Readable, Writable } from "node:stream";
 /** Standard streams, environment and the interrupt signal of one command run. */
 export interface Io {
   readonly stdin: Readable & { readonly isTTY?: boolean };
-  readonly stdout: Writable;
-  readonly stderr: Writable;
+  readonly stdout: Writable & { readonly isTTY?: boolean; readonly columns?: number };
+  readonly stderr: Writable & { readonly isTTY?: boolean; readonly columns?: number };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT/SIGTERM; the reason is the signal name. */
   readonly signal: AbortSignal;

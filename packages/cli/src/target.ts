@@ -16,16 +16,22 @@ export interface Target {
   readonly authenticated: boolean;
 }
 
+/** The connection flags every stream command accepts. */
+export interface ConnectionFlags {
+  readonly url?: string | undefined;
+  readonly token?: string | undefined;
+}
+
 /**
  * Resolves the server: `--url`, else `DURABLE_STREAMS_URL`, else
- * {@link DEFAULT_STREAMS_URL}; the secret comes from `STREAMS_SECRET` or
- * `DURABLE_STREAMS_SECRET`.
+ * {@link DEFAULT_STREAMS_URL}; the bearer secret: `--token`, else
+ * `STREAMS_SECRET`, else `DURABLE_STREAMS_SECRET`.
  */
 export function resolveTarget(
-  urlFlag: string | undefined,
+  flags: ConnectionFlags,
   env: Readonly<Record<string, string | undefined>>,
 ): Target {
-  const raw = urlFlag || env.DURABLE_STREAMS_URL || DEFAULT_STREAMS_URL;
+  const raw = flags.url || env.DURABLE_STREAMS_URL || DEFAULT_STREAMS_URL;
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -35,7 +41,7 @@ export function resolveTarget(
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new UsageError(`invalid server URL (http or https only): ${raw}`);
   }
-  const secret = env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined;
+  const secret = flags.token || env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined;
   return {
     root: parsed.toString().replace(/\/+$/, ""),
     headers: secret ? { authorization: `Bearer ${secret}` } : {},
@@ -60,11 +66,30 @@ export function subjectOf(target: Target, path: string): FailureSubject {
   return { path, root: target.root, authenticated: target.authenticated };
 }
 
+/**
+ * How long a command keeps retrying an unreachable or busy server: long
+ * enough to ride out a restart, short enough that a typo in --url fails
+ * while the user still waits for it.
+ */
+export const COMMAND_RETRY_BUDGET_MS = 3_000;
+
 /** Options of a `DurableStream` handle on `path`: URL, auth header, interrupt signal. */
 export function handleOptions(
   target: Target,
   path: string,
   signal: AbortSignal,
-): { url: string; headers: HeadersRecord; signal: AbortSignal; warnOnHttp: false } {
-  return { url: streamUrl(target, path), headers: target.headers, signal, warnOnHttp: false };
+): {
+  url: string;
+  headers: HeadersRecord;
+  signal: AbortSignal;
+  warnOnHttp: false;
+  retryBudgetMs: number;
+} {
+  return {
+    url: streamUrl(target, path),
+    headers: target.headers,
+    signal,
+    warnOnHttp: false,
+    retryBudgetMs: COMMAND_RETRY_BUDGET_MS,
+  };
 }

@@ -116,7 +116,9 @@ describe("close", () => {
 
     const append = await cli(["append", "closing", "late"]);
     expect(append.code).toBe(4);
-    expect(append.stderr).toBe("durastream append: stream is closed: closing\n");
+    expect(append.stderr).toBe(
+      "durastream append: stream is closed: closing — closed streams take no appends; continue on a fork: 'durastream fork <new-path> --from closing'\n",
+    );
     // Closing again without data is idempotent; with data it is refused.
     expect((await cli(["close", "closing"])).code).toBe(0);
     expect((await cli(["close", "closing", "again"])).code).toBe(4);
@@ -143,7 +145,9 @@ describe("delete", () => {
     expect(deleted).toMatchObject({ code: 0, out: "", stderr: "" });
     const head = await cli(["head", "doomed"]);
     expect(head.code).toBe(3);
-    expect(head.stderr).toBe("durastream head: stream not found: doomed\n");
+    expect(head.stderr).toBe(
+      "durastream head: stream not found: doomed — create it with 'durastream create doomed', or list streams with 'durastream ls'\n",
+    );
     expect((await cli(["delete", "doomed"])).code).toBe(3);
   });
 });
@@ -200,7 +204,9 @@ describe("fork", () => {
   test("forking an unknown source exits 3; --from is required", async () => {
     const missing = await cli(["fork", "orphan", "--from", "no-such-source"]);
     expect(missing.code).toBe(3);
-    expect(missing.stderr).toBe("durastream fork: source stream not found: no-such-source\n");
+    expect(missing.stderr).toBe(
+      "durastream fork: source stream not found: no-such-source — list streams with 'durastream ls'\n",
+    );
     const noFrom = await cli(["fork", "orphan"]);
     expect(noFrom.code).toBe(2);
     expect(noFrom.stderr).toContain("missing --from <source>");

@@ -70,7 +70,7 @@ describe("durastream serve", () => {
       const result = await runCli(["serve", "--port", String(server.port), "--memory"]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
-        `durastream serve: cannot listen on 127.0.0.1:${server.port}: address in use\n`,
+        `durastream serve: cannot listen on 127.0.0.1:${server.port}: address in use — pick another port with --port (or PORT), or stop the other server\n`,
       );
     } finally {
       await stop();
@@ -99,7 +99,7 @@ describe("server URL and secret", () => {
     const anonymous = await runCli(["head", "private"], { env: { DURABLE_STREAMS_URL: root } });
     expect(anonymous.code).toBe(1);
     expect(anonymous.stderr).toBe(
-      "durastream head: unauthorized: the server requires a bearer secret; set STREAMS_SECRET\n",
+      "durastream head: unauthorized: the server requires a bearer secret — pass --token or set STREAMS_SECRET\n",
     );
     const wrong = await runCli(["read", "private"], {
       env: { DURABLE_STREAMS_URL: root, STREAMS_SECRET: "nope" },
@@ -125,7 +125,7 @@ describe("server URL and secret", () => {
     const result = await runCli(["read", "x", "--url", deadRoot]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `durastream read: cannot reach server at ${deadRoot}: ECONNREFUSED\n`,
+      `durastream read: cannot reach server at ${deadRoot}: ECONNREFUSED — start one with 'durastream serve', or point --url / DURABLE_STREAMS_URL at yours\n`,
     );
   });
 });
@@ -143,14 +143,16 @@ describe("usage errors", () => {
   test("reading an unknown stream exits 3 with nothing on stdout", async () => {
     const result = await runCli(["read", "no/such/stream"], { env });
     expect(result).toMatchObject({ code: 3, out: "" });
-    expect(result.stderr).toBe("durastream read: stream not found: no/such/stream\n");
+    expect(result.stderr).toBe(
+      "durastream read: stream not found: no/such/stream — create it with 'durastream create no/such/stream', or list streams with 'durastream ls'\n",
+    );
   });
 
   test("unknown flags, missing and extra arguments exit 2 and point to --help", async () => {
     const unknown = await runCli(["read", "s", "--bogus"], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      "durastream read: unknown option '--bogus'\nRun 'durastream read --help' for usage.\n",
+      "durastream read: unknown option '--bogus' — see 'durastream read --help'\n",
     );
     const missing = await runCli(["head"], { env });
     expect(missing.code).toBe(2);
@@ -172,7 +174,7 @@ describe("usage errors", () => {
     const conflict = await runCli(["create", "typed", "--content-type", "text/plain"], { env });
     expect(conflict.code).toBe(4);
     expect(conflict.stderr).toBe(
-      "durastream create: stream already exists with a different configuration: typed\n",
+      "durastream create: stream already exists with a different configuration: typed — compare with 'durastream head typed', or pick another path\n",
     );
   });
 

@@ -75,7 +75,9 @@ describe("tail", () => {
   test("an unknown stream exits 3 at once instead of waiting", async () => {
     const result = await cli(["tail", "nobody-home"]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe("durastream tail: stream not found: nobody-home\n");
+    expect(result.stderr).toBe(
+      "durastream tail: stream not found: nobody-home — create it with 'durastream create nobody-home', or list streams with 'durastream ls'\n",
+    );
   });
 
   test("--sse and --long-poll together are a usage error", async () => {

@@ -22,8 +22,10 @@ import {
   createBody,
   jsonBatchBody,
   jsonMessageText,
+  toAppendBody,
+  toByteStream,
 } from "./message-encoding.js";
-import { checkRequestTimeout } from "./request-timeout.js";
+import { checkRequestTimeout, combineSignals } from "./request-timeout.js";
 import { mergeHeaders, resolveHeaders, setHeader, urlWithParams } from "./resolve.js";
 import { stream as streamFn } from "./stream-api.js";
 import type {
@@ -489,56 +491,6 @@ function checkRetryBudget(value: number | undefined): number | undefined {
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value != null && typeof (value as PromiseLike<unknown>).then === "function";
-}
-
-function toAppendBody(value: unknown): AppendBody {
-  if (typeof value === "string" || value instanceof Uint8Array) return value;
-  throw new DurableStreamError(
-    "append() on a non-JSON stream requires a string or Uint8Array",
-    "BAD_REQUEST",
-    400,
-  );
-}
-
-function combineSignals(signals: AbortSignal[]): AbortSignal | undefined {
-  if (signals.length === 0) return undefined;
-  if (signals.length === 1) return signals[0];
-  const any = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
-  if (any) return any(signals);
-  const controller = new AbortController();
-  for (const s of signals) {
-    if (s.aborted) controller.abort(s.reason);
-    else s.addEventListener("abort", () => controller.abort(s.reason), { once: true });
-  }
-  return controller.signal;
-}
-
-function toByteStream(
-  source: ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
-): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const encode = (chunk: Uint8Array | string) =>
-    typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-  if (source instanceof ReadableStream) {
-    return source.pipeThrough(
-      new TransformStream<Uint8Array | string, Uint8Array>({
-        transform(chunk, controller) {
-          controller.enqueue(encode(chunk));
-        },
-      }),
-    );
-  }
-  const iterator = source[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(encode(value));
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
 }
 
 function randomId(): string {

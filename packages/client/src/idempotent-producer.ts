@@ -10,7 +10,6 @@
 
 import {
   isClosedFlag,
-  isJsonContentType,
   PRODUCER_EPOCH_HEADER,
   PRODUCER_EXPECTED_SEQ_HEADER,
   PRODUCER_RECEIVED_SEQ_HEADER,
@@ -20,7 +19,7 @@ import {
 } from "@durastream/protocol";
 import type { DurableStream } from "./durable-stream.js";
 import { DurableStreamError, SequenceGapError, StaleEpochError } from "./errors.js";
-import { type AppendBody, bytesBatchBody, jsonBatchBody } from "./message-encoding.js";
+import type { AppendBody } from "./message-encoding.js";
 import { ProducerTransport } from "./producer-transport.js";
 import type { CloseResult, IdempotentProducerOptions, Offset } from "./types.js";
 import { writeFailure } from "./write-request.js";
@@ -104,9 +103,6 @@ export class IdempotentProducer {
   #closing: Promise<CloseResult> | undefined;
   #flushWaiters: FlushWaiter[] = [];
   #lastSuccessfulOffset: Offset | undefined;
-  #json: boolean | undefined;
-  #contentType: string | undefined;
-  #modeLookup: Promise<void> | undefined;
 
   /**
    * @param stream - the stream to write to (its headers and params reach every request)
@@ -248,10 +244,13 @@ export class IdempotentProducer {
   /**
    * Stops the producer without closing the stream: flushes what is pending
    * (errors are reported to `onError` only); later `append()` calls throw.
+   * A producer that has failed is not retried: what it could not deliver
+   * stays readable through `unsentMessages()`.
    */
   async detach(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#failure) return;
     try {
       await this.flush();
     } catch {
@@ -358,25 +357,6 @@ export class IdempotentProducer {
     return this.#queue[0]?.seq ?? this.#nextSeq;
   }
 
-  async #ensureMode(): Promise<void> {
-    if (this.#json !== undefined) return;
-    this.#modeLookup ??= (async () => {
-      const contentType = (await this.#stream._ensureContentType()) ?? "application/octet-stream";
-      this.#contentType = contentType;
-      this.#json = isJsonContentType(contentType);
-    })();
-    try {
-      await this.#modeLookup;
-    } catch (err) {
-      this.#modeLookup = undefined;
-      throw err;
-    }
-  }
-
-  #buildBody(messages: AppendBody[]): BodyInit {
-    return (this.#json ? jsonBatchBody(messages) : bytesBatchBody(messages)) as BodyInit;
-  }
-
   async #send(batch: Batch): Promise<void> {
     batch.state = "in-flight";
     this.#inFlight++;
@@ -386,11 +366,11 @@ export class IdempotentProducer {
     let response: Response | undefined;
     let error: unknown;
     try {
-      await this.#ensureMode();
-      batch.body ??= this.#buildBody(batch.messages);
+      await this.#transport.ensureMode();
+      batch.body ??= this.#transport.body(batch.messages);
       const body = batch.body;
       response = await this.#transport.send(async () => {
-        const { url, headers } = await this.#transport.target(this.#contentType!, epoch, seq);
+        const { url, headers } = await this.#transport.target(epoch, seq);
         batch.lowestUnackedAtSend = this.#lowestUnackedSeq();
         return { url, init: { method: "POST", headers, body } };
       }, run);
@@ -521,14 +501,14 @@ export class IdempotentProducer {
   }
 
   async #sendClose(finalMessage?: Uint8Array | string): Promise<CloseResult> {
-    await this.#ensureMode();
-    const body = finalMessage === undefined ? null : this.#buildBody([finalMessage]);
+    await this.#transport.ensureMode();
+    const body = finalMessage === undefined ? null : this.#transport.body([finalMessage]);
     for (;;) {
       if (this.#failure) throw this.#failure; // aborted meanwhile
       const epoch = this.#epoch;
       const seq = this.#nextSeq;
       const response = await this.#transport.send(async () => {
-        const { url, headers } = await this.#transport.target(this.#contentType!, epoch, seq, {
+        const { url, headers } = await this.#transport.target(epoch, seq, {
           [STREAM_CLOSED_HEADER]: "true",
         });
         return { url, init: { method: "POST", headers, body } };

@@ -46,12 +46,19 @@ export {
   FetchError,
   InvalidSignalError,
   MissingStreamUrlError,
+  RequestTimeoutError,
   SequenceGapError,
   StaleEpochError,
   StreamClosedError,
 } from "./errors.js";
 export { _resetHttpWarningForTesting, warnIfUsingHttpInBrowser } from "./http-warning.js";
 export { IdempotentProducer } from "./idempotent-producer.js";
+export {
+  type ListedStream,
+  type ListStreamsOptions,
+  listStreams,
+  type StreamListingPage,
+} from "./list-streams.js";
 export { stream } from "./stream-api.js";
 export type {
   AppendOptions,

@@ -116,3 +116,42 @@ export function createBody(body: unknown): BodyInit | undefined {
   }
   return encoder.encode(JSON.stringify(body));
 }
+
+/** A non-JSON append value as bytes or text; anything else is a 400 `BAD_REQUEST`. */
+export function toAppendBody(value: unknown): AppendBody {
+  if (typeof value === "string" || value instanceof Uint8Array) return value;
+  throw new DurableStreamError(
+    "append() on a non-JSON stream requires a string or Uint8Array",
+    "BAD_REQUEST",
+    400,
+  );
+}
+
+/** A streaming append body as bytes (strings UTF-8 encoded). */
+export function toByteStream(
+  source: ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const encode = (chunk: Uint8Array | string) =>
+    typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+  if (source instanceof ReadableStream) {
+    return source.pipeThrough(
+      new TransformStream<Uint8Array | string, Uint8Array>({
+        transform(chunk, controller) {
+          controller.enqueue(encode(chunk));
+        },
+      }),
+    );
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(encode(value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}

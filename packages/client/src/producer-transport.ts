@@ -1,17 +1,20 @@
 /**
- * How an IdempotentProducer's requests are built and sent: handle and
- * producer headers merged case-insensitively under the protocol headers,
+ * How an IdempotentProducer's requests are built and sent: batches framed
+ * for the stream's content type, handle and producer headers merged
+ * case-insensitively under the protocol headers,
  * transient failures retried within the retry budget, and refusals such as
  * an expired token (401) handed to `onRequestError`, which may answer with
  * fresh headers.
  */
 
 import {
+  isJsonContentType,
   PRODUCER_EPOCH_HEADER,
   PRODUCER_ID_HEADER,
   PRODUCER_SEQ_HEADER,
 } from "@durastream/protocol";
 import type { DurableStream } from "./durable-stream.js";
+import { type AppendBody, bytesBatchBody, jsonBatchBody } from "./message-encoding.js";
 import { OnErrorPacing } from "./on-error-pacing.js";
 import { checkRequestTimeout } from "./request-timeout.js";
 import { mergeHeaders, resolveHeaders } from "./resolve.js";
@@ -34,6 +37,9 @@ export class ProducerTransport {
   readonly #pacing: OnErrorPacing;
   /** The pending `onRequestError` consultation, shared by requests failing meanwhile. */
   #retryDecision: Promise<RetryOpts | undefined> | undefined;
+  #json: boolean | undefined;
+  #contentType: string | undefined;
+  #modeLookup: Promise<void> | undefined;
 
   constructor(stream: DurableStream, producerId: string, opts?: IdempotentProducerOptions) {
     this.#stream = stream;
@@ -56,16 +62,39 @@ export class ProducerTransport {
     this.#pacing = new OnErrorPacing(this.#policy.backoff);
   }
 
-  /** URL and headers of a producer request: protocol headers over producer headers over the handle's. */
+  /** Looks up the stream's content type (once), which decides how batches are framed. */
+  async ensureMode(): Promise<void> {
+    if (this.#json !== undefined) return;
+    this.#modeLookup ??= (async () => {
+      const contentType = (await this.#stream._ensureContentType()) ?? "application/octet-stream";
+      this.#contentType = contentType;
+      this.#json = isJsonContentType(contentType);
+    })();
+    try {
+      await this.#modeLookup;
+    } catch (err) {
+      this.#modeLookup = undefined;
+      throw err;
+    }
+  }
+
+  /** The body of a batch (after `ensureMode()`): a JSON array, or the messages' bytes concatenated. */
+  body(messages: AppendBody[]): BodyInit {
+    return (this.#json ? jsonBatchBody(messages) : bytesBatchBody(messages)) as BodyInit;
+  }
+
+  /**
+   * URL and headers of a producer request (after `ensureMode()`): protocol
+   * headers over producer headers over the handle's.
+   */
   async target(
-    contentType: string,
     epoch: number,
     seq: number,
     extra?: Record<string, string>,
   ): Promise<{ url: string; headers: Record<string, string> }> {
     const target = await this.#stream._target();
     const headers = mergeHeaders(target.headers, await resolveHeaders(this.#headers), {
-      "content-type": contentType,
+      "content-type": this.#contentType!,
       [PRODUCER_ID_HEADER]: this.#producerId,
       [PRODUCER_EPOCH_HEADER]: String(epoch),
       [PRODUCER_SEQ_HEADER]: String(seq),

@@ -8,7 +8,6 @@
 
 import {
   CURSOR_QUERY_PARAM,
-  decodeBase64,
   isClosedFlag,
   isJsonContentType,
   isSseTextContentType,
@@ -33,7 +32,7 @@ import { OnErrorPacing } from "./on-error-pacing.js";
 import { PageVisibility } from "./page-visibility.js";
 import { attemptSignal } from "./request-timeout.js";
 import { mergeHeaders, resolveHeaders, urlWithParams } from "./resolve.js";
-import { SseEventReader } from "./sse-events.js";
+import { SseEventReader, sseChunkData } from "./sse-events.js";
 import type {
   HeadersRecord,
   LiveMode,
@@ -464,7 +463,7 @@ export class ReadSession {
         event.streamClosed,
       );
       return new Chunk(
-        this.#sseData(parts),
+        sseChunkData(parts, this.#sseBase64, this.isJson),
         this.#offset,
         this.#cursor,
         this.#upToDate,
@@ -506,45 +505,5 @@ export class ReadSession {
         // cancelled
       }
     }
-  }
-
-  #sseData(parts: string[]): Uint8Array | string {
-    if (this.#sseBase64) {
-      const decoded = parts.filter((p) => p.length > 0).map((p) => decodeSseBase64(p));
-      if (decoded.length === 1) return decoded[0]!;
-      let length = 0;
-      for (const d of decoded) length += d.length;
-      const out = new Uint8Array(length);
-      let at = 0;
-      for (const d of decoded) {
-        out.set(d, at);
-        at += d.length;
-      }
-      return out;
-    }
-    if (!this.isJson) return parts.join("");
-    const inner: string[] = [];
-    for (const part of parts) {
-      const trimmed = part.trim();
-      if (trimmed === "") continue;
-      if (trimmed.startsWith("[") && trimmed.endsWith("]")) {
-        const body = trimmed.slice(1, -1).trim();
-        if (body !== "") inner.push(body);
-      } else {
-        inner.push(trimmed);
-      }
-    }
-    return inner.length === 0 ? "" : `[${inner.join(",")}]`;
-  }
-}
-
-function decodeSseBase64(text: string): Uint8Array {
-  try {
-    return decodeBase64(text);
-  } catch (err) {
-    throw new DurableStreamError(
-      `Failed to decode base64 data: ${err instanceof Error ? err.message : String(err)}`,
-      "PARSE_ERROR",
-    );
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Per-request timeouts: a request that gets no response head within
- * `requestTimeoutMs` is aborted, so a server that accepts connections and
- * never answers cannot hold a write or a read for minutes.
+ * Signals of requests. Per-request timeouts: a request that gets no response
+ * head within `requestTimeoutMs` is aborted, so a server that accepts
+ * connections and never answers cannot hold a write or a read for minutes.
+ * And one signal combining several (an append's and its handle's).
  */
 
 import { RequestTimeoutError } from "./errors.js";
@@ -54,4 +55,18 @@ export function checkRequestTimeout(value: number | undefined): number | undefin
   if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
   if (!(value > 0)) throw new RangeError("requestTimeoutMs must be > 0");
   return value;
+}
+
+/** One signal that fires when any of `signals` does (undefined for none). */
+export function combineSignals(signals: AbortSignal[]): AbortSignal | undefined {
+  if (signals.length === 0) return undefined;
+  if (signals.length === 1) return signals[0];
+  const any = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
+  if (any) return any(signals);
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) controller.abort(s.reason);
+    else s.addEventListener("abort", () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
 }

@@ -1,9 +1,11 @@
 /**
  * Reads the events of one SSE response body with `eventsource-parser`,
- * one `next()` at a time, so the reader controls the pace (backpressure).
+ * one `next()` at a time, so the reader controls the pace (backpressure),
+ * and decodes the data of a chunk of events.
  */
 
 import {
+  decodeBase64,
   SSE_CLOSED_FIELD,
   SSE_CURSOR_FIELD,
   SSE_OFFSET_FIELD,
@@ -104,4 +106,49 @@ function parseControl(data: string): SseControlEvent {
   };
   if (typeof cursor === "string") event.streamCursor = cursor;
   return event;
+}
+
+/**
+ * The data of one SSE chunk (the data events before a control event): bytes
+ * for base64-encoded streams, one JSON array of every message for JSON
+ * streams, else the text joined.
+ */
+export function sseChunkData(parts: string[], base64: boolean, json: boolean): Uint8Array | string {
+  if (base64) {
+    const decoded = parts.filter((p) => p.length > 0).map((p) => decodeSseBase64(p));
+    if (decoded.length === 1) return decoded[0]!;
+    let length = 0;
+    for (const d of decoded) length += d.length;
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const d of decoded) {
+      out.set(d, at);
+      at += d.length;
+    }
+    return out;
+  }
+  if (!json) return parts.join("");
+  const inner: string[] = [];
+  for (const part of parts) {
+    const trimmed = part.trim();
+    if (trimmed === "") continue;
+    if (trimmed.startsWith("[") && trimmed.endsWith("]")) {
+      const body = trimmed.slice(1, -1).trim();
+      if (body !== "") inner.push(body);
+    } else {
+      inner.push(trimmed);
+    }
+  }
+  return inner.length === 0 ? "" : `[${inner.join(",")}]`;
+}
+
+function decodeSseBase64(text: string): Uint8Array {
+  try {
+    return decodeBase64(text);
+  } catch (err) {
+    throw new DurableStreamError(
+      `Failed to decode base64 data: ${err instanceof Error ? err.message : String(err)}`,
+      "PARSE_ERROR",
+    );
+  }
 }

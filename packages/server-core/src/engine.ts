@@ -10,7 +10,6 @@ import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
 import { boundLiveRead } from "./auth/live-expiry.js";
 import { authorizeStreamRequest } from "./auth/stream-access.js";
 import type { EngineContext } from "./context.js";
-import { isReservedPath, serveRegistry } from "./events/registry-route.js";
 import { openRegistry } from "./events/registry-stream.js";
 import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
@@ -31,6 +30,8 @@ import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
+import { isReservedPath } from "./reserved/router.js";
+import { reservedRouter } from "./reserved/routes.js";
 
 /** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions, StreamEventHooks {
@@ -90,7 +91,6 @@ const encoder = new TextEncoder();
 export class DurableStreamsEngine implements ForkPeer {
   readonly #ctx: EngineContext;
   readonly #cors: CorsPolicy;
-  readonly #registry: boolean;
   readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
   readonly #onRejected:
     | ((status: number, code: string, request: EngineRequest) => void)
@@ -116,8 +116,10 @@ export class DurableStreamsEngine implements ForkPeer {
       auth,
       events,
     };
-    this.#registry = config.registry ?? false;
-    if (this.#registry) events.listener = openRegistry(this.#ctx, reportHookError);
+    if (config.registry) {
+      events.listener = openRegistry(this.#ctx, reportHookError);
+      events.registryEnabled = true;
+    }
     this.#cors = config.corsOrigins
       ? new CorsPolicy(config.corsOrigins)
       : CorsPolicy.defaultFor(auth.enabled);
@@ -199,6 +201,11 @@ export class DurableStreamsEngine implements ForkPeer {
         body: null,
       };
     }
+    if (isReservedPath(request.path)) {
+      return reservedRouter.route(this.#ctx, request, streamUrl, () =>
+        this.#ctx.auth.authenticate(request),
+      );
+    }
     const access = this.#ctx.auth.authenticate(request);
     if (access instanceof Promise) {
       return access.then((granted) => this.#authorized(request, streamUrl, granted));
@@ -212,13 +219,11 @@ export class DurableStreamsEngine implements ForkPeer {
     access: Access,
   ): EngineResponse | Promise<EngineResponse> {
     validatePath(request.path);
-    const reserved = isReservedPath(request.path);
-    if (!reserved) authorizeStreamRequest(this.#ctx, request, access);
-    const run = reserved
-      ? (req: EngineRequest) => serveRegistry(this.#ctx, req, access, this.#registry)
-      : (req: EngineRequest) => this.#operation(req, streamUrl);
-    if (access.expiresAt === null) return run(request);
-    return boundLiveRead(request, access, this.#ctx.clock.now(), run);
+    authorizeStreamRequest(this.#ctx, request, access);
+    if (access.expiresAt === null) return this.#operation(request, streamUrl);
+    return boundLiveRead(request, access, this.#ctx.clock.now(), (bounded) =>
+      this.#operation(bounded, streamUrl),
+    );
   }
 
   #operation(request: EngineRequest, streamUrl: string): EngineResponse | Promise<EngineResponse> {

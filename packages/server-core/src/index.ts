@@ -49,9 +49,19 @@ export type {
   StoredChunk,
   StreamRecord,
   StreamStore,
+  StreamSummary,
 } from "./ports/store.js";
 export type { Share, StreamHub } from "./ports/wake-hub.js";
+export type { ReservedCall, ReservedMethod, ReservedRoute } from "./reserved/route.js";
+export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
+export {
+  DEFAULT_LISTING_LIMIT,
+  type ListedStream,
+  type ListingPage,
+  MAX_LISTING_LIMIT,
+} from "./reserved/streams.js";
 export { expiryOf, isExpired } from "./storage/expiry.js";
 export { MemoryStore } from "./storage/memory-store.js";
 export { newStreamRecord } from "./storage/new-record.js";
+export { comparePaths, pathSuccessor, SortedPaths } from "./storage/path-order.js";
 export { reserveAppend } from "./storage/reserve-append.js";

@@ -1,35 +1,29 @@
 #!/usr/bin/env node
 /** `durastream-server`: runs the server until SIGINT/SIGTERM, then shuts down cleanly. */
 
-import { pino } from "pino";
+import { serverVersion } from "./banner.js";
 import { parseConfig, USAGE } from "./config.js";
-import { startServer } from "./server.js";
-
-/** Never logged, wherever they appear in a log object. */
-const REDACTED = [
-  "secret",
-  "token",
-  "authorization",
-  "headers.authorization",
-  "req.headers.authorization",
-  "*.secret",
-  "*.token",
-];
+import { startProcessServer } from "./process-server.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(
+      `durastream-server: ${(error as Error).message}\nRun 'durastream-server --help' for the options.\n`,
+    );
     process.exit(2);
   }
   if (config.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const logger = pino({ level: config.logLevel, redact: REDACTED });
-  const server = await startServer({ ...config.options, logger });
+  if (config.version) {
+    process.stdout.write(`${serverVersion()}\n`);
+    return;
+  }
+  const { server, logger } = await startProcessServer(config, process.stdout);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -48,6 +42,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`durastream-server: ${(error as Error).stack ?? String(error)}\n`);
+  const code = (error as NodeJS.ErrnoException).code;
+  const message =
+    code === "EADDRINUSE"
+      ? "cannot listen: the address is in use (pick another with --port or PORT)"
+      : ((error as Error).stack ?? String(error));
+  process.stderr.write(`durastream-server: ${message}\n`);
   process.exit(1);
 });

@@ -8,6 +8,7 @@
  */
 
 import type BetterSqlite3 from "better-sqlite3";
+import { storageError } from "./storage-errors.js";
 
 /**
  * Makes everything written to the WAL so far durable (an `fdatasync` of the
@@ -42,11 +43,15 @@ export class GroupCommit {
    * @param sync syncs the database's `-wal` file; there is no group commit
    *   without one (an in-memory server uses `MemoryStore`, which has nothing to sync)
    * @param afterSync called after every durable group (checkpoint scheduling)
+   * @param rolledBack called when a group's transaction failed and SQLite
+   *   rolled it back, before its writers are refused: the caller puts its
+   *   in-memory view back to what is stored
    */
   constructor(
     db: BetterSqlite3.Database,
     private readonly sync: WalSync,
     private readonly afterSync: () => void = () => {},
+    private readonly rolledBack: (error: unknown) => void = () => {},
   ) {
     this.#transaction = db.transaction((writes: PendingWrite[]) => {
       for (const write of writes) write.apply();
@@ -87,9 +92,15 @@ export class GroupCommit {
     try {
       this.#transaction(group);
     } catch (error) {
-      // The transaction rolled back, but in-memory state already moved on:
-      // refuse every further write so a restart recovers from disk.
-      this.#fail(error, group);
+      // SQLite rolled the transaction back (a full disk, an I/O error):
+      // nothing of the group is stored and nothing else is in flight (a
+      // group only runs once the one before it is durable). The store's
+      // in-memory view goes back to what is stored, the group is refused,
+      // and later writes are tried afresh, so the writer recovers by itself
+      // once the disk takes writes again.
+      this.rolledBack(error);
+      for (const write of group) write.reject(storageError(error));
+      this.#checkIdle();
       return;
     }
     this.#syncing = true;
@@ -97,8 +108,11 @@ export class GroupCommit {
     this.sync((error) => {
       this.#syncing = false;
       if (error) {
-        // The disk refused: nothing after this point can be acknowledged.
-        this.#fail(error, group);
+        // The sync failed: the kernel may already have dropped the pages it
+        // could not write, so no later sync can prove this group (or what
+        // follows it) durable. Refuse everything until a restart recovers
+        // from what the disk actually holds.
+        this.#fail(storageError(error, true), group);
         return;
       }
       this.#acknowledge(group);

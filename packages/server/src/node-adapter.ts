@@ -186,7 +186,7 @@ async function* budgetedBody(
   try {
     for await (const chunk of body) {
       // Past the size limit the engine answers 413 at once: that is not the budget's to refuse.
-      const needed = Math.min(chunk.length, maxBodyBytes + 1 - reserved);
+      const needed = Math.min(chunk.length, maxBodyBytes - reserved);
       if (needed > 0 && !budget.tryReserve(needed)) {
         throw new ProtocolError(
           503,

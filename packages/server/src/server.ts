@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   type AuthConfig,
+  type Clock,
   type CorsOrigins,
   DurableStreamsEngine,
   type EngineOptions,
@@ -64,6 +65,8 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
    * (draining), so load balancers stop routing here first. Default 0.
    */
   readonly drainDelayMs?: number;
+  /** Wall time (TTLs, expiry, cursors). Default: the system clock; tests inject one. */
+  readonly clock?: Clock;
   /** Logger; default: silent. */
   readonly logger?: Logger;
   /** How long shutdown waits for in-flight requests before cutting connections. Default 5 s. */

@@ -12,6 +12,7 @@ import { closeSync, fdatasync, openSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AppendWrite,
+  comparePaths,
   expiryOf,
   type LazyBytes,
   type NewStream,
@@ -21,12 +22,14 @@ import {
   type StoredChunk,
   type StreamRecord,
   type StreamStore,
+  type StreamSummary,
 } from "@durastream/server-core";
 import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
+import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -50,7 +53,10 @@ export interface SqliteStoreOptions {
   readonly walLimitBytes?: number;
   /** Bytes of the database file read through mmap. Default 1 GiB; 0 turns it off. */
   readonly mmapBytes?: number;
-  /** Called with errors of background work (checkpoints) that no request sees. */
+  /**
+   * Called with storage errors worth a log line: background work no request
+   * sees (checkpoints, TTL refreshes) and groups of writes the disk refused.
+   */
   readonly onBackgroundError?: (error: Error) => void;
   /** Recently committed bytes kept in memory per stream for live readers. Default 1 MiB. */
   readonly tailCacheStreamBytes?: number;
@@ -102,7 +108,7 @@ const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
 export class SqliteStore implements StreamStore {
   readonly db: Database.Database;
   #countStatement: Database.Statement | undefined;
-  #probeStatement: Database.Statement | undefined;
+  #probe: (() => void) | undefined;
   readonly #commit: GroupCommit;
   readonly #dataDir: string;
   #walFd: number;
@@ -131,6 +137,7 @@ export class SqliteStore implements StreamStore {
   readonly #onBackgroundError: (error: Error) => void;
   #checkpointer: Checkpointer | undefined;
   readonly #sql;
+  readonly #listing: SqliteListing;
 
   constructor(options: SqliteStoreOptions) {
     // The durability argument is in docs/durability.md; in short: a commit is
@@ -179,7 +186,12 @@ export class SqliteStore implements StreamStore {
     syncDirectory(options.dataDir);
     const walSync = options.walSync ?? fdatasync;
     const sync: WalSync = (done) => walSync(this.#walFd, done);
-    this.#commit = new GroupCommit(this.db, sync, () => this.#maybeCheckpoint());
+    this.#commit = new GroupCommit(
+      this.db,
+      sync,
+      () => this.#maybeCheckpoint(),
+      (error) => this.#rolledBack(error),
+    );
     const db = this.db;
     this.#sql = {
       byPath: db.prepare<[string], StreamRow>(`${SELECT_STREAM} WHERE s.path = ?`),
@@ -236,6 +248,7 @@ export class SqliteStore implements StreamStore {
       maxId: db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM streams"),
     };
     this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
+    this.#listing = new SqliteListing(db);
   }
 
   #maybeCheckpoint(): void {
@@ -255,7 +268,52 @@ export class SqliteStore implements StreamStore {
   /** Background checkpoints that never catch up under load must not let the WAL grow forever. */
   #afterCheckpoint({ log }: CheckpointResult): void {
     if (log * (this.#pageSize + 24) < this.#walLimitBytes) return;
-    this.#checkpointNow("RESTART");
+    try {
+      this.#checkpointNow("RESTART");
+    } catch (error) {
+      // A full disk cannot take the pages; the WAL keeps them (synced) and
+      // the next checkpoint tries again.
+      this.#onBackgroundError(error as Error);
+    }
+  }
+
+  /**
+   * A group's transaction was rolled back: put every cached record back to
+   * its stored row (in place, so live readers holding it stay current), and
+   * drop what may hold the group's unstored changes (producer states, open
+   * batches, the tail cache). Records created by the group have no row and
+   * are forgotten.
+   */
+  #rolledBack(error: unknown): void {
+    this.#onBackgroundError(error as Error);
+    this.#openBatches.clear();
+    this.#pending.clear();
+    this.#touched.clear();
+    this.#producers.clear();
+    this.#tailCache.clear();
+    for (const record of [...this.#byId.values()]) {
+      const row = this.#sql.byId.get(record.id);
+      if (!row) {
+        this.#forget(record);
+        continue;
+      }
+      record.tail = row.tail;
+      record.closed = row.closed === 1;
+      record.closedBy =
+        row.closed_by_producer !== null
+          ? {
+              producerId: row.closed_by_producer,
+              epoch: row.closed_by_epoch ?? 0,
+              seq: row.closed_by_seq ?? 0,
+            }
+          : null;
+      record.lastStreamSeq = row.last_stream_seq;
+      record.lastAccessAt = row.last_access_at;
+      record.visibleTail = row.tail;
+      record.visibleClosed = row.closed === 1;
+      record.forkCount = row.fork_count;
+      record.softDeleted = row.soft_deleted === 1;
+    }
   }
 
   /**
@@ -354,6 +412,10 @@ export class SqliteStore implements StreamStore {
       onDurable();
     });
     record.durable = done;
+    // Whoever issued the write awaits `done`; a later write may replace
+    // `record.durable` first, and a refused write must not then count as an
+    // unhandled rejection.
+    done.catch(NOTHING_TO_APPLY);
     return done;
   }
 
@@ -537,11 +599,16 @@ export class SqliteStore implements StreamStore {
     const touched = [...this.#touched];
     this.#touched.clear();
     if (touched.length === 0) return Promise.resolve();
-    return this.#commit.write(() => {
-      for (const record of touched) {
-        this.#sql.touch.run(record.lastAccessAt, expiryOf(record), record.id);
-      }
-    });
+    return this.#commit
+      .write(() => {
+        for (const record of touched) {
+          this.#sql.touch.run(record.lastAccessAt, expiryOf(record), record.id);
+        }
+      })
+      .catch((error: unknown) => {
+        // Only TTL refreshes were lost: at worst a stream expires a little early.
+        this.#onBackgroundError(error as Error);
+      });
   }
 
   changeForkCount(record: StreamRecord, delta: number): Promise<void> {
@@ -573,6 +640,20 @@ export class SqliteStore implements StreamStore {
       this.#sql.deleteProducers.run(id);
       this.#sql.deleteStream.run(id);
     });
+  }
+
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
+    const out: StreamSummary[] = [];
+    if (limit <= 0) return out;
+    // Paths with the prefix are contiguous in byte order, starting at the prefix itself.
+    const start = comparePaths(from, prefix) < 0 ? prefix : from;
+    for (const row of this.#listing.from(start, limit)) {
+      if (!row.path.startsWith(prefix)) break;
+      // A cached record is ahead of its row (touches, soft deletes not yet written).
+      // Rows are not cached: a listing must not push hot streams out of memory.
+      out.push(this.#byId.get(row.id) ?? summaryOf(row));
+    }
+    return out;
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {
@@ -612,17 +693,26 @@ export class SqliteStore implements StreamStore {
   }
 
   /**
-   * Resolves once a small write (the schema version rewritten as is) went
-   * through the group commit and the disk sync; rejects when the store has
-   * failed or the disk refuses. Readiness probes call it.
+   * Resolves when the store can take a write: the group commit has not
+   * failed for good, and a probe transaction of its own (a page-sized row
+   * added and removed again, so the database would have to find room for
+   * it, as an append would) commits. Rejects with why not. Readiness probes
+   * call it; it never joins a group, so a failing probe fails no append.
    */
-  checkWritable(): Promise<void> {
-    if (this.#probeStatement === undefined) {
-      const version = this.db.pragma("user_version", { simple: true }) as number;
-      this.#probeStatement = this.db.prepare(`PRAGMA user_version = ${version}`);
+  async checkWritable(): Promise<void> {
+    if (this.#commit.failed) throw new Error("a disk sync failed: writes are refused until restart");
+    if (this.#probe === undefined) {
+      const insert = this.db.prepare(
+        "INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (-1, ?, 0, 0)",
+      );
+      const remove = this.db.prepare("DELETE FROM producers WHERE stream_id = -1");
+      const filler = "x".repeat(this.#pageSize);
+      this.#probe = this.db.transaction(() => {
+        insert.run(filler);
+        remove.run();
+      });
     }
-    const probe = this.#probeStatement;
-    return this.#commit.write(() => probe.run());
+    this.#probe();
   }
 
   async close(): Promise<void> {
@@ -630,7 +720,13 @@ export class SqliteStore implements StreamStore {
     await this.#flushTouches();
     await this.#commit.flush();
     await this.#checkpointer?.close();
-    this.#checkpointNow("TRUNCATE");
+    try {
+      this.#checkpointNow("TRUNCATE");
+    } catch (error) {
+      // A full disk cannot take the pages: the WAL keeps them, synced, and
+      // the next start reads them from there.
+      this.#onBackgroundError(error as Error);
+    }
     // Closing the last connection checkpoints (synced, at NORMAL) and removes
     // the WAL; syncing the directory makes the removal durable too.
     this.db.close();

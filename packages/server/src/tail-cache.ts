@@ -81,6 +81,12 @@ export class TailCache {
     this.#bytes -= tail.bytes;
   }
 
+  /** Forgets every stream (what was cached may not be what is stored). */
+  clear(): void {
+    this.#tails.clear();
+    this.#bytes = 0;
+  }
+
   /** Bytes held. */
   get bytes(): number {
     return this.#bytes;

@@ -1,20 +1,25 @@
 /** `durastream append`: appends an argument, stdin, or stdin line by line. */
 
 import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
 import { DurableStream, IdempotentProducer } from "@durastream/client";
 import { COMMON_OPTIONS, checkJson, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { isJsonContentType, JSON_CONTENT_TYPE } from "../content-type.js";
-import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
+import { describeFailure, ExitCode, streamNotFound, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import type { Io } from "../io.js";
 import { splitLines } from "../lines.js";
+import { progressBar } from "../progress.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
 
 const USAGE = `Usage: durastream append <path> [data] [options]
 
 Appends data to a stream. With a data argument, appends it as one message.
-Without one, reads stdin:
+With --file, sends the file as one streamed append (with a progress bar and
+the transfer rate on a terminal). Otherwise reads stdin:
   - by default, all of stdin is sent as one append (streamed, byte for byte);
   - with --lines (implied by --json), every line is its own message, sent as it
     arrives (batched, exactly once, in order) — suited to never-ending input.
@@ -26,6 +31,7 @@ Options:
   --json                 data is JSON: checked before sending; stdin is read as
                          one JSON value per line; content type application/json
   --lines                stdin: one message per line
+  --file <file>          append the file's bytes (one append, streamed)
 
 ${CONNECTION_HELP}`;
 
@@ -34,6 +40,7 @@ const OPTIONS = {
   "content-type": { type: "string" },
   json: { type: "boolean" },
   lines: { type: "boolean" },
+  file: { type: "string" },
 } as const;
 
 /** Producer batches still unacknowledged before reading more of stdin. */
@@ -43,6 +50,9 @@ async function appendLines(handle: DurableStream, io: Io, json: boolean): Promis
   let failure: Error | undefined;
   const producer = new IdempotentProducer(handle, `durastream-cli-${randomUUID()}`, {
     autoClaim: true,
+    // Line-by-line input may never end (`tail -f log |`): ride out a server
+    // restart like a service would, not like a one-shot command.
+    retryBudgetMs: 60_000,
     signal: io.signal,
     onError: (error) => {
       failure ??= error;
@@ -90,6 +100,37 @@ async function appendRaw(handle: DurableStream, io: Io, contentType?: string): P
   await handle.appendStream(rest(), contentType ? { contentType } : undefined);
 }
 
+/** Streams a file as one append, counting bytes into a progress bar on a terminal. */
+async function appendFile(
+  handle: DurableStream,
+  io: Io,
+  file: string,
+  contentType: string | undefined,
+): Promise<void> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new UsageError(`--file: not a regular file: ${file}`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  if (size === 0) throw new UsageError(`nothing to append: ${file} is empty`);
+  const progress = progressBar(io, basename(file), size);
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+      progress.advance((chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+  }
+  try {
+    await handle.appendStream(counted(), contentType ? { contentType } : undefined);
+  } finally {
+    progress.stop();
+  }
+}
+
 /** Runs `durastream append`. */
 async function run(argv: string[], io: Io): Promise<number> {
   const { values, path, value: data } = parsePathCommand(argv, OPTIONS, "optional value");
@@ -100,12 +141,15 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (data !== undefined && values.lines) {
     throw new UsageError("--lines reads stdin: drop the data argument");
   }
+  if (values.file !== undefined && (data !== undefined || values.lines || json)) {
+    throw new UsageError("--file sends the file as is: drop the data argument, --lines and --json");
+  }
   if (data !== undefined && json) checkJson(data, "data");
-  if (data === undefined && io.stdin.isTTY) {
+  if (data === undefined && values.file === undefined && io.stdin.isTTY) {
     throw new UsageError("no data: pass it as an argument or pipe it to stdin");
   }
   const contentType = values["content-type"] ?? (json ? JSON_CONTENT_TYPE : undefined);
-  const target = resolveTarget(values.url, io.env);
+  const target = resolveTarget(values, io.env);
   try {
     const handle = new DurableStream({ ...handleOptions(target, path, io.signal), contentType });
     if (data !== undefined) {
@@ -115,8 +159,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     // Before consuming stdin: fail fast on a missing stream, and learn the
     // content type the producer frames its batches by.
     const head = await handle.head();
-    if (!head.exists) throw new CliError(`stream not found: ${path}`, ExitCode.NOT_FOUND);
-    if (values.lines || json) {
+    if (!head.exists) throw streamNotFound(path);
+    if (values.file !== undefined) {
+      await appendFile(handle, io, values.file, contentType);
+    } else if (values.lines || json) {
       await appendLines(handle, io, json || isJsonContentType(handle.contentType));
     } else {
       await appendRaw(handle, io, contentType);
@@ -130,7 +176,7 @@ async function run(argv: string[], io: Io): Promise<number> {
 /** `durastream append <path> [data]`. */
 export const appendCommand: Command = {
   name: "append",
-  summary: "append data (argument or stdin) to a stream",
+  summary: "append data (argument, stdin or --file) to a stream",
   usage: USAGE,
   run,
 };

@@ -23,7 +23,7 @@ ${CONNECTION_HELP}`;
 /** Runs `durastream close`. */
 async function run(argv: string[], io: Io): Promise<number> {
   const { values, path, value: body } = parsePathCommand(argv, COMMON_OPTIONS, "optional value");
-  const target = resolveTarget(values.url, io.env);
+  const target = resolveTarget(values, io.env);
   let finalOffset: string;
   try {
     // Learn the content type (and that the stream exists) first: a JSON final

@@ -43,7 +43,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (ttlSeconds !== undefined && expiresAt !== undefined) {
     throw new UsageError("--ttl and --expires-at are exclusive");
   }
-  const target = resolveTarget(values.url, io.env);
+  const target = resolveTarget(values, io.env);
   const options = handleOptions(target, path, io.signal);
   try {
     await DurableStream.create({

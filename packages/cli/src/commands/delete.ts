@@ -18,7 +18,7 @@ ${CONNECTION_HELP}`;
 /** Runs `durastream delete`. */
 async function run(argv: string[], io: Io): Promise<number> {
   const { values, path } = parsePathCommand(argv, COMMON_OPTIONS);
-  const target = resolveTarget(values.url, io.env);
+  const target = resolveTarget(values, io.env);
   try {
     await DurableStream.delete(handleOptions(target, path, io.signal));
   } catch (error) {

@@ -46,7 +46,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (ttl !== undefined && expiresAt !== undefined) {
     throw new UsageError("--ttl and --expires-at are exclusive");
   }
-  const target = resolveTarget(values.url, io.env);
+  const target = resolveTarget(values, io.env);
   const url = streamUrl(target, path);
   const sourceUrl = new URL(streamUrl(target, source));
   if (sourceUrl.origin !== new URL(url).origin) {
@@ -70,10 +70,20 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (error instanceof FetchError) {
       const code = serverCode(error);
       if (code === "FORK_SOURCE_NOT_FOUND" || (error.status === 404 && code !== "NOT_FOUND")) {
-        throw new CliError(`source stream not found: ${source}`, ExitCode.NOT_FOUND);
+        throw new CliError(
+          `source stream not found: ${source}`,
+          ExitCode.NOT_FOUND,
+          "list streams with 'durastream ls'",
+          error,
+        );
       }
       if (code === "STREAM_GONE" || error.status === 410) {
-        throw new CliError(`source stream was deleted: ${source}`, ExitCode.NOT_FOUND);
+        throw new CliError(
+          `source stream was deleted: ${source}`,
+          ExitCode.NOT_FOUND,
+          "list live streams with 'durastream ls'",
+          error,
+        );
       }
     }
     throw describeFailure(error, subjectOf(target, path));

@@ -3,7 +3,7 @@
 import { DurableStream } from "@durastream/client";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
-import { CliError, describeFailure, ExitCode } from "../errors.js";
+import { describeFailure, ExitCode, streamNotFound } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
@@ -46,7 +46,7 @@ function text(meta: StreamMetadata): string {
 /** Runs `durastream head`. */
 async function run(argv: string[], io: Io): Promise<number> {
   const { values, path } = parsePathCommand(argv, OPTIONS);
-  const target = resolveTarget(values.url, io.env);
+  const target = resolveTarget(values, io.env);
   const options = handleOptions(target, path, io.signal);
   // The client's HeadResult has no TTL/expiry: keep the raw response headers too.
   let headers: Headers | undefined;
@@ -58,7 +58,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   let meta: StreamMetadata;
   try {
     const head = await DurableStream.head({ ...options, fetch: fetchAndKeep });
-    if (!head.exists) throw new CliError(`stream not found: ${path}`, ExitCode.NOT_FOUND);
+    if (!head.exists) throw streamNotFound(path);
     const ttl = headers?.get("stream-ttl");
     meta = {
       url: options.url,

@@ -1,13 +1,10 @@
 /** `durastream serve`: runs the Durable Streams server until SIGINT/SIGTERM. */
 
-import { createRequire } from "node:module";
 import type { ServerOptions } from "@durastream/server";
 import { parseArgsMessage } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, ExitCode, UsageError } from "../errors.js";
 import { type Io, write } from "../io.js";
-
-type Logger = NonNullable<ServerOptions["logger"]>;
 
 /** `--help` of `durastream serve`: the server's own usage, under this command's name. */
 const SERVE_USAGE_LINE = "Usage: durastream serve [options]";
@@ -21,30 +18,16 @@ async function loadServer() {
   };
 }
 
-/**
- * The server's logger. pino is a dependency of `@durastream/server`, not of
- * the CLI: load the copy the server resolves, so logs look exactly like
- * `durastream-server`'s.
- */
-function createLogger(level: string): Logger {
-  const require = createRequire(import.meta.url);
-  const fromServer = createRequire(require.resolve("@durastream/server"));
-  const mod = fromServer("pino") as {
-    pino?: (o: object) => Logger;
-    default?: (o: object) => Logger;
-  };
-  const pino = mod.pino ?? mod.default ?? (mod as unknown as (o: object) => Logger);
-  try {
-    return pino({ level });
-  } catch (error) {
-    throw new UsageError(`--log-level: ${(error as Error).message}`);
-  }
-}
-
 function listenFailure(error: unknown, options: ServerOptions): CliError {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${options.host}:${options.port}`;
-  if (code === "EADDRINUSE") return new CliError(`cannot listen on ${where}: address in use`);
+  if (code === "EADDRINUSE") {
+    return new CliError(
+      `cannot listen on ${where}: address in use`,
+      ExitCode.FAILURE,
+      "pick another port with --port (or PORT), or stop the other server",
+    );
+  }
   if (code === "EACCES") return new CliError(`cannot listen on ${where}: permission denied`);
   if (code === "EADDRNOTAVAIL") return new CliError(`cannot listen on ${where}: no such address`);
   return new CliError(`cannot start server: ${(error as Error).message}`);
@@ -52,7 +35,7 @@ function listenFailure(error: unknown, options: ServerOptions): CliError {
 
 /** Runs `durastream serve`: same flags, environment and logs as `durastream-server`. */
 async function run(argv: string[], io: Io): Promise<number> {
-  const { parseConfig, startServer, usage } = await loadServer();
+  const { parseConfig, startProcessServer, serverVersion, usage } = await loadServer();
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(argv, io.env);
@@ -63,13 +46,20 @@ async function run(argv: string[], io: Io): Promise<number> {
     await write(io.stdout, `${usage}\n`);
     return ExitCode.OK;
   }
-  const logger = createLogger(config.logLevel);
-  let server: Awaited<ReturnType<typeof startServer>>;
+  if (config.version) {
+    await write(io.stdout, `${serverVersion()}\n`);
+    return ExitCode.OK;
+  }
+  let started: Awaited<ReturnType<typeof startProcessServer>>;
   try {
-    server = await startServer({ ...config.options, logger });
+    started = await startProcessServer(config, io.stdout, "Ctrl-C");
   } catch (error) {
+    if ((error as Error).message?.includes("unknown level")) {
+      throw new UsageError(`--log-level: ${(error as Error).message}`);
+    }
     throw listenFailure(error, config.options);
   }
+  const { server, logger } = started;
   const signal = await new Promise<string>((resolve) => {
     if (io.signal.aborted) resolve(String(io.signal.reason));
     io.signal.addEventListener("abort", () => resolve(String(io.signal.reason)), { once: true });

@@ -3,11 +3,11 @@
 import { DurableStream, type LiveMode, stream } from "@durastream/client";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
-import { CliError, describeFailure, ExitCode, UsageError } from "../errors.js";
+import { describeFailure, ExitCode, streamNotFound, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import type { Io } from "../io.js";
 import { copyToOutput } from "../output.js";
-import { handleOptions, resolveTarget, subjectOf } from "../target.js";
+import { handleOptions, resolveTarget, subjectOf, type Target } from "../target.js";
 
 const USAGE = `Usage: durastream tail <path> [options]
 
@@ -34,31 +34,56 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** Runs `durastream tail`. */
-async function run(argv: string[], io: Io): Promise<number> {
-  const { values, path } = parsePathCommand(argv, OPTIONS);
-  if (values.sse && values["long-poll"])
+/** The live mode the --sse / --long-poll flags ask for (default: SSE, else long-poll). */
+export function liveModeOf(values: { sse?: boolean; "long-poll"?: boolean }): LiveMode {
+  if (values.sse && values["long-poll"]) {
     throw new UsageError("--sse and --long-poll are exclusive");
-  const live: LiveMode = values.sse ? "sse" : values["long-poll"] ? "long-poll" : true;
-  const target = resolveTarget(values.url, io.env);
+  }
+  return values.sse ? "sse" : values["long-poll"] ? "long-poll" : true;
+}
+
+/**
+ * Follows `path` from `offset`, copying data to stdout until the stream is
+ * closed (exit 0) or the command is interrupted (exit 130). With the default
+ * live mode the client uses SSE where the content type allows it and falls
+ * back to long-polling when SSE connections keep failing (a buffering proxy).
+ */
+export async function followStream(
+  io: Io,
+  target: Target,
+  path: string,
+  how: { offset: string; live: LiveMode; json: boolean },
+): Promise<number> {
   const options = handleOptions(target, path, io.signal);
   try {
     // Fail fast on a missing stream or an unreachable server (bounded retries);
     // once following, reconnects are retried for as long as it takes.
     const head = await DurableStream.head(options);
-    if (!head.exists) throw new CliError(`stream not found: ${path}`, ExitCode.NOT_FOUND);
+    if (!head.exists) throw streamNotFound(path);
     const response = await stream({
       ...options,
-      offset: values.offset ?? "now",
-      live,
-      json: values.json === true,
+      offset: how.offset,
+      live: how.live,
+      json: how.json,
     });
-    await copyToOutput(response, io.stdout, values.json === true);
+    await copyToOutput(response, io.stdout, how.json);
   } catch (error) {
     if (io.signal.aborted) return ExitCode.INTERRUPTED;
     throw describeFailure(error, subjectOf(target, path));
   }
   return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
+}
+
+/** Runs `durastream tail`. */
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, path } = parsePathCommand(argv, OPTIONS);
+  const live = liveModeOf(values);
+  const target = resolveTarget(values, io.env);
+  return followStream(io, target, path, {
+    offset: values.offset ?? "now",
+    live,
+    json: values.json === true,
+  });
 }
 
 /** `durastream tail <path>`. */

@@ -44,6 +44,8 @@ export interface StreamEventHooks {
 export class StreamEvents {
   /** Also told of every event (the registry stream). */
   listener: ((event: StreamEvent) => void) | null = null;
+  /** Whether the registry stream `__ds/registry` is kept (and served). */
+  registryEnabled = false;
 
   constructor(
     private readonly hooks: StreamEventHooks,

@@ -101,6 +101,20 @@ export interface StoredChunk {
   readonly bytes: BodyPart;
 }
 
+/** What a stream listing shows of a stream (a `StreamRecord` is one). */
+export interface StreamSummary {
+  readonly path: string;
+  readonly contentType: string;
+  readonly createdAt: number;
+  readonly ttlSeconds: number | null;
+  readonly expiresAt: number | null;
+  readonly lastAccessAt: number;
+  readonly visibleTail: number;
+  readonly visibleClosed: boolean;
+  readonly fork: ForkOrigin | null;
+  readonly softDeleted: boolean;
+}
+
 /** The storage port. */
 export interface StreamStore {
   /** The record at `path` (soft-deleted ones included), or undefined. */
@@ -136,6 +150,13 @@ export interface StreamStore {
   changeForkCount(record: StreamRecord, delta: number): Promise<void>;
   /** Removes a stream and its data for good (not its fork source's reference). Returns when durable. */
   remove(record: StreamRecord): Promise<void>;
+  /**
+   * Up to `limit` streams whose path starts with `prefix` and sorts at or
+   * after `from`, in byte order of their UTF-8 paths (soft-deleted and expired
+   * ones included: the engine filters). Served from an index on path, so the
+   * cost does not depend on how many streams exist.
+   */
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[];
   /** Records whose expiry is at or before `now`, oldest first, at most `limit`. */
   expiredBefore(now: number, limit: number): StreamRecord[];
   /** Flushes and releases resources. */

@@ -10,9 +10,11 @@ import type {
   StoredChunk,
   StreamRecord,
   StreamStore,
+  StreamSummary,
 } from "../ports/store.js";
 import { expiryOf } from "./expiry.js";
 import { newStreamRecord } from "./new-record.js";
+import { comparePaths, SortedPaths } from "./path-order.js";
 import { reserveAppend } from "./reserve-append.js";
 
 interface MemoryStream {
@@ -27,6 +29,8 @@ const DONE = Promise.resolve();
 export class MemoryStore implements StreamStore {
   readonly #byPath = new Map<string, MemoryStream>();
   readonly #byId = new Map<number, MemoryStream>();
+  /** Paths of `#byPath` in byte order, for listings. */
+  readonly #paths = new SortedPaths();
   #nextId = 1;
 
   get(path: string): StreamRecord | undefined {
@@ -46,6 +50,7 @@ export class MemoryStore implements StreamStore {
       producers: new Map(),
     };
     this.#byPath.set(init.path, stream);
+    this.#paths.add(init.path);
     this.#byId.set(record.id, stream);
     return record;
   }
@@ -113,8 +118,24 @@ export class MemoryStore implements StreamStore {
     const stream = this.#byId.get(record.id);
     if (!stream) return DONE;
     this.#byId.delete(record.id);
-    if (this.#byPath.get(record.path) === stream) this.#byPath.delete(record.path);
+    if (this.#byPath.get(record.path) === stream) {
+      this.#byPath.delete(record.path);
+      this.#paths.delete(record.path);
+    }
     return DONE;
+  }
+
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
+    const out: StreamSummary[] = [];
+    if (limit <= 0) return out;
+    // Paths with the prefix are contiguous in byte order, starting at the prefix itself.
+    const start = comparePaths(from, prefix) < 0 ? prefix : from;
+    for (const path of this.#paths.from(start)) {
+      if (!path.startsWith(prefix)) break;
+      out.push(this.#byPath.get(path)!.record);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   expiredBefore(now: number, limit: number): StreamRecord[] {

@@ -24,10 +24,14 @@ export function fuseUnavailable(): string | null {
   return null;
 }
 
-/** What a power cut kept and dropped, in 4 KiB pieces of unsynced writes. */
+/** What a power cut kept and dropped. */
 export interface CutResult {
+  /** 4 KiB pieces of unsynced writes that reached the disk. */
   readonly kept: number;
+  /** 4 KiB pieces of unsynced writes lost. */
   readonly dropped: number;
+  /** Directory entries created or removed but never synced, undone. */
+  readonly entriesUndone: number;
 }
 
 /** One mount of the lazy filesystem. */
@@ -50,9 +54,12 @@ export class LazyMount {
     this.#exited = new Promise((resolve) => process.once("exit", () => resolve()));
   }
 
-  /** Mounts `backing` at `mountpoint`; rejects with the filesystem's output if it cannot. */
-  static async mount(backing: string, mountpoint: string): Promise<LazyMount> {
-    const child = spawn(PYTHON, [LAZYFS, backing, mountpoint], {
+  /**
+   * Mounts `backing` at `mountpoint` (`trash`, outside both, keeps removed
+   * files a cut may bring back); rejects with the filesystem's output if it cannot.
+   */
+  static async mount(backing: string, mountpoint: string, trash: string): Promise<LazyMount> {
+    const child = spawn(PYTHON, [LAZYFS, backing, mountpoint, trash], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     const mount = new LazyMount(child, mountpoint);
@@ -72,9 +79,19 @@ export class LazyMount {
   async cut(mode: "all" | "subset", seed: number): Promise<CutResult> {
     this.#process.stdin!.write(`crash ${mode} ${seed}\n`);
     const line = await this.#lines.next();
-    const match = !line.done && /^crashed (\d+) (\d+)$/.exec(line.value);
+    const match = !line.done && /^crashed (\d+) (\d+) (\d+)$/.exec(line.value);
     if (!match) throw new Error(`lazyfs did not cut the power: ${this.#stderr}`);
-    return { kept: Number(match[1]), dropped: Number(match[2]) };
+    return { kept: Number(match[1]), dropped: Number(match[2]), entriesUndone: Number(match[3]) };
+  }
+
+  /** A failing disk: while on, writes, truncations and creations fail with EIO. */
+  async failWrites(on: boolean): Promise<void> {
+    const state = on ? "on" : "off";
+    this.#process.stdin!.write(`fail ${state}\n`);
+    const line = await this.#lines.next();
+    if (line.done || line.value !== `failing ${state}`) {
+      throw new Error(`lazyfs did not switch failing ${state}: ${this.#stderr}`);
+    }
   }
 
   /** Unmounts (the kernel's cached pages of the mount go with it). */

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A FUSE filesystem that loses what was not synced, in the manner of LazyFS.
 
-    /usr/bin/python3 lazyfs.py BACKING MOUNTPOINT
+    /usr/bin/python3 lazyfs.py BACKING MOUNTPOINT TRASH
 
 BACKING is "the disk": it only ever holds data that was synced. Every file
 opened through MOUNTPOINT is modelled in memory as the kernel's page cache
@@ -10,22 +10,31 @@ made since its last fsync/fdatasync. A sync applies that file's list to
 BACKING; a power cut applies none of it, or a random subset of it cut into
 4 KiB pieces (writes reach a disk in any order, and partly).
 
+Directory entries are lazy too: a file or directory created, or a file
+removed, stays so after a power cut only once its parent directory was
+synced (fsync on the directory). Until then a cut undoes it (all such
+changes, or a seeded subset): the created entry disappears, the removed file
+comes back from TRASH (a directory outside BACKING). Renames and rmdir are
+not modelled (they go to BACKING at once); the server uses neither.
+
 Served without direct I/O, so the kernel's page cache backs shared mmaps
 (SQLite maps its -shm wal-index, the store maps the database) and dirty mapped
-pages come back here as writes. Directory operations (create, unlink, rename,
-mkdir) go to BACKING at once: only file data is lazy.
+pages come back here as writes.
 
 Control, one command per line on stdin:
     crash all SEED      drop every unsynced write
     crash subset SEED   keep a seeded random subset of unsynced 4 KiB pieces
-Both answer `crashed <kept pieces> <dropped pieces>` and then ignore every
-further write; the caller unmounts. Prints `ready` once mounted. On stdin EOF
+Both answer `crashed <kept pieces> <dropped pieces> <entries undone>` and
+then ignore every further write; the caller unmounts.
+    fail on|off         a failing disk: while on, every write, truncation and
+                        file creation fails with EIO (answers `failing on|off`) Prints `ready` once mounted. On stdin EOF
 the filesystem unmounts itself, so a dying test leaves no mount behind.
 """
 
 import errno
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -87,11 +96,17 @@ def pieces(change):
 class LazyFS(Operations):
     use_ns = True
 
-    def __init__(self, root, mountpoint):
+    def __init__(self, root, mountpoint, trash):
         self.root = root
         self.mountpoint = mountpoint
+        self.trash = trash
+        self.trashed = 0
+        # Per parent directory, entry changes since it was last synced, in order:
+        # ("create", path) | ("mkdir", path) | ("unlink", path, trash path)
+        self.entries = {}
         self.files = {}
         self.frozen = False
+        self.failing = False
         self.mutex = threading.RLock()
 
     def __call__(self, op, *args):
@@ -100,6 +115,24 @@ class LazyFS(Operations):
 
     def _backing(self, path):
         return os.path.join(self.root, path.lstrip("/"))
+
+    def _entry(self, kind, path, *extra):
+        parent = os.path.dirname(path)
+        self.entries.setdefault(parent, []).append((kind, path, *extra))
+
+    def _undo(self, entry):
+        kind, path = entry[0], entry[1]
+        backing = self._backing(path)
+        if kind == "create" and os.path.isfile(backing):
+            os.unlink(backing)
+            self.files.pop(path, None)
+        elif kind == "mkdir" and os.path.isdir(backing):
+            shutil.rmtree(backing)
+            prefix = path.rstrip("/") + "/"
+            for key in [key for key in self.files if key.startswith(prefix)]:
+                del self.files[key]
+        elif kind == "unlink" and not os.path.exists(backing) and os.path.exists(entry[2]):
+            os.rename(entry[2], backing)
 
     def _file(self, path):
         f = self.files.get(path)
@@ -125,8 +158,16 @@ class LazyFS(Operations):
             if survivors and os.path.exists(self._backing(path)):
                 apply(self._backing(path), survivors)
             f.pending = []
+        undone = 0
+        for parent in list(self.entries):
+            for entry in reversed(self.entries[parent]):
+                if mode == "subset" and rng.random() < 0.5:
+                    continue
+                self._undo(entry)
+                undone += 1
+        self.entries = {}
         self.frozen = True
-        return kept, dropped
+        return kept, dropped, undone
 
     # Metadata, passed through
 
@@ -163,6 +204,7 @@ class LazyFS(Operations):
 
     def mkdir(self, path, mode):
         os.mkdir(self._backing(path), mode)
+        self._entry("mkdir", path)
 
     def rmdir(self, path):
         os.rmdir(self._backing(path))
@@ -195,8 +237,11 @@ class LazyFS(Operations):
         }
 
     def unlink(self, path):
-        os.unlink(self._backing(path))
+        self.trashed += 1
+        trash = os.path.join(self.trash, str(self.trashed))
+        os.rename(self._backing(path), trash)
         self.files.pop(path, None)
+        self._entry("unlink", path, trash)
 
     def rename(self, old, new):
         os.rename(self._backing(old), self._backing(new))
@@ -210,9 +255,12 @@ class LazyFS(Operations):
     # Data, lazy
 
     def create(self, path, mode, fi=None):
+        if self.failing:
+            raise FuseOSError(errno.EIO)
         fd = os.open(self._backing(path), os.O_WRONLY | os.O_CREAT, mode)
         os.close(fd)
         self._file(path)
+        self._entry("create", path)
         return 0
 
     def open(self, path, flags):
@@ -225,11 +273,15 @@ class LazyFS(Operations):
         return bytes(self._file(path).data[offset : offset + size])
 
     def write(self, path, data, offset, fh):
+        if self.failing:
+            raise FuseOSError(errno.EIO)
         if not self.frozen:
             self._file(path).write(offset, data)
         return len(data)
 
     def truncate(self, path, length, fh=None):
+        if self.failing:
+            raise FuseOSError(errno.EIO)
         if not self.frozen:
             self._file(path).truncate(length)
 
@@ -243,6 +295,10 @@ class LazyFS(Operations):
         return 0
 
     def fsyncdir(self, path, datasync, fh):
+        if not self.frozen:
+            for entry in self.entries.pop(path, []):
+                if entry[0] == "unlink" and os.path.exists(entry[2]):
+                    os.unlink(entry[2])
         return 0
 
     def init(self, path):
@@ -254,14 +310,19 @@ class LazyFS(Operations):
             words = line.split()
             if len(words) == 3 and words[0] == "crash" and words[1] in ("all", "subset"):
                 with self.mutex:
-                    kept, dropped = self.crash(words[1], int(words[2]))
-                print(f"crashed {kept} {dropped}", flush=True)
+                    kept, dropped, undone = self.crash(words[1], int(words[2]))
+                print(f"crashed {kept} {dropped} {undone}", flush=True)
+            elif len(words) == 2 and words[0] == "fail" and words[1] in ("on", "off"):
+                with self.mutex:
+                    self.failing = words[1] == "on"
+                print(f"failing {words[1]}", flush=True)
         subprocess.run(["fusermount", "-u", "-z", self.mountpoint], check=False)
 
 
 def main():
-    backing, mountpoint = sys.argv[1], sys.argv[2]
-    FUSE(LazyFS(os.path.abspath(backing), mountpoint), mountpoint, foreground=True, big_writes=True)
+    backing, mountpoint, trash = sys.argv[1], sys.argv[2], sys.argv[3]
+    fs = LazyFS(os.path.abspath(backing), mountpoint, os.path.abspath(trash))
+    FUSE(fs, mountpoint, foreground=True, big_writes=True)
 
 
 if __name__ == "__main__":

@@ -84,12 +84,14 @@ describe("power loss (LazyFS-style FUSE filesystem)", () => {
     const root = cleanups.tempDir();
     const backing = join(root, "disk");
     const mountpoint = join(root, "mnt");
+    const trash = join(root, "trash");
     mkdirSync(backing);
     mkdirSync(mountpoint);
+    mkdirSync(trash);
     const dataDir = join(mountpoint, "data");
     let mount: LazyMount;
     try {
-      mount = await LazyMount.mount(backing, mountpoint);
+      mount = await LazyMount.mount(backing, mountpoint, trash);
     } catch (error) {
       return missingPrerequisite(ctx, `FUSE cannot mount here: ${(error as Error).message}`);
     }
@@ -115,6 +117,7 @@ describe("power loss (LazyFS-style FUSE filesystem)", () => {
       unacknowledgedLost: 0,
       retriesDeduplicated: 0,
       pieces: { kept: 0, dropped: 0 },
+      entriesUndone: 0,
     };
     const started = Date.now();
 
@@ -226,8 +229,9 @@ describe("power loss (LazyFS-style FUSE filesystem)", () => {
       counts.cuts[mode]++;
       counts.pieces.kept += result.kept;
       counts.pieces.dropped += result.dropped;
+      counts.entriesUndone += result.entriesUndone;
       await mount.unmount();
-      mount = await LazyMount.mount(backing, mountpoint);
+      mount = await LazyMount.mount(backing, mountpoint, trash);
     }
 
     process.stdout.write(

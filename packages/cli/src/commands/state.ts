@@ -1,0 +1,138 @@
+/** `durastream state`: materializes a State Protocol stream and prints its entities. */
+
+import { stream } from "@durastream/client";
+import { isChangeEvent, isControlEvent, MaterializedState } from "@durastream/state";
+import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
+import type { Command } from "../command.js";
+import { describeFailure, ExitCode } from "../errors.js";
+import { CONNECTION_HELP } from "../help.js";
+import { type Io, write } from "../io.js";
+import { colorsFor } from "../style.js";
+import { newTable } from "../table.js";
+import { handleOptions, resolveTarget, subjectOf } from "../target.js";
+
+const USAGE = `Usage: durastream state <path> [options]
+
+Reads a State Protocol stream (JSON change messages with type, key, value and
+headers.operation) from the beginning and prints the latest value of every
+entity: one table per collection (entity type), a column per field.
+
+Options:
+  -f, --follow     keep following: redraw on every change until the stream is
+                   closed or Ctrl-C
+  --type <type>    only this collection
+  --json           one JSON object per entity and line: {"type","key","value"};
+                   with --follow, then one per change, with its "operation"
+
+${CONNECTION_HELP}`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  follow: { type: "boolean", short: "f" },
+  type: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** Clears a terminal and moves the cursor home. */
+const CLEAR_SCREEN = "\u001b[H\u001b[2J";
+
+function cell(value: unknown): string {
+  if (value === undefined) return "";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}
+
+/** One table per collection, a column per top-level field of the values. */
+function tables(state: MaterializedState, only: string | undefined, io: Io): string {
+  const c = colorsFor(io.stdout, io.env);
+  const types = state.types.filter((type) => only === undefined || type === only);
+  const parts: string[] = [];
+  for (const type of types) {
+    const entities = state.getType(type);
+    const fields: string[] = [];
+    for (const value of entities.values()) {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) continue;
+      for (const field of Object.keys(value)) if (!fields.includes(field)) fields.push(field);
+    }
+    const table = newTable(["key", ...(fields.length > 0 ? fields : ["value"])], io);
+    for (const [key, value] of entities) {
+      const isRecord = value !== null && typeof value === "object" && !Array.isArray(value);
+      table.push([
+        key,
+        ...(fields.length > 0
+          ? fields.map((f) => cell(isRecord ? (value as Record<string, unknown>)[f] : undefined))
+          : [cell(value)]),
+      ]);
+    }
+    const count = `${entities.size} entit${entities.size === 1 ? "y" : "ies"}`;
+    parts.push(`${c.bold(type)} ${c.dim(`(${count})`)}\n${table.toString()}\n`);
+  }
+  if (parts.length === 0) return c.dim("no entities yet\n");
+  return parts.join("\n");
+}
+
+/** Runs `durastream state`. */
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, path } = parsePathCommand(argv, OPTIONS);
+  const target = resolveTarget(values, io.env);
+  const follow = values.follow === true;
+  const only = values.type;
+  const terminal = io.stdout.isTTY === true;
+  const state = new MaterializedState();
+  let caughtUp = false;
+  try {
+    const response = await stream({
+      ...handleOptions(target, path, io.signal),
+      offset: "-1",
+      live: follow,
+      json: true,
+    });
+    response.subscribeJson(async (batch) => {
+      for (const item of batch.items) {
+        if (isControlEvent(item)) {
+          state.apply(item);
+        } else if (isChangeEvent(item)) {
+          state.apply(item);
+          if (caughtUp && values.json && (only === undefined || item.type === only)) {
+            const change = {
+              type: item.type,
+              key: item.key,
+              operation: item.headers.operation,
+              value: item.headers.operation === "delete" ? null : item.value,
+            };
+            await write(io.stdout, `${JSON.stringify(change)}\n`);
+          }
+        }
+      }
+      if (!batch.upToDate && !batch.streamClosed) return;
+      if (values.json) {
+        if (!caughtUp) {
+          for (const type of state.types) {
+            if (only !== undefined && type !== only) continue;
+            for (const [key, value] of state.getType(type)) {
+              await write(io.stdout, `${JSON.stringify({ type, key, value })}\n`);
+            }
+          }
+        }
+      } else if (!caughtUp || batch.items.length > 0) {
+        // On a terminal a live view redraws in place; in a pipe each update is appended.
+        const prefix = follow && terminal ? CLEAR_SCREEN : caughtUp ? "\n" : "";
+        await write(io.stdout, prefix + tables(state, only, io));
+      }
+      caughtUp = true;
+    });
+    await response.closed;
+  } catch (error) {
+    if (io.signal.aborted) return ExitCode.INTERRUPTED;
+    throw describeFailure(error, subjectOf(target, path));
+  }
+  return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
+}
+
+/** `durastream state <path>`. */
+export const stateCommand: Command = {
+  name: "state",
+  summary: "print the entities of a State Protocol stream (-f: live)",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,143 @@
+/**
+ * `GET {stream root}/__ds/streams?prefix=&limit=&cursor=`: durastream's
+ * stream listing extension. Live streams (not soft-deleted, not expired) in
+ * byte order of their paths, a page at a time, over the store's path index.
+ * Listing reads metadata only: it never resets a stream's TTL.
+ */
+
+import { encodeOffset } from "@durastream/protocol";
+import type { EngineContext } from "../context.js";
+import { badRequest } from "../http/errors.js";
+import type { EngineResponse } from "../http/http-types.js";
+import type { StreamSummary } from "../ports/store.js";
+import { expiryOf } from "../storage/expiry.js";
+import { pathSuccessor } from "../storage/path-order.js";
+import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
+import type { ReservedCall, ReservedRoute } from "./route.js";
+import { isReservedPath } from "./router.js";
+
+/** Page size when `limit` is absent. */
+export const DEFAULT_LISTING_LIMIT = 100;
+/** Largest accepted `limit`. */
+export const MAX_LISTING_LIMIT = 1000;
+/** Longest accepted `prefix` (the longest stream path). */
+const MAX_PREFIX_LENGTH = 1024;
+
+/** One stream in a listing page (the JSON shape on the wire). */
+export interface ListedStream {
+  readonly path: string;
+  readonly contentType: string;
+  readonly nextOffset: string;
+  /** Bytes from the stream's start to its tail, inherited fork bytes included. */
+  readonly bytes: number;
+  readonly closed: boolean;
+  readonly createdAt: string | null;
+  /** The absolute `Stream-Expires-At`, if one was set. */
+  readonly expiresAt: string | null;
+  /** The sliding `Stream-TTL`, if one was set. */
+  readonly ttlSeconds: number | null;
+  /** The source stream and the offset where the fork branches off it. */
+  readonly forkedFrom: { readonly path: string; readonly offset: string } | null;
+}
+
+/** One listing page. */
+export interface ListingPage {
+  readonly streams: ListedStream[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** The routes of the listing extension. */
+export const streamListingRoutes: readonly ReservedRoute[] = [
+  { pattern: "streams", methods: { GET: { handle: listStreamsRoute } } },
+];
+
+const encoder = new TextEncoder();
+
+function listStreamsRoute({ ctx, request, access }: ReservedCall): EngineResponse {
+  const query = request.query;
+  const prefix = query.get("prefix") ?? "";
+  if (prefix.length > MAX_PREFIX_LENGTH) throw badRequest("BAD_REQUEST", "prefix too long");
+  const limit = parseLimit(query.get("limit"));
+  const cursor = query.get("cursor");
+  const after = cursor === null ? null : decodeListingCursor(cursor);
+  // Only streams the caller may read are listed; the others are left out, not refused.
+  const visible =
+    access === null || access.isFull ? null : (path: string) => access.allows("read", path);
+  const page = listStreams(ctx, prefix, limit, after, visible);
+  return {
+    status: 200,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: [encoder.encode(JSON.stringify(page))],
+  };
+}
+
+function parseLimit(raw: string | null): number {
+  if (raw === null) return DEFAULT_LISTING_LIMIT;
+  if (!/^[0-9]{1,4}$/.test(raw)) {
+    throw badRequest("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LISTING_LIMIT}`);
+  }
+  const limit = Number(raw);
+  if (limit < 1 || limit > MAX_LISTING_LIMIT) {
+    throw badRequest("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LISTING_LIMIT}`);
+  }
+  return limit;
+}
+
+/**
+ * One page of live streams under `prefix`, after the path `after` (exclusive).
+ * Expired and soft-deleted streams are skipped; so that a backlog of them
+ * cannot make one request scan without end, a page examines at most
+ * `10 × limit` streams and may then come back short, with a cursor.
+ */
+export function listStreams(
+  ctx: EngineContext,
+  prefix: string,
+  limit: number,
+  after: string | null,
+  visible: ((path: string) => boolean) | null = null,
+): ListingPage {
+  const now = ctx.clock.now();
+  const streams: ListedStream[] = [];
+  let from = after === null ? prefix : pathSuccessor(after);
+  let budget = limit * 10;
+  for (;;) {
+    // One more than needed: a live stream past the page says another page exists.
+    const size = Math.min(limit + 1, budget);
+    const batch = ctx.store.listFrom(from, prefix, size);
+    budget -= batch.length;
+    for (const summary of batch) {
+      if (!isLive(summary, now) || isReservedPath(summary.path)) continue;
+      if (visible !== null && !visible(summary.path)) continue;
+      if (streams.length === limit) {
+        return { streams, nextCursor: encodeListingCursor(streams[limit - 1]!.path) };
+      }
+      streams.push(describe(summary));
+    }
+    if (batch.length < size) return { streams, nextCursor: null };
+    const last = batch[batch.length - 1]!.path;
+    if (budget <= 0) return { streams, nextCursor: encodeListingCursor(last) };
+    from = pathSuccessor(last);
+  }
+}
+
+function isLive(summary: StreamSummary, now: number): boolean {
+  if (summary.softDeleted) return false;
+  const expiry = expiryOf(summary);
+  return expiry === null || now < expiry;
+}
+
+function describe(summary: StreamSummary): ListedStream {
+  const fork = summary.fork;
+  return {
+    path: summary.path,
+    contentType: summary.contentType,
+    nextOffset: encodeOffset(summary.visibleTail),
+    bytes: summary.visibleTail,
+    closed: summary.visibleClosed,
+    createdAt: new Date(summary.createdAt).toISOString(),
+    expiresAt: summary.expiresAt === null ? null : new Date(summary.expiresAt).toISOString(),
+    ttlSeconds: summary.ttlSeconds,
+    forkedFrom: fork ? { path: fork.sourcePath, offset: encodeOffset(fork.position) } : null,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Every server setting, once: its flag, its environment twins, its default
+ * and what it means. `--help`, the README's configuration table (tested
+ * against `configurationTable()`) and the parser all read this list.
+ */
+
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
+
+/** How a setting's text becomes a value. */
+export type SettingKind = "string" | "integer" | "boolean" | "choice";
+
+/** Where a setting's value goes. */
+export type SettingTarget =
+  | {
+      readonly option:
+        | "port"
+        | "host"
+        | "dataDir"
+        | "memory"
+        | "basePath"
+        | "maxBodyBytes"
+        | "longPollTimeoutMs"
+        | "sseMaxConnectionMs"
+        | "secret";
+    }
+  | { readonly limit: keyof ServerLimits }
+  | { readonly log: "level" | "format" };
+
+/** One server setting. */
+export interface ServerSetting {
+  readonly target: SettingTarget;
+  /** Long flag without dashes, or null for environment-only settings (secrets stay off `ps`). */
+  readonly flag: string | null;
+  /** Environment variables, first set one wins; the flag wins over all of them. */
+  readonly env: readonly string[];
+  readonly kind: SettingKind;
+  /** Allowed values of a `choice`. */
+  readonly choices?: readonly string[];
+  /** Placeholder in `--help`, e.g. `<n>`. */
+  readonly placeholder?: string;
+  /** The default, as documented. */
+  readonly defaultText: string;
+  readonly description: string;
+}
+
+/** A connection or request limit (`limits.ts`): a positive integer with a production default. */
+function limit(flag: string, key: keyof ServerLimits, description: string): ServerSetting {
+  return {
+    flag,
+    target: { limit: key },
+    env: [`STREAMS_${flag.toUpperCase().replaceAll("-", "_")}`],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: String(DEFAULT_LIMITS[key]),
+    description,
+  };
+}
+
+/** The server's settings, in `--help` order. */
+export const SERVER_SETTINGS: readonly ServerSetting[] = [
+  {
+    flag: "port",
+    target: { option: "port" },
+    env: ["STREAMS_PORT", "PORT"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "4437",
+    description: "listen port (0 picks a free one)",
+  },
+  {
+    flag: "host",
+    target: { option: "host" },
+    env: ["STREAMS_HOST"],
+    kind: "string",
+    placeholder: "<addr>",
+    defaultText: "127.0.0.1",
+    description: "interface to bind (0.0.0.0 for every interface)",
+  },
+  {
+    flag: "data-dir",
+    target: { option: "dataDir" },
+    env: ["DATA_DIR"],
+    kind: "string",
+    placeholder: "<dir>",
+    defaultText: "./data",
+    description: "directory of the SQLite database",
+  },
+  {
+    flag: "memory",
+    target: { option: "memory" },
+    env: ["STREAMS_MEMORY"],
+    kind: "boolean",
+    defaultText: "off",
+    description: "keep streams in memory only (nothing survives a restart)",
+  },
+  {
+    flag: "base-path",
+    target: { option: "basePath" },
+    env: ["STREAMS_BASE_PATH"],
+    kind: "string",
+    placeholder: "<path>",
+    defaultText: "/v1/stream",
+    description: "URL path of the stream root",
+  },
+  {
+    flag: "max-body-bytes",
+    target: { option: "maxBodyBytes" },
+    env: ["STREAMS_MAX_BODY_BYTES"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "67108864 (64 MiB)",
+    description: "largest accepted request body (413 beyond)",
+  },
+  {
+    flag: "long-poll-timeout-ms",
+    target: { option: "longPollTimeoutMs" },
+    env: ["STREAMS_LONG_POLL_TIMEOUT_MS"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "20000",
+    description: "how long a long-poll waits for data before a 204",
+  },
+  {
+    flag: "log-level",
+    target: { log: "level" },
+    env: ["LOG_LEVEL"],
+    kind: "choice",
+    choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    placeholder: "<level>",
+    defaultText: "info",
+    description: "least severe log level written",
+  },
+  {
+    flag: "log-format",
+    target: { log: "format" },
+    env: ["LOG_FORMAT"],
+    kind: "choice",
+    choices: ["auto", "pretty", "json"],
+    placeholder: "<format>",
+    defaultText: "auto",
+    description:
+      "pretty: a banner and short log lines; json: one JSON object per line; auto: pretty on a terminal, else json",
+  },
+  {
+    flag: "sse-max-connection-ms",
+    target: { option: "sseMaxConnectionMs" },
+    env: ["STREAMS_SSE_MAX_CONNECTION_MS"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "60000",
+    description: "lifetime of an SSE connection before the server closes it",
+  },
+  limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
+  limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
+  limit("keep-alive-timeout-ms", "keepAliveTimeoutMs", "idle keep-alive connection lifetime"),
+  limit(
+    "write-timeout-ms",
+    "writeTimeoutMs",
+    "reset a client that takes no response bytes this long",
+  ),
+  limit("max-connections", "maxConnections", "open connections at most"),
+  limit("max-header-bytes", "maxHeaderBytes", "largest request line and headers (431 beyond)"),
+  limit(
+    "max-live-readers",
+    "maxLiveReaders",
+    "concurrent long-poll/SSE reads in total (503 beyond)",
+  ),
+  limit(
+    "max-live-readers-per-stream",
+    "maxLiveReadersPerStream",
+    "concurrent long-poll/SSE reads of one stream (503 beyond)",
+  ),
+  limit(
+    "body-budget-bytes",
+    "bodyBudgetBytes",
+    "request-body bytes in flight across all requests (503 + Retry-After beyond)",
+  ),
+  {
+    flag: null,
+    target: { option: "secret" },
+    env: ["STREAMS_SECRET", "DURABLE_STREAMS_SECRET"],
+    kind: "string",
+    defaultText: "unset (no auth)",
+    description: 'when set, every request needs "Authorization: Bearer <secret>"',
+  },
+];
+
+/** `--help` text of the server, `program` being how it was invoked. */
+export function usage(program = "durastream-server"): string {
+  const flagged = SERVER_SETTINGS.filter((s) => s.flag !== null);
+  const left = (s: ServerSetting) => `--${s.flag}${s.placeholder ? ` ${s.placeholder}` : ""}`;
+  const width = Math.max(...flagged.map((s) => left(s).length), "-h, --help".length);
+  const lines = flagged.map(
+    (s) =>
+      `  ${left(s).padEnd(width)}  ${s.description} (env ${s.env.join(", ")}; default ${s.defaultText})`,
+  );
+  const envOnly = SERVER_SETTINGS.filter((s) => s.flag === null).map(
+    (s) => `  ${s.env.join(" / ")}: ${s.description}`,
+  );
+  return `Usage: ${program} [options]
+
+Options (a flag wins over its environment variable):
+${lines.join("\n")}
+  ${"-h, --help".padEnd(width)}  show this help
+  ${"-v, --version".padEnd(width)}  print the version
+
+Environment only:
+${envOnly.join("\n")}`;
+}
+
+/** The Markdown configuration table of the README and docs/server.md. */
+export function configurationTable(): string {
+  const rows = SERVER_SETTINGS.map((s) => {
+    const flag = s.flag === null ? "" : `\`--${s.flag}\``;
+    const env = s.env.map((name) => `\`${name}\``).join(", ");
+    return `| ${flag} | ${env} | ${s.defaultText} | ${s.description} |`;
+  });
+  return ["| flag | environment | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
