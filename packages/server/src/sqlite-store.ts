@@ -700,7 +700,9 @@ export class SqliteStore implements StreamStore {
    * call it; it never joins a group, so a failing probe fails no append.
    */
   async checkWritable(): Promise<void> {
-    if (this.#commit.failed) throw new Error("a disk sync failed: writes are refused until restart");
+    if (this.#commit.failed) {
+      throw new Error("a disk sync failed: writes are refused until restart");
+    }
     if (this.#probe === undefined) {
       const insert = this.db.prepare(
         "INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (-1, ?, 0, 0)",
