@@ -6,5 +6,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Most suites spend their time waiting on servers, sockets, restarts and
+    // disk syncs rather than on the CPU. Vitest's default on a 2-core machine
+    // is one worker, which runs every file in series; three keep both cores
+    // busy while the slow suites wait.
+    maxWorkers: 3,
   },
 });
