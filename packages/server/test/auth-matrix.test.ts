@@ -9,7 +9,12 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { streamUrl, suiteServer } from "./helpers.js";
 
 const SECRET = "matrix-secret";
-const suite = suiteServer({ secret: SECRET, longPollTimeoutMs: 200, sseMaxConnectionMs: 300 });
+const suite = suiteServer({
+  secret: SECRET,
+  longPollTimeoutMs: 200,
+  sseMaxConnectionMs: 300,
+  registry: true,
+});
 
 type Credential = "none" | "badSignature" | "expired" | "wrongScope" | "rightScope" | "secret";
 const CREDENTIALS: Credential[] = [
@@ -34,6 +39,13 @@ interface Route {
   send(auth: Record<string, string>, n: number): Promise<Response>;
   /** Sets up what the request acts on (with the secret), before the state snapshot. */
   prepare?(n: number): Promise<void>;
+  /**
+   * Text a refusal must not contain beyond the stream data (the registry and
+   * the listing name streams).
+   */
+  readonly leaks?: readonly string[];
+  /** A listing answers a token without read scope with what it may see (nothing), not 403. */
+  readonly filtersOutOfScope?: boolean;
   /** Whether the route writes (refusals are checked to change nothing). */
   readonly writes: boolean;
 }
@@ -140,6 +152,34 @@ const ROUTES: Route[] = [
         headers: { ...auth, "stream-closed": "true" },
       }),
   },
+  {
+    name: "registry catch-up read (__ds/registry)",
+    scope: { ops: ["read"], paths: ["__ds/registry"] },
+    wrongScope: { ops: ["read"], paths: ["rooms/**"] },
+    ok: 200,
+    writes: false,
+    leaks: [SOURCE],
+    send: (auth) => fetch(`${url("__ds/registry")}?offset=-1`, { headers: auth }),
+  },
+  {
+    name: "registry SSE read (__ds/registry)",
+    scope: { ops: ["read"], paths: ["__ds/*"] },
+    wrongScope: { ops: ["append", "create", "delete"], paths: ["**"] },
+    ok: 200,
+    writes: false,
+    leaks: [SOURCE],
+    send: (auth) => fetch(`${url("__ds/registry")}?offset=-1&live=sse`, { headers: auth }),
+  },
+  {
+    name: "listing (__ds/streams)",
+    scope: { ops: ["read"], paths: ["rooms/**"] },
+    wrongScope: { ops: ["read"], paths: ["other/**"] },
+    ok: 200,
+    writes: false,
+    leaks: [SOURCE],
+    filtersOutOfScope: true,
+    send: (auth) => fetch(url("__ds/streams"), { headers: auth }),
+  },
 ];
 
 async function credentialHeaders(
@@ -220,7 +260,13 @@ describe("auth matrix", () => {
         const expected = EXPECTED[credential];
         if (expected.status === "ok") {
           expect(res.status).toBe(route.ok);
-          await res.body?.cancel();
+          if (route.filtersOutOfScope) expect(await res.text()).toContain(SOURCE);
+          else await res.body?.cancel();
+          return;
+        }
+        if (credential === "wrongScope" && route.filtersOutOfScope) {
+          expect(res.status).toBe(route.ok);
+          expect(await res.json()).toEqual({ streams: [], nextCursor: null });
           return;
         }
         expect(res.status).toBe(expected.status);
@@ -229,6 +275,7 @@ describe("auth matrix", () => {
           expect(JSON.parse(text)).toMatchObject({ error: { code: expected.code } });
         }
         expect(text).not.toContain(SECRET_DATA);
+        for (const leak of route.leaks ?? []) expect(text).not.toContain(leak);
         expect(res.headers.get("stream-next-offset")).toBeNull();
         expect(res.headers.get("etag")).toBeNull();
         if (expected.status === 401) expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
