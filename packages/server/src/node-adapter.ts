@@ -40,8 +40,8 @@ export interface RequestAdmission {
   readonly maxBodyBytes: number;
   /** Request and body-byte rates per client, when configured. */
   readonly rateLimit?: RateLimiter | undefined;
-  /** Told of each request refused by the rate limit (metrics). */
-  readonly onRateLimited?: () => void;
+  /** Told of each request refused here, by error code (metrics). */
+  readonly onRefused?: (code: "RATE_LIMITED" | "OVERLOADED") => void;
   /** Compression of catch-up responses, when turned on. */
   readonly compression?: Compression | undefined;
 }
@@ -90,16 +90,20 @@ export async function handleNodeRequest(
     const declared = hasBody ? declaredLength(req) : 0;
     const refusal = admission.rateLimit?.admit(req, declared ?? 0);
     if (refusal) {
-      admission.onRateLimited?.();
+      admission.onRefused?.("RATE_LIMITED");
       writeResponse(res, rateLimited(refusal, hasBody));
       return;
     }
-    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) return;
+    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) {
+      admission.onRefused?.("OVERLOADED");
+      return;
+    }
     if (declared === undefined) {
       budgeted = true;
     } else if (declared > 0 && declared <= admission.maxBodyBytes) {
       if (!admission.bodyBudget.tryReserve(declared)) {
         const message = "request bodies in flight exceed the server's budget";
+        admission.onRefused?.("OVERLOADED");
         writeResponse(res, overloaded(message, true));
         return;
       }

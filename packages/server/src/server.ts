@@ -145,7 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
     rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
-    onRateLimited: () => metrics?.reject("RATE_LIMITED"),
+    onRefused: (code) => metrics?.reject(code),
     compression: options.compression
       ? new Compression(options.compression === true ? {} : options.compression)
       : undefined,

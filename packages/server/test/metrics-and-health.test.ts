@@ -153,6 +153,31 @@ describe("metrics", () => {
   });
 });
 
+describe("refusals before the engine", () => {
+  const cleanups = testCleanups();
+
+  test("a live read over the server's cap is counted as OVERLOADED", async () => {
+    const server = await startTestServer({
+      memory: true,
+      longPollTimeoutMs: 60_000,
+      limits: { maxLiveReaders: 1 },
+    });
+    cleanups.defer(() => server.close());
+    const url = streamUrl(server, "capped");
+    await fetch(url, { method: "PUT" });
+    const waiting = fetch(`${url}?offset=now&live=long-poll`);
+    let samples = await scrape(server.url);
+    while (samples.get('durastream_live_readers{mode="long_poll"}') !== 1) {
+      samples = await scrape(server.url);
+    }
+    expect((await fetch(`${url}?offset=now&live=long-poll`)).status).toBe(503);
+    samples = await scrape(server.url);
+    expect(samples.get('durastream_rejected_requests_total{reason="OVERLOADED"}')).toBe(1);
+    await server.close();
+    expect((await waiting).status).toBe(204);
+  });
+});
+
 describe("health", () => {
   const cleanups = testCleanups();
 
