@@ -7,6 +7,7 @@
  * starts afresh), so its memory stays bounded whatever the traffic.
  */
 
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
 /** Rates and bursts; a rate left out is not limited. */
@@ -116,11 +117,15 @@ export class RateLimiter {
     return bucket;
   }
 
-  /** The bearer credential when auth is on and one is sent, else the client address. */
+  /**
+   * The bearer credential when auth is on and one is sent (as a SHA-256
+   * digest: a bucket costs the same whatever the header's size, and no
+   * credential is kept), else the client address.
+   */
   #key(req: IncomingMessage): string {
     const authorization = this.keyByCredential ? req.headers.authorization : undefined;
     return authorization !== undefined
-      ? `t:${authorization}`
+      ? `t:${createHash("sha256").update(authorization).digest("base64")}`
       : `a:${req.socket.remoteAddress ?? "unknown"}`;
   }
 }
