@@ -70,16 +70,19 @@ export function parseRequestTarget(target: string): RequestTarget {
  * The stream path named by `raw` (the part of a request path after the
  * stream root, percent-encoding intact): each segment decoded once, then
  * validated. Throws `StreamPathError` for malformed percent-encoding, an
- * encoded `/`, empty, `.` or `..` segments (encoded or not), control
+ * encoded `/` (outside `__ds/`), empty, `.` or `..` segments (encoded or not), control
  * characters, and paths longer than `MAX_STREAM_PATH_LENGTH`.
  */
 export function decodeStreamPath(raw: string): string {
   if (raw === "") throw new StreamPathError("missing stream path");
   const segments = raw.split("/");
+  // The reserved `__ds` namespace is no stream: its routes carry a stream
+  // path as one encoded segment (`__ds/subscriptions/:id/streams/:path`, spec 6.4).
+  const reserved = segments[0] === "__ds";
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     if (!segment.includes("%")) continue;
-    if (/%2f/i.test(segment)) {
+    if (!reserved && /%2f/i.test(segment)) {
       throw new StreamPathError("stream path segments may not contain an encoded '/' (%2F)");
     }
     try {

@@ -10,6 +10,7 @@ import type { ForkPeer } from "./ports/fork-peer.js";
 import type { StreamStore } from "./ports/store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import type { ProducerOrder } from "./producers/producer-order.js";
+import type { Subscriptions } from "./subscriptions/subscriptions.js";
 
 /** The engine's ports and options, shared by the operation handlers. */
 export interface EngineContext {
@@ -31,4 +32,6 @@ export interface EngineContext {
   readonly auth: Authenticator;
   /** Lifecycle hooks and the registry stream. */
   readonly events: StreamEvents;
+  /** Subscriptions (Sections 6, 7), told about stream creates, appends and deletes; absent when off. */
+  subscriptions: Subscriptions | undefined;
 }

@@ -14,9 +14,10 @@ import { openRegistry } from "./events/registry-stream.js";
 import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
-import type { EngineRequest, EngineResponse } from "./http/http-types.js";
+import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
 import type { SharedRead } from "./live/shared-read.js";
+import { resumeSse, type SseSessionState, type SseStream } from "./live/sse-session.js";
 import { appendStream } from "./operations/append-stream.js";
 import { createStream } from "./operations/create-stream.js";
 import { deleteStream } from "./operations/delete-stream.js";
@@ -28,10 +29,16 @@ import { type Clock, systemClock } from "./ports/clock.js";
 import type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
 import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
+import type { SubscriptionStore } from "./ports/subscription-store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 import { isReservedPath } from "./reserved/router.js";
 import { reservedRouter } from "./reserved/routes.js";
+import { MemoryStore } from "./storage/memory-store.js";
+import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
+import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
+import { Subscriptions } from "./subscriptions/subscriptions.js";
+import { deliverWebhook } from "./subscriptions/webhook-delivery.js";
 
 /** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions, StreamEventHooks {
@@ -68,11 +75,18 @@ export interface EngineConfig extends EngineOptions, StreamEventHooks {
   readonly onInternalError?: (error: unknown, request: EngineRequest) => void;
   /** Called with every error response's status and code (metrics of rejected requests). */
   readonly onRejected?: (status: number, code: string, request: EngineRequest) => void;
+  /**
+   * Where subscriptions are kept. Default: in memory beside a `MemoryStore`;
+   * with another stream store and no subscription store, subscriptions are off.
+   */
+  readonly subscriptionStore?: SubscriptionStore;
+  /** Subscription policy and limits. */
+  readonly subscriptions?: SubscriptionSettings;
 }
 
 const MAX_PATH_LENGTH = 1024;
 
-/** Stands in for a request in reports of work no request did (lifecycle hooks). */
+/** Stands in for a request in reports of work no request did (hooks, subscriptions). */
 const LIFECYCLE_REQUEST: EngineRequest = {
   method: "-",
   path: "",
@@ -115,6 +129,7 @@ export class DurableStreamsEngine implements ForkPeer {
       producerOrder: new ProducerOrder(),
       auth,
       events,
+      subscriptions: undefined,
     };
     if (config.registry) {
       events.listener = openRegistry(this.#ctx, reportHookError);
@@ -126,6 +141,29 @@ export class DurableStreamsEngine implements ForkPeer {
     this.#onInternalError = config.onInternalError ?? (() => {});
     this.#onRejected = config.onRejected;
     config.expiry?.start(() => this.sweepExpired());
+    const store = config.store;
+    const subscriptionStore =
+      config.subscriptionStore ??
+      (store instanceof MemoryStore ? new MemorySubscriptionStore() : undefined);
+    if (subscriptionStore) {
+      this.#ctx.subscriptions = new Subscriptions(
+        this.#ctx,
+        subscriptionStore,
+        resolveSubscriptionOptions(config.subscriptions),
+        deliverWebhook,
+        reportHookError,
+      );
+    }
+  }
+
+  /** Settles once background state (subscription keys, resumed deliveries) is loaded. */
+  get ready(): Promise<void> {
+    return this.#ctx.subscriptions?.ready ?? Promise.resolve();
+  }
+
+  /** Stops background work (webhook retries, lease timers); call before closing the store. */
+  close(): void {
+    this.#ctx.subscriptions?.stop();
   }
 
   /**
@@ -186,6 +224,14 @@ export class DurableStreamsEngine implements ForkPeer {
   /** `ForkPeer.releaseFork` for a source in this engine's store. */
   releaseFork(origin: ForkOrigin): Promise<void> {
     return releaseFork(this.#ctx, origin);
+  }
+
+  /**
+   * Resumes an SSE session saved with `SseStream.state()` (by a runtime that
+   * dropped it from memory) on `sink`, or null when its stream is gone.
+   */
+  resumeSse(state: SseSessionState, sink: ByteSink): SseStream | null {
+    return resumeSse(this.#ctx, state, sink);
   }
 
   /** Number of open live reads. */

@@ -36,6 +36,7 @@ export { isStreamingBody, loadPart } from "./http/http-types.js";
 export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/cursor.js";
 export { type Waiter, WakeHub } from "./live/hub.js";
 export type { SharedRead } from "./live/shared-read.js";
+export { isSseStream, type SseSessionState, type SseStream } from "./live/sse-session.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
@@ -51,6 +52,7 @@ export type {
   StreamStore,
   StreamSummary,
 } from "./ports/store.js";
+export type { StoredSubscriptions, SubscriptionStore } from "./ports/subscription-store.js";
 export type { Share, StreamHub } from "./ports/wake-hub.js";
 export type { ReservedCall, ReservedMethod, ReservedRoute } from "./reserved/route.js";
 export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
@@ -62,6 +64,21 @@ export {
 } from "./reserved/streams.js";
 export { expiryOf, isExpired } from "./storage/expiry.js";
 export { MemoryStore } from "./storage/memory-store.js";
+export { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
 export { newStreamRecord } from "./storage/new-record.js";
 export { comparePaths, pathSuccessor, SortedPaths } from "./storage/path-order.js";
 export { reserveAppend } from "./storage/reserve-append.js";
+export type { SubscriptionSettings } from "./subscriptions/settings.js";
+export type { DeliveryFailure } from "./subscriptions/subscriptions.js";
+export type {
+  StreamLink,
+  SubscriptionConfig,
+  SubscriptionState,
+  SubscriptionType,
+} from "./subscriptions/types.js";
+export {
+  MAX_REPLY_BYTES,
+  type WebhookReply,
+  type WebhookSender,
+} from "./subscriptions/webhook-sender.js";
+export { addressProblem, isDevelopmentHost } from "./subscriptions/webhook-url.js";

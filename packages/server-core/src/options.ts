@@ -12,6 +12,14 @@ export interface EngineOptions {
   sseMaxConnectionMs?: number;
   /** `Cache-Control` visibility for cacheable reads: `public` or `private`. Default `public`. */
   cacheVisibility?: "public" | "private";
+  /**
+   * Who runs SSE timers. `engine` (default): the engine's ticker ends SSE
+   * connections after `sseMaxConnectionMs` and sends a control event on one
+   * idle for `longPollTimeoutMs`. `runtime`: the runtime does both (it calls
+   * `SseStream.keepAlive()` and cancels the body), for a runtime that must not
+   * hold timers between requests, like a Durable Object that hibernates.
+   */
+  liveTimers?: "engine" | "runtime";
 }
 
 /** Options with every default applied. */
@@ -25,5 +33,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     longPollTimeoutMs: options.longPollTimeoutMs ?? 20_000,
     sseMaxConnectionMs: options.sseMaxConnectionMs ?? 60_000,
     cacheVisibility: options.cacheVisibility ?? "public",
+    liveTimers: options.liveTimers ?? "engine",
   };
 }

@@ -11,6 +11,7 @@ import {
   MemoryStore,
   type StreamEventHooks,
   type StreamStore,
+  type SubscriptionSettings,
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
@@ -26,6 +27,8 @@ import type { ServerMetrics } from "./ops/metrics.js";
 import { createMetrics, logInternalError, OpsSurface } from "./ops/ops-setup.js";
 import { RateLimiter, type RateLimitOptions } from "./ops/rate-limit.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
+import { nodeWebhookSender } from "./webhook-sender.js";
 import { WriteStallWatch } from "./write-stall.js";
 
 /** Options of `startServer`. */
@@ -75,6 +78,22 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
   readonly sweepIntervalMs?: number;
   /** Quiet time after which memory a burst grew is released, in ms. Default 1 s. */
   readonly idleReleaseMs?: number;
+  /**
+   * Accept `http://localhost` / `http://127.0.0.x` webhook URLs (development
+   * and tests; `--allow-localhost-webhooks`). Default false.
+   */
+  readonly allowLocalhostWebhooks?: boolean;
+  /**
+   * Origin clients reach this server at (`https://streams.example.com`), for
+   * the callback and JWKS URLs of subscriptions. Default: each creating
+   * request's `Host`, over http (set it behind a TLS-terminating proxy).
+   */
+  readonly publicUrl?: string;
+  /** Subscription limits and policy (the sender and localhost setting come from the server). */
+  readonly subscriptions?: Omit<
+    SubscriptionSettings,
+    "allowLocalhostWebhooks" | "webhookSender" | "onDeliveryFailure"
+  >;
   /** Timeouts and caps on connections, live readers and request bodies (see `ServerLimits`). */
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
@@ -117,12 +136,33 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     (error) => logger.error({ err: error }, "expiry sweep failed"),
     (expired) => metrics?.sweep(expired),
   );
+  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
+    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
+  }
   // Every stream is in `store`, so the engine is its own fork peer.
   const engine = new DurableStreamsEngine({
     ...options,
     store,
     hub: new WakeHub(),
     expiry: sweeper,
+    subscriptionStore:
+      store instanceof SqliteStore
+        ? new SqliteSubscriptionStore(store.db, (apply) => store.writeInGroup(apply))
+        : undefined,
+    subscriptions: {
+      ...options.subscriptions,
+      ...(options.publicUrl
+        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
+        : {}),
+      allowLocalhostWebhooks,
+      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
+      onDeliveryFailure: (failure) =>
+        logger.warn(
+          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
+          "webhook delivery failed; retry scheduled",
+        ),
+    },
     basePath,
     secret: options.secret,
     onInternalError: logInternalError(logger),
@@ -140,6 +180,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
   );
+  await engine.ready;
   const admission: RequestAdmission = {
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
@@ -225,6 +266,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await closed;
         clearInterval(reaper);
         clearTimeout(deadline);
+        engine.close();
         await store.close();
         logger.info("durastream stopped");
       })();

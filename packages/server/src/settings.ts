@@ -21,6 +21,8 @@ export type SettingTarget =
         | "maxBodyBytes"
         | "longPollTimeoutMs"
         | "sseMaxConnectionMs"
+        | "allowLocalhostWebhooks"
+        | "publicUrl"
         | "secret";
     }
   | { readonly limit: keyof ServerLimits }
@@ -175,6 +177,23 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     "bodyBudgetBytes",
     "request-body bytes in flight across all requests (503 + Retry-After beyond)",
   ),
+  {
+    flag: "allow-localhost-webhooks",
+    target: { option: "allowLocalhostWebhooks" },
+    env: ["STREAMS_ALLOW_LOCALHOST_WEBHOOKS"],
+    kind: "boolean",
+    defaultText: "off",
+    description: "accept http://localhost and http://127.0.0.x webhook URLs (development only)",
+  },
+  {
+    flag: "public-url",
+    target: { option: "publicUrl" },
+    env: ["STREAMS_PUBLIC_URL"],
+    kind: "string",
+    placeholder: "<url>",
+    defaultText: "from each request",
+    description: "origin clients reach the server at (webhook callback and JWKS URLs)",
+  },
   {
     flag: null,
     target: { option: "secret" },

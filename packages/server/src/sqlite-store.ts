@@ -667,6 +667,15 @@ export class SqliteStore implements StreamStore {
   }
 
   /**
+   * Queues synchronous SQL into the next durable group: what other stores on
+   * this database (subscriptions) use, so their writes commit with the
+   * stream writes issued in the same turn.
+   */
+  writeInGroup(apply: () => void): Promise<void> {
+    return this.#commit.write(apply);
+  }
+
+  /**
    * Drops memory that is rebuilt on demand: SQLite's unused page cache and,
    * between checkpoints, the checkpoint worker.
    */

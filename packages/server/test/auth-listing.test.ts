@@ -53,3 +53,72 @@ describe("listing under scoped tokens", () => {
     expect(JSON.stringify(anonymous.body)).not.toContain("chat");
   });
 });
+
+describe("subscriptions under scoped tokens", () => {
+  const cleanups = testCleanups();
+
+  test("control routes need admin on the subscription's path; wake-token routes keep their own auth", async () => {
+    const server = await startTestServer({ dataDir: cleanups.tempDir(), secret: SECRET });
+    cleanups.defer(() => server.close());
+    const admin = { authorization: `Bearer ${SECRET}` };
+    const json = { "content-type": "application/json" };
+    await fetch(streamUrl(server, "jobs-wake"), {
+      method: "PUT",
+      headers: { ...admin, ...json },
+    });
+    const subscription = streamUrl(server, "__ds/subscriptions/jobs");
+    const config = JSON.stringify({
+      type: "pull-wake",
+      pattern: "jobs/*",
+      wake_stream: "jobs-wake",
+    });
+    const token = async (paths: string[], ops: ("read" | "admin")[]) => ({
+      authorization: `Bearer ${await signStreamToken(SECRET, { paths, ops, ttlSeconds: 60 })}`,
+    });
+
+    const reader = await token(["**"], ["read"]);
+    const refused = await fetch(subscription, {
+      method: "PUT",
+      headers: { ...reader, ...json },
+      body: config,
+    });
+    expect(refused.status).toBe(403);
+    expect((await fetch(subscription, { method: "PUT", headers: json, body: config })).status).toBe(
+      401,
+    );
+    expect((await fetch(subscription, { headers: admin })).status).toBe(404);
+
+    const manager = await token(["__ds/subscriptions/jobs"], ["admin"]);
+    const created = await fetch(subscription, {
+      method: "PUT",
+      headers: { ...manager, ...json },
+      body: config,
+    });
+    expect(created.status).toBe(201);
+    expect(
+      (await fetch(`${streamUrl(server, "__ds/subscriptions/other")}`, { headers: manager }))
+        .status,
+    ).toBe(403);
+
+    await fetch(streamUrl(server, "jobs/1"), { method: "PUT", headers: { ...admin, ...json } });
+    await fetch(streamUrl(server, "jobs/1"), {
+      method: "POST",
+      headers: { ...admin, ...json },
+      body: JSON.stringify({ n: 1 }),
+    });
+    const claimed = await fetch(`${subscription}/claim`, {
+      method: "POST",
+      headers: { ...manager, ...json },
+      body: JSON.stringify({ worker: "w1" }),
+    });
+    expect(claimed.status).toBe(200);
+    const wake = (await claimed.json()) as { wake_id: string; generation: number; token: string };
+    // The claim token authorizes the ack, not a server credential.
+    const acked = await fetch(`${subscription}/ack`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${wake.token}`, ...json },
+      body: JSON.stringify({ wake_id: wake.wake_id, generation: wake.generation, done: true }),
+    });
+    expect(acked.status).toBeLessThan(300);
+  });
+});

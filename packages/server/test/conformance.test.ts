@@ -15,7 +15,7 @@ import { type RunningServer, startServer } from "../src/index.js";
 const LONG_POLL_TIMEOUT_MS = 2_000;
 
 describe("durastream (SQLite, compression on) — official conformance suite", () => {
-  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true };
   let server: RunningServer;
   let dataDir: string;
 
@@ -26,6 +26,7 @@ describe("durastream (SQLite, compression on) — official conformance suite", (
       dataDir,
       longPollTimeoutMs: LONG_POLL_TIMEOUT_MS,
       compression: { thresholdBytes: 1 },
+      allowLocalhostWebhooks: true,
     });
     config.baseUrl = server.url;
   });
@@ -39,11 +40,16 @@ describe("durastream (SQLite, compression on) — official conformance suite", (
 });
 
 describe("durastream (--memory) — official conformance suite", () => {
-  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true };
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, memory: true, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });
+    server = await startServer({
+      port: 0,
+      memory: true,
+      longPollTimeoutMs: LONG_POLL_TIMEOUT_MS,
+      allowLocalhostWebhooks: true,
+    });
     config.baseUrl = server.url;
   });
 

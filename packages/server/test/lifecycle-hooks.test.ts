@@ -145,8 +145,8 @@ describe("registry stream", () => {
       expect(refused.status).toBe(405);
     }
     const other = await fetch(streamUrl(server, "__ds/nothing-here"), { headers: admin });
-    expect(other.status).toBe(404);
-    expect(((await other.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe("RESERVED_PATH");
 
     await server.close();
     server = await startTestServer({ dataDir, secret: SECRET, registry: true });

@@ -83,11 +83,14 @@ describe.each([
     return started;
   }
 
-  test("__ds is never an application stream: unknown routes 404, wrong methods 405", async () => {
+  test("__ds is never an application stream: other __ds paths 400 for every method, wrong methods 405", async () => {
     const s = await server();
     for (const path of ["__ds", "__ds/nope", "__ds/streams/extra", "__ds/subscriptions"]) {
-      const res = await fetch(streamUrl(s, path), { method: "PUT" });
-      expect(await errorOf(res)).toEqual({ status: 404, code: "NOT_FOUND" });
+      for (const method of ["PUT", "POST", "GET", "HEAD", "DELETE"]) {
+        const res = await fetch(streamUrl(s, path), { method });
+        if (method === "HEAD") expect(res.status).toBe(400);
+        else expect(await errorOf(res)).toEqual({ status: 400, code: "RESERVED_PATH" });
+      }
     }
     const post = await fetch(listUrl(s), { method: "POST", body: "x" });
     expect(await errorOf(post)).toEqual({ status: 405, code: "METHOD_NOT_ALLOWED" });

@@ -55,9 +55,9 @@ describe("reserved router", () => {
       id: "s",
       path: "events/a/b",
     });
-    expect(route("DELETE", "__ds/subscriptions/s/streams")).toEqual({ status: 404 });
-    expect(route("GET", "__ds/subscriptions")).toEqual({ status: 404 });
-    expect(route("GET", "__ds/subscriptions/")).toEqual({ status: 404 });
+    expect(route("DELETE", "__ds/subscriptions/s/streams")).toEqual({ status: 400 });
+    expect(route("GET", "__ds/subscriptions")).toEqual({ status: 400 });
+    expect(route("GET", "__ds/subscriptions/")).toEqual({ status: 400 });
   });
 
   test("a wrong method is a 405 naming the allowed ones", () => {

@@ -132,7 +132,7 @@ class LongPollWaiter implements Waiter<SharedRead>, Ticking {
   #finish(response: EngineResponse | Error): void {
     if (this.#settled) return;
     this.#settled = true;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (!this.#woken) this.ctx.hub.cancel(this.record.id, this);
     if (this.#watching) this.request.signal.removeEventListener("abort", this.#stop);
     else this.#ticker?.remove(this);

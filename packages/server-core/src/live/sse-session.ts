@@ -43,7 +43,58 @@ export function sseRead(
   return { status: 200, headers: headers as Record<string, string>, body: session };
 }
 
-class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
+/**
+ * Where an SSE session stands, as plain data: what a runtime that cannot keep
+ * the session in memory (a Durable Object that hibernates between appends)
+ * stores beside the connection and resumes from.
+ */
+export interface SseSessionState {
+  readonly streamId: number;
+  /** The offset the next frame starts at. */
+  readonly position: number;
+  /** The last cursor sent (-1 and "" before the first control event). */
+  readonly cursor: number;
+  readonly cursorText: string;
+  /** The client's echoed cursor, until the first control event. */
+  readonly clientCursor: string | null;
+  readonly startedAt: number;
+}
+
+/**
+ * An SSE response body whose timers the runtime owns (`liveTimers:
+ * "runtime"`): it can be saved as `state()` and resumed by
+ * `DurableStreamsEngine.resumeSse`, and `keepAlive()` sends the control event
+ * the engine's ticker would send on an idle connection.
+ */
+export interface SseStream extends StreamingBody {
+  /** Where the session stands now (after the frame just written, inside `ByteSink.write`). */
+  state(): SseSessionState;
+  /** A control event now if the session waits for data; nothing otherwise. */
+  keepAlive(): void;
+}
+
+/** Whether a response body is an SSE session. */
+export function isSseStream(body: EngineResponse["body"]): body is SseStream {
+  return body instanceof SseSession;
+}
+
+/**
+ * Resumes a saved SSE session on `sink` without an opening control event, or
+ * returns null when its stream is gone (the runtime then ends the connection).
+ */
+export function resumeSse(
+  ctx: EngineContext,
+  state: SseSessionState,
+  sink: ByteSink,
+): SseStream | null {
+  const record = ctx.store.getById(state.streamId);
+  if (!record || record.softDeleted || state.position > record.visibleTail) return null;
+  const session = new SseSession(ctx, record, state.position, state.clientCursor, state);
+  session.resume(sink);
+  return session;
+}
+
+class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
   /** The offset the next frame starts at (where the session waits). */
   position: number;
   #sink: ByteSink | null = null;
@@ -63,22 +114,58 @@ class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
     private readonly record: StreamRecord,
     position: number,
     clientCursor: string | null,
+    saved?: SseSessionState,
   ) {
     this.position = position;
     this.#clientCursor = clientCursor;
+    if (saved) {
+      this.#cursor = saved.cursor;
+      this.#cursorText = saved.cursorText;
+      this.#startedAt = saved.startedAt;
+    }
   }
 
   start(sink: ByteSink): void {
+    this.#startedAt = Date.now();
+    this.#attach(sink);
+    this.#pump(true);
+  }
+
+  /** Continues a saved session: reads on from its position, no opening control event. */
+  resume(sink: ByteSink): void {
+    this.#attach(sink);
+    this.#pump(false);
+  }
+
+  #attach(sink: ByteSink): void {
     this.#sink = sink;
     this.ctx.liveReads.add(this.#stop);
-    this.#startedAt = Date.now();
-    this.#ticker = liveTicker(this.ctx);
-    this.#ticker.add(this);
-    this.#pump(true);
+    if (this.ctx.options.liveTimers === "engine") {
+      this.#ticker = liveTicker(this.ctx);
+      this.#ticker.add(this);
+    }
   }
 
   cancel(): void {
     this.#end();
+  }
+
+  state(): SseSessionState {
+    return {
+      streamId: this.record.id,
+      position: this.position,
+      cursor: this.#cursor,
+      cursorText: this.#cursorText,
+      clientCursor: this.#clientCursor,
+      startedAt: this.#startedAt,
+    };
+  }
+
+  keepAlive(): void {
+    if (this.#ended || !this.#waiting) return;
+    this.ctx.hub.cancel(this.record.id, this);
+    this.#waiting = false;
+    this.#pump(true);
   }
 
   /** Lifetime (Section 5.8: close now and then) and keep-alive for idle connections. */
@@ -88,11 +175,9 @@ class SseSession implements StreamingBody, Waiter<SharedRead>, Ticking {
       this.#end();
       return;
     }
-    if (this.#waiting && now - this.#lastWriteAt >= this.ctx.options.longPollTimeoutMs) {
+    if (now - this.#lastWriteAt >= this.ctx.options.longPollTimeoutMs) {
       // A control event now and then keeps proxies from closing an idle connection.
-      this.ctx.hub.cancel(this.record.id, this);
-      this.#waiting = false;
-      this.#pump(true);
+      this.keepAlive();
     }
   }
 

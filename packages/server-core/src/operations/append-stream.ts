@@ -159,6 +159,8 @@ async function applyAppend(
     now: ctx.clock.now(),
   });
   const tailAfter = record.tail;
+  // Same turn as the append: the wakes it causes share its commit.
+  if (data) ctx.subscriptions?.streamAppended(record);
   issued();
   await written;
   wakeReaders(ctx, record.id);

@@ -97,6 +97,8 @@ export async function createStream(
       fork: fork?.origin ?? null,
     });
     referenced = false;
+    // Same turn as the create: glob links and wakes share its commit.
+    ctx.subscriptions?.streamCreated(record);
     const expiry = expiryOf(record);
     if (expiry !== null) ctx.expiry?.wakeAt(expiry);
     await record.durable;

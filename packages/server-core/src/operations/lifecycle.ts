@@ -59,6 +59,7 @@ export async function retire(
 ): Promise<void> {
   // A soft-deleted stream was announced gone when it was deleted; its final removal is not news.
   const announce = !record.softDeleted;
+  ctx.subscriptions?.streamRemoved(record.path);
   if (record.forkCount > 0) {
     const done = ctx.store.softDelete(record);
     wakeReaders(ctx, record.id);

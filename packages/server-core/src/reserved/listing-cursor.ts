@@ -9,7 +9,8 @@ import { decodeBase64, encodeBase64 } from "@durastream/protocol";
 import { badRequest } from "../http/errors.js";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// `ignoreBOM` spelled out: the Workers runtime types require it (the value is the default).
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Longest accepted cursor (a path is at most 1024 UTF-16 units, 3 bytes each). */
 const MAX_CURSOR_LENGTH = 4200;

@@ -1,8 +1,9 @@
 /**
  * Dispatch of the reserved `__ds` namespace, before stream operations
  * (Section 6): a path whose first segment is `__ds` is never an application
- * stream. Unknown routes answer 404 `NOT_FOUND`, a known route with another
- * method 405 with `Allow`.
+ * stream. Any other path under `__ds` is refused with 400 `RESERVED_PATH`
+ * whatever the method (it can never name an application stream); a known
+ * route with another method answers 405 with `Allow`.
  */
 
 import type { Access } from "../auth/access.js";
@@ -77,7 +78,11 @@ export class ReservedRouter {
       return afterAuthentication(authenticate(), run);
     }
     return afterAuthentication(authenticate(), () => {
-      throw new ProtocolError(404, "NOT_FOUND", `no such reserved route: ${request.path}`);
+      throw new ProtocolError(
+        400,
+        "RESERVED_PATH",
+        `${request.path} is in the reserved __ds namespace and is not a control route`,
+      );
     });
   }
 }

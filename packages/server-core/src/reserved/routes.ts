@@ -6,6 +6,11 @@
 import { registryRoutes } from "./registry.js";
 import { ReservedRouter } from "./router.js";
 import { streamListingRoutes } from "./streams.js";
+import { subscriptionRoutes } from "./subscription-routes.js";
 
 /** Every reserved route, in match order. */
-export const reservedRouter = new ReservedRouter([...streamListingRoutes, ...registryRoutes]);
+export const reservedRouter = new ReservedRouter([
+  ...streamListingRoutes,
+  ...subscriptionRoutes,
+  ...registryRoutes,
+]);

@@ -1,0 +1,84 @@
+/**
+ * `npm run dev:cloudflare`: the Worker on workerd (Miniflare) at
+ * http://127.0.0.1:8787, streams under `/v1/stream/`.
+ *
+ *   npm run dev:cloudflare -- --port 9000 --persist-to ./data-cf
+ */
+
+import { parseArgs } from "node:util";
+import { LogLevel } from "miniflare";
+import { startLocalWorker } from "./local-worker.js";
+
+const USAGE = `Usage: npm run dev:cloudflare -- [options]
+
+Options:
+  --port <n>           listen port (default 8787)
+  --host <addr>        interface to bind (default 127.0.0.1)
+  --persist-to <dir>   keep the objects' SQLite files in <dir> (default: in memory)
+  --var NAME=VALUE     a Worker variable, e.g. LONG_POLL_TIMEOUT_MS=3000 (repeatable)
+  -h, --help           show this help
+
+Environment:
+  STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "persist-to": { type: "string" },
+      var: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = values.port === undefined ? 8787 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be an integer 0-65535, got "${values.port}"`);
+  }
+  const vars: Record<string, string> = {};
+  for (const entry of values.var ?? []) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new Error(`--var takes NAME=VALUE, got "${entry}"`);
+    vars[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  const secret = process.env.STREAMS_SECRET || process.env.DURABLE_STREAMS_SECRET;
+  if (secret) vars.STREAMS_SECRET = secret;
+  const worker = await startLocalWorker({
+    port,
+    host: values.host ?? "127.0.0.1",
+    persistTo: values["persist-to"],
+    vars,
+    logLevel: LogLevel.INFO,
+  });
+  console.log(`durastream (Cloudflare Worker on workerd) listening on ${worker.url}`);
+  console.log(`streams: ${worker.url}/v1/stream/<path>`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    worker.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  // Miniflare's own exit hook kills workerd and exits with 128+signal; this
+  // one disposes it (connections closed, SQLite files released) and exits 0.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+/**
+ * The Worker and its Durable Objects on workerd, through the Miniflare API:
+ * what `npm run dev:cloudflare` serves and what the tests run against.
+ */
+
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { bundleWorker } from "./bundle.js";
+
+/** Date of the Workers runtime behaviour the Worker is written for (as in `wrangler.jsonc`). */
+export const COMPATIBILITY_DATE = "2026-04-20";
+
+/** Options of `startLocalWorker`. */
+export interface LocalWorkerOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 8787. */
+  readonly port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Directory of the objects' SQLite files; absent: in memory, gone on stop. */
+  readonly persistTo?: string;
+  /** `vars` of the Worker (as in `wrangler.jsonc`), e.g. `LONG_POLL_TIMEOUT_MS`. */
+  readonly vars?: Record<string, string>;
+  /** The bundle to run; built from source when absent. */
+  readonly script?: string;
+  /** The class bound as `STREAMS`. Default `DurableStreamObject`. */
+  readonly objectClass?: string;
+  /** workerd's own log level. Default: warnings and errors. */
+  readonly logLevel?: LogLevel;
+}
+
+/** A running local Worker. */
+export interface LocalWorker {
+  /** Base URL, e.g. `http://127.0.0.1:8787`; streams live under `${url}/v1/stream/`. */
+  readonly url: string;
+  readonly miniflare: Miniflare;
+  /** Stops workerd (open connections are cut). */
+  close(): Promise<void>;
+}
+
+/** Starts workerd with the Worker and resolves once it serves. */
+export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
+  const script = options.script ?? (await bundleWorker());
+  const miniflare = new Miniflare({
+    modules: [{ type: "ESModule", path: "worker.js", contents: script }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: {
+      STREAMS: { className: options.objectClass ?? "DurableStreamObject", useSQLite: true },
+    },
+    durableObjectsPersist: options.persistTo ?? false,
+    bindings: { ...options.vars },
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 8787,
+    log: new Log(options.logLevel ?? LogLevel.WARN),
+    // No network: the placeholder `request.cf` instead of fetching the real one.
+    cf: false,
+  });
+  const ready = await miniflare.ready;
+  const url = ready.origin;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    miniflare,
+    close: () => {
+      closing ??= miniflare.dispose();
+      return closing;
+    },
+  };
+}

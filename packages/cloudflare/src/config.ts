@@ -1,0 +1,56 @@
+/**
+ * The Worker's configuration: bindings and `vars` from `wrangler.jsonc` (or
+ * the Miniflare options of the local runner), with production defaults.
+ */
+
+import type { DurableStreamObject } from "./object/durable-stream-object.js";
+
+/** Bindings and variables of the Worker and its objects. */
+export interface Env {
+  /** One `DurableStreamObject` per stream path. */
+  readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
+  /** Bearer secret every request must carry (a Worker secret, not a var). */
+  readonly STREAMS_SECRET?: string;
+  /** Same as `STREAMS_SECRET` (the name the seeds use). */
+  readonly DURABLE_STREAMS_SECRET?: string;
+  /** Long-poll wait before a 204, and the SSE keep-alive period, in ms. Default 20000. */
+  readonly LONG_POLL_TIMEOUT_MS?: string;
+  /** How long an SSE connection lives before the server closes it, in ms. Default 60000. */
+  readonly SSE_MAX_CONNECTION_MS?: string;
+  /** Largest request body in bytes. Default 16 MiB (a Worker accepts at most 100 MB). */
+  readonly MAX_BODY_BYTES?: string;
+  /** Most bytes one stream (one object) may store. Default 8 GiB (an object holds 10 GB). */
+  readonly MAX_STREAM_BYTES?: string;
+}
+
+/** Resolved configuration. */
+export interface Config {
+  readonly basePath: string;
+  readonly secret: string | undefined;
+  readonly longPollTimeoutMs: number;
+  readonly sseMaxConnectionMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxStreamBytes: number;
+}
+
+/** URL path of the stream root. */
+export const BASE_PATH = "/v1/stream";
+
+/** Reads `env`, applying defaults; a malformed number is a deployment error. */
+export function readConfig(env: Env): Config {
+  return {
+    basePath: BASE_PATH,
+    secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    longPollTimeoutMs: integer("LONG_POLL_TIMEOUT_MS", env.LONG_POLL_TIMEOUT_MS, 20_000),
+    sseMaxConnectionMs: integer("SSE_MAX_CONNECTION_MS", env.SSE_MAX_CONNECTION_MS, 60_000),
+    maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
+    maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
+  };
+}
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d+$/.test(value))
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return Number(value);
+}

@@ -1,0 +1,98 @@
+/**
+ * The Worker's side of the SSE fan-out: it holds the reader's SSE response
+ * and relays the frames its stream's object pushes over a hibernatable
+ * WebSocket. Workers are billed for CPU, not for the time a response stays
+ * open, so waiting readers cost nothing here, and the object is free to
+ * hibernate between appends.
+ *
+ * The Worker also runs the session's timers the object must not hold: the
+ * connection's lifetime (`SSE_MAX_CONNECTION_MS`, closed as on Node) and the
+ * keep-alive (`LONG_POLL_TIMEOUT_MS` without a frame: it asks the object for
+ * a control event, which is what the Node engine's ticker sends).
+ */
+
+import type { Config } from "../config.js";
+import { KEEP_ALIVE_MESSAGE } from "./socket-sessions.js";
+
+/**
+ * Most bytes buffered for one reader that does not read: past it the
+ * connection is closed and the client resumes from its last offset.
+ */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Headers of the upgrade answer that belong to the socket, not to the SSE response. */
+const SOCKET_HEADERS = ["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol"];
+
+/** Opens the reader's session on its object and returns its SSE response. */
+export async function relaySse(
+  request: Request,
+  stub: DurableObjectStub,
+  config: Config,
+): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set("upgrade", "websocket");
+  const answer = await stub.fetch(request.url, { method: "GET", headers });
+  const socket = answer.webSocket;
+  // No socket: the engine refused the read (404, 400, 401...): that answer as is.
+  if (!socket) return answer;
+  // Binary messages as ArrayBuffer (the default is Blob, which would need an await per frame).
+  socket.binaryType = "arraybuffer";
+  socket.accept();
+
+  // The reader's response body: frames are written as they arrive; bytes the
+  // reader has not taken yet are counted, and past the bound it is cut off.
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  let buffered = 0;
+  let finished = false;
+  let keepAlive: ReturnType<typeof setTimeout> | null = null;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    if (keepAlive !== null) clearTimeout(keepAlive);
+    clearTimeout(lifetime);
+    writer.close().catch(() => {
+      // The reader already went away.
+    });
+    try {
+      socket.close(1000, "done");
+    } catch {
+      // Already closed by the object.
+    }
+  };
+  const armKeepAlive = () => {
+    if (keepAlive !== null) clearTimeout(keepAlive);
+    keepAlive = setTimeout(() => {
+      if (finished) return;
+      socket.send(KEEP_ALIVE_MESSAGE);
+      armKeepAlive();
+    }, config.longPollTimeoutMs);
+  };
+  const lifetime = setTimeout(finish, config.sseMaxConnectionMs);
+
+  socket.addEventListener("message", (event) => {
+    if (finished) return;
+    const data = event.data;
+    const frame =
+      typeof data === "string"
+        ? new TextEncoder().encode(data)
+        : new Uint8Array(data as ArrayBuffer);
+    buffered += frame.byteLength;
+    if (buffered > MAX_BUFFERED_BYTES) {
+      finish();
+      return;
+    }
+    writer.write(frame).then(() => {
+      buffered -= frame.byteLength;
+    }, finish);
+    armKeepAlive();
+  });
+  socket.addEventListener("close", finish);
+  socket.addEventListener("error", finish);
+  writer.closed.catch(finish);
+  armKeepAlive();
+
+  const out = new Headers(answer.headers);
+  for (const name of SOCKET_HEADERS) out.delete(name);
+  return new Response(readable, { status: 200, headers: out });
+}

@@ -1,0 +1,196 @@
+/**
+ * `DurableStreamObject`: one Durable Object per stream, running the same
+ * `@durastream/server-core` engine as the Node server over a store in the
+ * object's own SQLite. The object donates what the engine needs from a
+ * runtime: one event at a time (atomic check-and-write), output gates
+ * (acknowledged once durable), in-process wake-ups and per-stream alarms.
+ * Forks reach their source's object over RPC (the `fork*` methods below).
+ */
+
+import { DurableObject } from "cloudflare:workers";
+import {
+  DurableStreamsEngine,
+  type ForkOrigin,
+  type ForkRequest,
+  type ForkSource,
+  isSseStream,
+  loadPart,
+  systemClock,
+  WakeHub,
+} from "@durastream/server-core";
+import { type Config, type Env, readConfig } from "../config.js";
+import { SocketSessions } from "../fanout/socket-sessions.js";
+import { jsonError } from "../worker/json-error.js";
+import { streamPath } from "../worker/stream-path.js";
+import { AlarmExpiryScheduler } from "./alarm-expiry.js";
+import { engineRequest, fetchResponse } from "./http-bridge.js";
+import { ObjectAlarm } from "./object-alarm.js";
+import { RemoteForkPeer } from "./remote-fork-peer.js";
+import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
+import { SqlStore } from "./sql-store.js";
+
+/** The Durable Object that owns one stream. */
+export class DurableStreamObject extends DurableObject<Env> {
+  readonly #config: Config;
+  readonly #store: SqlStore;
+  readonly #alarm: ObjectAlarm;
+  readonly #expiry: AlarmExpiryScheduler;
+  readonly #forks: RemoteForkPeer;
+  readonly #engine: DurableStreamsEngine;
+  readonly #sockets: SocketSessions;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = readConfig(env);
+    this.#store = new SqlStore(ctx.storage, { maxStreamBytes: this.#config.maxStreamBytes });
+    this.#alarm = new ObjectAlarm(ctx.storage);
+    this.#expiry = new AlarmExpiryScheduler(this.#alarm);
+    this.#forks = new RemoteForkPeer({
+      namespace: env.STREAMS,
+      storage: ctx.storage,
+      store: this.#store,
+      alarm: this.#alarm,
+      objectId: ctx.id.toString(),
+      now: systemClock.now,
+    });
+    this.#engine = new DurableStreamsEngine({
+      store: this.#store,
+      hub: new WakeHub(),
+      forks: this.#forks,
+      expiry: this.#expiry,
+      clock: systemClock,
+      basePath: this.#config.basePath,
+      secret: this.#config.secret,
+      longPollTimeoutMs: this.#config.longPollTimeoutMs,
+      sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
+      maxBodyBytes: this.#config.maxBodyBytes,
+      // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
+      // a timer here would keep the object from hibernating.
+      liveTimers: "runtime",
+      onInternalError: (error) => console.error("durastream: request failed", error),
+    });
+    this.#sockets = new SocketSessions(ctx, this.#engine);
+    this.#sockets.restore();
+  }
+
+  /** A stream request routed here by the Worker (the URL is the client's). */
+  override async fetch(request: Request): Promise<Response> {
+    const target = streamPath(request.url, this.#config.basePath);
+    if (target.kind !== "stream") return new Response(null, { status: 404 });
+    const url = new URL(request.url);
+    const response = await this.#engine.handle(
+      engineRequest(request, target.path, url),
+      `${url.origin}${target.pathname}`,
+    );
+    if (request.method === "DELETE") await this.#compact();
+    const body = response.body;
+    if (isSseStream(body)) {
+      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        return this.#sockets.open(response, body);
+      }
+      body.cancel();
+      return jsonError(426, "UPGRADE_REQUIRED", "SSE reads reach the object through the Worker");
+    }
+    return fetchResponse(response);
+  }
+
+  /** The Worker asks for a keep-alive on an idle SSE connection. */
+  override webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): void {
+    this.#sockets.message(socket, message);
+  }
+
+  /** The Worker closed an SSE session's socket (the reader left or its lifetime ended). */
+  override webSocketClose(socket: WebSocket): void {
+    this.#sockets.closed(socket);
+  }
+
+  override webSocketError(socket: WebSocket): void {
+    this.#sockets.closed(socket);
+  }
+
+  /** Expiry and retries of fork releases. */
+  override async alarm(): Promise<void> {
+    await this.#alarm.run(
+      async () => {
+        await this.#expiry.sweep();
+        await this.#forks.retryDue();
+      },
+      () => earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
+    );
+    await this.#compact();
+  }
+
+  /**
+   * Frees an object left with no stream and nothing owed to a fork source:
+   * its SQLite file and alarm go, so a deleted stream costs no storage.
+   */
+  async #compact(): Promise<void> {
+    if (!this.#store.ready || !this.#store.isEmpty() || this.#forks.hasPending()) return;
+    this.#store.dropped();
+    this.#alarm.reset();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  // --- The source's side of forks, called by forks in other objects. ---
+
+  /** Resolves a fork point on this object's stream and takes a reference on it. */
+  forkExport(request: ForkRequest): Promise<RpcResult<ForkSource>> {
+    return rpcResult(() => this.#engine.exportFork(request));
+  }
+
+  /** Bytes of `[from, to)` of this object's stream, inherited data included. */
+  forkRead(
+    origin: ForkOrigin,
+    from: number,
+    to: number,
+    maxBytes: number,
+  ): Promise<RpcResult<WireRange>> {
+    return rpcResult(async () => {
+      const range = await this.#engine.readFork(origin, from, to, maxBytes);
+      return { start: range.start, end: range.end, chunks: range.chunks.map(detached) };
+    });
+  }
+
+  /** The end of the append that wrote byte `position`, or null. */
+  forkBoundary(origin: ForkOrigin, position: number): Promise<RpcResult<number | null>> {
+    return rpcResult(async () => (await this.#engine.forkBoundary(origin, position)) ?? null);
+  }
+
+  /**
+   * Drops the reference a fork took, once per `releaseKey` (a fork retries
+   * until it hears back). The key is recorded in the same write batch as the
+   * count, so a retry after a lost answer is a no-op.
+   */
+  forkRelease(origin: ForkOrigin, releaseKey: string): Promise<RpcResult<null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready || this.#store.getById(origin.sourceId) === undefined) return null;
+      const first = this.ctx.storage.sql.exec(
+        "INSERT OR IGNORE INTO applied_releases (release_key) VALUES (?)",
+        releaseKey,
+      ).rowsWritten;
+      if (first === 0) return null;
+      await this.#engine.releaseFork(origin);
+      await this.#compact();
+      return null;
+    });
+  }
+}
+
+/** The earlier of two optional times. */
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/**
+ * The bytes of a body part as their own buffer: an RPC copies a typed array's
+ * whole underlying buffer, and a slice of a 1 MiB chunk must not cost 1 MiB.
+ */
+function detached(part: Parameters<typeof loadPart>[0]): Uint8Array {
+  const bytes = loadPart(part);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : bytes.slice();
+}

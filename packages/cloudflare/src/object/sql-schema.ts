@@ -1,0 +1,97 @@
+/**
+ * The schema of one stream's object in `ctx.storage.sql`. An object holds the
+ * stream at its path (and, after a delete and re-create, the next one at the
+ * same path), its chunks and producers, and the bookkeeping of forks.
+ */
+
+/** Bumped when the schema changes; an object refuses a newer one. */
+const SCHEMA_VERSION = 1;
+
+/**
+ * Whether the object has tables yet. An object is created by any request to
+ * its name (a read of a stream that does not exist included): it writes its
+ * schema only when it first stores a stream, so such reads cost no storage.
+ */
+export function hasSchema(sql: SqlStorage): boolean {
+  return (
+    sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray()
+      .length > 0
+  );
+}
+
+/**
+ * Creates the tables when the object is new. Synchronous (the SQL API is), so
+ * the constructor can run it before the first request.
+ */
+export function ensureSchema(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID");
+  const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'schema'").toArray();
+  const version = row[0]?.value ?? 0;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `object schema version ${version} is newer than this Worker (${SCHEMA_VERSION})`,
+    );
+  }
+  if (version === SCHEMA_VERSION) return;
+  // One statement per exec: the SQL API runs multi-statement strings, but
+  // keeping them apart makes a failure name its statement.
+  for (const statement of [
+    // The tail is not a column: it is the end of the last chunk (or the fork
+    // point), so an append writes one chunk row and nothing else.
+    `CREATE TABLE streams (
+      id INTEGER PRIMARY KEY,
+      path TEXT NOT NULL,
+      content_type TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      ttl_seconds INTEGER,
+      expires_at INTEGER,
+      last_access_at INTEGER NOT NULL,
+      closed INTEGER NOT NULL DEFAULT 0,
+      closed_by_producer TEXT,
+      closed_by_epoch INTEGER,
+      closed_by_seq INTEGER,
+      last_stream_seq TEXT,
+      fork_source_path TEXT,
+      fork_source_id INTEGER,
+      fork_position INTEGER,
+      fork_offset TEXT,
+      fork_sub_offset INTEGER,
+      fork_count INTEGER NOT NULL DEFAULT 0,
+      soft_deleted INTEGER NOT NULL DEFAULT 0
+    )`,
+    // Chunks of at most MAX_CHUNK_BYTES (a SQLite value in a Durable Object is
+    // limited to 2 MB); `append_end` is where the append that wrote it ends.
+    `CREATE TABLE chunks (
+      stream_id INTEGER NOT NULL,
+      end_pos INTEGER NOT NULL,
+      start_pos INTEGER NOT NULL,
+      append_end INTEGER NOT NULL,
+      data BLOB NOT NULL,
+      PRIMARY KEY (stream_id, end_pos)
+    ) WITHOUT ROWID`,
+    `CREATE TABLE producers (
+      stream_id INTEGER NOT NULL,
+      producer_id TEXT NOT NULL,
+      epoch INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL,
+      PRIMARY KEY (stream_id, producer_id)
+    ) WITHOUT ROWID`,
+    // Releases of this object's streams applied for forks in other objects,
+    // by key: a fork retries a release until it hears back, so one can arrive twice.
+    `CREATE TABLE applied_releases (
+      release_key TEXT PRIMARY KEY
+    ) WITHOUT ROWID`,
+    // References this object still has to release on fork sources in other
+    // objects: written with the fork's removal, cleared once the source answered.
+    `CREATE TABLE pending_releases (
+      release_key TEXT PRIMARY KEY,
+      source_path TEXT NOT NULL,
+      origin TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+  ]) {
+    sql.exec(statement);
+  }
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
+}

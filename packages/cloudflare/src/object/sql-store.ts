@@ -1,0 +1,427 @@
+/**
+ * The stream store of one Durable Object, over `ctx.storage.sql`.
+ *
+ * The SQL API is synchronous and a Durable Object runs one event at a time,
+ * so the engine's check-then-write stays atomic without locks. Each mutation
+ * is one `transactionSync` (data, producer state and closure together), and
+ * the runtime's output gate holds every response until that write is durable:
+ * a promise resolved at once here still means "acknowledged only once durable".
+ */
+
+import {
+  type AppendWrite,
+  comparePaths,
+  expiryOf,
+  type ForkOrigin,
+  type NewStream,
+  newStreamRecord,
+  type ProducerState,
+  ProtocolError,
+  reserveAppend,
+  type StoredChunk,
+  type StreamRecord,
+  type StreamStore,
+  type StreamSummary,
+} from "@durastream/server-core";
+import { ensureSchema, hasSchema } from "./sql-schema.js";
+
+/** Largest chunk row: a SQLite value in a Durable Object holds at most 2 MB. */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+const DONE = Promise.resolve();
+
+/** Limits of one object's store. */
+export interface SqlStoreLimits {
+  /** Most bytes one stream may hold (its own data); 507 beyond. */
+  readonly maxStreamBytes: number;
+}
+
+interface StreamRow extends Record<string, SqlStorageValue> {
+  id: number;
+  path: string;
+  content_type: string;
+  created_at: number;
+  ttl_seconds: number | null;
+  expires_at: number | null;
+  last_access_at: number;
+  closed: number;
+  closed_by_producer: string | null;
+  closed_by_epoch: number | null;
+  closed_by_seq: number | null;
+  last_stream_seq: string | null;
+  fork_source_path: string | null;
+  fork_source_id: number | null;
+  fork_position: number | null;
+  fork_offset: string | null;
+  fork_sub_offset: number | null;
+  fork_count: number;
+  soft_deleted: number;
+}
+
+/** `StreamStore` over a Durable Object's SQLite storage. */
+export class SqlStore implements StreamStore {
+  readonly #storage: DurableObjectStorage;
+  readonly #sql: SqlStorage;
+  readonly #limits: SqlStoreLimits;
+  readonly #byPath = new Map<string, StreamRecord>();
+  readonly #byId = new Map<number, StreamRecord>();
+  readonly #forkOwners = new WeakMap<ForkOrigin, number>();
+  /** Producers of each stream, loaded on first use. */
+  readonly #producers = new Map<number, Map<string, ProducerState>>();
+  /**
+   * Ids are never reused in an object, so a re-created stream gets new ETags.
+   * A fresh object starts at the clock (ms): an object emptied with
+   * `deleteAll` and used again still counts on from past its earlier ids.
+   */
+  #nextId = Date.now();
+  /** Whether the tables exist (they are created with the first stream). */
+  #ready: boolean;
+
+  constructor(storage: DurableObjectStorage, limits: SqlStoreLimits) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+    this.#limits = limits;
+    this.#ready = hasSchema(this.#sql);
+    if (!this.#ready) return;
+    const counter = this.#sql
+      .exec<{ value: number }>("SELECT value FROM meta WHERE key = 'next_id'")
+      .toArray()[0];
+    if (counter) this.#nextId = counter.value;
+    for (const row of this.#sql.exec<StreamRow>("SELECT * FROM streams")) this.#load(row);
+  }
+
+  /** Creates the tables if this object has none yet. */
+  ensureReady(): void {
+    if (this.#ready) return;
+    this.#storage.transactionSync(() => ensureSchema(this.#sql));
+    this.#ready = true;
+  }
+
+  /** Whether the object has its tables (it has stored a stream). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Whether the object holds no stream (a soft-deleted one counts). */
+  isEmpty(): boolean {
+    return this.#byId.size === 0;
+  }
+
+  /** Forgets that tables exist (after `deleteAll`). */
+  dropped(): void {
+    this.#ready = false;
+    this.#producers.clear();
+  }
+
+  #load(row: StreamRow): void {
+    const tailRow = this.#sql
+      .exec<{ tail: number | null }>(
+        "SELECT MAX(end_pos) AS tail FROM chunks WHERE stream_id = ?",
+        row.id,
+      )
+      .one();
+    const start = row.fork_position ?? 0;
+    const tail = Math.max(start, tailRow.tail ?? 0);
+    const record: StreamRecord = {
+      id: row.id,
+      path: row.path,
+      contentType: row.content_type,
+      createdAt: row.created_at,
+      ttlSeconds: row.ttl_seconds,
+      expiresAt: row.expires_at,
+      lastAccessAt: row.last_access_at,
+      tail,
+      closed: row.closed === 1,
+      closedBy:
+        row.closed_by_producer === null
+          ? null
+          : {
+              producerId: row.closed_by_producer,
+              epoch: row.closed_by_epoch ?? 0,
+              seq: row.closed_by_seq ?? 0,
+            },
+      lastStreamSeq: row.last_stream_seq,
+      visibleTail: tail,
+      visibleClosed: row.closed === 1,
+      fork:
+        row.fork_source_path === null
+          ? null
+          : {
+              sourceId: row.fork_source_id ?? 0,
+              sourcePath: row.fork_source_path,
+              position: row.fork_position ?? 0,
+              requestedOffset: row.fork_offset ?? "",
+              requestedSubOffset: row.fork_sub_offset ?? 0,
+            },
+      forkCount: row.fork_count,
+      softDeleted: row.soft_deleted === 1,
+      durable: DONE,
+    };
+    this.#remember(record);
+  }
+
+  #remember(record: StreamRecord): void {
+    this.#byPath.set(record.path, record);
+    this.#byId.set(record.id, record);
+    if (record.fork) this.#forkOwners.set(record.fork, record.id);
+  }
+
+  /** The id of the stream that forked at `origin`, also once it was removed. */
+  forkOwner(origin: ForkOrigin): number | undefined {
+    return this.#forkOwners.get(origin);
+  }
+
+  get(path: string): StreamRecord | undefined {
+    return this.#byPath.get(path);
+  }
+
+  getById(id: number): StreamRecord | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Every stream this object holds (one, but a soft-deleted one may remain). */
+  records(): StreamRecord[] {
+    return [...this.#byId.values()];
+  }
+
+  create(init: NewStream): StreamRecord {
+    const initial = init.initialData?.length ?? 0;
+    if (initial > this.#limits.maxStreamBytes) throw this.#full(0, initial);
+    this.ensureReady();
+    const id = this.#nextId++;
+    const record = newStreamRecord(id, init, true);
+    const start = init.fork?.position ?? 0;
+    this.#storage.transactionSync(() => {
+      this.#sql.exec(
+        `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
+          last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
+          fork_sub_offset)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        init.path,
+        init.contentType,
+        init.now,
+        init.ttlSeconds,
+        init.expiresAt,
+        init.now,
+        init.closed ? 1 : 0,
+        init.fork?.sourcePath ?? null,
+        init.fork?.sourceId ?? null,
+        init.fork?.position ?? null,
+        init.fork?.requestedOffset ?? null,
+        init.fork?.requestedSubOffset ?? null,
+      );
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
+        this.#nextId,
+      );
+      if (init.initialData) this.#writeChunks(id, start, init.initialData);
+    });
+    this.#remember(record);
+    return record;
+  }
+
+  append(record: StreamRecord, write: AppendWrite): Promise<void> {
+    if (!this.#byId.has(record.id)) return DONE;
+    const length = write.data?.length ?? 0;
+    const own = record.tail - (record.fork?.position ?? 0);
+    if (length > 0 && own + length > this.#limits.maxStreamBytes) throw this.#full(own, length);
+    const closedBefore = record.closed;
+    const seqBefore = record.lastStreamSeq;
+    const start = reserveAppend(record, write);
+    this.#storage.transactionSync(() => {
+      if (write.data) this.#writeChunks(record.id, start, write.data);
+      if (write.producer) {
+        this.#sql.exec(
+          `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+           ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
+             last_seq = excluded.last_seq`,
+          record.id,
+          write.producer.producerId,
+          write.producer.state.epoch,
+          write.producer.state.lastSeq,
+        );
+      }
+      // The stream row changes only when closure or Stream-Seq does (or the
+      // TTL needs its last access): most appends write just their chunk.
+      const touched = record.ttlSeconds !== null;
+      if (record.closed !== closedBefore || record.lastStreamSeq !== seqBefore || touched) {
+        this.#sql.exec(
+          `UPDATE streams SET closed = ?, closed_by_producer = ?, closed_by_epoch = ?,
+             closed_by_seq = ?, last_stream_seq = ?, last_access_at = ? WHERE id = ?`,
+          record.closed ? 1 : 0,
+          record.closedBy?.producerId ?? null,
+          record.closedBy?.epoch ?? null,
+          record.closedBy?.seq ?? null,
+          record.lastStreamSeq,
+          record.lastAccessAt,
+          record.id,
+        );
+      }
+    });
+    if (write.producer) {
+      this.#producerMap(record.id).set(write.producer.producerId, write.producer.state);
+    }
+    record.visibleTail = record.tail;
+    record.visibleClosed = record.closed;
+    return DONE;
+  }
+
+  #full(stored: number, adding: number): ProtocolError {
+    return new ProtocolError(
+      507,
+      "STORAGE_LIMIT",
+      `stream would exceed its storage limit of ${this.#limits.maxStreamBytes} bytes ` +
+        `(holds ${stored}, append of ${adding})`,
+    );
+  }
+
+  /** Writes `data` at `start` as rows of at most MAX_CHUNK_BYTES. */
+  #writeChunks(id: number, start: number, data: Uint8Array): void {
+    const appendEnd = start + data.length;
+    for (let at = 0; at < data.length; at += MAX_CHUNK_BYTES) {
+      const piece = data.subarray(at, Math.min(data.length, at + MAX_CHUNK_BYTES));
+      this.#sql.exec(
+        "INSERT INTO chunks (stream_id, end_pos, start_pos, append_end, data) VALUES (?, ?, ?, ?, ?)",
+        id,
+        start + at + piece.length,
+        start + at,
+        appendEnd,
+        piece,
+      );
+    }
+  }
+
+  #producerMap(id: number): Map<string, ProducerState> {
+    let producers = this.#producers.get(id);
+    if (!producers) {
+      producers = new Map();
+      if (!this.#ready) return producers;
+      for (const row of this.#sql.exec<{ producer_id: string; epoch: number; last_seq: number }>(
+        "SELECT producer_id, epoch, last_seq FROM producers WHERE stream_id = ?",
+        id,
+      )) {
+        producers.set(row.producer_id, { epoch: row.epoch, lastSeq: row.last_seq });
+      }
+      this.#producers.set(id, producers);
+    }
+    return producers;
+  }
+
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
+    return this.#producerMap(record.id).get(producerId);
+  }
+
+  readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
+    const out: StoredChunk[] = [];
+    let bytes = 0;
+    // Rows come in end order; a chunk is at most 1 MiB, so a page of rows
+    // bounded by the byte budget is read in a few steps.
+    let after = from;
+    while (bytes < maxBytes) {
+      const rows = this.#sql
+        .exec<{ start_pos: number; data: ArrayBuffer }>(
+          `SELECT start_pos, data FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
+           ORDER BY end_pos LIMIT 64`,
+          record.id,
+          after,
+          to,
+        )
+        .toArray();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const data = new Uint8Array(row.data);
+        out.push({ start: row.start_pos, bytes: data });
+        bytes += data.length;
+        after = row.start_pos + data.length;
+        if (bytes >= maxBytes) break;
+      }
+      if (rows.length < 64) break;
+    }
+    return out;
+  }
+
+  appendEnd(record: StreamRecord, position: number): number | undefined {
+    const row = this.#sql
+      .exec<{ append_end: number }>(
+        `SELECT append_end FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos <= ?
+         ORDER BY end_pos LIMIT 1`,
+        record.id,
+        position,
+        position,
+      )
+      .toArray()[0];
+    return row?.append_end;
+  }
+
+  touch(record: StreamRecord, now: number): void {
+    const previous = record.lastAccessAt;
+    record.lastAccessAt = now;
+    // Only the TTL needs it; written at most once a second per stream (a row
+    // write is billed), so an evicted object loses at most a second of it.
+    if (record.ttlSeconds === null || now - previous < 1000) return;
+    this.#sql.exec("UPDATE streams SET last_access_at = ? WHERE id = ?", now, record.id);
+  }
+
+  softDelete(record: StreamRecord): Promise<void> {
+    record.softDeleted = true;
+    this.#sql.exec("UPDATE streams SET soft_deleted = 1 WHERE id = ?", record.id);
+    return DONE;
+  }
+
+  changeForkCount(record: StreamRecord, delta: number): Promise<void> {
+    record.forkCount += delta;
+    this.#sql.exec("UPDATE streams SET fork_count = ? WHERE id = ?", record.forkCount, record.id);
+    return DONE;
+  }
+
+  remove(record: StreamRecord): Promise<void> {
+    if (!this.#byId.has(record.id)) return DONE;
+    this.#storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM chunks WHERE stream_id = ?", record.id);
+      this.#sql.exec("DELETE FROM producers WHERE stream_id = ?", record.id);
+      this.#sql.exec("DELETE FROM streams WHERE id = ?", record.id);
+    });
+    this.#byId.delete(record.id);
+    this.#producers.delete(record.id);
+    if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
+    return DONE;
+  }
+
+  /**
+   * The streams of this object (one, or a soft-deleted one and none other),
+   * so sorting them is the index. Listing all streams of a deployment needs a
+   * registry object; see docs/cloudflare.md.
+   */
+  listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
+    return [...this.#byPath.values()]
+      .filter((record) => record.path.startsWith(prefix) && comparePaths(record.path, from) >= 0)
+      .sort((a, b) => comparePaths(a.path, b.path))
+      .slice(0, Math.max(0, limit));
+  }
+
+  expiredBefore(now: number, limit: number): StreamRecord[] {
+    const due: Array<{ record: StreamRecord; expiry: number }> = [];
+    for (const record of this.#byId.values()) {
+      const expiry = expiryOf(record);
+      if (expiry !== null && expiry <= now && !record.softDeleted) due.push({ record, expiry });
+    }
+    due.sort((a, b) => a.expiry - b.expiry);
+    return due.slice(0, limit).map((entry) => entry.record);
+  }
+
+  /** The earliest expiry of a live stream here (for the alarm), or null. */
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const record of this.#byId.values()) {
+      if (record.softDeleted) continue;
+      const expiry = expiryOf(record);
+      if (expiry !== null && (next === null || expiry < next)) next = expiry;
+    }
+    return next;
+  }
+
+  close(): Promise<void> {
+    return DONE;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * What the Worker and its objects refuse, on workerd: requests without the
+ * bearer secret, bodies over MAX_BODY_BYTES (declared or streamed), appends
+ * past a stream's MAX_STREAM_BYTES, the reserved `__ds` namespace and
+ * malformed paths — each with a precise JSON error, the security and CORS
+ * headers of every response, and nothing stored changed.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
+import { tempDir } from "./helpers.js";
+
+const SECRET = "s3cret-for-tests";
+const AUTH = { authorization: `Bearer ${SECRET}` };
+const TEXT = { ...AUTH, "content-type": "text/plain" };
+
+let worker: LocalWorker;
+let cleanup = () => {};
+
+beforeAll(async () => {
+  const temp = tempDir();
+  cleanup = temp.cleanup;
+  worker = await startLocalWorker({
+    port: 0,
+    persistTo: temp.dir,
+    vars: { STREAMS_SECRET: SECRET, MAX_BODY_BYTES: "1024", MAX_STREAM_BYTES: "4096" },
+  });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  cleanup();
+});
+
+const streamUrl = (path: string) => `${worker.url}/v1/stream/${path}`;
+
+async function errorOf(response: Response): Promise<{ code: string; message: string }> {
+  expect(response.headers.get("content-type")).toBe("application/json");
+  return ((await response.json()) as { error: { code: string; message: string } }).error;
+}
+
+async function tailOf(path: string): Promise<string | null> {
+  const head = await fetch(streamUrl(path), { method: "HEAD", headers: AUTH });
+  return head.headers.get("stream-next-offset");
+}
+
+describe("Cloudflare Worker: auth and headers", () => {
+  it("refuses requests without the bearer secret, SSE included, and serves them with it", async () => {
+    const url = streamUrl("auth/one");
+    const bare = await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get("www-authenticate")).toContain("Bearer");
+    expect((await errorOf(bare)).code).toBe("UNAUTHORIZED");
+    const wrong = await fetch(url, { method: "PUT", headers: { authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(url, { method: "PUT", headers: TEXT })).status).toBe(201);
+    expect((await fetch(`${url}?offset=-1&live=sse`)).status).toBe(401);
+    const sse = await fetch(`${url}?offset=-1&live=sse`, { headers: AUTH });
+    expect(sse.status).toBe(200);
+    await sse.body?.cancel();
+  });
+
+  it("puts the security and CORS headers on answers and preflights", async () => {
+    const url = streamUrl("auth/headers");
+    const created = await fetch(url, {
+      method: "PUT",
+      headers: { ...TEXT, origin: "https://app.example" },
+    });
+    expect(created.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(created.headers.get("access-control-expose-headers")).toContain("Stream-Next-Offset");
+    expect(created.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(created.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+    const preflight = await fetch(url, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("Producer-Id");
+  });
+});
+
+describe("Cloudflare Worker: limits", () => {
+  it("refuses a body over MAX_BODY_BYTES, declared or streamed, and stores nothing", async () => {
+    const url = streamUrl("limits/body");
+    expect((await fetch(url, { method: "PUT", headers: TEXT })).status).toBe(201);
+    const declared = await fetch(url, { method: "POST", headers: TEXT, body: "x".repeat(1025) });
+    expect(declared.status).toBe(413);
+    expect((await errorOf(declared)).code).toBe("PAYLOAD_TOO_LARGE");
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 3; i++) controller.enqueue(new Uint8Array(512).fill(0x61));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(url, {
+      method: "POST",
+      headers: TEXT,
+      body: chunks,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await tailOf("limits/body")).toBe("0000000000000000_0000000000000000");
+    expect(
+      (await fetch(url, { method: "POST", headers: TEXT, body: "x".repeat(1024) })).status,
+    ).toBe(204);
+  });
+
+  it("refuses an append past MAX_STREAM_BYTES with 507 and keeps the stream as it was", async () => {
+    const url = streamUrl("limits/storage");
+    expect((await fetch(url, { method: "PUT", headers: TEXT })).status).toBe(201);
+    for (let i = 0; i < 4; i++) {
+      expect(
+        (await fetch(url, { method: "POST", headers: TEXT, body: "y".repeat(1000) })).status,
+      ).toBe(204);
+    }
+    const before = await tailOf("limits/storage");
+    const full = await fetch(url, {
+      method: "POST",
+      headers: { ...TEXT, "producer-id": "p", "producer-epoch": "0", "producer-seq": "0" },
+      body: "z".repeat(100),
+    });
+    expect(full.status).toBe(507);
+    const error = await errorOf(full);
+    expect(error.code).toBe("STORAGE_LIMIT");
+    expect(error.message).toContain("4096");
+    expect(await tailOf("limits/storage")).toBe(before);
+    // The refused producer request left no producer state: seq 0 is still the next.
+    const fits = await fetch(url, {
+      method: "POST",
+      headers: { ...TEXT, "producer-id": "p", "producer-epoch": "0", "producer-seq": "0" },
+      body: "z".repeat(96),
+    });
+    expect(fits.status).toBe(200);
+  });
+});
+
+describe("Cloudflare Worker: routing", () => {
+  it("answers the reserved namespace, malformed paths and other routes without a stream", async () => {
+    const listing = await fetch(`${worker.url}/v1/stream/__ds/streams`, { headers: AUTH });
+    expect(listing.status).toBe(501);
+    expect((await errorOf(listing)).code).toBe("NOT_IMPLEMENTED");
+    const unknown = await fetch(`${worker.url}/v1/stream/__ds/nothing`, {
+      method: "PUT",
+      headers: TEXT,
+    });
+    expect(unknown.status).toBe(404);
+    expect((await errorOf(unknown)).code).toBe("NOT_FOUND");
+    const encodedSlash = await fetch(`${worker.url}/v1/stream/a%2Fb`, { headers: AUTH });
+    expect(encodedSlash.status).toBe(400);
+    expect((await errorOf(encodedSlash)).code).toBe("BAD_REQUEST");
+    const outside = await fetch(`${worker.url}/elsewhere`, { headers: AUTH });
+    expect(outside.status).toBe(404);
+  });
+});

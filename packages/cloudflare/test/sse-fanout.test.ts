@@ -1,0 +1,130 @@
+/**
+ * The SSE fan-out on workerd: the Worker holds the reader's SSE response, the
+ * stream's object pushes frames over a hibernatable WebSocket. The object
+ * really hibernates while the reader waits (workerd evicts it) and resumes the
+ * session from the socket's saved state when an append wakes it; the Worker
+ * runs the keep-alive and lifetime timers the object must not hold.
+ */
+
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleWorker } from "../dev/bundle.js";
+import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** workerd evicts an object idle this long (10 s) when nothing pins it in memory. */
+const EVICTION_MS = 10_000;
+
+interface SseEvent {
+  readonly event: string;
+  readonly data: string;
+}
+
+/** Reads SSE events from a response body, one at a time (null at its end). */
+interface SseReader {
+  (): Promise<SseEvent | null>;
+  cancel(): Promise<void>;
+}
+
+function sseEvents(body: ReadableStream<Uint8Array>): SseReader {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const next = async () => {
+    for (;;) {
+      const end = buffer.indexOf("\n\n");
+      if (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event = "message";
+        const data: string[] = [];
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) event = line.slice(6).trim();
+          else if (line.startsWith("data:")) data.push(line.slice(5));
+        }
+        return { event, data: data.join("\n") };
+      }
+      const { done, value } = await reader.read();
+      if (done) return null;
+      buffer += decoder.decode(value, { stream: true });
+    }
+  };
+  return Object.assign(next, { cancel: () => reader.cancel() });
+}
+
+async function constructions(worker: LocalWorker): Promise<number> {
+  return Number(await (await fetch(`${worker.url}/constructions`)).text());
+}
+
+describe("SSE fan-out through the Worker", () => {
+  let worker: LocalWorker;
+
+  beforeAll(async () => {
+    const script = await bundleWorker({ entry: join(HERE, "workerd", "counting-worker.ts") });
+    worker = await startLocalWorker({
+      port: 0,
+      script,
+      objectClass: "CountingStreamObject",
+      vars: { LONG_POLL_TIMEOUT_MS: "60000", SSE_MAX_CONNECTION_MS: "120000" },
+    });
+  });
+
+  afterAll(() => worker?.close());
+
+  it("lets the object hibernate while a reader waits, then resumes the session on the next append", async () => {
+    const url = `${worker.url}/v1/stream/fanout/hibernate`;
+    const headers = { "content-type": "text/plain" };
+    expect((await fetch(url, { method: "PUT", headers, body: "first" })).status).toBe(201);
+    const response = await fetch(`${url}?offset=-1&live=sse`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const next = sseEvents(response.body!);
+    expect(await next()).toEqual({ event: "data", data: "first" });
+    const caughtUp = JSON.parse((await next())!.data);
+    expect(caughtUp.upToDate).toBe(true);
+    const before = await constructions(worker);
+
+    // Nothing pins the object while the reader waits: no request in flight, no
+    // timer. This wait is workerd's eviction period, not a synchronisation.
+    await new Promise((resolve) => setTimeout(resolve, EVICTION_MS + 2_000));
+
+    const append = await fetch(url, { method: "POST", headers, body: "second" });
+    expect(append.status).toBe(204);
+    expect(await next()).toEqual({ event: "data", data: "second" });
+    const control = JSON.parse((await next())!.data);
+    expect(control.streamNextOffset).toBe(append.headers.get("stream-next-offset"));
+    expect(control.upToDate).toBe(true);
+    // The append found no object in memory: a new instance resumed the session.
+    expect(await constructions(worker)).toBe(before + 1);
+    await next.cancel();
+  }, 30_000);
+});
+
+describe("SSE timers in the Worker", () => {
+  let worker: LocalWorker;
+
+  beforeAll(async () => {
+    worker = await startLocalWorker({
+      port: 0,
+      vars: { LONG_POLL_TIMEOUT_MS: "300", SSE_MAX_CONNECTION_MS: "1500" },
+    });
+  });
+
+  afterAll(() => worker?.close());
+
+  it("sends keep-alive control events on an idle connection and closes it after its lifetime", async () => {
+    const url = `${worker.url}/v1/stream/fanout/timers`;
+    await fetch(url, { method: "PUT", headers: { "content-type": "application/json" } });
+    const response = await fetch(`${url}?offset=now&live=sse`);
+    const next = sseEvents(response.body!);
+    const events: SseEvent[] = [];
+    for (let event = await next(); event !== null; event = await next()) events.push(event);
+    // The connection ended by itself (lifetime), after the opening control
+    // event and keep-alives, all control events at the same offset.
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    const offsets = new Set(events.map((event) => JSON.parse(event.data).streamNextOffset));
+    expect(events.every((event) => event.event === "control")).toBe(true);
+    expect(offsets.size).toBe(1);
+  });
+});

@@ -1,0 +1,519 @@
+/**
+ * The subscription engine (Sections 6, 7): configurations, stream links with
+ * their durable cursors, wakes with generation fencing, leases and the
+ * webhook retry schedule. State lives in memory and is written through the
+ * `SubscriptionStore` in the same synchronous turn as the change, so stream
+ * writes and the links or wakes they cause share one commit.
+ *
+ * Worker calls (claim, ack, release, callback) are in `wake-calls.ts`;
+ * webhook delivery in `webhook-delivery.ts`.
+ */
+
+import { encodeOffset, frameJsonBody, isJsonContentType } from "@durastream/protocol";
+import type { EngineContext } from "../context.js";
+import { wakeReaders } from "../operations/lifecycle.js";
+import type { StreamRecord } from "../ports/store.js";
+import type { SubscriptionStore } from "../ports/subscription-store.js";
+import { SubscriptionError, subscriptionNotFound } from "./errors.js";
+import { globMatches } from "./glob.js";
+import { LinkIndex } from "./link-index.js";
+import { planLinks } from "./plan-links.js";
+import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
+import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
+import type { StreamInfo, StreamLink, SubscriptionConfig, SubscriptionState } from "./types.js";
+import type { WebhookSender } from "./webhook-sender.js";
+
+/** Subscription limits and policy. */
+export interface SubscriptionOptions {
+  /** Accept `http://localhost` / `http://127.0.0.x` webhooks (development). Default false. */
+  readonly allowLocalhostWebhooks: boolean;
+  /** Live subscriptions at most. Default 10,000. */
+  readonly maxSubscriptions: number;
+  /** Linked streams per subscription at most. Default 10,000. */
+  readonly maxLinksPerSubscription: number;
+  /** Lifetime of callback and claim tokens. Default 1 hour. */
+  readonly tokenTtlMs: number;
+  /** How long one webhook request may take. Default 10 s. */
+  readonly webhookTimeoutMs: number;
+  /** Webhook requests under way at once, across subscriptions. Default 64. */
+  readonly maxConcurrentDeliveries: number;
+  /** Told about every failed webhook delivery (for logs). */
+  readonly onDeliveryFailure: (failure: DeliveryFailure) => void;
+  /** Public stream root URL for callback and JWKS URLs; default: the creating request's. */
+  readonly publicRootUrl: string | null;
+  /** Outbound HTTP for webhooks. */
+  readonly sender: WebhookSender;
+  /** Source of randomness for retry jitter, in [0, 1). */
+  readonly random: () => number;
+}
+
+/** A failed webhook delivery, as `onDeliveryFailure` is told about it. */
+export interface DeliveryFailure {
+  readonly subscriptionId: string;
+  /** Failures in a row, this one included. */
+  readonly attempt: number;
+  readonly reason: string;
+  /** When the next attempt is due (ms since epoch). */
+  readonly nextAttemptAt: number;
+}
+
+const encoder = new TextEncoder();
+
+/** The subscriptions of one engine. */
+export class Subscriptions {
+  /** @internal */ readonly subs = new Map<string, SubscriptionState>();
+  /** @internal */ readonly links = new LinkIndex();
+  /** Live subscriptions with a pattern: checked when a stream is created. */
+  readonly #globbing = new Set<SubscriptionState>();
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** @internal Subscriptions with a webhook request under way. */
+  readonly delivering = new Set<string>();
+  /** @internal Webhook requests under way, aborted by `stop`. */
+  readonly requests = new Set<AbortController>();
+  /** @internal Subscriptions whose delivery is due but waits for a free slot. */
+  readonly deliveryQueue = new Set<SubscriptionState>();
+  /** @internal */ keys: SigningKeys | undefined;
+  /** @internal */ tokens: WakeTokens | undefined;
+  #stopped = false;
+  /** Settles once keys are loaded and interrupted work resumed. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    /** @internal */ readonly ctx: EngineContext,
+    /** @internal */ readonly store: SubscriptionStore,
+    /** @internal */ readonly options: SubscriptionOptions,
+    /** @internal */ readonly deliver: (subs: Subscriptions, sub: SubscriptionState) => void,
+    /** @internal */ readonly onError: (error: unknown) => void,
+  ) {
+    const stored = store.load();
+    for (const sub of stored.subscriptions) {
+      this.subs.set(sub.id, sub);
+      if (!sub.deleted && sub.config.pattern !== null) this.#globbing.add(sub);
+    }
+    for (const link of stored.links) if (this.subs.has(link.subscriptionId)) this.links.add(link);
+    this.ready = this.#open(stored.secrets);
+    // A failure to load keys surfaces on every route that awaits `ready`.
+    this.ready.catch(onError);
+  }
+
+  async #open(secrets: ReadonlyMap<string, string>): Promise<void> {
+    this.keys = await SigningKeys.open(this.store, secrets.get(KEY_SET_SECRET));
+    this.tokens = await WakeTokens.open(
+      this.store,
+      secrets.get(TOKEN_KEY_SECRET),
+      this.options.tokenTtlMs,
+    );
+    if (this.#stopped) return;
+    for (const write of this.#purgeTombstones()) write.catch(this.onError);
+    // Resume what a restart interrupted: retry schedules, leases, and wakes
+    // owed for data that arrived while no wake could be issued.
+    for (const sub of this.subs.values()) {
+      if (sub.deleted) continue;
+      if (sub.wakeId === null) this.maybeWake(sub);
+      this.arm(sub);
+    }
+  }
+
+  /** Stops timers; deliveries under way finish but change nothing. */
+  stop(): void {
+    this.#stopped = true;
+    for (const request of this.requests) request.abort();
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The live subscription `id`, or a 404 error. */
+  live(id: string): SubscriptionState {
+    const sub = this.subs.get(id);
+    if (!sub || sub.deleted) throw subscriptionNotFound(id);
+    return sub;
+  }
+
+  /**
+   * Creates a subscription, or re-confirms an identical one: `created` says
+   * which. A different configuration under the same id is a 409.
+   */
+  async put(
+    id: string,
+    config: SubscriptionConfig,
+    hash: string,
+    requestRootUrl: string,
+  ): Promise<{ sub: SubscriptionState; created: boolean }> {
+    const existing = this.subs.get(id);
+    if (existing && !existing.deleted) {
+      if (existing.configHash !== hash) {
+        throw new SubscriptionError(
+          409,
+          "SUBSCRIPTION_EXISTS",
+          `subscription ${id} exists with a different configuration`,
+        );
+      }
+      // Rewritten as is: the answer waits until the creating write (earlier in
+      // the commit order) is durable too.
+      await this.store.saveSubscription(existing);
+      return { sub: existing, created: false };
+    }
+    let live = 0;
+    for (const sub of this.subs.values()) if (!sub.deleted) live++;
+    if (live >= this.options.maxSubscriptions) {
+      throw new SubscriptionError(
+        400,
+        "LIMIT_EXCEEDED",
+        `at most ${this.options.maxSubscriptions} subscriptions`,
+      );
+    }
+    const planned = planLinks(this, id, config);
+    const sub: SubscriptionState = {
+      id,
+      incarnation: randomId(),
+      config,
+      configHash: hash,
+      createdAt: this.ctx.clock.now(),
+      rootUrl: this.options.publicRootUrl ?? requestRootUrl,
+      deleted: false,
+      deletedAt: null,
+      generation: 0,
+      wakeId: null,
+      holder: null,
+      leaseExpiresAt: null,
+      retryCount: 0,
+      nextAttemptAt: null,
+    };
+    if (existing) this.links.removeAll(id);
+    this.subs.set(id, sub);
+    if (config.pattern !== null) this.#globbing.add(sub);
+    const writes = [this.store.saveSubscription(sub)];
+    for (const link of planned.values()) {
+      this.links.add(link);
+      writes.push(this.store.saveLink(link));
+    }
+    await Promise.all(writes);
+    return { sub, created: true };
+  }
+
+  /** Tombstones a subscription: its wake, lease and retries end, its links go. Idempotent. */
+  async delete(id: string): Promise<void> {
+    const sub = this.subs.get(id);
+    if (!sub || sub.deleted) return;
+    sub.deleted = true;
+    sub.deletedAt = this.ctx.clock.now();
+    sub.wakeId = null;
+    sub.holder = null;
+    sub.leaseExpiresAt = null;
+    sub.nextAttemptAt = null;
+    this.#globbing.delete(sub);
+    this.#disarm(id);
+    this.links.removeAll(id);
+    await Promise.all([
+      this.store.removeLinks(id),
+      this.store.saveSubscription(sub),
+      ...this.#purgeTombstones(),
+    ]);
+  }
+
+  /**
+   * Drops tombstones older than the token lifetime: every token issued before
+   * the deletion has expired, so nothing can reach them any more.
+   */
+  #purgeTombstones(): Promise<void>[] {
+    const before = this.ctx.clock.now() - this.options.tokenTtlMs;
+    const writes: Promise<void>[] = [];
+    for (const [id, sub] of this.subs) {
+      if (sub.deleted && (sub.deletedAt ?? 0) < before) {
+        this.subs.delete(id);
+        writes.push(this.store.removeSubscription(id));
+      }
+    }
+    return writes;
+  }
+
+  /** Links `paths` explicitly, at their current tail when not linked yet. */
+  async addStreams(id: string, paths: readonly string[]): Promise<void> {
+    const sub = this.live(id);
+    if (sub.config.wakeStream !== null && paths.includes(sub.config.wakeStream)) {
+      throw new SubscriptionError(
+        400,
+        "BAD_REQUEST",
+        "a subscription cannot link its own wake stream",
+      );
+    }
+    const fresh = paths.filter((path) => !this.links.get(id, path));
+    if (this.links.count(id) + fresh.length > this.options.maxLinksPerSubscription) {
+      throw new SubscriptionError(
+        400,
+        "LIMIT_EXCEEDED",
+        `a subscription links at most ${this.options.maxLinksPerSubscription} streams`,
+      );
+    }
+    const writes: Promise<void>[] = [];
+    for (const path of paths) {
+      const link = this.links.get(id, path);
+      if (link?.explicit) continue;
+      if (link) link.explicit = true;
+      const saved = link ?? {
+        subscriptionId: id,
+        path,
+        explicit: true,
+        glob: false,
+        acked: this.tail(path),
+      };
+      this.links.add(saved);
+      writes.push(this.store.saveLink(saved));
+    }
+    await Promise.all(writes);
+  }
+
+  /** Removes an explicit link; a glob link for the same stream stays. Idempotent. */
+  async removeStream(id: string, path: string): Promise<void> {
+    this.live(id);
+    const link = this.links.get(id, path);
+    if (!link?.explicit) return;
+    link.explicit = false;
+    if (link.glob) {
+      await this.store.saveLink(link);
+      return;
+    }
+    this.links.remove(id, path);
+    await this.store.removeLink(id, path);
+  }
+
+  /**
+   * A stream was created: glob subscriptions link it before its initial data
+   * (at its own start), explicit links to it start there too, and each
+   * linked subscription with pending work wakes. Runs in the turn of the
+   * create, so all of it shares the create's commit.
+   */
+  streamCreated(record: StreamRecord): void {
+    const start = record.fork?.position ?? 0;
+    for (const sub of this.#globbing) {
+      if (sub.config.wakeStream === record.path || !globMatches(sub.config.pattern!, record.path)) {
+        continue;
+      }
+      const link = this.links.get(sub.id, record.path);
+      if (link?.glob) continue;
+      if (!link && this.links.count(sub.id) >= this.options.maxLinksPerSubscription) continue;
+      const saved = link ?? {
+        subscriptionId: sub.id,
+        path: record.path,
+        explicit: false,
+        glob: true,
+        acked: start,
+      };
+      saved.glob = true;
+      this.links.add(saved);
+      void this.store.saveLink(saved).catch(this.onError);
+    }
+    for (const id of this.links.subscriptionsOf(record.path)) {
+      const link = this.links.get(id, record.path)!;
+      if (link.acked < start) {
+        link.acked = start;
+        void this.store.saveLink(link).catch(this.onError);
+      }
+      const sub = this.subs.get(id)!;
+      if (sub.wakeId === null && sub.holder === null && record.tail > link.acked) {
+        this.issueWake(sub, record.path, true);
+      }
+    }
+  }
+
+  /** A stream grew: its subscriptions wake if idle. Runs in the turn of the append. */
+  streamAppended(record: StreamRecord): void {
+    for (const id of this.links.subscriptionsOf(record.path)) {
+      const sub = this.subs.get(id)!;
+      const link = this.links.get(id, record.path)!;
+      if (sub.wakeId === null && sub.holder === null && record.tail > link.acked) {
+        this.issueWake(sub, record.path, true);
+      }
+    }
+  }
+
+  /**
+   * A stream was deleted (or expired): glob links to it go, explicit links
+   * start over at the beginning (a stream re-created there is new data).
+   */
+  streamRemoved(path: string): void {
+    for (const id of [...this.links.subscriptionsOf(path)]) {
+      const link = this.links.get(id, path)!;
+      if (!link.explicit) {
+        this.links.remove(id, path);
+        void this.store.removeLink(id, path).catch(this.onError);
+        continue;
+      }
+      link.glob = false;
+      link.acked = 0;
+      void this.store.saveLink(link).catch(this.onError);
+    }
+  }
+
+  /** @internal The stream's tail, 0 when it does not exist. */
+  tail(path: string): number {
+    const record = this.ctx.store.get(path);
+    return record && !record.softDeleted ? record.tail : 0;
+  }
+
+  /** @internal The first linked stream with data past its cursor, or null. */
+  firstPending(sub: SubscriptionState): string | null {
+    for (const link of this.links.of(sub.id).values()) {
+      if (this.tail(link.path) > link.acked) return link.path;
+    }
+    return null;
+  }
+
+  /** @internal Cursor listing with tails (wake bodies, claims). */
+  streamInfos(sub: SubscriptionState): StreamInfo[] {
+    return this.sortedLinks(sub).map((link) => {
+      const tail = Math.max(this.tail(link.path), link.acked);
+      return {
+        path: link.path,
+        link_type: link.explicit ? "explicit" : "glob",
+        acked_offset: encodeOffset(link.acked),
+        tail_offset: encodeOffset(tail),
+        has_pending: tail > link.acked,
+      };
+    });
+  }
+
+  /** @internal Links in path order. */
+  sortedLinks(sub: SubscriptionState): StreamLink[] {
+    return [...this.links.of(sub.id).values()].sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+    );
+  }
+
+  /** @internal Issues a wake when the subscription is idle and has pending work. */
+  maybeWake(sub: SubscriptionState, announce = true): boolean {
+    if (sub.deleted || sub.wakeId !== null || sub.holder !== null) return false;
+    const pending = this.firstPending(sub);
+    if (pending === null) return false;
+    this.issueWake(sub, pending, announce);
+    return true;
+  }
+
+  /**
+   * @internal A new wake: next generation, fresh wake id. A webhook wake
+   * starts its lease and is due for delivery (keeping a retry schedule under
+   * way); a pull-wake wake is announced on the wake stream. Persisted in
+   * this turn; timers are armed once it is durable.
+   */
+  issueWake(sub: SubscriptionState, stream: string, announce: boolean): void {
+    const now = this.ctx.clock.now();
+    sub.generation++;
+    sub.wakeId = `w_${randomId()}`;
+    sub.holder = null;
+    if (sub.config.type === "webhook") {
+      sub.leaseExpiresAt = now + sub.config.leaseTtlMs;
+      sub.nextAttemptAt ??= now;
+    } else {
+      sub.leaseExpiresAt = null;
+      if (announce) this.#announce(sub, stream, now);
+    }
+    this.persist(sub);
+  }
+
+  /** Appends a wake event to the pull-wake subscription's wake stream, when it exists and is open. */
+  #announce(sub: SubscriptionState, stream: string, now: number): void {
+    const record = this.ctx.store.get(sub.config.wakeStream!);
+    if (!record || record.softDeleted || record.closed) return;
+    const event = JSON.stringify({
+      type: "wake",
+      subscription_id: sub.id,
+      stream,
+      generation: sub.generation,
+      ts: now,
+    });
+    let data: Uint8Array;
+    if (isJsonContentType(record.contentType)) {
+      const framed = frameJsonBody(encoder.encode(event), false);
+      if (typeof framed === "string") return;
+      data = framed.bytes;
+    } else {
+      data = encoder.encode(`${event}\n`);
+    }
+    const written = this.ctx.store.append(record, {
+      data,
+      close: false,
+      producer: null,
+      streamSeq: null,
+      now,
+    });
+    written.then(() => wakeReaders(this.ctx, record.id), this.onError);
+    // Other subscriptions may watch the wake stream; this one is busy with its wake.
+    this.streamAppended(record);
+  }
+
+  /** @internal Writes a subscription's state (this turn) and re-arms its timer once durable. */
+  persist(sub: SubscriptionState): Promise<void> {
+    const written = this.store.saveSubscription(sub);
+    written.then(() => this.arm(sub), this.onError);
+    return written;
+  }
+
+  /** @internal Sets the subscription's timer to its next due event: lease end or delivery attempt. */
+  arm(sub: SubscriptionState): void {
+    this.#disarm(sub.id);
+    if (this.#stopped || sub.deleted) return;
+    let due = sub.leaseExpiresAt ?? Number.POSITIVE_INFINITY;
+    if (
+      sub.config.type === "webhook" &&
+      sub.nextAttemptAt !== null &&
+      !this.delivering.has(sub.id)
+    ) {
+      due = Math.min(due, sub.nextAttemptAt);
+    }
+    if (due === Number.POSITIVE_INFINITY) return;
+    const delay = Math.max(0, due - this.ctx.clock.now());
+    const timer = setTimeout(() => {
+      this.#timers.delete(sub.id);
+      this.#onDue(sub);
+    }, delay);
+    (timer as { unref?: () => void }).unref?.();
+    this.#timers.set(sub.id, timer);
+  }
+
+  #disarm(id: string): void {
+    const timer = this.#timers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#timers.delete(id);
+  }
+
+  #onDue(sub: SubscriptionState): void {
+    if (this.#stopped || sub.deleted || this.subs.get(sub.id) !== sub) return;
+    const now = this.ctx.clock.now();
+    if (sub.leaseExpiresAt !== null && sub.leaseExpiresAt <= now) {
+      this.expireLease(sub);
+      return;
+    }
+    if (sub.nextAttemptAt !== null && sub.nextAttemptAt <= now && sub.config.type === "webhook") {
+      this.deliver(this, sub);
+      return;
+    }
+    this.arm(sub);
+  }
+
+  /**
+   * @internal A lease ran out: holder and wake are cleared, and pending work
+   * gets a new wake (a webhook retry schedule under way carries over to it).
+   */
+  expireLease(sub: SubscriptionState): void {
+    sub.holder = null;
+    sub.wakeId = null;
+    sub.leaseExpiresAt = null;
+    if (this.maybeWake(sub)) return;
+    if (sub.nextAttemptAt !== null) {
+      // Nothing left to deliver.
+      sub.nextAttemptAt = null;
+      sub.retryCount = 0;
+    }
+    this.persist(sub);
+  }
+}
+
+/** 24 random hex characters. */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
