@@ -13,6 +13,11 @@ export interface Env {
   readonly STREAMS_SECRET?: string;
   /** Same as `STREAMS_SECRET` (the name the seeds use). */
   readonly DURABLE_STREAMS_SECRET?: string;
+  /**
+   * Browser origins allowed to read responses, comma-separated, or `*`.
+   * Default `*` without a secret, none with one.
+   */
+  readonly STREAMS_CORS_ORIGINS?: string;
   /** Long-poll wait before a 204, and the SSE keep-alive period, in ms. Default 20000. */
   readonly LONG_POLL_TIMEOUT_MS?: string;
   /** How long an SSE connection lives before the server closes it, in ms. Default 60000. */
@@ -27,6 +32,8 @@ export interface Env {
 export interface Config {
   readonly basePath: string;
   readonly secret: string | undefined;
+  /** Allowed browser origins; undefined for the engine's default. */
+  readonly corsOrigins: "*" | readonly string[] | undefined;
   readonly longPollTimeoutMs: number;
   readonly sseMaxConnectionMs: number;
   readonly maxBodyBytes: number;
@@ -41,6 +48,7 @@ export function readConfig(env: Env): Config {
   return {
     basePath: BASE_PATH,
     secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    corsOrigins: corsOrigins(env.STREAMS_CORS_ORIGINS),
     longPollTimeoutMs: integer("LONG_POLL_TIMEOUT_MS", env.LONG_POLL_TIMEOUT_MS, 20_000),
     sseMaxConnectionMs: integer("SSE_MAX_CONNECTION_MS", env.SSE_MAX_CONNECTION_MS, 60_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
@@ -53,4 +61,13 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (!/^\d+$/.test(value))
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
+}
+
+function corsOrigins(value: string | undefined): "*" | readonly string[] | undefined {
+  const origins = (value ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  if (origins.length === 0) return undefined;
+  return origins.includes("*") ? "*" : origins;
 }

@@ -23,7 +23,12 @@ beforeAll(async () => {
   worker = await startLocalWorker({
     port: 0,
     persistTo: temp.dir,
-    vars: { STREAMS_SECRET: SECRET, MAX_BODY_BYTES: "1024", MAX_STREAM_BYTES: "4096" },
+    vars: {
+      STREAMS_SECRET: SECRET,
+      STREAMS_CORS_ORIGINS: "https://app.example",
+      MAX_BODY_BYTES: "1024",
+      MAX_STREAM_BYTES: "4096",
+    },
   });
 });
 
@@ -77,6 +82,12 @@ describe("Cloudflare Worker: auth and headers", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Producer-Id");
+    // With a secret, only the configured origins may read responses.
+    const other = await fetch(url, {
+      method: "HEAD",
+      headers: { ...AUTH, origin: "https://x.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 

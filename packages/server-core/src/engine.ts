@@ -86,15 +86,23 @@ export interface EngineConfig extends EngineOptions, StreamEventHooks {
 
 const MAX_PATH_LENGTH = 1024;
 
-/** Stands in for a request in reports of work no request did (hooks, subscriptions). */
-const LIFECYCLE_REQUEST: EngineRequest = {
-  method: "-",
-  path: "",
-  query: new URLSearchParams(),
-  header: () => null,
-  body: null,
-  signal: new AbortController().signal,
-};
+/**
+ * Stands in for a request in reports of work no request did (hooks,
+ * subscriptions). Made on first use: workerd refuses an AbortController in
+ * a module's global scope.
+ */
+let backgroundRequest: EngineRequest | undefined;
+function background(): EngineRequest {
+  backgroundRequest ??= {
+    method: "-",
+    path: "",
+    query: new URLSearchParams(),
+    header: () => null,
+    body: null,
+    signal: new AbortController().signal,
+  };
+  return backgroundRequest;
+}
 const encoder = new TextEncoder();
 
 /**
@@ -115,7 +123,7 @@ export class DurableStreamsEngine implements ForkPeer {
     const clock = config.clock ?? systemClock;
     const auth = new Authenticator({ ...config.tokens, secret: config.secret }, () => clock.now());
     const onInternalError = config.onInternalError;
-    const reportHookError = (error: unknown) => onInternalError?.(error, LIFECYCLE_REQUEST);
+    const reportHookError = (error: unknown) => onInternalError?.(error, background());
     const events = new StreamEvents(config, reportHookError);
     this.#ctx = {
       store: config.store,
