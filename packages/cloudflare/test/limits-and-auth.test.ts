@@ -6,6 +6,8 @@
  * headers of every response, and nothing stored changed.
  */
 
+import { signStreamToken } from "@durastream/server-core";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
 import { tempDir } from "./helpers.js";
@@ -16,16 +18,20 @@ const TEXT = { ...AUTH, "content-type": "text/plain" };
 
 let worker: LocalWorker;
 let cleanup = () => {};
+/** An EdDSA token issuer the Worker is configured with (`STREAMS_TOKEN_PUBLIC_KEYS`). */
+const issuer = await generateKeyPair("EdDSA", { extractable: true });
 
 beforeAll(async () => {
   const temp = tempDir();
   cleanup = temp.cleanup;
+  const publicJwk = { ...(await exportJWK(issuer.publicKey)), alg: "EdDSA", kid: "issuer-1" };
   worker = await startLocalWorker({
     port: 0,
     persistTo: temp.dir,
     vars: {
       STREAMS_SECRET: SECRET,
       STREAMS_CORS_ORIGINS: "https://app.example",
+      STREAMS_TOKEN_PUBLIC_KEYS: JSON.stringify([publicJwk]),
       MAX_BODY_BYTES: "1024",
       MAX_STREAM_BYTES: "4096",
     },
@@ -63,6 +69,39 @@ describe("Cloudflare Worker: auth and headers", () => {
     const sse = await fetch(`${url}?offset=-1&live=sse`, { headers: AUTH });
     expect(sse.status).toBe(200);
     await sse.body?.cancel();
+  });
+
+  it("scoped tokens: HS256 signed with the secret and EdDSA from a configured key, each within its scope", async () => {
+    const url = streamUrl("scoped/room");
+    expect((await fetch(url, { method: "PUT", headers: TEXT, body: "hello" })).status).toBe(201);
+    const reader = `Bearer ${await signStreamToken(SECRET, {
+      paths: ["scoped/**"],
+      ops: ["read"],
+      ttlSeconds: 60,
+    })}`;
+    const read = await fetch(`${url}?offset=-1`, { headers: { authorization: reader } });
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe("hello");
+    const append = await fetch(url, {
+      method: "POST",
+      headers: { authorization: reader, "content-type": "text/plain" },
+      body: "nope",
+    });
+    expect(append.status).toBe(403);
+    expect((await errorOf(append)).code).toBe("FORBIDDEN");
+
+    const eddsa = await new SignJWT({ paths: "scoped/*", ops: ["append"] })
+      .setProtectedHeader({ alg: "EdDSA", kid: "issuer-1" })
+      .setExpirationTime("5m")
+      .sign(issuer.privateKey);
+    const appended = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${eddsa}`, "content-type": "text/plain" },
+      body: "!",
+    });
+    expect(appended.status).toBe(204);
+    const after = await fetch(`${url}?offset=-1`, { headers: AUTH });
+    expect(await after.text()).toBe("hello!");
   });
 
   it("puts the security and CORS headers on answers and preflights", async () => {

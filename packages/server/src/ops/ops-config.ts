@@ -25,10 +25,11 @@ export const OPS_FLAGS = {
 
 /** Usage lines of the flags below. */
 export const OPS_USAGE = `Access:
-  --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable)
-  --token-jwks-url <url>  JWKS URL of token issuers' public keys
-  --token-issuer <iss>    required "iss" claim of scoped tokens
-  --token-audience <aud>  required "aud" claim of scoped tokens
+  --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable;
+                          env STREAMS_TOKEN_PUBLIC_KEY_FILES, comma-separated)
+  --token-jwks-url <url>  JWKS URL of token issuers' public keys (env STREAMS_TOKEN_JWKS_URL)
+  --token-issuer <iss>    required "iss" claim of scoped tokens (env STREAMS_TOKEN_ISSUER)
+  --token-audience <aud>  required "aud" claim of scoped tokens (env STREAMS_TOKEN_AUDIENCE)
   --cors-origin <origin>  browser origin allowed to read responses (repeatable, or *; env
                           STREAMS_CORS_ORIGINS, comma-separated; default * without auth, none with it)
 
@@ -84,10 +85,14 @@ export function opsOptions(
   return {
     rateLimit: limited ? rateLimit : undefined,
     tokens: {
-      publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),
-      jwksUrl: values["token-jwks-url"],
-      issuer: values["token-issuer"],
-      audience: values["token-audience"],
+      publicKeys: (
+        values["token-public-key"] ??
+        listOf(env.STREAMS_TOKEN_PUBLIC_KEY_FILES) ??
+        []
+      ).map(readPublicKey),
+      jwksUrl: values["token-jwks-url"] ?? (env.STREAMS_TOKEN_JWKS_URL || undefined),
+      issuer: values["token-issuer"] ?? (env.STREAMS_TOKEN_ISSUER || undefined),
+      audience: values["token-audience"] ?? (env.STREAMS_TOKEN_AUDIENCE || undefined),
     },
     corsOrigins: corsOrigins(values["cors-origin"] ?? env.STREAMS_CORS_ORIGINS?.split(",")),
     drainDelayMs: drain,
@@ -101,6 +106,14 @@ export function opsOptions(
 function readPublicKey(file: string): string | JWK {
   const text = readFileSync(file, "utf8");
   return text.trimStart().startsWith("{") ? (JSON.parse(text) as JWK) : text;
+}
+
+function listOf(value: string | undefined): string[] | undefined {
+  const items = value
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  return items && items.length > 0 ? items : undefined;
 }
 
 function corsOrigins(values: string[] | undefined): CorsOrigins | undefined {
