@@ -12,12 +12,21 @@ export interface PtyProcess {
   readonly child: ChildProcess;
   /** Everything printed so far, CR LF turned into LF. */
   output(): string;
-  /** Resolves once the output matches `pattern` (rejects if the command exits first). */
+  /**
+   * Resolves once the output, with terminal escape sequences (colours,
+   * cursor moves) removed, matches `pattern`; rejects if the command exits first.
+   */
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
   /** Resolves with the command's exit code once it ends. */
   readonly exited: Promise<number | null>;
   /** Sends `signal` to the command and to `script` (their process group). */
   kill(signal?: NodeJS.Signals): void;
+}
+
+/** `text` without ANSI escape sequences. */
+export function stripEscapes(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what we remove
+  return text.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, "");
 }
 
 function shellQuote(arg: string): string {
@@ -57,7 +66,7 @@ export function runInPty(
     waitFor(pattern) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const match = pattern.exec(text);
+          const match = pattern.exec(stripEscapes(text));
           if (match) {
             listeners.delete(check);
             resolve(match);

@@ -4,6 +4,7 @@
  * conventions on every response. Runtime-neutral: no `node:*` imports.
  */
 
+import { streamPathProblem } from "@durastream/protocol";
 import type { Access } from "./auth/access.js";
 import { type AuthConfig, Authenticator } from "./auth/authenticator.js";
 import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
@@ -83,8 +84,6 @@ export interface EngineConfig extends EngineOptions, StreamEventHooks {
   /** Subscription policy and limits. */
   readonly subscriptions?: SubscriptionSettings;
 }
-
-const MAX_PATH_LENGTH = 1024;
 
 /**
  * Stands in for a request in reports of work no request did (hooks,
@@ -318,17 +317,11 @@ export class DurableStreamsEngine implements ForkPeer {
   }
 }
 
-/** Stream paths are keys; refuse the ones that could be traversal or garbage. */
+/**
+ * Stream paths are keys; refuse the ones that could be traversal or garbage
+ * (the same rules runtimes apply when they decode a request target).
+ */
 function validatePath(path: string): void {
-  if (path === "") throw badRequest("BAD_REQUEST", "missing stream path");
-  if (path.length > MAX_PATH_LENGTH) throw badRequest("BAD_REQUEST", "stream path too long");
-  for (const segment of path.split("/")) {
-    if (segment === "" || segment === "." || segment === "..") {
-      throw badRequest("BAD_REQUEST", `invalid stream path: ${path}`);
-    }
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-  if (/[\u0000-\u001f\u007f]/.test(path)) {
-    throw badRequest("BAD_REQUEST", "stream path contains control characters");
-  }
+  const problem = streamPathProblem(path);
+  if (problem !== null) throw badRequest("BAD_REQUEST", problem);
 }

@@ -101,6 +101,10 @@ export class Checkpointer {
   async close(): Promise<void> {
     if (this.#closed) return this.#exited;
     this.#closed = true;
+    // The worker is unref'd so an idle one never keeps the process alive; a
+    // shutdown awaiting this must, or the process ends (exit code 0) with the
+    // store half closed: no final checkpoint, no directory sync.
+    this.#worker.ref();
     this.#worker.postMessage("close");
     await this.#exited;
   }

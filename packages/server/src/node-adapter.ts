@@ -19,32 +19,11 @@ import {
   type EngineResponse,
   isStreamingBody,
   loadPart,
-  ProtocolError,
 } from "@durastream/server-core";
-import type { BodyBudget } from "./body-budget.js";
-import type { Compression } from "./compression.js";
-import type { LiveReaderLimit } from "./live-readers.js";
-import type { RateLimiter, RateRefusal } from "./ops/rate-limit.js";
+import { type Admitted, admitRequest, isRefusal, type RequestAdmission } from "./admission.js";
+import { deferredContinue } from "./expect-continue.js";
+import { jsonError, withConnectionClose } from "./json-responses.js";
 import { requestBody } from "./request-body.js";
-
-const encoder = new TextEncoder();
-
-/**
- * What the adapter checks before the engine runs: the global request-body
- * budget and the live-reader caps. Without it nothing is limited here.
- */
-export interface RequestAdmission {
-  readonly bodyBudget: BodyBudget;
-  readonly liveReaders: LiveReaderLimit;
-  /** The engine's body size limit: larger declared bodies get its 413, not a reservation. */
-  readonly maxBodyBytes: number;
-  /** Request and body-byte rates per client, when configured. */
-  readonly rateLimit?: RateLimiter | undefined;
-  /** Told of each request refused here, by error code (metrics). */
-  readonly onRefused?: (code: "RATE_LIMITED" | "OVERLOADED") => void;
-  /** Compression of catch-up responses, when turned on. */
-  readonly compression?: Compression | undefined;
-}
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
 export async function handleNodeRequest(
@@ -84,45 +63,24 @@ export async function handleNodeRequest(
     req.method !== "OPTIONS" &&
     req.method !== "DELETE" &&
     req.headers["content-length"] !== "0";
-  let reserved = 0;
-  let budgeted = false;
+  let admitted: Admitted | undefined;
   if (admission !== undefined) {
-    const declared = hasBody ? declaredLength(req) : 0;
-    const refusal = admission.rateLimit?.admit(req, declared ?? 0);
-    if (refusal) {
-      admission.onRefused?.("RATE_LIMITED");
-      writeResponse(res, rateLimited(refusal, hasBody));
+    const result = admitRequest(admission, req, res, path, query, hasBody);
+    if (isRefusal(result)) {
+      writeResponse(res, result);
       return;
     }
-    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) {
-      admission.onRefused?.("OVERLOADED");
-      return;
-    }
-    if (declared === undefined) {
-      budgeted = true;
-    } else if (declared > 0 && declared <= admission.maxBodyBytes) {
-      if (!admission.bodyBudget.tryReserve(declared)) {
-        const message = "request bodies in flight exceed the server's budget";
-        admission.onRefused?.("OVERLOADED");
-        writeResponse(res, overloaded(message, true));
-        return;
-      }
-      reserved = declared;
-    }
+    admitted = result;
   }
-  let body = hasBody ? requestBody(req) : null;
-  if (budgeted) {
-    body = budgetedBody(body!, admission!.bodyBudget, admission!.maxBodyBytes);
-    const limiter = admission!.rateLimit;
-    if (limiter) body = chargedBody(body, (bytes) => limiter.charge(req, bytes));
-  }
+  let body = hasBody ? requestBody(req, deferredContinue(res)) : null;
+  if (body !== null && admitted !== undefined) body = admitted.body(body);
   const request = new NodeEngineRequest(req, res, path, query, body);
   const host = target.authority ?? req.headers.host ?? "localhost";
   let response: EngineResponse;
   try {
     response = await engine.handle(request, `http://${host}${pathname}`);
   } finally {
-    if (reserved > 0) admission!.bodyBudget.release(reserved);
+    admitted?.release();
   }
   if (hasBody && !req.readableEnded) {
     // A body the engine did not read (errors before reading) must not stall
@@ -136,75 +94,6 @@ export async function handleNodeRequest(
     return;
   }
   writeResponse(res, response);
-}
-
-/** A body without a declared length, charged to its client's byte rate as it is read. */
-async function* chargedBody(
-  body: AsyncIterable<Uint8Array>,
-  charge: (bytes: number) => void,
-): AsyncIterable<Uint8Array> {
-  for await (const chunk of body) {
-    charge(chunk.byteLength);
-    yield chunk;
-  }
-}
-
-/** Declared `Content-Length`, or undefined for chunked bodies. */
-function declaredLength(req: IncomingMessage): number | undefined {
-  const header = req.headers["content-length"];
-  return header === undefined ? undefined : Number(header);
-}
-
-/**
- * Admits a live read (long-poll or SSE) under the caps, releasing it when
- * its response closes; answers 503 and returns false when a cap is reached.
- */
-function admitLiveRead(
-  limit: LiveReaderLimit,
-  path: string,
-  query: URLSearchParams,
-  res: ServerResponse,
-): boolean {
-  const live = query.get("live");
-  if (live !== "long-poll" && live !== "sse") return true;
-  const admitted = limit.admit(path);
-  if (typeof admitted === "function") {
-    res.once("close", admitted);
-    return true;
-  }
-  const scope = admitted === "stream" ? "this stream" : "the server";
-  writeResponse(res, overloaded(`too many live readers on ${scope}`, false));
-  return false;
-}
-
-/**
- * A chunked body counted against the budget as its chunks arrive; a 503 as
- * soon as it no longer fits. The reservation is returned when iteration ends.
- */
-async function* budgetedBody(
-  body: AsyncIterable<Uint8Array>,
-  budget: BodyBudget,
-  maxBodyBytes: number,
-): AsyncGenerator<Uint8Array> {
-  let reserved = 0;
-  try {
-    for await (const chunk of body) {
-      // Past the size limit the engine answers 413 at once: that is not the budget's to refuse.
-      const needed = Math.min(chunk.length, maxBodyBytes - reserved);
-      if (needed > 0 && !budget.tryReserve(needed)) {
-        throw new ProtocolError(
-          503,
-          "OVERLOADED",
-          "request bodies in flight exceed the server's budget",
-          RETRY_AFTER,
-        );
-      }
-      reserved += Math.max(0, needed);
-      yield chunk;
-    }
-  } finally {
-    budget.release(reserved);
-  }
 }
 
 /** The query of requests without one (the engine only reads queries). */
@@ -419,40 +308,6 @@ function streamingSink(res: ServerResponse): ByteSink {
     },
     end: () => res.end(),
   };
-}
-
-function jsonError(status: number, code: string, message: string): EngineResponse {
-  return {
-    status,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-      "cross-origin-resource-policy": "cross-origin",
-      "access-control-allow-origin": "*",
-    },
-    body: [encoder.encode(JSON.stringify({ error: { code, message } }))],
-  };
-}
-
-const RETRY_AFTER = { "retry-after": "1" };
-
-/** 503 with `Retry-After`; `close` when the request's body is left unread. */
-function overloaded(message: string, close: boolean): EngineResponse {
-  const response = jsonError(503, "OVERLOADED", message);
-  Object.assign(response.headers, RETRY_AFTER);
-  return close ? withConnectionClose(response) : response;
-}
-
-/** 429 with `Retry-After`; the connection closes when the request's body is left unread. */
-function rateLimited(refusal: RateRefusal, unreadBody: boolean): EngineResponse {
-  const response = jsonError(429, "RATE_LIMITED", refusal.message);
-  response.headers["retry-after"] = String(refusal.retryAfterSeconds);
-  return unreadBody ? withConnectionClose(response) : response;
-}
-
-function withConnectionClose(response: EngineResponse): EngineResponse {
-  return { ...response, headers: { ...response.headers, connection: "close" } };
 }
 
 function notFound(pathname: string): EngineResponse {

@@ -1,11 +1,9 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
-  type AuthConfig,
   type Clock,
-  type CorsOrigins,
   DurableStreamsEngine,
   type EngineOptions,
   MemoryStore,
@@ -15,24 +13,31 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
-import { Compression, type CompressionOptions } from "./compression.js";
+import { Compression } from "./compression.js";
+import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
+import { handleNodeRequest } from "./node-adapter.js";
 import type { ServerMetrics } from "./ops/metrics.js";
-import { createMetrics, logInternalError, OpsSurface } from "./ops/ops-setup.js";
-import { RateLimiter, type RateLimitOptions } from "./ops/rate-limit.js";
+import {
+  createMetrics,
+  logInternalError,
+  type OpsServerOptions,
+  OpsSurface,
+} from "./ops/ops-setup.js";
+import { RateLimiter } from "./ops/rate-limit.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
 import { WriteStallWatch } from "./write-stall.js";
 
 /** Options of `startServer`. */
-export interface ServerOptions extends EngineOptions, StreamEventHooks {
+export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {
   /** Port to listen on; 0 picks a free one. Default 4437. */
   readonly port?: number;
   /** Interface to bind. Default 127.0.0.1. */
@@ -45,29 +50,6 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks {
   readonly basePath?: string;
   /** Shared bearer secret (full access), also the HS256 key of scoped tokens. */
   readonly secret?: string | undefined;
-  /** Scoped tokens from other issuers: EdDSA / ES256 public keys or a JWKS URL. */
-  readonly tokens?: Omit<AuthConfig, "secret">;
-  /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
-  readonly corsOrigins?: CorsOrigins;
-  /** Keep the registry stream `__ds/registry` of stream lifecycle events. Default false. */
-  readonly registry?: boolean;
-  /**
-   * Request and body-byte rates per bearer credential (per client address
-   * without one). Default: not limited.
-   */
-  readonly rateLimit?: RateLimitOptions;
-  /**
-   * Compress catch-up responses of textual streams for clients that accept
-   * it (`true` for the defaults). Default: off.
-   */
-  readonly compression?: boolean | CompressionOptions;
-  /** Serve Prometheus metrics at `/metrics`. Default true. */
-  readonly metrics?: boolean;
-  /**
-   * How long `close()` keeps serving while `/readyz` already answers 503
-   * (draining), so load balancers stop routing here first. Default 0.
-   */
-  readonly drainDelayMs?: number;
   /** Wall time (TTLs, expiry, cursors). Default: the system clock; tests inject one. */
   readonly clock?: Clock;
   /** Logger; default: silent. */
@@ -121,7 +103,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const limits = resolveLimits(options.limits, maxBodyBytes);
+  const limits = resolveLimits(options.limits);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -168,19 +150,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onInternalError: logInternalError(logger),
     onRejected: (_status, code) => metrics?.reject(code),
   });
-  try {
-    await engine.auth.ready();
-  } catch (error) {
-    sweeper.stop();
-    await store.close();
-    throw error;
-  }
-  const ops = new OpsSurface(engine, store, metrics, logger);
   const idleRelease = new IdleRelease(
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
   );
-  await engine.ready;
+  try {
+    await Promise.all([engine.ready, engine.auth.ready()]);
+  } catch (error) {
+    sweeper.stop();
+    engine.close();
+    await store.close();
+    throw error;
+  }
+  const ops = new OpsSurface(engine, store, metrics, logger);
   const admission: RequestAdmission = {
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
@@ -190,6 +172,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     compression: options.compression
       ? new Compression(options.compression === true ? {} : options.compression)
       : undefined,
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    idleRelease.touch();
+    const work =
+      ops.route(req, res) ?? handleNodeRequest(ops.handler, basePath, req, res, admission);
+    work.catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   };
   const http = createServer(
     {
@@ -204,18 +196,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
       ),
     },
-    (req, res) => {
-      idleRelease.touch();
-      const work =
-        ops.route(req, res) ?? handleNodeRequest(ops.handler, basePath, req, res, admission);
-      work.catch((error: unknown) => {
-        logger.error({ err: error }, "unhandled request error");
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    },
+    onRequest,
   );
+  // `Expect: 100-continue` requests go through the same handler; the adapter
+  // sends the 100 only once the engine reads the body, so a refused upload
+  // (401, 404, 413, 503) is refused before its body is sent.
+  http.on("checkContinue", onRequest);
+  http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
   );

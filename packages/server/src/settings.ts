@@ -1,7 +1,8 @@
 /**
  * Every server setting, once: its flag, its environment twins, its default
  * and what it means. `--help`, the README's configuration table (tested
- * against `configurationTable()`) and the parser all read this list.
+ * against `configurationTable()`; `node scripts/config-table.mjs` rewrites
+ * it) and the parser all read this list.
  */
 
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";

@@ -136,6 +136,8 @@ export class SqliteStore implements StreamStore {
   readonly #walLimitBytes: number;
   readonly #onBackgroundError: (error: Error) => void;
   #checkpointer: Checkpointer | undefined;
+  /** Workers released while idle, until their connections are closed. */
+  #retiredCheckpointers = new Set<Promise<void>>();
   readonly #sql;
   readonly #listing: SqliteListing;
 
@@ -684,7 +686,9 @@ export class SqliteStore implements StreamStore {
     const checkpointer = this.#checkpointer;
     if (checkpointer && !checkpointer.busy) {
       this.#checkpointer = undefined;
-      void checkpointer.close();
+      const closed = checkpointer.close();
+      this.#retiredCheckpointers.add(closed);
+      void closed.then(() => this.#retiredCheckpointers.delete(closed));
     }
   }
 
@@ -730,7 +734,10 @@ export class SqliteStore implements StreamStore {
     clearTimeout(this.#touchTimer);
     await this.#flushTouches();
     await this.#commit.flush();
+    // Every other connection closes first: the writer's close must be the
+    // last one, which checkpoints and removes the WAL before the directory sync.
     await this.#checkpointer?.close();
+    await Promise.all(this.#retiredCheckpointers);
     try {
       this.#checkpointNow("TRUNCATE");
     } catch (error) {

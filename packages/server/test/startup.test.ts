@@ -44,9 +44,13 @@ function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting):
 }
 
 describe("configuration", () => {
-  test("the README's table is the code's table", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    expect(readme).toContain(configurationTable());
+  test("the README's and the server reference's tables are the code's table", () => {
+    for (const doc of ["README.md", "docs/server.md"]) {
+      const text = readFileSync(join(ROOT, doc), "utf8");
+      expect(text, `${doc}: run "node scripts/config-table.mjs" to update it`).toContain(
+        configurationTable(),
+      );
+    }
   });
 
   test("every flag has an environment twin that does the same; the flag wins", () => {

@@ -12,7 +12,6 @@ import { describeFailure, ExitCode, streamNotFound, UsageError } from "../errors
 import { CONNECTION_HELP } from "../help.js";
 import type { Io } from "../io.js";
 import { splitLines } from "../lines.js";
-import { progressBar } from "../progress.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
 
 const USAGE = `Usage: durastream append <path> [data] [options]
@@ -117,6 +116,7 @@ async function appendFile(
     throw new UsageError(`--file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`);
   }
   if (size === 0) throw new UsageError(`nothing to append: ${file} is empty`);
+  const { progressBar } = await import("../progress.js");
   const progress = progressBar(io, basename(file), size);
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {

@@ -8,7 +8,6 @@ import { formatBytes, formatTime } from "../format.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
 import { colorsFor } from "../style.js";
-import { newTable } from "../table.js";
 import { resolveTarget, subjectOf } from "../target.js";
 
 const USAGE = `Usage: durastream ls [prefix] [options]
@@ -36,7 +35,9 @@ const TERMINAL_LIMIT = 1000;
 /** Streams fetched per request. */
 const PAGE_SIZE = 1000;
 
-function table(streams: ListedStream[], io: Io): string {
+async function table(streams: ListedStream[], io: Io): Promise<string> {
+  // cli-table3 is loaded only to draw a table: piped listings start faster.
+  const { newTable } = await import("../table.js");
   const c = colorsFor(io.stdout, io.env);
   const out = newTable(
     ["path", "type", "size", "state", "created (UTC)", "expires", "forked from"],
@@ -109,7 +110,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (shown.length === 0) {
       await write(io.stdout, c.dim(`no streams${prefix ? ` under ${prefix}` : ""}\n`));
     } else {
-      await write(io.stdout, table(shown, io));
+      await write(io.stdout, await table(shown, io));
       const note = more
         ? `first ${shown.length} streams; more with --limit <n>, or all with --json`
         : `${shown.length} stream${shown.length === 1 ? "" : "s"}`;

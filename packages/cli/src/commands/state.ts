@@ -1,14 +1,14 @@
 /** `durastream state`: materializes a State Protocol stream and prints its entities. */
 
 import { stream } from "@durastream/client";
-import { isChangeEvent, isControlEvent, MaterializedState } from "@durastream/state";
+import type { MaterializedState } from "@durastream/state";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
 import { describeFailure, ExitCode } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
 import { colorsFor } from "../style.js";
-import { newTable } from "../table.js";
+import type { newTable as NewTable } from "../table.js";
 import { handleOptions, resolveTarget, subjectOf } from "../target.js";
 
 const USAGE = `Usage: durastream state <path> [options]
@@ -43,7 +43,12 @@ function cell(value: unknown): string {
 }
 
 /** One table per collection, a column per top-level field of the values. */
-function tables(state: MaterializedState, only: string | undefined, io: Io): string {
+function tables(
+  newTable: typeof NewTable,
+  state: MaterializedState,
+  only: string | undefined,
+  io: Io,
+): string {
   const c = colorsFor(io.stdout, io.env);
   const types = state.types.filter((type) => only === undefined || type === only);
   const parts: string[] = [];
@@ -78,6 +83,9 @@ async function run(argv: string[], io: Io): Promise<number> {
   const follow = values.follow === true;
   const only = values.type;
   const terminal = io.stdout.isTTY === true;
+  // Loaded here, not at start-up: every other command starts faster without them.
+  const { isChangeEvent, isControlEvent, MaterializedState } = await import("@durastream/state");
+  const { newTable } = await import("../table.js");
   const state = new MaterializedState();
   let caughtUp = false;
   try {
@@ -117,7 +125,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       } else if (!caughtUp || batch.items.length > 0) {
         // On a terminal a live view redraws in place; in a pipe each update is appended.
         const prefix = follow && terminal ? CLEAR_SCREEN : caughtUp ? "\n" : "";
-        await write(io.stdout, prefix + tables(state, only, io));
+        await write(io.stdout, prefix + tables(newTable, state, only, io));
       }
       caughtUp = true;
     });

@@ -5,13 +5,48 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DurableStreamsEngine, EngineRequest, StreamStore } from "@durastream/server-core";
+import type {
+  AuthConfig,
+  CorsOrigins,
+  DurableStreamsEngine,
+  EngineRequest,
+  StreamStore,
+} from "@durastream/server-core";
 import type { Logger } from "pino";
+import type { CompressionOptions } from "../compression.js";
 import { SqliteStore } from "../sqlite-store.js";
 import { ServerMetrics } from "./metrics.js";
 import { ObservedEngine } from "./observed-engine.js";
 import { handleOpsRequest, OPS_PATHS, type Readiness } from "./ops-endpoints.js";
+import type { RateLimitOptions } from "./rate-limit.js";
 import { requestId } from "./request-id.js";
+
+/** `startServer` options of the production features (see docs/operations.md). */
+export interface OpsServerOptions {
+  /** Scoped tokens from other issuers: EdDSA / ES256 public keys or a JWKS URL. */
+  readonly tokens?: Omit<AuthConfig, "secret">;
+  /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
+  readonly corsOrigins?: CorsOrigins;
+  /** Keep the registry stream `__ds/registry` of stream lifecycle events. Default false. */
+  readonly registry?: boolean;
+  /**
+   * Request and body-byte rates per bearer credential (per client address
+   * without one). Default: not limited.
+   */
+  readonly rateLimit?: RateLimitOptions;
+  /**
+   * Compress catch-up responses of textual streams for clients that accept
+   * it (`true` for the defaults). Default: off.
+   */
+  readonly compression?: boolean | CompressionOptions;
+  /** Serve Prometheus metrics at `/metrics`. Default true. */
+  readonly metrics?: boolean;
+  /**
+   * How long `close()` keeps serving while `/readyz` already answers 503
+   * (draining), so load balancers stop routing here first. Default 0.
+   */
+  readonly drainDelayMs?: number;
+}
 
 /** A store that can count its streams (both of the Node runtime's stores can). */
 type CountingStore = StreamStore & { streamCount(): number };

@@ -9,6 +9,8 @@
 
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { EngineResponse } from "@durastream/server-core";
+import { jsonError, withConnectionClose } from "../json-responses.js";
 
 /** Rates and bursts; a rate left out is not limited. */
 export interface RateLimitOptions {
@@ -128,4 +130,11 @@ export class RateLimiter {
       ? `t:${createHash("sha256").update(authorization).digest("base64")}`
       : `a:${req.socket.remoteAddress ?? "unknown"}`;
   }
+}
+
+/** 429 with `Retry-After`; the connection closes when the request's body is left unread. */
+export function rateLimited(refusal: RateRefusal, unreadBody: boolean): EngineResponse {
+  const response = jsonError(429, "RATE_LIMITED", refusal.message);
+  response.headers["retry-after"] = String(refusal.retryAfterSeconds);
+  return unreadBody ? withConnectionClose(response) : response;
 }

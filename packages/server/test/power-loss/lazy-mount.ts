@@ -17,7 +17,6 @@ const PYTHON = "/usr/bin/python3";
 /** Why a FUSE mount cannot work here, or null when it should. */
 export function fuseUnavailable(): string | null {
   if (!existsSync("/dev/fuse")) return "/dev/fuse does not exist";
-  if (spawnSync("fusermount", ["-V"]).status !== 0) return "fusermount is not installed (fuse3)";
   if (spawnSync(PYTHON, ["-c", "import fusepy"]).status !== 0) {
     return `${PYTHON} cannot import fusepy (python3-fusepy)`;
   }
@@ -96,10 +95,8 @@ export class LazyMount {
 
   /** Unmounts (the kernel's cached pages of the mount go with it). */
   async unmount(): Promise<void> {
-    const result = spawnSync("fusermount", ["-u", this.mountpoint]);
-    if (result.status !== 0) {
-      spawnSync("fusermount", ["-u", "-z", this.mountpoint]);
-    }
+    const result = spawnSync("umount", [this.mountpoint]);
+    if (result.status !== 0) spawnSync("umount", ["-l", this.mountpoint]);
     this.#process.stdin!.end();
     await this.#exited;
   }

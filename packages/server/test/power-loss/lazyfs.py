@@ -316,13 +316,15 @@ class LazyFS(Operations):
                 with self.mutex:
                     self.failing = words[1] == "on"
                 print(f"failing {words[1]}", flush=True)
-        subprocess.run(["fusermount", "-u", "-z", self.mountpoint], check=False)
+        subprocess.run(["umount", "-l", self.mountpoint], check=False)
 
 
 def main():
     backing, mountpoint, trash = sys.argv[1], sys.argv[2], sys.argv[3]
     fs = LazyFS(os.path.abspath(backing), mountpoint, os.path.abspath(trash))
-    FUSE(fs, mountpoint, foreground=True, big_writes=True)
+    # hard_remove: an unlinked file that is still open goes at once, as on a
+    # disk filesystem (libfuse would otherwise rename it to .fuse_hidden*).
+    FUSE(fs, mountpoint, foreground=True, big_writes=True, hard_remove=True)
 
 
 if __name__ == "__main__":
