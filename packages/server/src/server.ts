@@ -17,6 +17,7 @@ import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
 import { Compression } from "./compression.js";
+import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
 import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
@@ -80,6 +81,12 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServe
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
+  /**
+   * The web console: served at `path` (default `/`) from the built assets in
+   * `dir` (default: those of the installed `@durastream/console`), or `false`
+   * for none. Without built assets the server starts without it and logs why.
+   */
+  readonly console?: false | { readonly path?: string; readonly dir?: string };
 }
 
 /** A running server. */
@@ -94,6 +101,8 @@ export interface RunningServer {
   readonly metrics: ServerMetrics | null;
   /** Starts draining: `/readyz` answers 503 while requests are still served. */
   drain(): void;
+  /** URL of the web console, or null when it is off or not built. */
+  readonly consoleUrl: string | null;
   /** Drains (see `drainDelayMs`), then stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
@@ -104,6 +113,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const limits = resolveLimits(options.limits);
+  const consoleSite = await loadConsole(options, basePath, logger);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -175,8 +185,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
-    const work =
-      ops.route(req, res) ?? handleNodeRequest(ops.handler, basePath, req, res, admission);
+    // Health and metrics first: the console may be served at `/`.
+    let work = ops.route(req, res);
+    if (work === null) {
+      if (consoleSite?.handle(req, res)) return;
+      work = handleNodeRequest(ops.handler, basePath, req, res, admission);
+    }
     work.catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500);
@@ -234,6 +248,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     http,
     metrics,
     drain: () => ops.drain(),
+    consoleUrl: consoleSite === undefined ? null : `${url}${consoleSite.path}`,
     close() {
       closing ??= (async () => {
         ops.drain();
@@ -262,4 +277,27 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+}
+
+async function loadConsole(
+  options: ServerOptions,
+  basePath: string,
+  logger: Logger,
+): Promise<ConsoleSite | undefined> {
+  if (options.console === false) return undefined;
+  const dir = options.console?.dir ?? defaultConsoleDir();
+  if (dir === undefined) {
+    logger.warn("web console not built (npm run build): serving streams only");
+    return undefined;
+  }
+  const path = options.console?.path ?? "/";
+  const mount = `${path.replace(/\/+$/, "")}/`;
+  if (!path.startsWith("/") || mount.startsWith(`${basePath.replace(/\/+$/, "")}/`)) {
+    if (options.console?.path === undefined) {
+      logger.warn("web console off: the stream root takes the whole server (set --console-path)");
+      return undefined;
+    }
+    throw new Error(`console path ${path} must start with / and lie outside the stream root`);
+  }
+  return ConsoleSite.load({ path, dir, basePath });
 }
