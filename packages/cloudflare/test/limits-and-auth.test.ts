@@ -7,6 +7,8 @@
  */
 
 import { connect } from "node:net";
+import { signStreamToken } from "@durastream/server-core";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
 import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
@@ -19,14 +21,23 @@ const TEXT = { ...AUTH, "content-type": "text/plain" };
 
 let worker: LocalWorker;
 let cleanup = () => {};
+/** An EdDSA token issuer the Worker is configured with (`STREAMS_TOKEN_PUBLIC_KEYS`). */
+const issuer = await generateKeyPair("EdDSA", { extractable: true });
 
 beforeAll(async () => {
   const temp = tempDir();
   cleanup = temp.cleanup;
+  const publicJwk = { ...(await exportJWK(issuer.publicKey)), alg: "EdDSA", kid: "issuer-1" };
   worker = await startLocalWorker({
     port: 0,
     persistTo: temp.dir,
-    vars: { STREAMS_SECRET: SECRET, MAX_BODY_BYTES: "1024", MAX_STREAM_BYTES: "4096" },
+    vars: {
+      STREAMS_SECRET: SECRET,
+      STREAMS_CORS_ORIGINS: "https://app.example",
+      STREAMS_TOKEN_PUBLIC_KEYS: JSON.stringify([publicJwk]),
+      MAX_BODY_BYTES: "1024",
+      MAX_STREAM_BYTES: "4096",
+    },
   });
 });
 
@@ -63,6 +74,39 @@ describe("Cloudflare Worker: auth and headers", () => {
     await sse.body?.cancel();
   });
 
+  it("scoped tokens: HS256 signed with the secret and EdDSA from a configured key, each within its scope", async () => {
+    const url = streamUrl("scoped/room");
+    expect((await fetch(url, { method: "PUT", headers: TEXT, body: "hello" })).status).toBe(201);
+    const reader = `Bearer ${await signStreamToken(SECRET, {
+      paths: ["scoped/**"],
+      ops: ["read"],
+      ttlSeconds: 60,
+    })}`;
+    const read = await fetch(`${url}?offset=-1`, { headers: { authorization: reader } });
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe("hello");
+    const append = await fetch(url, {
+      method: "POST",
+      headers: { authorization: reader, "content-type": "text/plain" },
+      body: "nope",
+    });
+    expect(append.status).toBe(403);
+    expect((await errorOf(append)).code).toBe("FORBIDDEN");
+
+    const eddsa = await new SignJWT({ paths: "scoped/*", ops: ["append"] })
+      .setProtectedHeader({ alg: "EdDSA", kid: "issuer-1" })
+      .setExpirationTime("5m")
+      .sign(issuer.privateKey);
+    const appended = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${eddsa}`, "content-type": "text/plain" },
+      body: "!",
+    });
+    expect(appended.status).toBe(204);
+    const after = await fetch(`${url}?offset=-1`, { headers: AUTH });
+    expect(await after.text()).toBe("hello!");
+  });
+
   it("puts the security and CORS headers on answers and preflights", async () => {
     const url = streamUrl("auth/headers");
     const created = await fetch(url, {
@@ -80,6 +124,12 @@ describe("Cloudflare Worker: auth and headers", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Producer-Id");
+    // With a secret, only the configured origins may read responses.
+    const other = await fetch(url, {
+      method: "HEAD",
+      headers: { ...AUTH, origin: "https://x.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 

@@ -62,6 +62,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       clock: systemClock,
       basePath: this.#config.basePath,
       secret: this.#config.secret,
+      ...(this.#config.corsOrigins === undefined ? {} : { corsOrigins: this.#config.corsOrigins }),
+      tokens: this.#config.tokens,
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
