@@ -20,6 +20,8 @@ export interface RawExchange {
   readonly response: RawResponse | null;
   /** Bytes received that were not part of a parsed response. */
   readonly rest: Buffer;
+  /** Statuses of the interim (1xx) responses before it, e.g. `[100]`. */
+  readonly interim: readonly number[];
 }
 
 /** Options of `rawExchange`. */
@@ -75,7 +77,7 @@ export async function rawExchange(
         if (parsed === "incomplete") {
           if (ended) {
             clearTimeout(timer);
-            resolve({ response: null, rest: received });
+            resolve({ response: null, rest: received, interim: [] });
           }
           return;
         }
@@ -103,6 +105,48 @@ export async function rawExchange(
   }
 }
 
+/**
+ * Sends `request` (possibly several pipelined requests) and reads until the
+ * server closes the connection: the responses in the order they came.
+ * `heads[i]` marks the i-th request as HEAD (its response has no body).
+ * Rejects if the connection is still open after the timeout.
+ */
+export async function rawUntilClose(
+  url: string,
+  request: string | Uint8Array,
+  options: { readonly timeoutMs?: number; readonly heads?: readonly boolean[] } = {},
+): Promise<RawResponse[]> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const socket = await openSocket(url);
+  const received: Buffer[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`connection still open after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.on("data", (data: Buffer) => received.push(data));
+      socket.on("error", () => {});
+      socket.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.write(request);
+    });
+  } finally {
+    socket.destroy();
+  }
+  const responses: RawResponse[] = [];
+  let rest = Buffer.concat(received);
+  while (rest.length > 0) {
+    const parsed = parseResponse(rest, true, { head: options.heads?.[responses.length] ?? false });
+    if (parsed === "incomplete" || parsed.response === null) break;
+    responses.push(parsed.response);
+    rest = Buffer.from(parsed.rest);
+  }
+  return responses;
+}
+
 /** A response from the bytes received so far, or "incomplete". */
 function parseResponse(
   data: Buffer,
@@ -110,6 +154,7 @@ function parseResponse(
   options: RawExchangeOptions,
 ): RawExchange | "incomplete" {
   let start = 0;
+  const interim: number[] = [];
   for (;;) {
     const headEnd = data.indexOf("\r\n\r\n", start);
     if (headEnd === -1) return "incomplete";
@@ -126,12 +171,14 @@ function parseResponse(
     }
     const bodyStart = headEnd + 4;
     if (status >= 100 && status < 200) {
+      interim.push(status);
       start = bodyStart;
       continue;
     }
     const done = (end: number, body: Buffer): RawExchange => ({
       response: { status, headers, body },
       rest: data.subarray(end),
+      interim,
     });
     if (options.headersOnly) return done(data.length, data.subarray(bodyStart));
     if (options.head || status === 204 || status === 304) {

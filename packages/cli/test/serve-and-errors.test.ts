@@ -1,8 +1,14 @@
 /** `durastream serve` as a child process, URL/secret resolution, and error exits. */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { COMMANDS } from "../src/index.js";
 import { runCli, spawnCli, startTestServer, tempDir } from "./helpers.js";
+
+/** Preload that records the child's fetches and redirects one origin (see the file). */
+const REDIRECT_FETCH = fileURLToPath(new URL("./fixtures/redirect-fetch.mjs", import.meta.url));
 
 describe("durastream serve", () => {
   test("serves SQLite-backed streams: round trip through the CLI, clean exit on SIGTERM", async () => {
@@ -120,12 +126,30 @@ describe("server URL and secret", () => {
   });
 
   test("without --url or DURABLE_STREAMS_URL it talks to localhost:4437", async () => {
-    const result = await runCli(["head", "x"]);
-    // Whether or not something listens there, the message names the default root.
-    if (result.code === 1 && result.stderr.includes("cannot reach")) {
-      expect(result.stderr).toContain("http://localhost:4437/v1/stream");
-    } else {
-      expect(result.code).not.toBe(0);
+    // Nothing may listen on 4437 here: the child's fetch records the URLs it
+    // is asked for and sends localhost:4437 to a port that refuses.
+    const { server, stop: stopDead } = await startTestServer({ memory: true });
+    const deadOrigin = server.url;
+    await stopDead();
+    const { dir, cleanup } = tempDir();
+    try {
+      const log = join(dir, "fetches");
+      const result = await runCli(["head", "x"], {
+        env: {
+          NODE_OPTIONS: `--import ${REDIRECT_FETCH}`,
+          FETCH_LOG: log,
+          REDIRECT_FROM: "http://localhost:4437",
+          REDIRECT_TO: deadOrigin,
+        },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        "durastream head: cannot reach server at http://localhost:4437/v1/stream: ECONNREFUSED — start one with 'durastream serve', or point --url / DURABLE_STREAMS_URL at yours\n",
+      );
+      const fetched = new Set(readFileSync(log, "utf8").trim().split("\n"));
+      expect([...fetched]).toEqual(["http://localhost:4437/v1/stream/x"]);
+    } finally {
+      cleanup();
     }
   });
 

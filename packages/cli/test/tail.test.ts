@@ -1,7 +1,12 @@
-/** `durastream tail`: live delivery over SSE and long-poll, exit on closure, Ctrl-C. */
+/**
+ * `durastream tail`: live delivery over SSE and long-poll, exit on closure,
+ * Ctrl-C, reconnects across a server restart, exit 3 on a deleted stream.
+ */
 
+import { request } from "node:http";
+import { startServer } from "@durastream/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runCli, spawnCli, startTestServer, tailOffset } from "./helpers.js";
+import { type LiveCli, runCli, spawnCli, startTestServer, tailOffset, tempDir } from "./helpers.js";
 
 let root: string;
 let stop: () => Promise<void>;
@@ -84,5 +89,93 @@ describe("tail", () => {
     const result = await cli(["tail", "x", "--sse", "--long-poll"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--sse and --long-poll are exclusive");
+  });
+});
+
+/**
+ * A stream request made directly over HTTP (the command under test is
+ * `tail`; a CLI process per setup step would only slow the suite down), on
+ * a fresh connection: a pooled one could still point at a closed server.
+ */
+function http(
+  url: string,
+  method: string,
+  options: { body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; offset: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method, agent: false, headers: { "content-type": "text/plain", ...options.headers } },
+      (res) => {
+        res.resume();
+        res.once("end", () => {
+          const offset = res.headers["stream-next-offset"];
+          resolve({
+            status: res.statusCode!,
+            offset: typeof offset === "string" ? offset : undefined,
+          });
+        });
+      },
+    );
+    req.once("error", reject);
+    req.end(options.body);
+  });
+}
+
+describe.each([
+  ["--sse", "sse"],
+  ["--long-poll", "long-poll"],
+])("tail %s over a dropped connection", (flag, name) => {
+  test("a server restart on the same port is ridden out: the tail resumes where it left off", async () => {
+    const { dir, cleanup } = tempDir();
+    let server = await startServer({ port: 0, host: "127.0.0.1", dataDir: dir });
+    const port = server.port;
+    const streamRoot = `${server.url}/v1/stream`;
+    const path = `restart-${name}`;
+    const url = `${streamRoot}/${path}`;
+    let tail: LiveCli | undefined;
+    try {
+      const created = await http(url, "PUT");
+      expect(created.status).toBe(201);
+      tail = spawnCli(["tail", path, flag, "--offset", created.offset!], {
+        DURABLE_STREAMS_URL: streamRoot,
+      });
+      expect((await http(url, "POST", { body: "one;" })).status).toBe(204);
+      await tail.waitFor((out) => out === "one;");
+      // Closing the server ends the tail's live connection; it reconnects
+      // to the restarted server from the offset after "one;".
+      await server.close();
+      server = await startServer({ port, host: "127.0.0.1", dataDir: dir });
+      expect((await http(url, "POST", { body: "two;" })).status).toBe(204);
+      await tail.waitFor((out) => out === "one;two;");
+      const closing = await http(url, "POST", {
+        body: "end",
+        headers: { "stream-closed": "true" },
+      });
+      expect(closing.status).toBe(204);
+      expect(await tail.exited).toBe(0);
+      expect(tail.stdout()).toBe("one;two;end");
+      expect(tail.stderr()).toBe("");
+    } finally {
+      tail?.process.kill("SIGKILL");
+      await server.close();
+      cleanup();
+    }
+  });
+
+  test("a stream deleted while it is tailed ends the tail with exit 3", async () => {
+    const path = `deleted-${name}`;
+    const url = `${root}/${path}`;
+    const created = await http(url, "PUT");
+    expect(created.status).toBe(201);
+    const tail = spawnCli(["tail", path, flag, "--offset", created.offset!], env);
+    expect((await http(url, "POST", { body: "last words" })).status).toBe(204);
+    await tail.waitFor((out) => out === "last words");
+    expect((await http(url, "DELETE")).status).toBe(204);
+    expect(await tail.exited).toBe(3);
+    expect(tail.stdout()).toBe("last words");
+    expect(tail.stderr()).toBe(
+      `durastream tail: stream not found: ${path} — create it with 'durastream create ${path}', or list streams with 'durastream ls'\n`,
+    );
   });
 });

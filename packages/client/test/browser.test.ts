@@ -5,6 +5,7 @@
  * hidden, tailing pauses. Fails (never skips) when Chromium is missing.
  */
 
+import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserSuite } from "../../../test-support/browser.js";
 import { DurableStream } from "../src/index.js";
@@ -100,25 +101,55 @@ describe("browser (Chromium)", () => {
         const url = streamUrl(server, "browser-hidden");
         const handle = await DurableStream.create({ url, contentType: "application/json" });
         await handle.append({ text: "one" });
+        const pageUrl = `${suite.site.url}/?live=${live}&url=${encodeURIComponent(url)}`;
         const page = await suite.chromium.browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
+        // The page's requests to the stream: how many were made, and which are in flight.
         let streamRequests = 0;
+        const inFlight = new Set<Request>();
+        let onSettled = () => {};
         page.on("request", (request) => {
-          if (request.url().startsWith(url)) streamRequests++;
+          if (!request.url().startsWith(url)) return;
+          streamRequests++;
+          inFlight.add(request);
         });
-        const rendered = () =>
-          page.$$eval("#items li", (lis) => lis.map((li) => li.textContent ?? ""));
+        const aborted = new Set<Request>();
+        const settled = (request: Request) => {
+          if (inFlight.delete(request)) onSettled();
+        };
+        page.on("requestfinished", settled);
+        page.on("requestfailed", (request) => {
+          aborted.add(request);
+          settled(request);
+        });
+        const noRequestInFlight = () =>
+          new Promise<void>((resolve) => {
+            onSettled = () => {
+              if (inFlight.size === 0) resolve();
+            };
+            onSettled();
+          });
+        const rendered = (p: Page) =>
+          p.$$eval("#items li", (lis) => lis.map((li) => li.textContent ?? ""));
+        // A visible page tailing the same stream: once it shows an item, a
+        // hidden page still tailing would have been sent it too.
+        const witness = await suite.chromium.browser.newPage();
         try {
-          await page.goto(`${suite.site.url}/?live=${live}&url=${encodeURIComponent(url)}`);
+          await page.goto(pageUrl);
           await page.waitForFunction(() => document.querySelectorAll("#items li").length === 1);
+          const live = [...inFlight]; // the live request, waiting for data
+          expect(live.length).toBeGreaterThan(0);
           await page.evaluate(() => (window as unknown as PageTestHooks).setHidden(true));
-          await sleep(300); // the live request in flight is given up
+          // The live request in flight is given up (aborted, not left to run out).
+          await noRequestInFlight();
+          expect(live.filter((request) => !aborted.has(request))).toEqual([]);
           const requestsWhenHidden = streamRequests;
           await handle.append({ text: "two" });
           await handle.append({ text: "three" });
-          await sleep(1_000);
-          expect(await rendered()).toEqual(["one"]);
+          await witness.goto(pageUrl);
+          await witness.waitForFunction(() => document.querySelectorAll("#items li").length === 3);
+          expect(await rendered(page)).toEqual(["one"]);
           expect(streamRequests).toBe(requestsWhenHidden);
 
           await page.evaluate(() => (window as unknown as PageTestHooks).setHidden(false));
@@ -127,10 +158,11 @@ describe("browser (Chromium)", () => {
           await page.waitForFunction(
             () => document.getElementById("status")?.textContent === "closed",
           );
-          expect(await rendered()).toEqual(["one", "two", "three", "four"]);
+          expect(await rendered(page)).toEqual(["one", "two", "three", "four"]);
           expect(streamRequests).toBeGreaterThan(requestsWhenHidden);
           expect(errors).toEqual([]);
         } finally {
+          await witness.close();
           await page.close();
         }
       });
@@ -142,8 +174,4 @@ describe("browser (Chromium)", () => {
 interface PageTestHooks {
   /** Emulates the tab being hidden or shown (headless pages are always visible). */
   setHidden(hidden: boolean): void;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

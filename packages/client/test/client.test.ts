@@ -15,17 +15,7 @@ import {
   StreamClosedError,
   stream,
 } from "../src/index.js";
-import {
-  durastreamAvailable,
-  eventually,
-  type RunningServer,
-  servers,
-  streamUrl,
-} from "./support/servers.js";
-
-if (!durastreamAvailable) {
-  it.todo("run this suite against durastream once @durastream/server exports startServer");
-}
+import { eventually, type RunningServer, servers, streamUrl } from "./support/servers.js";
 
 /** A fetch that records method, URL and headers of every request. */
 function recordingFetch() {

@@ -17,7 +17,7 @@ import {
   startChildServer,
 } from "./support/child-server.js";
 import { startFaultProxy } from "./support/fault-proxy.js";
-import { durastreamAvailable, eventually } from "./support/servers.js";
+import { eventually } from "./support/servers.js";
 import {
   appendInLoop,
   expectStoredExactlyOnce,
@@ -30,7 +30,7 @@ function firstOccurrences(values: number[]): number[] {
   return [...new Set(values)];
 }
 
-const kinds: ChildServerKind[] = durastreamAvailable ? ["durastream", "official"] : ["official"];
+const kinds: ChildServerKind[] = ["durastream", "official"];
 
 describe.each(kinds)("kill -9 and restart of the %s server", (kind) => {
   it("a producer (through the proxy) and a plain appender (refused connections) lose and duplicate nothing", async () => {

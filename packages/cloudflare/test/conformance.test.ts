@@ -7,7 +7,9 @@
 import { runConformanceTests } from "@durable-streams/server-conformance-tests";
 import { afterAll, beforeAll, describe } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const LONG_POLL_TIMEOUT_MS = 2_000;
 

@@ -8,7 +8,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const DEV = join(dirname(fileURLToPath(import.meta.url)), "..", "dist-dev", "dev.js");
 

@@ -7,7 +7,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 let worker: LocalWorker;
 let cleanup = () => {};

@@ -8,7 +8,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const SECRET = "s3cret-for-tests";
 const AUTH = { authorization: `Bearer ${SECRET}` };
@@ -144,8 +146,10 @@ describe("Cloudflare Worker: routing", () => {
       method: "PUT",
       headers: TEXT,
     });
-    expect(unknown.status).toBe(404);
-    expect((await errorOf(unknown)).code).toBe("NOT_FOUND");
+    expect(unknown.status).toBe(400);
+    expect((await errorOf(unknown)).code).toBe("RESERVED_PATH");
+    const unauthenticated = await fetch(`${worker.url}/v1/stream/__ds/nothing`);
+    expect(unauthenticated.status).toBe(401);
     const encodedSlash = await fetch(`${worker.url}/v1/stream/a%2Fb`, { headers: AUTH });
     expect(encodedSlash.status).toBe(400);
     expect((await errorOf(encodedSlash)).code).toBe("BAD_REQUEST");

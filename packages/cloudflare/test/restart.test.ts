@@ -6,7 +6,9 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -98,5 +100,30 @@ describe("Cloudflare Worker: restart with the same persistence directory", () =>
       body: "too late",
     });
     expect(late.status).toBe(409);
+  }, 60_000);
+
+  it("keeps a sliding TTL's window: frequent reads before the restart still count after it", async () => {
+    const temp = tempDir();
+    cleanups.push(temp.cleanup);
+    const first = await start(temp.dir);
+    const url = `${first.url}/v1/stream/restart/ttl`;
+    const created = await fetch(url, {
+      method: "PUT",
+      headers: { "content-type": "text/plain", "stream-ttl": "5" },
+      body: "alive",
+    });
+    expect(created.status).toBe(201);
+    // Reads closer together than the store's once-a-second write of the last
+    // access, for longer than the TTL: only the reads keep the stream alive.
+    const until = Date.now() + 6_000;
+    while (Date.now() < until) {
+      expect((await fetch(`${url}?offset=-1`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await first.close();
+
+    const second = await start(temp.dir);
+    const head = await fetch(`${second.url}/v1/stream/restart/ttl`, { method: "HEAD" });
+    expect(head.status).toBe(200);
   }, 60_000);
 });

@@ -11,10 +11,17 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../dev/bundle.js";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
+import { keepAliveBelowWorkerd } from "./helpers.js";
+
+keepAliveBelowWorkerd();
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** workerd evicts an object idle this long (10 s) when nothing pins it in memory. */
-const EVICTION_MS = 10_000;
+/**
+ * The keep-alive period of the hibernation test: longer than workerd's 10 s
+ * eviction of an idle object that nothing pins in memory, so the Worker's
+ * keep-alive reaches an object that was evicted and has to be built again.
+ */
+const KEEP_ALIVE_MS = 16_000;
 
 interface SseEvent {
   readonly event: string;
@@ -66,13 +73,13 @@ describe("SSE fan-out through the Worker", () => {
       port: 0,
       script,
       objectClass: "CountingStreamObject",
-      vars: { LONG_POLL_TIMEOUT_MS: "60000", SSE_MAX_CONNECTION_MS: "120000" },
+      vars: { LONG_POLL_TIMEOUT_MS: String(KEEP_ALIVE_MS), SSE_MAX_CONNECTION_MS: "120000" },
     });
   });
 
   afterAll(() => worker?.close());
 
-  it("lets the object hibernate while a reader waits, then resumes the session on the next append", async () => {
+  it("lets the object hibernate while a reader waits, then resumes the session for keep-alives and appends", async () => {
     const url = `${worker.url}/v1/stream/fanout/hibernate`;
     const headers = { "content-type": "text/plain" };
     expect((await fetch(url, { method: "PUT", headers, body: "first" })).status).toBe(201);
@@ -85,9 +92,13 @@ describe("SSE fan-out through the Worker", () => {
     expect(caughtUp.upToDate).toBe(true);
     const before = await constructions(worker);
 
-    // Nothing pins the object while the reader waits: no request in flight, no
-    // timer. This wait is workerd's eviction period, not a synchronisation.
-    await new Promise((resolve) => setTimeout(resolve, EVICTION_MS + 2_000));
+    // Nothing pins the object while the reader waits (no request in flight, no
+    // timer): workerd evicts it. The Worker's keep-alive wakes a new instance,
+    // which resumes the session from its socket and answers with a control event.
+    const keepAlive = await next();
+    expect(keepAlive?.event).toBe("control");
+    expect(JSON.parse(keepAlive!.data).streamNextOffset).toBe(caughtUp.streamNextOffset);
+    expect(await constructions(worker)).toBe(before + 1);
 
     const append = await fetch(url, { method: "POST", headers, body: "second" });
     expect(append.status).toBe(204);
@@ -95,8 +106,6 @@ describe("SSE fan-out through the Worker", () => {
     const control = JSON.parse((await next())!.data);
     expect(control.streamNextOffset).toBe(append.headers.get("stream-next-offset"));
     expect(control.upToDate).toBe(true);
-    // The append found no object in memory: a new instance resumed the session.
-    expect(await constructions(worker)).toBe(before + 1);
     await next.cancel();
   }, 30_000);
 });

@@ -4,6 +4,7 @@
  * conventions on every response. Runtime-neutral: no `node:*` imports.
  */
 
+import { streamPathProblem } from "@durastream/protocol";
 import type { EngineContext } from "./context.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
@@ -66,7 +67,6 @@ export interface EngineConfig extends EngineOptions {
   readonly subscriptions?: SubscriptionSettings;
 }
 
-const MAX_PATH_LENGTH = 1024;
 const encoder = new TextEncoder();
 
 /**
@@ -249,19 +249,13 @@ export class DurableStreamsEngine implements ForkPeer {
   }
 }
 
-/** Stream paths are keys; refuse the ones that could be traversal or garbage. */
+/**
+ * Stream paths are keys; refuse the ones that could be traversal or garbage
+ * (the same rules runtimes apply when they decode a request target).
+ */
 function validatePath(path: string): void {
-  if (path === "") throw badRequest("BAD_REQUEST", "missing stream path");
-  if (path.length > MAX_PATH_LENGTH) throw badRequest("BAD_REQUEST", "stream path too long");
-  for (const segment of path.split("/")) {
-    if (segment === "" || segment === "." || segment === "..") {
-      throw badRequest("BAD_REQUEST", `invalid stream path: ${path}`);
-    }
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-  if (/[\u0000-\u001f\u007f]/.test(path)) {
-    throw badRequest("BAD_REQUEST", "stream path contains control characters");
-  }
+  const problem = streamPathProblem(path);
+  if (problem !== null) throw badRequest("BAD_REQUEST", problem);
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

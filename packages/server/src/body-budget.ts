@@ -16,9 +16,15 @@ export class BodyBudget {
     return this.#inFlight;
   }
 
-  /** Reserves `bytes` if they fit; false (nothing reserved) otherwise. */
-  tryReserve(bytes: number): boolean {
-    if (this.#inFlight + bytes > this.budgetBytes) return false;
+  /**
+   * Reserves `bytes` if they fit; false (nothing reserved) otherwise.
+   * `held` is what the caller reserved already (earlier chunks of the same
+   * body). With no other body in flight anything fits, so a budget below the
+   * largest body still lets such a body through, one at a time.
+   */
+  tryReserve(bytes: number, held = 0): boolean {
+    const others = this.#inFlight - held;
+    if (others > 0 && this.#inFlight + bytes > this.budgetBytes) return false;
     this.#inFlight += bytes;
     return true;
   }

@@ -46,8 +46,24 @@ const ALLOW = { allow: "GET, HEAD, PUT, POST, DELETE, OPTIONS" };
 /** A request line starting with a well-formed method token (RFC 9110 §9.1). */
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /;
 
+/**
+ * The start of the request line the parser failed in: the packet may hold
+ * earlier pipelined requests, so the line begins after the last line break
+ * before the failure.
+ */
+function requestLineAt(rawPacket: Buffer | undefined, bytesParsed: number | undefined): string {
+  if (rawPacket === undefined) return "";
+  const failedAt = Math.min(bytesParsed ?? 0, rawPacket.length);
+  const start = rawPacket.lastIndexOf(0x0a, Math.max(0, failedAt - 1)) + 1;
+  return rawPacket.toString("latin1", start, start + 64);
+}
+
 /** The response for a node:http client error, by its code and the bytes that caused it. */
-function responseFor(code: string | undefined, rawPacket: Buffer | undefined): string {
+function responseFor(
+  code: string | undefined,
+  rawPacket: Buffer | undefined,
+  bytesParsed: number | undefined,
+): string {
   switch (code) {
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return rawJsonError(408, "REQUEST_TIMEOUT", "request not received in time");
@@ -55,7 +71,7 @@ function responseFor(code: string | undefined, rawPacket: Buffer | undefined): s
       return rawJsonError(431, "HEADERS_TOO_LARGE", "request line and headers are too large");
     case "HPE_INVALID_METHOD":
       // A method this server does not know is not allowed; bytes that are no method are garbage.
-      if (rawPacket !== undefined && METHOD_TOKEN.test(rawPacket.toString("latin1", 0, 64))) {
+      if (requestLineAt(rawPacket, bytesParsed).match(METHOD_TOKEN)) {
         return rawJsonError(405, "METHOD_NOT_ALLOWED", "method not allowed", ALLOW);
       }
       return rawJsonError(400, "BAD_REQUEST", "malformed request line");
@@ -77,7 +93,11 @@ function responseFor(code: string | undefined, rawPacket: Buffer | undefined): s
 
 /** A response still owned by node:http on this socket (a handler is running). */
 interface SocketInternals {
-  readonly _httpMessage?: { readonly headersSent: boolean } | null;
+  readonly _httpMessage?: {
+    readonly headersSent: boolean;
+    readonly req?: { readonly complete: boolean };
+    once(event: "finish", listener: () => void): unknown;
+  } | null;
 }
 
 /**
@@ -87,22 +107,39 @@ interface SocketInternals {
 export function answerClientErrors(server: Server, onError: (error: Error) => void): void {
   server.on(
     "clientError",
-    (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    (
+      error: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number },
+      socket: Duplex,
+    ) => {
       onError(error);
       const pending = (socket as unknown as SocketInternals)._httpMessage;
-      // The client went away, or a response is already on the wire: nothing can be said.
-      if (
-        error.code === "ECONNRESET" ||
-        error.code === "EPIPE" ||
-        !socket.writable ||
-        pending?.headersSent
-      ) {
+      if (error.code === "ECONNRESET" || error.code === "EPIPE" || !socket.writable) {
         socket.destroy();
         return;
       }
-      // Destroyed once flushed: node:http allows half-open sockets, and a client
-      // that never closes its side would otherwise keep this one.
-      socket.end(responseFor(error.code, error.rawPacket), () => socket.destroy());
+      const answer = () => {
+        // Destroyed once flushed: node:http allows half-open sockets, and a
+        // client that never closes its side would otherwise keep this one.
+        if (socket.writable)
+          socket.end(responseFor(error.code, error.rawPacket, error.bytesParsed), () =>
+            socket.destroy(),
+          );
+        else socket.destroy();
+      };
+      if (pending == null) {
+        answer();
+        return;
+      }
+      // The error is in the body of the request in flight: answer it, unless
+      // its answer is already under way.
+      if (pending.req?.complete === false) {
+        if (pending.headersSent) socket.destroy();
+        else answer();
+        return;
+      }
+      // The error is in a request pipelined behind one still in flight: answer
+      // once that one's response is out, or the client would take this answer for it.
+      pending.once("finish", answer);
     },
   );
   // CONNECT asks the server to be a tunnel; it is not one. (Authority-form

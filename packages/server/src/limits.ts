@@ -34,8 +34,8 @@ export interface ServerLimits {
   readonly maxLiveReadersPerStream: number;
   /**
    * Request-body bytes buffered across all requests in flight. A body that
-   * would exceed it gets 503 with `Retry-After`. At least the largest body
-   * (`maxBodyBytes`). Default 256 MiB.
+   * would exceed it gets 503 with `Retry-After`; a body larger than the whole
+   * budget is admitted only while no other body is in flight. Default 128 MiB.
    */
   readonly bodyBudgetBytes: number;
 }
@@ -50,14 +50,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxHeaderBytes: 16 * 1024,
   maxLiveReaders: 10_000,
   maxLiveReadersPerStream: 1_000,
-  bodyBudgetBytes: 256 * 1024 * 1024,
+  bodyBudgetBytes: 128 * 1024 * 1024,
 };
 
-/** Applies defaults and checks the limits fit together. */
-export function resolveLimits(
-  limits: Partial<ServerLimits> = {},
-  maxBodyBytes = 64 * 1024 * 1024,
-): ServerLimits {
+/** Applies defaults; a headers timeout longer than the request timeout is cut to it. */
+export function resolveLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
   const resolved: ServerLimits = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof ServerLimits)[]) {
     const value = limits[key];
@@ -67,13 +64,9 @@ export function resolveLimits(
     }
     (resolved as Record<keyof ServerLimits, number>)[key] = value;
   }
+  // Headers arrive within the request's time or not at all (node:http requires it).
   if (resolved.headersTimeoutMs > resolved.requestTimeoutMs) {
-    throw new RangeError("headersTimeoutMs must not exceed requestTimeoutMs");
-  }
-  if (resolved.bodyBudgetBytes < maxBodyBytes) {
-    throw new RangeError(
-      `bodyBudgetBytes (${resolved.bodyBudgetBytes}) must be at least maxBodyBytes (${maxBodyBytes})`,
-    );
+    (resolved as { headersTimeoutMs: number }).headersTimeoutMs = resolved.requestTimeoutMs;
   }
   return resolved;
 }

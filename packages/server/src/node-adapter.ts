@@ -19,24 +19,11 @@ import {
   type EngineResponse,
   isStreamingBody,
   loadPart,
-  ProtocolError,
 } from "@durastream/server-core";
-import type { BodyBudget } from "./body-budget.js";
-import type { LiveReaderLimit } from "./live-readers.js";
+import { type Admitted, admitRequest, isRefusal, type RequestAdmission } from "./admission.js";
+import { deferredContinue } from "./expect-continue.js";
+import { jsonError, withConnectionClose } from "./json-responses.js";
 import { requestBody } from "./request-body.js";
-
-const encoder = new TextEncoder();
-
-/**
- * What the adapter checks before the engine runs: the global request-body
- * budget and the live-reader caps. Without it nothing is limited here.
- */
-export interface RequestAdmission {
-  readonly bodyBudget: BodyBudget;
-  readonly liveReaders: LiveReaderLimit;
-  /** The engine's body size limit: larger declared bodies get its 413, not a reservation. */
-  readonly maxBodyBytes: number;
-}
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
 export async function handleNodeRequest(
@@ -76,31 +63,24 @@ export async function handleNodeRequest(
     req.method !== "OPTIONS" &&
     req.method !== "DELETE" &&
     req.headers["content-length"] !== "0";
-  let reserved = 0;
-  let budgeted = false;
+  let admitted: Admitted | undefined;
   if (admission !== undefined) {
-    if (req.method === "GET" && !admitLiveRead(admission.liveReaders, path, query, res)) return;
-    const declared = hasBody ? declaredLength(req) : 0;
-    if (declared === undefined) {
-      budgeted = true;
-    } else if (declared > 0 && declared <= admission.maxBodyBytes) {
-      if (!admission.bodyBudget.tryReserve(declared)) {
-        const message = "request bodies in flight exceed the server's budget";
-        writeResponse(res, overloaded(message, true));
-        return;
-      }
-      reserved = declared;
+    const result = admitRequest(admission, req, res, path, query, hasBody);
+    if (isRefusal(result)) {
+      writeResponse(res, result);
+      return;
     }
+    admitted = result;
   }
-  let body = hasBody ? requestBody(req) : null;
-  if (budgeted) body = budgetedBody(body!, admission!.bodyBudget, admission!.maxBodyBytes);
+  let body = hasBody ? requestBody(req, deferredContinue(res)) : null;
+  if (body !== null && admitted !== undefined) body = admitted.body(body);
   const request = new NodeEngineRequest(req, res, path, query, body);
   const host = target.authority ?? req.headers.host ?? "localhost";
   let response: EngineResponse;
   try {
     response = await engine.handle(request, `http://${host}${pathname}`);
   } finally {
-    if (reserved > 0) admission!.bodyBudget.release(reserved);
+    admitted?.release();
   }
   if (hasBody && !req.readableEnded) {
     // A body the engine did not read (errors before reading) must not stall
@@ -109,64 +89,6 @@ export async function handleNodeRequest(
     req.resume();
   }
   writeResponse(res, response);
-}
-
-/** Declared `Content-Length`, or undefined for chunked bodies. */
-function declaredLength(req: IncomingMessage): number | undefined {
-  const header = req.headers["content-length"];
-  return header === undefined ? undefined : Number(header);
-}
-
-/**
- * Admits a live read (long-poll or SSE) under the caps, releasing it when
- * its response closes; answers 503 and returns false when a cap is reached.
- */
-function admitLiveRead(
-  limit: LiveReaderLimit,
-  path: string,
-  query: URLSearchParams,
-  res: ServerResponse,
-): boolean {
-  const live = query.get("live");
-  if (live !== "long-poll" && live !== "sse") return true;
-  const admitted = limit.admit(path);
-  if (typeof admitted === "function") {
-    res.once("close", admitted);
-    return true;
-  }
-  const scope = admitted === "stream" ? "this stream" : "the server";
-  writeResponse(res, overloaded(`too many live readers on ${scope}`, false));
-  return false;
-}
-
-/**
- * A chunked body counted against the budget as its chunks arrive; a 503 as
- * soon as it no longer fits. The reservation is returned when iteration ends.
- */
-async function* budgetedBody(
-  body: AsyncIterable<Uint8Array>,
-  budget: BodyBudget,
-  maxBodyBytes: number,
-): AsyncGenerator<Uint8Array> {
-  let reserved = 0;
-  try {
-    for await (const chunk of body) {
-      // Past the size limit the engine answers 413 at once: that is not the budget's to refuse.
-      const needed = Math.min(chunk.length, maxBodyBytes - reserved);
-      if (needed > 0 && !budget.tryReserve(needed)) {
-        throw new ProtocolError(
-          503,
-          "OVERLOADED",
-          "request bodies in flight exceed the server's budget",
-          RETRY_AFTER,
-        );
-      }
-      reserved += Math.max(0, needed);
-      yield chunk;
-    }
-  } finally {
-    budget.release(reserved);
-  }
 }
 
 /** The query of requests without one (the engine only reads queries). */
@@ -381,33 +303,6 @@ function streamingSink(res: ServerResponse): ByteSink {
     },
     end: () => res.end(),
   };
-}
-
-function jsonError(status: number, code: string, message: string): EngineResponse {
-  return {
-    status,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-      "cross-origin-resource-policy": "cross-origin",
-      "access-control-allow-origin": "*",
-    },
-    body: [encoder.encode(JSON.stringify({ error: { code, message } }))],
-  };
-}
-
-const RETRY_AFTER = { "retry-after": "1" };
-
-/** 503 with `Retry-After`; `close` when the request's body is left unread. */
-function overloaded(message: string, close: boolean): EngineResponse {
-  const response = jsonError(503, "OVERLOADED", message);
-  Object.assign(response.headers, RETRY_AFTER);
-  return close ? withConnectionClose(response) : response;
-}
-
-function withConnectionClose(response: EngineResponse): EngineResponse {
-  return { ...response, headers: { ...response.headers, connection: "close" } };
 }
 
 function notFound(pathname: string): EngineResponse {

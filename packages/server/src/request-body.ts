@@ -7,9 +7,16 @@
 import type { IncomingMessage } from "node:http";
 import { ProtocolError } from "@durastream/server-core";
 
-/** The chunks of `req`'s body, in order; throws if the client goes away mid-body. */
-export function requestBody(req: IncomingMessage): AsyncIterable<Uint8Array> {
-  return { [Symbol.asyncIterator]: () => new RequestBodyIterator(req) };
+/**
+ * The chunks of `req`'s body, in order; throws if the client goes away
+ * mid-body. `onFirstRead` runs when the body is first asked for (the moment
+ * to send a deferred `100 Continue`).
+ */
+export function requestBody(
+  req: IncomingMessage,
+  onFirstRead?: () => void,
+): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => new RequestBodyIterator(req, onFirstRead) };
 }
 
 interface Waiter {
@@ -23,7 +30,10 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
   #error: unknown = null;
   #waiter: Waiter | null = null;
 
-  constructor(private readonly req: IncomingMessage) {
+  constructor(
+    private readonly req: IncomingMessage,
+    private onFirstRead: (() => void) | undefined,
+  ) {
     // `on`, not `once`: every listener is removed in #detach anyway, and
     // `once` allocates a wrapper per listener per request.
     req.on("data", this.#onData);
@@ -33,6 +43,10 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.onFirstRead !== undefined) {
+      this.onFirstRead();
+      this.onFirstRead = undefined;
+    }
     const chunk = this.#chunks.shift();
     if (chunk) return Promise.resolve({ value: chunk, done: false });
     if (this.#error !== null) return Promise.reject(this.#error);
@@ -68,7 +82,11 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
     waiter?.resolve({ value: undefined, done: true });
   };
 
-  readonly #onError = (error: unknown): void => this.#fail(error);
+  // The client aborted or sent a broken body: its error, not the server's.
+  readonly #onError = (error: unknown): void =>
+    this.#fail(
+      new ProtocolError(400, "BAD_REQUEST", `request body failed: ${(error as Error).message}`),
+    );
 
   readonly #onClose = (): void => {
     // A client error, not the server's: the body ended before it was complete.

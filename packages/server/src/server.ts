@@ -1,6 +1,6 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   type Clock,
@@ -12,13 +12,15 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
+import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, type RequestAdmission } from "./node-adapter.js";
+import { handleNodeRequest } from "./node-adapter.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
@@ -87,7 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const limits = resolveLimits(options.limits, maxBodyBytes);
+  const limits = resolveLimits(options.limits);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -140,6 +142,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
   };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    idleRelease.touch();
+    handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
   const http = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -153,16 +163,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
       ),
     },
-    (req, res) => {
-      idleRelease.touch();
-      handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
-        logger.error({ err: error }, "unhandled request error");
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-    },
+    onRequest,
   );
+  // `Expect: 100-continue` requests go through the same handler; the adapter
+  // sends the 100 only once the engine reads the body, so a refused upload
+  // (401, 404, 413, 503) is refused before its body is sent.
+  http.on("checkContinue", onRequest);
+  http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
   );

@@ -15,10 +15,17 @@
 import type { Socket } from "node:net";
 
 interface Watched {
-  /** Bytes the socket had taken at the last sweep with data queued. */
+  /** Bytes whose writes completed, at the last sweep with data queued. */
   written: number;
+  /** Bytes libuv still held for the kernel then (it shrinks as a large write goes out). */
+  handleQueue: number;
   /** When the socket was first seen queued without progress; 0 while it progresses. */
   stalledSince: number;
+}
+
+/** node:net's handle: libuv's live count of bytes queued for the kernel. */
+interface HandleInternals {
+  readonly _handle?: { readonly writeQueueSize?: number } | null;
 }
 
 /** Tracks open connections and resets the ones stalled on writes. */
@@ -37,7 +44,7 @@ export class WriteStallWatch {
 
   /** Watches `socket` until it closes. */
   watch(socket: Socket): void {
-    this.#sockets.set(socket, { written: 0, stalledSince: 0 });
+    this.#sockets.set(socket, { written: 0, handleQueue: 0, stalledSince: 0 });
     socket.once("close", () => this.#sockets.delete(socket));
   }
 
@@ -54,13 +61,22 @@ export class WriteStallWatch {
         watched.stalledSince = 0;
         continue;
       }
-      // Bytes the kernel accepted so far: what was dispatched minus what still waits.
+      // Progress is a write completing, or the kernel taking part of a large
+      // one (libuv's queue shrinks byte by byte; a completed write only moves
+      // once the whole buffer is out, a 64 MiB append at a time).
       const written = socket.bytesWritten - socket.writableLength;
-      if (watched.stalledSince === 0 || written !== watched.written) {
+      const handleQueue = (socket as unknown as HandleInternals)._handle?.writeQueueSize ?? 0;
+      if (
+        watched.stalledSince === 0 ||
+        written !== watched.written ||
+        handleQueue < watched.handleQueue
+      ) {
         watched.written = written;
+        watched.handleQueue = handleQueue;
         watched.stalledSince = now;
         continue;
       }
+      watched.handleQueue = handleQueue;
       if (now - watched.stalledSince >= this.timeoutMs) {
         this.#sockets.delete(socket);
         this.onReset(socket);

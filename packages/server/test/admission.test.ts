@@ -100,6 +100,26 @@ describe("global request-body budget", () => {
   });
 });
 
+describe("Expect: 100-continue", () => {
+  test("an upload refused before its body is read is never asked for it", async () => {
+    // The body is never sent: the first answer must be final, not 100 Continue.
+    const head = (path: string, length: number) =>
+      `POST /v1/stream/${path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`;
+    const missing = await rawExchange(suite.server.url, head("budget/missing", 1000));
+    expect(missing.response?.status).toBe(404);
+    expect(missing.interim).toEqual([]);
+
+    await fetch(streamUrl(suite.server, "budget/c"), { method: "PUT", headers: text });
+    const upload = await startUpload("budget/c", 200 * KIB);
+    const refused = await rawExchange(suite.server.url, head("budget/c", 100 * KIB));
+    expect(refused.response?.status).toBe(503);
+    expect(jsonErrorCode(refused.response!)).toBe("OVERLOADED");
+    expect(refused.interim).toEqual([]);
+    expect(await finishUpload(upload, Buffer.alloc(200 * KIB, "u"))).toBe(204);
+  });
+});
+
 describe("live reader caps", () => {
   test("per stream and in total: 503 + Retry-After beyond, admitted again once readers leave", async () => {
     for (const path of ["live/a", "live/b", "live/c"]) {

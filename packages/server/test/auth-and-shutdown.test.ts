@@ -49,7 +49,10 @@ describe("graceful shutdown", () => {
   test("SIGTERM ends live readers cleanly, closes the database and exits 0", async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const server = await spawnServer(["--data-dir", dir]);
+      // Room for exactly the two live readers below: once both are in, a
+      // third live read of the stream is refused, which tells the test the
+      // server holds them (no sleep standing in for that).
+      const server = await spawnServer(["--data-dir", dir, "--max-live-readers-per-stream", "2"]);
       const url = `${server.url}/v1/stream/live`;
       await fetch(url, {
         method: "PUT",
@@ -70,7 +73,14 @@ describe("graceful shutdown", () => {
         }
       })();
       const longPoll = fetch(`${url}?offset=${tail}&live=long-poll`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A live read from the start is answered at once while there is room
+      // (200 with the data), and refused (503) once both readers are held.
+      for (;;) {
+        const probe = await fetch(`${url}?offset=-1&live=long-poll`);
+        await probe.arrayBuffer();
+        if (probe.status === 503) break;
+        expect(probe.status).toBe(200);
+      }
 
       server.process.kill("SIGTERM");
       const poll = await longPoll;

@@ -6,10 +6,10 @@
  */
 
 import { describe, expect, test } from "vitest";
-import { jsonErrorCode, rawExchange } from "../../../test-support/raw-http.js";
+import { jsonErrorCode, rawExchange, rawUntilClose } from "../../../test-support/raw-http.js";
 import { streamUrl, suiteServer } from "./helpers.js";
 
-const suite = suiteServer({ limits: { maxHeaderBytes: 4096 } });
+const suite = suiteServer({ longPollTimeoutMs: 300, limits: { maxHeaderBytes: 4096 } });
 
 interface Case {
   readonly name: string;
@@ -70,6 +70,12 @@ const cases: Case[] = [
     code: "BAD_REQUEST",
   },
   {
+    name: "an Expect other than 100-continue",
+    request: head(["GET /v1/stream/ce/a HTTP/1.1", "Host: x", "Expect: 200-ok"]),
+    status: 417,
+    code: "EXPECTATION_FAILED",
+  },
+  {
     name: "CONNECT",
     request: head(["CONNECT example.com:443 HTTP/1.1", "Host: example.com:443"]),
     status: 405,
@@ -91,5 +97,30 @@ describe("malformed requests get a JSON 4xx and a closed connection", () => {
   test("the stream the malformed requests named is untouched", async () => {
     const res = await fetch(streamUrl(suite.server, "ce/a"), { method: "HEAD" });
     expect(res.status).toBe(404);
+  });
+});
+
+describe("a malformed request pipelined behind a valid one", () => {
+  const garbage = "FOO\u0001 / HTTP/1.1\r\n\r\n";
+
+  test("is answered after the valid one, never in its place", async () => {
+    await fetch(streamUrl(suite.server, "ce/poll"), {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+    });
+    const responses = await rawUntilClose(
+      suite.server.url,
+      `GET /v1/stream/ce/poll?offset=now&live=long-poll HTTP/1.1\r\nHost: x\r\n\r\n${garbage}`,
+    );
+    expect(responses.map((r) => r.status)).toEqual([204, 400]);
+    expect(jsonErrorCode(responses[1]!)).toBe("BAD_REQUEST");
+  });
+
+  test("behind a quick one in the same packet", async () => {
+    const responses = await rawUntilClose(
+      suite.server.url,
+      `GET /v1/stream/ce/none HTTP/1.1\r\nHost: x\r\n\r\n${garbage}`,
+    );
+    expect(responses.map((r) => r.status)).toEqual([404, 400]);
   });
 });

@@ -5,59 +5,15 @@
  * write until a restart. Only the memory mode has nothing to sync.
  */
 
-import { fdatasync } from "node:fs";
 import { join } from "node:path";
 import { MemoryStore } from "@durastream/server-core";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { DATABASE_FILE, type RunningServer, SqliteStore } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
-
-/** A WAL sync that can be held, failed, and counted. */
-class SyncGate {
-  calls = 0;
-  failure: NodeJS.ErrnoException | null = null;
-  #held = false;
-  #waiting: Array<() => void> = [];
-  #onHeld: Array<() => void> = [];
-
-  readonly walSync = (fd: number, done: (error: Error | null) => void): void => {
-    this.calls++;
-    if (this.failure) {
-      done(this.failure);
-      return;
-    }
-    const run = () => fdatasync(fd, done);
-    if (!this.#held) {
-      run();
-      return;
-    }
-    this.#waiting.push(run);
-    for (const notify of this.#onHeld.splice(0)) notify();
-  };
-
-  hold(): void {
-    this.#held = true;
-  }
-
-  /** Resolves once a sync is waiting on the hold. */
-  syncWaiting(): Promise<void> {
-    if (this.#waiting.length > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#onHeld.push(resolve));
-  }
-
-  release(): void {
-    this.#held = false;
-    for (const run of this.#waiting.splice(0)) run();
-  }
-}
+import { SyncGate, until } from "./sync-gate.js";
 
 const text = { "content-type": "text/plain" };
-
-/** Resolves once `condition` holds, checking after each turn of the event loop. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe("group commit with an injected WAL sync", () => {
   const cleanups = testCleanups();

@@ -2,62 +2,31 @@
  * Appends to one stream that arrive together are committed in one group
  * (and stored as one chunk): each must still get its own offset, read back
  * exactly where that offset says, before and after a restart, and every
- * producer's state must be committed with the data.
+ * producer's state must be committed with the data. The WAL sync is held
+ * while the appends arrive, so they provably share a commit (the chunk rows
+ * are counted): without group commit these tests fail rather than test
+ * nothing.
  */
 
-import { connect, type Socket } from "node:net";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { DATABASE_FILE, type RunningServer, type SqliteStore } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
+import { SyncGate, until } from "./sync-gate.js";
 
-interface RawResponse {
-  readonly status: number;
-  readonly headers: Map<string, string>;
-}
-
-/**
- * Sends every request on its own, already connected socket in one go, so
- * they reach the server together (fetch would trickle them in).
- */
-async function sendTogether(
-  port: number,
-  requests: ReadonlyArray<{ path: string; headers: Record<string, string>; body: string }>,
-): Promise<RawResponse[]> {
-  const sockets = await Promise.all(
-    requests.map(
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = connect({ host: "127.0.0.1", port }, () => resolve(socket));
-          socket.once("error", reject);
-        }),
-    ),
-  );
-  const responses = sockets.map(
-    (socket) =>
-      new Promise<RawResponse>((resolve, reject) => {
-        let text = "";
-        socket.setEncoding("latin1");
-        socket.on("data", (data: string) => {
-          text += data;
-          const end = text.indexOf("\r\n\r\n");
-          if (end === -1) return;
-          const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
-          const headers = new Map<string, string>();
-          for (const line of lines) {
-            const colon = line.indexOf(":");
-            headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-          }
-          socket.destroy();
-          resolve({ status: Number(statusLine!.split(" ")[1]), headers });
-        });
-        socket.once("error", reject);
-      }),
-  );
-  for (const [i, { path, headers, body }] of requests.entries()) {
-    let head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    sockets[i]!.write(`${head}\r\n${body}`);
+/** Chunk rows stored for the stream at `path`, read from the database file. */
+function chunkRows(dataDir: string, server: RunningServer, path: string): number {
+  const record = (server.store as SqliteStore).get(path)!;
+  const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    const row = db
+      .prepare("SELECT COUNT(*) AS n FROM chunks WHERE stream_id = ?")
+      .get(record.id) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
   }
-  return Promise.all(responses);
 }
 
 describe("appends that share a commit", () => {
@@ -65,19 +34,27 @@ describe("appends that share a commit", () => {
 
   test("concurrent appends to one stream each read back at their own offset", async () => {
     const dir = cleanups.tempDir();
-    let server = await startTestServer({ dataDir: dir });
+    const gate = new SyncGate();
+    let server = await startTestServer({ dataDir: dir, storage: { walSync: gate.walSync } });
     let url = streamUrl(server, "together");
     await fetch(url, { method: "PUT", headers: { "content-type": "text/plain" } });
+    const record = (server.store as SqliteStore).get("together")!;
     const messages = Array.from({ length: 64 }, (_, i) => `message-${i}-${"y".repeat(i)}|`);
-    const responses = await sendTogether(
-      server.port,
-      messages.map((body) => ({
-        path: "/v1/stream/together",
-        headers: { "content-type": "text/plain" },
-        body,
-      })),
-    );
+    const post = (body: string) =>
+      fetch(url, { method: "POST", headers: { "content-type": "text/plain" }, body });
+
+    // The first append's sync is held; the other 63 arrive meanwhile and
+    // form the next group: one transaction, one chunk.
+    gate.hold();
+    const first = post(messages[0]!);
+    await gate.syncWaiting();
+    const rest = messages.slice(1).map(post);
+    await until(() => record.tail === messages.join("").length);
+    gate.release();
+    const responses = [await first, ...(await Promise.all(rest))];
     expect(responses.map((res) => res.status)).toEqual(messages.map(() => 204));
+    expect(chunkRows(dir, server, "together")).toBe(2);
+
     const ends = responses.map((res) =>
       Number(res.headers.get("stream-next-offset")!.split("_")[1]),
     );
@@ -91,16 +68,16 @@ describe("appends that share a commit", () => {
       expect(new Set(ends).size).toBe(messages.length);
     };
     await check();
-    // The appends shared commits, yet each is its own data boundary for fork sub-offsets.
-    const second = ends.indexOf(Math.min(...ends.filter((end) => end > Math.min(...ends))));
-    const first = ends.indexOf(Math.min(...ends));
+    // The 63 shared a chunk, yet each is its own data boundary for fork sub-offsets.
+    const chunkStart = ends[0]!;
+    const second = ends.indexOf(Math.min(...ends.slice(1)));
     const fork = (subOffset: number) =>
       fetch(streamUrl(server, `together-fork-${subOffset}`), {
         method: "PUT",
         headers: {
           "content-type": "text/plain",
           "stream-forked-from": "/v1/stream/together",
-          "stream-fork-offset": `${"0".repeat(16)}_${String(ends[first]).padStart(16, "0")}`,
+          "stream-fork-offset": `${"0".repeat(16)}_${String(chunkStart).padStart(16, "0")}`,
           "stream-fork-sub-offset": String(subOffset),
         },
       });
@@ -114,47 +91,59 @@ describe("appends that share a commit", () => {
     await check();
   });
 
-  test("pipelined producers on one stream keep their state through a restart", async () => {
+  test("producers whose appends share a commit keep their state through a restart", async () => {
     const dir = cleanups.tempDir();
-    let server = await startTestServer({ dataDir: dir });
+    const gate = new SyncGate();
+    let server = await startTestServer({ dataDir: dir, storage: { walSync: gate.walSync } });
     const path = "producers";
     await fetch(streamUrl(server, path), {
       method: "PUT",
       headers: { "content-type": "application/json" },
     });
+    const record = (server.store as SqliteStore).get(path)!;
     const producers = ["a", "b", "c", "d", "e", "f", "g", "h"];
-    const request = (producer: string, seq: number) => ({
-      path: `/v1/stream/${path}`,
-      headers: {
-        "content-type": "application/json",
-        "producer-id": producer,
-        "producer-epoch": "3",
-        "producer-seq": String(seq),
-      },
-      body: JSON.stringify({ producer, seq }),
-    });
-    const send = (producer: string, seq: number) => {
-      const { headers, body } = request(producer, seq);
-      return fetch(streamUrl(server, path), { method: "POST", headers, body });
-    };
-    // Wave by wave, every producer's next request at once: most of a wave
-    // shares one commit, so one batch carries several producers' state.
-    for (let seq = 0; seq < 10; seq++) {
-      const responses = await sendTogether(
-        server.port,
-        producers.map((producer) => request(producer, seq)),
-      );
-      expect(responses.map((res) => res.status)).toEqual(producers.map(() => 200));
+    const send = (producer: string, seq: number) =>
+      fetch(streamUrl(server, path), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "producer-id": producer,
+          "producer-epoch": "3",
+          "producer-seq": String(seq),
+        },
+        body: JSON.stringify({ producer, seq }),
+      });
+    const waves = 10;
+    for (let seq = 0; seq < waves; seq++) {
+      // A plain append of the same size as each producer's holds the sync;
+      // the wave's eight requests meanwhile form one group, one chunk that
+      // carries all eight producers' state.
+      gate.hold();
+      const before = record.tail;
+      const blocker = fetch(streamUrl(server, path), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ producer: "z", seq }),
+      });
+      await gate.syncWaiting();
+      const size = record.tail - before;
+      const wave = producers.map((producer) => send(producer, seq));
+      await until(() => record.tail === before + size * (1 + producers.length));
+      gate.release();
+      expect((await blocker).status).toBe(204);
+      expect((await Promise.all(wave)).map((res) => res.status)).toEqual(producers.map(() => 200));
     }
+    // One chunk per blocker and one per wave.
+    expect(chunkRows(dir, server, path)).toBe(2 * waves);
     await server.close();
 
     server = await startTestServer({ dataDir: dir });
     cleanups.defer(() => server.close());
     for (const producer of producers) {
-      const retry = await send(producer, 9);
+      const retry = await send(producer, waves - 1);
       expect(retry.status).toBe(204);
-      expect(retry.headers.get("producer-seq")).toBe("9");
-      const next = await send(producer, 10);
+      expect(retry.headers.get("producer-seq")).toBe(String(waves - 1));
+      const next = await send(producer, waves);
       expect(next.status).toBe(200);
     }
     const stored = (await (await fetch(`${streamUrl(server, path)}?offset=-1`)).json()) as Array<{
@@ -163,7 +152,7 @@ describe("appends that share a commit", () => {
     }>;
     for (const producer of producers) {
       expect(stored.filter((m) => m.producer === producer).map((m) => m.seq)).toEqual(
-        Array.from({ length: 11 }, (_, i) => i),
+        Array.from({ length: waves + 1 }, (_, i) => i),
       );
     }
   });

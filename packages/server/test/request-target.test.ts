@@ -140,3 +140,34 @@ describe("every spelling of a valid path names the same stream", () => {
     }
   });
 });
+
+describe("Stream-Forked-From names its source by the same rules", () => {
+  const fork = (name: string, from: string) =>
+    fetch(streamUrl(suite.server, `forks/${name}`), {
+      method: "PUT",
+      headers: { "content-type": "text/plain", "stream-forked-from": from },
+    });
+
+  test("an encoded slash or a dot segment in the source is refused", async () => {
+    for (const [name, from] of [
+      ["slash", "a%2Fb"],
+      ["slash-root", "/v1/stream/a%2fb"],
+      ["dots", "scr/%2e%2e/prot/a"],
+      ["raw-dots", "/v1/stream/scr/../prot/a"],
+    ] as const) {
+      const res = await fork(name, from);
+      expect(res.status, from).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_HEADER");
+      expect(
+        (await fetch(streamUrl(suite.server, `forks/${name}`), { method: "HEAD" })).status,
+      ).toBe(404);
+    }
+  });
+
+  test("the canonical spellings still fork", async () => {
+    expect((await fork("ok1", "a/b")).status).toBe(201);
+    expect((await fork("ok2", "/v1/stream/prot/a")).status).toBe(201);
+    const read = await fetch(`${streamUrl(suite.server, "forks/ok2")}?offset=-1`);
+    expect(await read.text()).toBe(PROTECTED_BODY);
+  });
+});

@@ -10,7 +10,7 @@
 import type { Socket } from "node:net";
 import { describe, expect, test } from "vitest";
 import { openSocket } from "../../../test-support/raw-http.js";
-import { streamUrl, suiteServer } from "./helpers.js";
+import { startTestServer, streamUrl, suiteServer, testCleanups } from "./helpers.js";
 
 const MIB = 1024 * 1024;
 const SSE_READERS = 20;
@@ -25,6 +25,7 @@ const suite = suiteServer({
 });
 
 describe("readers that never read", () => {
+  const cleanups = testCleanups();
   test("are disconnected by the write timeout, with bounded server memory", async () => {
     const { server } = suite;
     const url = streamUrl(server, "slow/feed");
@@ -80,5 +81,46 @@ describe("readers that never read", () => {
     // A reader that reads gets everything.
     const res = await fetch(`${url}?offset=-1`);
     expect(res.status).toBe(200);
+  });
+
+  test("a reader that reads slowly through one large write is not cut off", async () => {
+    const server = await startTestServer({
+      dataDir: cleanups.tempDir(),
+      limits: { writeTimeoutMs: 1000 },
+    });
+    cleanups.defer(() => server.close());
+    const url = streamUrl(server, "slow/big");
+    const size = 16 * MIB;
+    const message = Buffer.alloc(size, "m");
+    await fetch(url, { method: "PUT", headers: { "content-type": "application/octet-stream" } });
+    const appended = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: message,
+    });
+    expect(appended.status).toBe(204);
+    // One 16 MiB chunk goes out as one socket write; the client takes it 64 KiB
+    // at a time, so no write completes for seconds while the kernel keeps taking bytes.
+    const socket = await openSocket(server.url);
+    socket.pause();
+    socket.write(
+      "GET /v1/stream/slow/big?offset=-1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let received = 0;
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const pace = setInterval(() => {
+      for (let chunk = socket.read(64 * 1024); chunk !== null; chunk = null)
+        received += chunk.length;
+    }, 10);
+    socket.on("end", () => {
+      clearInterval(pace);
+      for (let chunk = socket.read(); chunk !== null; chunk = socket.read())
+        received += chunk.length;
+    });
+    socket.on("error", () => {});
+    await closed;
+    clearInterval(pace);
+    console.log(`slow but reading: ${(received / MIB).toFixed(1)} MiB received through one write`);
+    expect(received).toBeGreaterThan(size);
   });
 });

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DurableStreamTestServer } from "@durable-streams/server";
+import { startServer } from "@durastream/server";
 
 export interface RunningServer {
   /** Origin, e.g. http://127.0.0.1:PORT */
@@ -35,48 +36,28 @@ const official: ServerImpl = {
   },
 };
 
-type StartServer = (options: {
-  port?: number;
-  host?: string;
-  dataDir?: string;
-  memory?: boolean;
-}) => Promise<{ url: string; port: number; close(): Promise<void> }>;
+const durastream: ServerImpl = {
+  name: "durastream",
+  forks: true,
+  async start() {
+    const dataDir = await mkdtemp(join(tmpdir(), "durastream-client-test-"));
+    const server = await startServer({ port: 0, host: "127.0.0.1", dataDir });
+    return {
+      url: server.url,
+      async close() {
+        await server.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
 
-async function loadDurastream(): Promise<ServerImpl | undefined> {
-  const specifier = "@durastream/server";
-  let startServer: StartServer | undefined;
-  try {
-    const mod = (await import(specifier)) as { startServer?: StartServer };
-    startServer = mod.startServer;
-  } catch {
-    return undefined;
-  }
-  if (typeof startServer !== "function") return undefined;
-  const start = startServer;
-  return {
-    name: "durastream",
-    forks: true,
-    async start() {
-      const dataDir = await mkdtemp(join(tmpdir(), "durastream-client-test-"));
-      const server = await start({ port: 0, host: "127.0.0.1", dataDir });
-      return {
-        url: server.url,
-        async close() {
-          await server.close();
-          await rm(dataDir, { recursive: true, force: true });
-        },
-      };
-    },
-  };
-}
-
-const durastream = await loadDurastream();
-
-/** Every server implementation available to this checkout. */
-export const servers: ServerImpl[] = durastream ? [durastream, official] : [official];
-
-/** Whether `@durastream/server` exports `startServer` yet. */
-export const durastreamAvailable = durastream !== undefined;
+/**
+ * Every server implementation the suite runs against: durastream (imported,
+ * never optionally loaded, so a broken server package fails the run instead
+ * of quietly narrowing it to the official server) and the official one.
+ */
+export const servers: ServerImpl[] = [durastream, official];
 
 /** The official server, for tests that need one specific peer. */
 export const officialServer = official;

@@ -25,6 +25,9 @@ import {
 } from "@durastream/server-core";
 import { ensureSchema, hasSchema } from "./sql-schema.js";
 
+/** A TTL stream's last access is written at most this often. */
+const ACCESS_WRITE_INTERVAL_MS = 1000;
+
 /** Largest chunk row: a SQLite value in a Durable Object holds at most 2 MB. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
@@ -66,6 +69,8 @@ export class SqlStore implements StreamStore {
   readonly #byPath = new Map<string, StreamRecord>();
   readonly #byId = new Map<number, StreamRecord>();
   readonly #forkOwners = new WeakMap<ForkOrigin, number>();
+  /** The last access time written per stream (TTL streams). */
+  readonly #persistedAccess = new Map<number, number>();
   /** Producers of each stream, loaded on first use. */
   readonly #producers = new Map<number, Map<string, ProducerState>>();
   /**
@@ -157,6 +162,7 @@ export class SqlStore implements StreamStore {
       softDeleted: row.soft_deleted === 1,
       durable: DONE,
     };
+    this.#persistedAccess.set(record.id, row.last_access_at);
     this.#remember(record);
   }
 
@@ -242,10 +248,11 @@ export class SqlStore implements StreamStore {
           write.producer.state.lastSeq,
         );
       }
-      // The stream row changes only when closure or Stream-Seq does (or the
-      // TTL needs its last access): most appends write just their chunk.
-      const touched = record.ttlSeconds !== null;
+      // The stream row changes only when closure or Stream-Seq does (or a
+      // TTL's last access is due to be written): most appends write just their chunk.
+      const touched = this.#accessDue(record);
       if (record.closed !== closedBefore || record.lastStreamSeq !== seqBefore || touched) {
+        this.#persistedAccess.set(record.id, record.lastAccessAt);
         this.#sql.exec(
           `UPDATE streams SET closed = ?, closed_by_producer = ?, closed_by_epoch = ?,
              closed_by_seq = ?, last_stream_seq = ?, last_access_at = ? WHERE id = ?`,
@@ -355,12 +362,21 @@ export class SqlStore implements StreamStore {
   }
 
   touch(record: StreamRecord, now: number): void {
-    const previous = record.lastAccessAt;
     record.lastAccessAt = now;
-    // Only the TTL needs it; written at most once a second per stream (a row
-    // write is billed), so an evicted object loses at most a second of it.
-    if (record.ttlSeconds === null || now - previous < 1000) return;
+    if (!this.#accessDue(record)) return;
+    this.#persistedAccess.set(record.id, now);
     this.#sql.exec("UPDATE streams SET last_access_at = ? WHERE id = ?", now, record.id);
+  }
+
+  /**
+   * Whether the last access must be written: only a TTL needs it, and at most
+   * once a second per stream (a row write is billed), so an evicted object
+   * loses at most a second of its sliding window.
+   */
+  #accessDue(record: StreamRecord): boolean {
+    if (record.ttlSeconds === null) return false;
+    const persisted = this.#persistedAccess.get(record.id) ?? record.createdAt;
+    return record.lastAccessAt - persisted >= ACCESS_WRITE_INTERVAL_MS;
   }
 
   softDelete(record: StreamRecord): Promise<void> {
@@ -384,6 +400,7 @@ export class SqlStore implements StreamStore {
     });
     this.#byId.delete(record.id);
     this.#producers.delete(record.id);
+    this.#persistedAccess.delete(record.id);
     if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
     return DONE;
   }

@@ -19,16 +19,39 @@ export async function handleFetch(request: Request, env: Env): Promise<Response>
   if (target.kind === "malformed") {
     return jsonError(400, "BAD_REQUEST", target.message);
   }
-  if (target.path === RESERVED || target.path.startsWith(`${RESERVED}/`)) {
-    return reservedRoute(target.path);
-  }
+  const refused = notOnCloudflare(target.path);
+  if (refused) return refused;
   // Body size, auth and every other rule are the engine's, in the object, in
   // the same order as on Node (a 401 before a 413).
   const stub = env.STREAMS.getByName(target.path);
-  if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
-    return relaySse(request, stub, config);
+  try {
+    if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
+      return await relaySse(request, stub, config);
+    }
+    return await stub.fetch(request);
+  } catch (error) {
+    return unreachable(error);
   }
-  return stub.fetch(request);
+}
+
+/**
+ * The stream's object threw instead of answering: it was reset (a write that
+ * did not become durable, a deployment), or is overloaded. Nothing was
+ * acknowledged, so the client may retry (an idempotent producer's retry is
+ * deduplicated if the write did land).
+ */
+function unreachable(error: unknown): Response {
+  const overloaded = (error as { overloaded?: boolean } | null)?.overloaded === true;
+  console.error("durastream: the stream's object did not answer", error);
+  const response = jsonError(
+    503,
+    overloaded ? "OVERLOADED" : "STORAGE_UNAVAILABLE",
+    overloaded
+      ? "the stream's object is overloaded; retry shortly"
+      : "the stream's object could not answer; retry shortly",
+  );
+  response.headers.set("retry-after", "1");
+  return response;
 }
 
 /** First segment of the reserved namespace: never an application stream. */
@@ -38,18 +61,20 @@ const RESERVED = "__ds";
  * Routes of the reserved namespace the Node server has (or is getting) that
  * need to see more than one stream: on Cloudflare they need a coordinating
  * object that does not exist yet, so they are refused plainly rather than
- * answered by one stream's object with one stream's view.
+ * answered by one stream's object with one stream's view. Other `__ds` paths
+ * go to an object like any path, whose engine refuses them (auth, then 400
+ * `RESERVED_PATH`) exactly as on Node, writing nothing.
  */
 const NOT_ON_CLOUDFLARE = ["streams", "subscriptions", "jwks.json", "registry"];
 
-function reservedRoute(path: string): Response {
-  const route = path.split("/")[1] ?? "";
-  if (NOT_ON_CLOUDFLARE.includes(route)) {
-    return jsonError(
-      501,
-      "NOT_IMPLEMENTED",
-      `${RESERVED}/${route} is not available on the Cloudflare runtime yet (see docs/cloudflare.md)`,
-    );
-  }
-  return jsonError(404, "NOT_FOUND", `no route at ${RESERVED}/${route}`);
+function notOnCloudflare(path: string): Response | null {
+  const segments = path.split("/");
+  if (segments[0] !== RESERVED || segments.length < 2) return null;
+  const route = segments[1]!;
+  if (!NOT_ON_CLOUDFLARE.includes(route)) return null;
+  return jsonError(
+    501,
+    "NOT_IMPLEMENTED",
+    `${RESERVED}/${route} is not available on the Cloudflare runtime yet (see docs/cloudflare.md)`,
+  );
 }

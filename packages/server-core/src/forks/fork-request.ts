@@ -6,10 +6,12 @@
 
 import {
   decodeOffset,
+  decodeStreamPath,
   parseNonNegativeInteger,
   STREAM_FORK_OFFSET_HEADER,
   STREAM_FORK_SUB_OFFSET_HEADER,
   STREAM_FORKED_FROM_HEADER,
+  StreamPathError,
 } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest } from "../http/errors.js";
@@ -22,11 +24,13 @@ function sourcePath(ctx: EngineContext, value: string): string {
   const base = ctx.basePath.replace(/\/+$/, "");
   if (base !== "" && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length);
   path = path.replace(/^\/+/, "");
-  // A URL path component: percent-encoded like the request path it names.
+  // A URL path component: decoded and validated exactly as the request path it
+  // names would be (so `%2F` and dot segments are refused here too).
   try {
-    return path.includes("%") ? path.split("/").map(decodeURIComponent).join("/") : path;
-  } catch {
-    throw badRequest("INVALID_HEADER", "Stream-Forked-From has malformed percent-encoding");
+    return decodeStreamPath(path);
+  } catch (error) {
+    if (!(error instanceof StreamPathError)) throw error;
+    throw badRequest("INVALID_HEADER", `Stream-Forked-From: ${error.message}`);
   }
 }
 

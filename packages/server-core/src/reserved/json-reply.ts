@@ -8,7 +8,8 @@ import { invalid, SubscriptionError } from "../subscriptions/errors.js";
 const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// `ignoreBOM` spelled out: the Workers runtime types require it (the value is the default).
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** A JSON response. */
 export function jsonReply(
