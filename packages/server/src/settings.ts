@@ -228,10 +228,10 @@ export function usage(program = "durastream-server"): string {
   const flagged = SERVER_SETTINGS.filter((s) => s.flag !== null);
   const left = (s: ServerSetting) => `--${s.flag}${s.placeholder ? ` ${s.placeholder}` : ""}`;
   const width = Math.max(...flagged.map((s) => left(s).length), "-h, --help".length);
-  const lines = flagged.map(
-    (s) =>
-      `  ${left(s).padEnd(width)}  ${s.description} (env ${s.env.join(", ")}; default ${s.defaultText})`,
-  );
+  const lines = flagged.map((s) => {
+    const pad = "".padEnd(width + 4);
+    return `  ${left(s).padEnd(width)}  ${s.description}\n${pad}env ${s.env.join(", ")}; default ${s.defaultText}`;
+  });
   const envOnly = SERVER_SETTINGS.filter((s) => s.flag === null).map(
     (s) => `  ${s.env.join(" / ")}: ${s.description}`,
   );
