@@ -2,11 +2,14 @@
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { ServerLimits } from "./limits.js";
+import { OPS_FLAGS, OPS_USAGE, type OpsFlagValues, opsOptions } from "./ops/ops-config.js";
 import type { ServerOptions } from "./server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
 /** Usage text for `--help`. */
-export const USAGE = usage();
+export const USAGE = `${usage()}
+
+${OPS_USAGE}`;
 
 /** How log lines are written. */
 export type LogFormat = "auto" | "pretty" | "json";
@@ -27,6 +30,7 @@ function parseOptions(): NonNullable<ParseArgsConfig["options"]> {
   const options: NonNullable<ParseArgsConfig["options"]> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
+    ...OPS_FLAGS,
   };
   for (const setting of SERVER_SETTINGS) {
     if (setting.flag === null) continue;
@@ -82,6 +86,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const options: Record<string, unknown> = {};
   const limits: Partial<Record<keyof ServerLimits, number>> = {};
   const log: { level: string; format: LogFormat } = { level: "info", format: "auto" };
+  const consoleSettings: { off: boolean; path?: string } = { off: false };
   for (const setting of SERVER_SETTINGS) {
     const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
     if (raw === undefined) continue;
@@ -90,6 +95,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if ("limit" in target) {
       if (value === 0) throw new Error(`${raw.source} must be positive`);
       limits[target.limit] = value as number;
+    } else if ("console" in target) {
+      if (target.console === "off") consoleSettings.off = value as boolean;
+      else consoleSettings.path = value as string;
     } else if ("log" in target) {
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
@@ -108,6 +116,12 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     basePath: (options.basePath as string | undefined) ?? "/v1/stream",
     limits,
     secret: (options.secret as string | undefined) || undefined,
+    console: consoleSettings.off
+      ? false
+      : consoleSettings.path === undefined
+        ? undefined
+        : { path: consoleSettings.path },
+    ...opsOptions(values as OpsFlagValues, env),
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
 }

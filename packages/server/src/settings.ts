@@ -27,7 +27,8 @@ export type SettingTarget =
         | "secret";
     }
   | { readonly limit: keyof ServerLimits }
-  | { readonly log: "level" | "format" };
+  | { readonly log: "level" | "format" }
+  | { readonly console: "off" | "path" };
 
 /** One server setting. */
 export interface ServerSetting {
@@ -104,6 +105,23 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<path>",
     defaultText: "/v1/stream",
     description: "URL path of the stream root",
+  },
+  {
+    flag: "console-path",
+    target: { console: "path" },
+    env: ["STREAMS_CONSOLE_PATH"],
+    kind: "string",
+    placeholder: "<path>",
+    defaultText: "/",
+    description: "URL path of the web console (outside the stream root)",
+  },
+  {
+    flag: "no-console",
+    target: { console: "off" },
+    env: ["STREAMS_NO_CONSOLE"],
+    kind: "boolean",
+    defaultText: "off",
+    description: "do not serve the web console",
   },
   {
     flag: "max-body-bytes",
@@ -210,10 +228,10 @@ export function usage(program = "durastream-server"): string {
   const flagged = SERVER_SETTINGS.filter((s) => s.flag !== null);
   const left = (s: ServerSetting) => `--${s.flag}${s.placeholder ? ` ${s.placeholder}` : ""}`;
   const width = Math.max(...flagged.map((s) => left(s).length), "-h, --help".length);
-  const lines = flagged.map(
-    (s) =>
-      `  ${left(s).padEnd(width)}  ${s.description} (env ${s.env.join(", ")}; default ${s.defaultText})`,
-  );
+  const lines = flagged.map((s) => {
+    const pad = "".padEnd(width + 4);
+    return `  ${left(s).padEnd(width)}  ${s.description}\n${pad}env ${s.env.join(", ")}; default ${s.defaultText}`;
+  });
   const envOnly = SERVER_SETTINGS.filter((s) => s.flag === null).map(
     (s) => `  ${s.env.join(" / ")}: ${s.description}`,
   );

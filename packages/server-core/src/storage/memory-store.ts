@@ -149,6 +149,13 @@ export class MemoryStore implements StreamStore {
     return expired.slice(0, limit).map(({ record }) => record);
   }
 
+  /** Number of streams, soft-deleted ones excluded (metrics). */
+  streamCount(): number {
+    let count = 0;
+    for (const stream of this.#byPath.values()) if (!stream.record.softDeleted) count++;
+    return count;
+  }
+
   close(): Promise<void> {
     return DONE;
   }
