@@ -28,6 +28,7 @@ import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 import { isReservedPath } from "./reserved/router.js";
 import { reservedRouter } from "./reserved/routes.js";
+import { RetentionTrimmer } from "./retention/trimmer.js";
 import { MemoryStore } from "./storage/memory-store.js";
 import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
 import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
@@ -90,11 +91,18 @@ export class DurableStreamsEngine implements ForkPeer {
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
+      retention: null,
       subscriptions: undefined,
     };
+    const retentionStore = config.store.retention;
+    if (retentionStore) this.#ctx.retention = new RetentionTrimmer(this.#ctx, retentionStore);
     this.#secret = config.secret;
     this.#onInternalError = config.onInternalError ?? (() => {});
-    config.expiry?.start(() => this.sweepExpired());
+    config.expiry?.start(async () => {
+      const expired = await this.sweepExpired();
+      await this.trimRetained();
+      return expired;
+    });
     const store = config.store;
     const subscriptionStore =
       config.subscriptionStore ??
@@ -153,6 +161,16 @@ export class DurableStreamsEngine implements ForkPeer {
     const expired = this.#ctx.store.expiredBefore(this.#ctx.clock.now(), limit);
     await Promise.all(expired.map((record) => retire(this.#ctx, record)));
     return expired.length;
+  }
+
+  /**
+   * Trims streams past their retention limits (up to `limit` that grew since
+   * the last call, plus a page of streams checked for age limits), whole
+   * stored chunks at a time. Runtimes call it in the background, with expiry
+   * sweeps; settles once the trims are durable. Returns how many streams were trimmed.
+   */
+  trimRetained(limit = 1000): Promise<number> {
+    return this.#ctx.retention?.run(limit) ?? Promise.resolve(0);
   }
 
   /** `ForkPeer.exportFork` for a source in this engine's store. */

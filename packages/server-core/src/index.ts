@@ -24,6 +24,8 @@ export type {
   NewStream,
   ProducerState,
   ProducerTuple,
+  RetentionPolicy,
+  RetentionStore,
   StoredChunk,
   StreamRecord,
   StreamStore,
