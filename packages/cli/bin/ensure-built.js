@@ -27,4 +27,10 @@ export async function ensureBuilt(entry, program) {
   process.stderr.write(`${program}: first run, building the workspace (tsc -b)…\n`);
   const result = spawnSync(process.execPath, [tsc, "-b", root], { stdio: "inherit" });
   if (result.status !== 0 || !existsSync(entry)) explain("the build failed");
+  // The web console's static assets (bundled by esbuild, not tsc).
+  const consoleAssets = join(root, "packages", "console", "scripts", "build-assets.mjs");
+  if (existsSync(consoleAssets)) {
+    const assets = spawnSync(process.execPath, [consoleAssets], { stdio: "inherit" });
+    if (assets.status !== 0) explain("the console build failed");
+  }
 }

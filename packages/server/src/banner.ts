@@ -18,6 +18,8 @@ export interface BannerInfo {
   /** Data directory, or null when streams live in memory. */
   readonly dataDir: string | null;
   readonly auth: boolean;
+  /** URL of the web console, or null when it is off. */
+  readonly consoleUrl: string | null;
   /** How to stop the process, e.g. `Ctrl-C`. */
   readonly stop: string;
 }
@@ -27,6 +29,7 @@ export function banner(info: BannerInfo): string {
   const root = `${info.url}${info.basePath}`;
   const rows: Array<[string, string]> = [
     ["URL", info.url],
+    ...(info.consoleUrl === null ? [] : [["Console", info.consoleUrl] as [string, string]]),
     ["Stream root", `${root}/`],
     [
       "Data",

@@ -82,6 +82,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const options: Record<string, unknown> = {};
   const limits: Partial<Record<keyof ServerLimits, number>> = {};
   const log: { level: string; format: LogFormat } = { level: "info", format: "auto" };
+  const consoleSettings: { off: boolean; path?: string } = { off: false };
   for (const setting of SERVER_SETTINGS) {
     const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
     if (raw === undefined) continue;
@@ -90,6 +91,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if ("limit" in target) {
       if (value === 0) throw new Error(`${raw.source} must be positive`);
       limits[target.limit] = value as number;
+    } else if ("console" in target) {
+      if (target.console === "off") consoleSettings.off = value as boolean;
+      else consoleSettings.path = value as string;
     } else if ("log" in target) {
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
@@ -111,6 +115,11 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     basePath: (options.basePath as string | undefined) ?? "/v1/stream",
     limits,
     secret: (options.secret as string | undefined) || undefined,
+    console: consoleSettings.off
+      ? false
+      : consoleSettings.path === undefined
+        ? undefined
+        : { path: consoleSettings.path },
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
 }

@@ -41,6 +41,7 @@ export async function startProcessServer(
         basePath: config.options.basePath ?? "/v1/stream",
         dataDir: config.options.memory ? null : (config.options.dataDir ?? "./data"),
         auth: config.options.secret !== undefined,
+        consoleUrl: server.consoleUrl,
         stop: stopHint,
       }),
     );

@@ -15,6 +15,7 @@ import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
 import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
@@ -70,6 +71,12 @@ export interface ServerOptions extends EngineOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Tuning of the SQLite store (checkpoints, mmap, tail cache). */
   readonly storage?: Omit<SqliteStoreOptions, "dataDir" | "onBackgroundError">;
+  /**
+   * The web console: served at `path` (default `/`) from the built assets in
+   * `dir` (default: those of the installed `@durastream/console`), or `false`
+   * for none. Without built assets the server starts without it and logs why.
+   */
+  readonly console?: false | { readonly path?: string; readonly dir?: string };
 }
 
 /** A running server. */
@@ -80,6 +87,8 @@ export interface RunningServer {
   readonly engine: DurableStreamsEngine;
   readonly store: StreamStore;
   readonly http: Server;
+  /** URL of the web console, or null when it is off or not built. */
+  readonly consoleUrl: string | null;
   /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
@@ -90,6 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const basePath = options.basePath ?? "/v1/stream";
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const limits = resolveLimits(options.limits);
+  const consoleSite = await loadConsole(options, basePath, logger);
   const store: StreamStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
@@ -144,6 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
+    if (consoleSite?.handle(req, res)) return;
     handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500);
@@ -199,6 +210,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     engine,
     store,
     http,
+    consoleUrl: consoleSite === undefined ? null : `${url}${consoleSite.path}`,
     close() {
       closing ??= (async () => {
         sweeper.stop();
@@ -224,4 +236,27 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+}
+
+async function loadConsole(
+  options: ServerOptions,
+  basePath: string,
+  logger: Logger,
+): Promise<ConsoleSite | undefined> {
+  if (options.console === false) return undefined;
+  const dir = options.console?.dir ?? defaultConsoleDir();
+  if (dir === undefined) {
+    logger.warn("web console not built (npm run build): serving streams only");
+    return undefined;
+  }
+  const path = options.console?.path ?? "/";
+  const mount = `${path.replace(/\/+$/, "")}/`;
+  if (!path.startsWith("/") || mount.startsWith(`${basePath.replace(/\/+$/, "")}/`)) {
+    if (options.console?.path === undefined) {
+      logger.warn("web console off: the stream root takes the whole server (set --console-path)");
+      return undefined;
+    }
+    throw new Error(`console path ${path} must start with / and lie outside the stream root`);
+  }
+  return ConsoleSite.load({ path, dir, basePath });
 }

@@ -29,7 +29,8 @@ export type SettingTarget =
         | "retentionMaxAgeSeconds";
     }
   | { readonly limit: keyof ServerLimits }
-  | { readonly log: "level" | "format" };
+  | { readonly log: "level" | "format" }
+  | { readonly console: "off" | "path" };
 
 /** One server setting. */
 export interface ServerSetting {
@@ -106,6 +107,23 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<path>",
     defaultText: "/v1/stream",
     description: "URL path of the stream root",
+  },
+  {
+    flag: "console-path",
+    target: { console: "path" },
+    env: ["STREAMS_CONSOLE_PATH"],
+    kind: "string",
+    placeholder: "<path>",
+    defaultText: "/",
+    description: "URL path of the web console (outside the stream root)",
+  },
+  {
+    flag: "no-console",
+    target: { console: "off" },
+    env: ["STREAMS_NO_CONSOLE"],
+    kind: "boolean",
+    defaultText: "off",
+    description: "do not serve the web console",
   },
   {
     flag: "max-body-bytes",

@@ -40,6 +40,10 @@ function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting):
   const target = setting.target;
   if ("limit" in target) return config.options.limits?.[target.limit];
   if ("log" in target) return target.log === "level" ? config.logLevel : config.logFormat;
+  if ("console" in target) {
+    const console = config.options.console;
+    return target.console === "off" ? console === false : console ? console.path : undefined;
+  }
   return (config.options as Record<string, unknown>)[target.option];
 }
 

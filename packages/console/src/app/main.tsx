@@ -1,0 +1,7 @@
+/** Entry point of the console bundle. */
+
+import { render } from "preact";
+import { App } from "./app.js";
+import "./styles.css";
+
+render(<App />, document.getElementById("app")!);
