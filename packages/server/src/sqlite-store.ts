@@ -102,6 +102,9 @@ export const DATABASE_FILE = "durastream.db";
 
 const TOUCH_FLUSH_MS = 1000;
 
+/** Chunk rows an age check reads at most per stream and trim pass. */
+const AGED_SCAN_ROWS = 10_000;
+
 const NOTHING_TO_APPLY = (): void => {};
 
 /** A stream row with its fork source's path (soft-deleted sources keep their row). */
@@ -251,9 +254,9 @@ export class SqliteStore implements StreamStore, RetentionStore {
         `SELECT id FROM streams WHERE expiry_due IS NOT NULL AND expiry_due <= ?
           AND soft_deleted = 0 ORDER BY expiry_due LIMIT ?`,
       ),
-      agedEnd: db.prepare<[number, number, number], { end: number | null }>(
-        `SELECT MAX(end_pos) AS end FROM chunks WHERE stream_id = ? AND end_pos > ?
-          AND (written_at IS NULL OR written_at < ?)`,
+      chunkTimesFrom: db.prepare<[number, number], { end_pos: number; written_at: number | null }>(
+        `SELECT end_pos, written_at FROM chunks WHERE stream_id = ? AND end_pos > ?
+          ORDER BY end_pos`,
       ),
       forkFloor: db.prepare<[number], { floor: number | null }>(
         `SELECT MIN(earliest) AS floor FROM streams WHERE fork_source = ?
@@ -706,9 +709,22 @@ export class SqliteStore implements StreamStore, RetentionStore {
   }
 
   agedEnd(record: StreamRecord, writtenBefore: number): number {
-    // Write times rise with positions, so the aged chunks are a prefix.
-    const end = this.#sql.agedEnd.get(record.id, record.earliest, writtenBefore)?.end ?? null;
-    return end === null ? record.earliest : Math.max(end, record.earliest);
+    // Write times rise with positions, so the aged chunks are a prefix: walk
+    // it and stop at the first young chunk, at most AGED_SCAN_ROWS rows a
+    // call (the next pass goes on from there), so the cost is bounded by what
+    // is about to be trimmed, not by what the stream retains.
+    let end = record.earliest;
+    let rows = 0;
+    for (const row of this.#sql.chunkTimesFrom.iterate(record.id, record.earliest)) {
+      if (
+        (row.written_at !== null && row.written_at >= writtenBefore) ||
+        rows++ >= AGED_SCAN_ROWS
+      ) {
+        break;
+      }
+      end = row.end_pos;
+    }
+    return end;
   }
 
   forkFloor(record: StreamRecord): number | null {

@@ -157,7 +157,7 @@ export class MemoryStore implements StreamStore, RetentionStore {
     return expired.slice(0, limit).map(({ record }) => record);
   }
 
-  get retention(): RetentionStore {
+  get retention(): RetentionStore | undefined {
     return this;
   }
 
