@@ -1,5 +1,7 @@
 /** What every operation handler gets: the ports and the resolved options. */
 
+import type { Authenticator } from "./auth/authenticator.js";
+import type { StreamEvents } from "./events/stream-events.js";
 import type { SharedRead } from "./live/shared-read.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { Clock } from "./ports/clock.js";
@@ -29,6 +31,10 @@ export interface EngineContext {
   readonly producerOrder: ProducerOrder;
   /** Background trimming; null when the store cannot trim (retention settings refused). */
   retention: RetentionTrimmer | null;
+  /** Authenticates requests; the reserved `__ds` routes call it themselves (see `auth/`). */
+  readonly auth: Authenticator;
+  /** Lifecycle hooks and the registry stream. */
+  readonly events: StreamEvents;
   /** Subscriptions (Sections 6, 7), told about stream creates, appends and deletes; absent when off. */
   subscriptions: Subscriptions | undefined;
 }

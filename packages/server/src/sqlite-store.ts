@@ -29,7 +29,7 @@ import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
-import { GroupCommit, type WalSync } from "./group-commit.js";
+import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
@@ -114,6 +114,8 @@ const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
 /** The SQLite-backed store. */
 export class SqliteStore implements StreamStore, RetentionStore {
   readonly db: Database.Database;
+  #countStatement: Database.Statement | undefined;
+  #probe: (() => void) | undefined;
   readonly #commit: GroupCommit;
   readonly #dataDir: string;
   #walFd: number;
@@ -778,6 +780,44 @@ export class SqliteStore implements StreamStore, RetentionStore {
       this.#retiredCheckpointers.add(closed);
       void closed.then(() => this.#retiredCheckpointers.delete(closed));
     }
+  }
+
+  /** Calls `observer` with each durable commit group's size and sync time (metrics). */
+  observeCommits(observer: CommitObserver | null): void {
+    this.#commit.observer = observer;
+  }
+
+  /** Number of streams, soft-deleted ones excluded (metrics). */
+  streamCount(): number {
+    this.#countStatement ??= this.db
+      .prepare("SELECT count(*) FROM streams WHERE soft_deleted = 0")
+      .pluck();
+    return this.#countStatement.get() as number;
+  }
+
+  /**
+   * Resolves when the store can take a write: the group commit has not
+   * failed for good, and a probe transaction of its own (a page-sized row
+   * added and removed again, so the database would have to find room for
+   * it, as an append would) commits. Rejects with why not. Readiness probes
+   * call it; it never joins a group, so a failing probe fails no append.
+   */
+  async checkWritable(): Promise<void> {
+    if (this.#commit.failed) {
+      throw new Error("a disk sync failed: writes are refused until restart");
+    }
+    if (this.#probe === undefined) {
+      const insert = this.db.prepare(
+        "INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (-1, ?, 0, 0)",
+      );
+      const remove = this.db.prepare("DELETE FROM producers WHERE stream_id = -1");
+      const filler = "x".repeat(this.#pageSize);
+      this.#probe = this.db.transaction(() => {
+        insert.run(filler);
+        remove.run();
+      });
+    }
+    this.#probe();
   }
 
   async close(): Promise<void> {

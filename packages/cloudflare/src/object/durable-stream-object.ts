@@ -19,6 +19,7 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
+import { drainBody } from "../drain-body.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { jsonError } from "../worker/json-error.js";
 import { streamPath } from "../worker/stream-path.js";
@@ -61,6 +62,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       clock: systemClock,
       basePath: this.#config.basePath,
       secret: this.#config.secret,
+      ...(this.#config.corsOrigins === undefined ? {} : { corsOrigins: this.#config.corsOrigins }),
+      tokens: this.#config.tokens,
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
@@ -82,6 +85,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       engineRequest(request, target.path, url),
       `${url.origin}${target.pathname}`,
     );
+    await drainBody(request);
     if (request.method === "DELETE") await this.#compact();
     const body = response.body;
     if (isSseStream(body)) {

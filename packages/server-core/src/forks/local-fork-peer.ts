@@ -141,7 +141,7 @@ export async function releaseFork(ctx: EngineContext, origin: ForkOrigin): Promi
   // fork's own removal in one transaction.
   const released = ctx.store.changeForkCount(source, -1);
   if (source.forkCount === 0 && (source.softDeleted || isExpired(source, ctx.clock.now()))) {
-    await Promise.all([released, retire(ctx, source)]);
+    await Promise.all([released, retire(ctx, source, "expired")]);
     return;
   }
   await released;

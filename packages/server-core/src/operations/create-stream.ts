@@ -114,6 +114,7 @@ export async function createStream(
     const expiry = expiryOf(record);
     if (expiry !== null) ctx.expiry?.wakeAt(expiry);
     await record.durable;
+    ctx.events.created(record);
     return {
       status: 201,
       headers: Object.assign(createdHeaders(record), { location: streamUrl }),

@@ -14,6 +14,7 @@ import { expiryOf } from "../storage/expiry.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
 import type { ReservedCall, ReservedRoute } from "./route.js";
+import { isReservedPath } from "./router.js";
 
 /** Page size when `limit` is absent. */
 export const DEFAULT_LISTING_LIMIT = 100;
@@ -53,14 +54,17 @@ export const streamListingRoutes: readonly ReservedRoute[] = [
 
 const encoder = new TextEncoder();
 
-function listStreamsRoute({ ctx, request }: ReservedCall): EngineResponse {
+function listStreamsRoute({ ctx, request, access }: ReservedCall): EngineResponse {
   const query = request.query;
   const prefix = query.get("prefix") ?? "";
   if (prefix.length > MAX_PREFIX_LENGTH) throw badRequest("BAD_REQUEST", "prefix too long");
   const limit = parseLimit(query.get("limit"));
   const cursor = query.get("cursor");
   const after = cursor === null ? null : decodeListingCursor(cursor);
-  const page = listStreams(ctx, prefix, limit, after);
+  // Only streams the caller may read are listed; the others are left out, not refused.
+  const visible =
+    access === null || access.isFull ? null : (path: string) => access.allows("read", path);
+  const page = listStreams(ctx, prefix, limit, after, visible);
   return {
     status: 200,
     headers: { "content-type": "application/json", "cache-control": "no-store" },
@@ -91,6 +95,7 @@ export function listStreams(
   prefix: string,
   limit: number,
   after: string | null,
+  visible: ((path: string) => boolean) | null = null,
 ): ListingPage {
   const now = ctx.clock.now();
   const streams: ListedStream[] = [];
@@ -102,7 +107,8 @@ export function listStreams(
     const batch = ctx.store.listFrom(from, prefix, size);
     budget -= batch.length;
     for (const summary of batch) {
-      if (!isLive(summary, now)) continue;
+      if (!isLive(summary, now) || isReservedPath(summary.path)) continue;
+      if (visible !== null && !visible(summary.path)) continue;
       if (streams.length === limit) {
         return { streams, nextCursor: encodeListingCursor(streams[limit - 1]!.path) };
       }

@@ -200,6 +200,13 @@ export class MemoryStore implements StreamStore, RetentionStore {
     return DONE;
   }
 
+  /** Number of streams, soft-deleted ones excluded (metrics). */
+  streamCount(): number {
+    let count = 0;
+    for (const stream of this.#byPath.values()) if (!stream.record.softDeleted) count++;
+    return count;
+  }
+
   close(): Promise<void> {
     return DONE;
   }
