@@ -35,6 +35,7 @@ import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 import { isReservedPath } from "./reserved/router.js";
 import { reservedRouter } from "./reserved/routes.js";
+import { RetentionTrimmer } from "./retention/trimmer.js";
 import { MemoryStore } from "./storage/memory-store.js";
 import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
 import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
@@ -134,10 +135,13 @@ export class DurableStreamsEngine implements ForkPeer {
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
+      retention: null,
       auth,
       events,
       subscriptions: undefined,
     };
+    const retentionStore = config.store.retention;
+    if (retentionStore) this.#ctx.retention = new RetentionTrimmer(this.#ctx, retentionStore);
     if (config.registry) {
       events.listener = openRegistry(this.#ctx, reportHookError);
       events.registryEnabled = true;
@@ -147,7 +151,11 @@ export class DurableStreamsEngine implements ForkPeer {
       : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
     this.#onRejected = config.onRejected;
-    config.expiry?.start(() => this.sweepExpired());
+    config.expiry?.start(async () => {
+      const expired = await this.sweepExpired();
+      await this.trimRetained();
+      return expired;
+    });
     const store = config.store;
     const subscriptionStore =
       config.subscriptionStore ??
@@ -206,6 +214,16 @@ export class DurableStreamsEngine implements ForkPeer {
     const expired = this.#ctx.store.expiredBefore(this.#ctx.clock.now(), limit);
     await Promise.all(expired.map((record) => retire(this.#ctx, record, "expired")));
     return expired.length;
+  }
+
+  /**
+   * Trims streams past their retention limits (up to `limit` that grew since
+   * the last call, plus a page of streams checked for age limits), whole
+   * stored chunks at a time. Runtimes call it in the background, with expiry
+   * sweeps; settles once the trims are durable. Returns how many streams were trimmed.
+   */
+  trimRetained(limit = 1000): Promise<number> {
+    return this.#ctx.retention?.run(limit) ?? Promise.resolve(0);
   }
 
   /** The request authenticator (whether auth is on; configured keys ready). */

@@ -47,6 +47,8 @@ export type {
   NewStream,
   ProducerState,
   ProducerTuple,
+  RetentionPolicy,
+  RetentionStore,
   StoredChunk,
   StreamRecord,
   StreamStore,

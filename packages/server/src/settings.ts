@@ -24,7 +24,9 @@ export type SettingTarget =
         | "sseMaxConnectionMs"
         | "allowLocalhostWebhooks"
         | "publicUrl"
-        | "secret";
+        | "secret"
+        | "retentionMaxBytes"
+        | "retentionMaxAgeSeconds";
     }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
@@ -170,6 +172,25 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<n>",
     defaultText: "60000",
     description: "lifetime of an SSE connection before the server closes it",
+  },
+  {
+    flag: "retention-max-bytes",
+    target: { option: "retentionMaxBytes" },
+    env: ["STREAMS_RETENTION_MAX_BYTES"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "unset (keep all)",
+    description:
+      "default retention: keep at least the newest n bytes of a stream, trim older ones in the background (docs/retention.md)",
+  },
+  {
+    flag: "retention-max-age",
+    target: { option: "retentionMaxAgeSeconds" },
+    env: ["STREAMS_RETENTION_MAX_AGE"],
+    kind: "integer",
+    placeholder: "<seconds>",
+    defaultText: "unset (keep all)",
+    description: "default retention: trim data older than this many seconds (docs/retention.md)",
   },
   limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
   limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),

@@ -156,7 +156,15 @@ describe("restart persistence (SQLite)", () => {
     await server.close();
     // Turn the file back into what version 1 wrote.
     const db = new Database(join(dir, DATABASE_FILE));
-    db.exec("ALTER TABLE chunks DROP COLUMN ends; PRAGMA user_version = 1;");
+    db.exec(`
+      DROP INDEX streams_fork_source;
+      ALTER TABLE streams DROP COLUMN earliest;
+      ALTER TABLE streams DROP COLUMN retention_max_bytes;
+      ALTER TABLE streams DROP COLUMN retention_max_age;
+      ALTER TABLE chunks DROP COLUMN written_at;
+      ALTER TABLE chunks DROP COLUMN ends;
+      PRAGMA user_version = 1;
+    `);
     db.close();
 
     server = await startTestServer({ dataDir: dir });

@@ -173,6 +173,9 @@ export class SqlStore implements StreamStore {
             },
       forkCount: row.fork_count,
       softDeleted: row.soft_deleted === 1,
+      // This store does not trim (docs/cloudflare.md): nothing is ever below 0.
+      retention: null,
+      earliest: 0,
       durable: DONE,
     };
     this.#persistedAccess.set(record.id, row.last_access_at);

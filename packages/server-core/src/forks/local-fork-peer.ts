@@ -53,6 +53,7 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
     contentType: source.contentType,
     ttlSeconds: source.ttlSeconds,
     expiresAt: source.expiresAt,
+    earliest: source.earliest,
   };
 }
 
@@ -144,4 +145,6 @@ export async function releaseFork(ctx: EngineContext, origin: ForkOrigin): Promi
     return;
   }
   await released;
+  // The fork may have held back data the source's retention would trim.
+  ctx.retention?.mayTrim(source);
 }
