@@ -20,10 +20,12 @@ async function start(
   port: number,
   dataDir: string | undefined,
 ): Promise<Stoppable> {
+  // Set by the parent for the compressed catch-up scenario.
+  const compression = process.env.BENCH_COMPRESSION === "1";
   // Each process loads only its own server's code (the restart figure includes loading it).
   if (kind === "durastream") {
     const { startServer } = await import("@durastream/server");
-    const server = await startServer({ port, host: "127.0.0.1", dataDir });
+    const server = await startServer({ port, host: "127.0.0.1", dataDir, compression });
     return { port: server.port, stop: () => server.close() };
   }
   const { DurableStreamTestServer } = await import("@durable-streams/server");
@@ -31,6 +33,7 @@ async function start(
     port,
     host: "127.0.0.1",
     ...(kind === "official-file" ? { dataDir } : {}),
+    compression,
   });
   const url = await official.start();
   return { port: Number(new URL(url).port), stop: () => official.stop() };

@@ -16,7 +16,7 @@ import {
 } from "./report.js";
 import type { MetricValue, Scenario, ServerRun } from "./scenario.js";
 import { appendsManyStreams, appendsOneStream } from "./scenarios/appends.js";
-import { catchUpRead } from "./scenarios/catch-up-read.js";
+import { catchUpRead, catchUpReadCompressed } from "./scenarios/catch-up-read.js";
 import { longPollFanOut, sseFanOut } from "./scenarios/fan-out.js";
 import { manyStreams } from "./scenarios/many-streams.js";
 import { producerIngest } from "./scenarios/producer-ingest.js";
@@ -29,6 +29,7 @@ const SCENARIOS: readonly Scenario[] = [
   appendsManyStreams,
   producerIngest,
   catchUpRead,
+  catchUpReadCompressed,
   sseFanOut,
   longPollFanOut,
   manyStreams,

@@ -27,6 +27,8 @@ export interface ServerProcessOptions {
   readonly port?: number;
   /** Name that tags the CPU profile file when profiling. */
   readonly profileTag?: string;
+  /** Turn on the server's response compression (gzip/deflate, and brotli for durastream). */
+  readonly compression?: boolean;
 }
 
 export class ServerProcess {
@@ -81,7 +83,10 @@ export class ServerProcess {
         String(options.port ?? 0),
         dataDir,
       ],
-      { stdio: ["ignore", "pipe", stderrFd] },
+      {
+        stdio: ["ignore", "pipe", stderrFd],
+        env: { ...process.env, BENCH_COMPRESSION: options.compression ? "1" : "" },
+      },
     );
     closeSync(stderrFd);
     const lines = createInterface({ input: child.stdout! });

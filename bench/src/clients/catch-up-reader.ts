@@ -14,6 +14,8 @@ interface Arguments {
   readonly totalBytes: number;
   readonly messageBytes: number;
   readonly appendBytes: number;
+  /** Sent as `Accept-Encoding` on reads when set (the body is counted as it arrives, not decoded). */
+  readonly acceptEncoding?: string;
 }
 
 runClient(async () => {
@@ -49,7 +51,11 @@ runClient(async () => {
   const readStarted = performance.now();
   for (;;) {
     const response = await connection.request(
-      formatRequest("GET", `${args.path}?offset=${offset}`),
+      formatRequest(
+        "GET",
+        `${args.path}?offset=${offset}`,
+        args.acceptEncoding ? { "Accept-Encoding": args.acceptEncoding } : {},
+      ),
       {
         discardBody: true,
       },
@@ -71,5 +77,8 @@ runClient(async () => {
     requests,
     readMs,
     megabytesPerSecond: bytesRead / 1e6 / (readMs / 1000),
+    // Bytes on the wire, and the stream's data per second (what a decoding client gets).
+    wireBytes: bytesRead,
+    dataMegabytesPerSecond: written / 1e6 / (readMs / 1000),
   });
 });

@@ -14,6 +14,7 @@ import { readCommand } from "./commands/read.js";
 import { serveCommand } from "./commands/serve.js";
 import { stateCommand } from "./commands/state.js";
 import { tailCommand } from "./commands/tail.js";
+import { tokenCommand } from "./commands/token.js";
 import {
   CliError,
   describeFailure,
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   deleteCommand,
   forkCommand,
   stateCommand,
+  tokenCommand,
 ];
 
 function usage(): string {

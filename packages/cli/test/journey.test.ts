@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { runInPty } from "../../../test-support/pty.js";
 
 const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "durastream.js");
@@ -100,12 +100,16 @@ function follow(path: string, mode: "pipe" | "pty") {
       env: env(),
       cwd: work,
     });
+    onTestFinished(() => pty.kill("SIGKILL")); // on failure: leave no follower behind
     return { waitFor: (re: RegExp) => pty.waitFor(re), output: pty.output, exited: pty.exited };
   }
   const child = spawn(process.execPath, [LAUNCHER, "read", "-f", path], {
     cwd: work,
     env: env(),
     stdio: ["ignore", "pipe", "pipe"],
+  });
+  onTestFinished(() => {
+    child.kill("SIGKILL");
   });
   let out = "";
   const listeners = new Set<() => void>();

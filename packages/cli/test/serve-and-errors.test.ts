@@ -101,6 +101,17 @@ describe("server URL and secret", () => {
     expect((await runCli(["read", "private"], { env: alt })).out).toBe("x");
   });
 
+  test("--token wins over STREAMS_SECRET; global options may come before the command", async () => {
+    const env = { DURABLE_STREAMS_URL: root, STREAMS_SECRET: "wrong" };
+    const created = await runCli(["create", "tokened", "--token", "s3cret"], { env });
+    expect(created).toMatchObject({ code: 0, out: `${root}/tokened\n` });
+    const before = await runCli(["--url", root, "--token", "s3cret", "head", "tokened"]);
+    expect(before.code).toBe(0);
+    expect(before.out).toContain(`url: ${root}/tokened`);
+    const listed = await runCli(["--token=s3cret", "ls", "--url", root]);
+    expect(listed.out.split("\n")).toContain("tokened");
+  });
+
   test("a missing or wrong secret is reported as unauthorized, exit 1", async () => {
     const anonymous = await runCli(["head", "private"], { env: { DURABLE_STREAMS_URL: root } });
     expect(anonymous.code).toBe(1);

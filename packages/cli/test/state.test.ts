@@ -1,6 +1,6 @@
 /** `durastream state`: a State Protocol stream's entities as tables, JSON, and live. */
 
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { runInPty } from "../../../test-support/pty.js";
 import { BIN, runCli, spawnCli, startTestServer } from "./helpers.js";
 
@@ -60,6 +60,9 @@ describe("durastream state", () => {
   test("-f --json prints the snapshot, then each change, until the stream is closed", async () => {
     await seed("state/b");
     const live = spawnCli(["state", "state/b", "-f", "--json", "--type", "task"], env);
+    onTestFinished(() => {
+      live.process.kill("SIGKILL");
+    });
     await live.waitFor((out) => out.includes('"key":"t1"'));
     await cli([
       "append",
@@ -88,6 +91,7 @@ describe("durastream state", () => {
   test("-f on a terminal redraws the tables in place", async () => {
     await seed("state/c");
     const pty = runInPty([process.execPath, BIN, "state", "state/c", "-f"], { env });
+    onTestFinished(() => pty.kill("SIGKILL")); // on failure: leave no follower behind
     await pty.waitFor(/u2 +│ Bob +│ lead/);
     await cli([
       "append",

@@ -169,13 +169,17 @@ describe.each([
     const created = await http(url, "PUT");
     expect(created.status).toBe(201);
     const tail = spawnCli(["tail", path, flag, "--offset", created.offset!], env);
-    expect((await http(url, "POST", { body: "last words" })).status).toBe(204);
-    await tail.waitFor((out) => out === "last words");
-    expect((await http(url, "DELETE")).status).toBe(204);
-    expect(await tail.exited).toBe(3);
-    expect(tail.stdout()).toBe("last words");
-    expect(tail.stderr()).toBe(
-      `durastream tail: stream not found: ${path} — create it with 'durastream create ${path}', or list streams with 'durastream ls'\n`,
-    );
+    try {
+      expect((await http(url, "POST", { body: "last words" })).status).toBe(204);
+      await tail.waitFor((out) => out === "last words");
+      expect((await http(url, "DELETE")).status).toBe(204);
+      expect(await tail.exited).toBe(3);
+      expect(tail.stdout()).toBe("last words");
+      expect(tail.stderr()).toBe(
+        `durastream tail: stream not found: ${path} — create it with 'durastream create ${path}', or list streams with 'durastream ls'\n`,
+      );
+    } finally {
+      tail.process.kill("SIGKILL");
+    }
   });
 });

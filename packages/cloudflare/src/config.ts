@@ -3,6 +3,7 @@
  * the Miniflare options of the local runner), with production defaults.
  */
 
+import type { JWK } from "@durastream/server-core";
 import type { DurableStreamObject } from "./object/durable-stream-object.js";
 import type { StreamRegistry } from "./registry/stream-registry.js";
 
@@ -16,6 +17,15 @@ export interface Env {
   readonly STREAMS_SECRET?: string;
   /** Same as `STREAMS_SECRET` (the name the seeds use). */
   readonly DURABLE_STREAMS_SECRET?: string;
+  /**
+   * Browser origins allowed to read responses, comma-separated, or `*`.
+   * Default `*` without a secret, none with one.
+   */
+  readonly STREAMS_CORS_ORIGINS?: string;
+  /** JWKS URL of scoped-token issuers (EdDSA / ES256). */
+  readonly STREAMS_TOKEN_JWKS_URL?: string;
+  /** Public keys of scoped-token issuers: a JSON array of JWKs. */
+  readonly STREAMS_TOKEN_PUBLIC_KEYS?: string;
   /** Long-poll wait before a 204, and the SSE keep-alive period, in ms. Default 20000. */
   readonly LONG_POLL_TIMEOUT_MS?: string;
   /** How long an SSE connection lives before the server closes it, in ms. Default 60000. */
@@ -32,6 +42,10 @@ export interface Env {
 export interface Config {
   readonly basePath: string;
   readonly secret: string | undefined;
+  /** Allowed browser origins; undefined for the engine's default. */
+  readonly corsOrigins: "*" | readonly string[] | undefined;
+  /** Scoped tokens from issuers other than the secret. */
+  readonly tokens: { readonly jwksUrl?: string; readonly publicKeys?: readonly JWK[] };
   readonly longPollTimeoutMs: number;
   readonly sseMaxConnectionMs: number;
   readonly maxBodyBytes: number;
@@ -47,6 +61,8 @@ export function readConfig(env: Env): Config {
   return {
     basePath: BASE_PATH,
     secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    corsOrigins: corsOrigins(env.STREAMS_CORS_ORIGINS),
+    tokens: tokenIssuers(env),
     longPollTimeoutMs: integer("LONG_POLL_TIMEOUT_MS", env.LONG_POLL_TIMEOUT_MS, 20_000),
     sseMaxConnectionMs: integer("SSE_MAX_CONNECTION_MS", env.SSE_MAX_CONNECTION_MS, 60_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
@@ -60,4 +76,29 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (!/^\d+$/.test(value))
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
+}
+
+function corsOrigins(value: string | undefined): "*" | readonly string[] | undefined {
+  const origins = (value ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  if (origins.length === 0) return undefined;
+  return origins.includes("*") ? "*" : origins;
+}
+
+function tokenIssuers(env: Env): Config["tokens"] {
+  const jwksUrl = env.STREAMS_TOKEN_JWKS_URL || undefined;
+  const raw = env.STREAMS_TOKEN_PUBLIC_KEYS;
+  if (raw === undefined || raw === "") return jwksUrl ? { jwksUrl } : {};
+  let keys: unknown;
+  try {
+    keys = JSON.parse(raw);
+  } catch {
+    throw new Error("STREAMS_TOKEN_PUBLIC_KEYS must be a JSON array of JWKs");
+  }
+  if (!Array.isArray(keys) || !keys.every((key) => typeof key === "object" && key !== null)) {
+    throw new Error("STREAMS_TOKEN_PUBLIC_KEYS must be a JSON array of JWKs");
+  }
+  return { ...(jwksUrl ? { jwksUrl } : {}), publicKeys: keys as JWK[] };
 }

@@ -6,6 +6,9 @@
  * headers of every response, and nothing stored changed.
  */
 
+import { connect } from "node:net";
+import { signStreamToken } from "@durastream/server-core";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
 import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
@@ -18,14 +21,23 @@ const TEXT = { ...AUTH, "content-type": "text/plain" };
 
 let worker: LocalWorker;
 let cleanup = () => {};
+/** An EdDSA token issuer the Worker is configured with (`STREAMS_TOKEN_PUBLIC_KEYS`). */
+const issuer = await generateKeyPair("EdDSA", { extractable: true });
 
 beforeAll(async () => {
   const temp = tempDir();
   cleanup = temp.cleanup;
+  const publicJwk = { ...(await exportJWK(issuer.publicKey)), alg: "EdDSA", kid: "issuer-1" };
   worker = await startLocalWorker({
     port: 0,
     persistTo: temp.dir,
-    vars: { STREAMS_SECRET: SECRET, MAX_BODY_BYTES: "1024", MAX_STREAM_BYTES: "4096" },
+    vars: {
+      STREAMS_SECRET: SECRET,
+      STREAMS_CORS_ORIGINS: "https://app.example",
+      STREAMS_TOKEN_PUBLIC_KEYS: JSON.stringify([publicJwk]),
+      MAX_BODY_BYTES: "1024",
+      MAX_STREAM_BYTES: "4096",
+    },
   });
 });
 
@@ -62,6 +74,39 @@ describe("Cloudflare Worker: auth and headers", () => {
     await sse.body?.cancel();
   });
 
+  it("scoped tokens: HS256 signed with the secret and EdDSA from a configured key, each within its scope", async () => {
+    const url = streamUrl("scoped/room");
+    expect((await fetch(url, { method: "PUT", headers: TEXT, body: "hello" })).status).toBe(201);
+    const reader = `Bearer ${await signStreamToken(SECRET, {
+      paths: ["scoped/**"],
+      ops: ["read"],
+      ttlSeconds: 60,
+    })}`;
+    const read = await fetch(`${url}?offset=-1`, { headers: { authorization: reader } });
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe("hello");
+    const append = await fetch(url, {
+      method: "POST",
+      headers: { authorization: reader, "content-type": "text/plain" },
+      body: "nope",
+    });
+    expect(append.status).toBe(403);
+    expect((await errorOf(append)).code).toBe("FORBIDDEN");
+
+    const eddsa = await new SignJWT({ paths: "scoped/*", ops: ["append"] })
+      .setProtectedHeader({ alg: "EdDSA", kid: "issuer-1" })
+      .setExpirationTime("5m")
+      .sign(issuer.privateKey);
+    const appended = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${eddsa}`, "content-type": "text/plain" },
+      body: "!",
+    });
+    expect(appended.status).toBe(204);
+    const after = await fetch(`${url}?offset=-1`, { headers: AUTH });
+    expect(await after.text()).toBe("hello!");
+  });
+
   it("puts the security and CORS headers on answers and preflights", async () => {
     const url = streamUrl("auth/headers");
     const created = await fetch(url, {
@@ -79,6 +124,12 @@ describe("Cloudflare Worker: auth and headers", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Producer-Id");
+    // With a secret, only the configured origins may read responses.
+    const other = await fetch(url, {
+      method: "HEAD",
+      headers: { ...AUTH, origin: "https://x.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
 
@@ -163,5 +214,62 @@ describe("Cloudflare Worker: routing", () => {
     expect((await errorOf(encodedSlash)).code).toBe("BAD_REQUEST");
     const outside = await fetch(`${worker.url}/elsewhere`, { headers: AUTH });
     expect(outside.status).toBe(404);
+  });
+});
+
+/**
+ * Sends `first` and then, once it is answered, `second` on one connection;
+ * resolves with both status lines, or rejects if the server closes first.
+ */
+function twoOnOneConnection(first: string, second: string): Promise<string[]> {
+  const { hostname, port } = new URL(worker.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    let sentSecond = false;
+    const statuses = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    socket.setEncoding("latin1");
+    socket.on("data", (text: string) => {
+      received += text;
+      if (!sentSecond && statuses().length >= 1) {
+        sentSecond = true;
+        socket.write(second);
+      }
+      if (statuses().length >= 2) {
+        socket.destroy();
+        resolve(statuses());
+      }
+    });
+    socket.on("error", reject);
+    socket.on("close", () =>
+      reject(new Error(`connection closed after: ${statuses().join(", ")}`)),
+    );
+    socket.write(first);
+  });
+}
+
+describe("Cloudflare Worker: connections", () => {
+  it("keeps the connection after answering without reading the request body", async () => {
+    const host = new URL(worker.url).host;
+    const auth = `Authorization: Bearer ${SECRET}\r\n`;
+    const body = "x".repeat(5000);
+    const post = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Type: text/plain\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    const head = `HEAD /v1/stream/missing HTTP/1.1\r\nHost: ${host}\r\n${auth}\r\n`;
+    // Refused by the engine before the body (no such stream), and by the Worker itself.
+    expect(await twoOnOneConnection(post("/v1/stream/missing"), head)).toEqual([
+      "HTTP/1.1 404",
+      "HTTP/1.1 404",
+    ]);
+    expect(await twoOnOneConnection(post("/v1/stream/__ds/subscriptions/s"), head)).toEqual([
+      "HTTP/1.1 501",
+      "HTTP/1.1 404",
+    ]);
+    // Refused by the listing's registry object.
+    expect(await twoOnOneConnection(post("/v1/stream/__ds/streams"), head)).toEqual([
+      "HTTP/1.1 405",
+      "HTTP/1.1 404",
+    ]);
   });
 });

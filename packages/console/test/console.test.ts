@@ -294,6 +294,7 @@ describe("web console (Chromium)", () => {
 
   it("works from the keyboard alone", async () => {
     const notes = await create("keys/notes");
+    await create("keys/other");
     await notes.append(JSON.stringify({ text: "typed" }));
     const page = await suite.open();
     await page.getByLabel("Path prefix").waitFor();
@@ -307,6 +308,15 @@ describe("web console (Chromium)", () => {
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-path"))).toBe(
       "keys/notes",
+    );
+    // Arrow keys move between rows.
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute("data-path") === "keys/other",
+    );
+    await page.keyboard.press("ArrowUp");
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute("data-path") === "keys/notes",
     );
     await page.keyboard.press("Enter");
     await page.locator("#stream-heading", { hasText: "keys/notes" }).waitFor();

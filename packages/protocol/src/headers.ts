@@ -17,6 +17,12 @@ export const STREAM_SEQ_HEADER = "Stream-Seq";
 export const STREAM_TTL_HEADER = "Stream-TTL";
 /** Request/response header: absolute expiry as RFC 3339. */
 export const STREAM_EXPIRES_AT_HEADER = "Stream-Expires-At";
+/** durastream extension, create: keep at least the newest N bytes (positive integer). */
+export const STREAM_RETENTION_MAX_BYTES_HEADER = "Stream-Retention-Max-Bytes";
+/** durastream extension, create: trim data older than N seconds (positive integer). */
+export const STREAM_RETENTION_MAX_AGE_HEADER = "Stream-Retention-Max-Age";
+/** durastream extension, HEAD: the earliest retained offset (reads before it answer 410). */
+export const STREAM_EARLIEST_OFFSET_HEADER = "Stream-Earliest-Offset";
 /** Fork creation: path of the source stream. */
 export const STREAM_FORKED_FROM_HEADER = "Stream-Forked-From";
 /** Fork creation: divergence offset in the source stream. */
@@ -67,6 +73,9 @@ export const EXPOSED_RESPONSE_HEADERS: ReadonlyArray<string> = [
   STREAM_CLOSED_HEADER,
   STREAM_TTL_HEADER,
   STREAM_EXPIRES_AT_HEADER,
+  STREAM_EARLIEST_OFFSET_HEADER,
+  STREAM_RETENTION_MAX_BYTES_HEADER,
+  STREAM_RETENTION_MAX_AGE_HEADER,
   PRODUCER_EPOCH_HEADER,
   PRODUCER_SEQ_HEADER,
   PRODUCER_EXPECTED_SEQ_HEADER,

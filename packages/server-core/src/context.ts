@@ -1,5 +1,7 @@
 /** What every operation handler gets: the ports and the resolved options. */
 
+import type { Authenticator } from "./auth/authenticator.js";
+import type { StreamEvents } from "./events/stream-events.js";
 import type { SharedRead } from "./live/shared-read.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import type { Clock } from "./ports/clock.js";
@@ -8,6 +10,7 @@ import type { ForkPeer } from "./ports/fork-peer.js";
 import type { StreamStore } from "./ports/store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import type { ProducerOrder } from "./producers/producer-order.js";
+import type { RetentionTrimmer } from "./retention/trimmer.js";
 import type { Subscriptions } from "./subscriptions/subscriptions.js";
 
 /** The engine's ports and options, shared by the operation handlers. */
@@ -26,6 +29,12 @@ export interface EngineContext {
   readonly liveReads: Set<() => void>;
   /** In-flight producer requests, to apply them in sequence order. */
   readonly producerOrder: ProducerOrder;
+  /** Background trimming; null when the store cannot trim (retention settings refused). */
+  retention: RetentionTrimmer | null;
+  /** Authenticates requests; the reserved `__ds` routes call it themselves (see `auth/`). */
+  readonly auth: Authenticator;
+  /** Lifecycle hooks and the registry stream. */
+  readonly events: StreamEvents;
   /** Subscriptions (Sections 6, 7), told about stream creates, appends and deletes; absent when off. */
   subscriptions: Subscriptions | undefined;
 }

@@ -5,9 +5,15 @@
  */
 
 import { streamPathProblem } from "@durastream/protocol";
+import type { Access } from "./auth/access.js";
+import { type AuthConfig, Authenticator } from "./auth/authenticator.js";
+import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
+import { boundLiveRead } from "./auth/live-expiry.js";
+import { authorizeStreamRequest } from "./auth/stream-access.js";
 import type { EngineContext } from "./context.js";
+import { openRegistry } from "./events/registry-stream.js";
+import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
 import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
-import { authenticateBearer } from "./http/bearer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
@@ -29,6 +35,7 @@ import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
 import { isReservedPath } from "./reserved/router.js";
 import { reservedRouter } from "./reserved/routes.js";
+import { RetentionTrimmer } from "./retention/trimmer.js";
 import { MemoryStore } from "./storage/memory-store.js";
 import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
 import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
@@ -36,7 +43,7 @@ import { Subscriptions } from "./subscriptions/subscriptions.js";
 import { deliverWebhook } from "./subscriptions/webhook-delivery.js";
 
 /** How to build an engine: its ports, and its options. */
-export interface EngineConfig extends EngineOptions {
+export interface EngineConfig extends EngineOptions, StreamEventHooks {
   /** The store of this engine's streams. */
   readonly store: StreamStore;
   /** Where live readers wait: `new WakeHub()` in process. */
@@ -55,10 +62,21 @@ export interface EngineConfig extends EngineOptions {
   readonly clock?: Clock;
   /** URL path of the stream root, e.g. `/v1/stream`. */
   readonly basePath?: string;
-  /** When set, every request but CORS preflight must carry `Authorization: Bearer <secret>`. */
+  /**
+   * Shared secret: when set, every request but CORS preflight must carry
+   * `Authorization: Bearer <secret>` or a token signed with it (HS256).
+   */
   readonly secret?: string | undefined;
+  /** Scoped tokens signed by other issuers (EdDSA / ES256 keys or a JWKS URL). */
+  readonly tokens?: Omit<AuthConfig, "secret">;
+  /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
+  readonly corsOrigins?: CorsOrigins;
+  /** Keep the registry stream `__ds/registry` of lifecycle events. Default false. */
+  readonly registry?: boolean;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
-  readonly onInternalError?: (error: unknown) => void;
+  readonly onInternalError?: (error: unknown, request: EngineRequest) => void;
+  /** Called with every error response's status and code (metrics of rejected requests). */
+  readonly onRejected?: (status: number, code: string, request: EngineRequest) => void;
   /**
    * Where subscriptions are kept. Default: in memory beside a `MemoryStore`;
    * with another stream store and no subscription store, subscriptions are off.
@@ -68,6 +86,23 @@ export interface EngineConfig extends EngineOptions {
   readonly subscriptions?: SubscriptionSettings;
 }
 
+/**
+ * Stands in for a request in reports of work no request did (hooks,
+ * subscriptions). Made on first use: workerd refuses an AbortController in
+ * a module's global scope.
+ */
+let backgroundRequest: EngineRequest | undefined;
+function background(): EngineRequest {
+  backgroundRequest ??= {
+    method: "-",
+    path: "",
+    query: new URLSearchParams(),
+    header: () => null,
+    body: null,
+    signal: new AbortController().signal,
+  };
+  return backgroundRequest;
+}
 const encoder = new TextEncoder();
 
 /**
@@ -77,25 +112,50 @@ const encoder = new TextEncoder();
  */
 export class DurableStreamsEngine implements ForkPeer {
   readonly #ctx: EngineContext;
-  readonly #secret: string | undefined;
-  readonly #onInternalError: (error: unknown) => void;
+  readonly #cors: CorsPolicy;
+  readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
+  readonly #onRejected:
+    | ((status: number, code: string, request: EngineRequest) => void)
+    | undefined;
 
   constructor(config: EngineConfig) {
+    const options = resolveEngineOptions(config);
+    const clock = config.clock ?? systemClock;
+    const auth = new Authenticator({ ...config.tokens, secret: config.secret }, () => clock.now());
+    const onInternalError = config.onInternalError;
+    const reportHookError = (error: unknown) => onInternalError?.(error, background());
+    const events = new StreamEvents(config, reportHookError);
     this.#ctx = {
       store: config.store,
       hub: config.hub,
       forks: config.forks ?? this,
       expiry: config.expiry ?? null,
-      clock: config.clock ?? systemClock,
-      options: resolveEngineOptions(config),
+      clock,
+      options,
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
+      retention: null,
+      auth,
+      events,
       subscriptions: undefined,
     };
-    this.#secret = config.secret;
+    const retentionStore = config.store.retention;
+    if (retentionStore) this.#ctx.retention = new RetentionTrimmer(this.#ctx, retentionStore);
+    if (config.registry) {
+      events.listener = openRegistry(this.#ctx, reportHookError);
+      events.registryEnabled = true;
+    }
+    this.#cors = config.corsOrigins
+      ? new CorsPolicy(config.corsOrigins)
+      : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
-    config.expiry?.start(() => this.sweepExpired());
+    this.#onRejected = config.onRejected;
+    config.expiry?.start(async () => {
+      const expired = await this.sweepExpired();
+      await this.trimRetained();
+      return expired;
+    });
     const store = config.store;
     const subscriptionStore =
       config.subscriptionStore ??
@@ -106,7 +166,7 @@ export class DurableStreamsEngine implements ForkPeer {
         subscriptionStore,
         resolveSubscriptionOptions(config.subscriptions),
         deliverWebhook,
-        this.#onInternalError,
+        reportHookError,
       );
     }
   }
@@ -131,11 +191,11 @@ export class DurableStreamsEngine implements ForkPeer {
     try {
       response = await this.#dispatch(request, streamUrl);
     } catch (error) {
-      response = this.#errorResponse(error);
+      response = this.#errorResponse(error, request);
     }
     return {
       status: response.status,
-      headers: Object.assign(baseHeaders(origin), response.headers),
+      headers: Object.assign(baseHeaders(origin, this.#cors.allowOrigin(origin)), response.headers),
       body: response.body,
     };
   }
@@ -152,8 +212,23 @@ export class DurableStreamsEngine implements ForkPeer {
    */
   async sweepExpired(limit = 1000): Promise<number> {
     const expired = this.#ctx.store.expiredBefore(this.#ctx.clock.now(), limit);
-    await Promise.all(expired.map((record) => retire(this.#ctx, record)));
+    await Promise.all(expired.map((record) => retire(this.#ctx, record, "expired")));
     return expired.length;
+  }
+
+  /**
+   * Trims streams past their retention limits (up to `limit` that grew since
+   * the last call, plus a page of streams checked for age limits), whole
+   * stored chunks at a time. Runtimes call it in the background, with expiry
+   * sweeps; settles once the trims are durable. Returns how many streams were trimmed.
+   */
+  trimRetained(limit = 1000): Promise<number> {
+    return this.#ctx.retention?.run(limit) ?? Promise.resolve(0);
+  }
+
+  /** The request authenticator (whether auth is on; configured keys ready). */
+  get auth(): Authenticator {
+    return this.#ctx.auth;
   }
 
   /** `ForkPeer.exportFork` for a source in this engine's store. */
@@ -198,10 +273,31 @@ export class DurableStreamsEngine implements ForkPeer {
       };
     }
     if (isReservedPath(request.path)) {
-      return reservedRouter.route(this.#ctx, request, streamUrl, () => this.#authenticate(request));
+      return reservedRouter.route(this.#ctx, request, streamUrl, () =>
+        this.#ctx.auth.authenticate(request),
+      );
     }
-    this.#authenticate(request);
+    const access = this.#ctx.auth.authenticate(request);
+    if (access instanceof Promise) {
+      return access.then((granted) => this.#authorized(request, streamUrl, granted));
+    }
+    return this.#authorized(request, streamUrl, access);
+  }
+
+  #authorized(
+    request: EngineRequest,
+    streamUrl: string,
+    access: Access,
+  ): EngineResponse | Promise<EngineResponse> {
     validatePath(request.path);
+    authorizeStreamRequest(this.#ctx, request, access);
+    if (access.expiresAt === null) return this.#operation(request, streamUrl);
+    return boundLiveRead(request, access, this.#ctx.clock.now(), (bounded) =>
+      this.#operation(bounded, streamUrl),
+    );
+  }
+
+  #operation(request: EngineRequest, streamUrl: string): EngineResponse | Promise<EngineResponse> {
     switch (request.method) {
       case "PUT":
         return createStream(this.#ctx, request, streamUrl);
@@ -220,16 +316,13 @@ export class DurableStreamsEngine implements ForkPeer {
     }
   }
 
-  #authenticate(request: EngineRequest): void {
-    authenticateBearer(request.header("authorization"), this.#secret);
-  }
-
-  #errorResponse(error: unknown): EngineResponse {
+  #errorResponse(error: unknown, request: EngineRequest): EngineResponse {
     if (!(error instanceof ProtocolError)) {
-      this.#onInternalError(error);
+      this.#onInternalError(error, request);
       error = new ProtocolError(500, "INTERNAL", "internal server error");
     }
     const { status, code, message, headers } = error as ProtocolError;
+    this.#onRejected?.(status, code, request);
     return {
       status,
       headers: {

@@ -1,5 +1,28 @@
+export type { JWK } from "jose";
+export {
+  Access,
+  type AuthConfig,
+  Authenticator,
+  authorizeReserved,
+  type CorsOrigins,
+  CorsPolicy,
+  compilePathGlob,
+  isOperation,
+  listableFilter,
+  OPERATIONS,
+  type Operation,
+  signStreamToken,
+  type TokenScope,
+} from "./auth/index.js";
 export type { EngineContext } from "./context.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
+export {
+  REGISTRY_PATH,
+  type StreamCreatedEvent,
+  type StreamDeletedEvent,
+  type StreamEvent,
+  type StreamEventHooks,
+} from "./events/index.js";
 export { authenticateBearer } from "./http/bearer.js";
 export { type ErrorCode, ProtocolError } from "./http/errors.js";
 export type {
@@ -25,6 +48,8 @@ export type {
   NewStream,
   ProducerState,
   ProducerTuple,
+  RetentionPolicy,
+  RetentionStore,
   StoredChunk,
   StreamRecord,
   StreamStore,

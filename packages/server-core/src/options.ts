@@ -20,6 +20,16 @@ export interface EngineOptions {
    * hold timers between requests, like a Durable Object that hibernates.
    */
   liveTimers?: "engine" | "runtime";
+  /**
+   * Retention of streams created without `Stream-Retention-Max-Bytes`: keep
+   * at least the newest this many bytes, trim older ones. Default null (keep all).
+   */
+  retentionMaxBytes?: number | null;
+  /**
+   * Retention of streams created without `Stream-Retention-Max-Age`: trim data
+   * older than this many seconds. Default null (keep all).
+   */
+  retentionMaxAgeSeconds?: number | null;
 }
 
 /** Options with every default applied. */
@@ -34,5 +44,7 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     sseMaxConnectionMs: options.sseMaxConnectionMs ?? 60_000,
     cacheVisibility: options.cacheVisibility ?? "public",
     liveTimers: options.liveTimers ?? "engine",
+    retentionMaxBytes: options.retentionMaxBytes ?? null,
+    retentionMaxAgeSeconds: options.retentionMaxAgeSeconds ?? null,
   };
 }

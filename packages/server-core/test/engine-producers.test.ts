@@ -16,6 +16,10 @@ describe("producer fencing", () => {
     const retry = await call("POST", "s", { body: "a", headers: producer(0, 0) });
     expect(retry.status).toBe(204);
     expect(header(retry, "producer-seq")).toBe("1");
+    // A retry of the last accepted sequence (the usual case: its response was lost).
+    const lastRetry = await call("POST", "s", { body: "b", headers: producer(0, 1) });
+    expect(lastRetry.status).toBe(204);
+    expect(header(lastRetry, "producer-seq")).toBe("1");
     expect(text(await call("GET", "s", { query: { offset: "-1" } }))).toBe("ab");
   });
 

@@ -1,15 +1,18 @@
 /**
- * Admission of a request before the engine runs: the global request-body
- * budget (`body-budget.ts`) and the live-reader caps (`live-readers.ts`).
- * A refused request gets 503 with `Retry-After`; an admitted one holds its
+ * Admission of a request before the engine runs: the client's rate limits
+ * (`ops/rate-limit.ts`, 429), the global request-body budget
+ * (`body-budget.ts`) and the live-reader caps (`live-readers.ts`). A refused
+ * request gets 429 or 503 with `Retry-After`; an admitted one holds its
  * share until its response is decided.
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type EngineResponse, ProtocolError } from "@durastream/server-core";
 import type { BodyBudget } from "./body-budget.js";
+import type { Compression } from "./compression.js";
 import { overloaded, RETRY_AFTER } from "./json-responses.js";
 import type { LiveReaderLimit } from "./live-readers.js";
+import { type RateLimiter, rateLimited } from "./ops/rate-limit.js";
 
 /** The server-wide state admission checks. */
 export interface RequestAdmission {
@@ -17,6 +20,12 @@ export interface RequestAdmission {
   readonly liveReaders: LiveReaderLimit;
   /** The engine's body size limit: larger declared bodies get its 413, not a reservation. */
   readonly maxBodyBytes: number;
+  /** Request and body-byte rates per client, when configured. */
+  readonly rateLimit?: RateLimiter | undefined;
+  /** Told of each request refused here, by error code (metrics). */
+  readonly onRefused?: (code: "RATE_LIMITED" | "OVERLOADED") => void;
+  /** Compression of catch-up responses, when turned on (applied by the adapter). */
+  readonly compression?: Compression | undefined;
 }
 
 /** An admitted request: what it holds, and how its body is counted. */
@@ -42,6 +51,27 @@ export function admitRequest(
   query: URLSearchParams,
   hasBody: boolean,
 ): Admitted | EngineResponse {
+  const result = admit(admission, req, res, path, query, hasBody);
+  if (isRefusal(result)) {
+    admission.onRefused?.(result.status === 429 ? "RATE_LIMITED" : "OVERLOADED");
+  }
+  return result;
+}
+
+function admit(
+  admission: RequestAdmission,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  hasBody: boolean,
+): Admitted | EngineResponse {
+  const limiter = admission.rateLimit;
+  if (limiter !== undefined) {
+    const declared = Number(hasBody ? (req.headers["content-length"] ?? 0) : 0) || 0;
+    const refusal = limiter.admit(req, declared);
+    if (refusal) return rateLimited(refusal, hasBody);
+  }
   if (req.method === "GET") {
     const live = query.get("live");
     if (live === "long-poll" || live === "sse") {
@@ -66,6 +96,8 @@ export function admitRequest(
       body: (body) =>
         countedBody(body, bodyBudget, maxBodyBytes, (bytes) => {
           reserved += bytes;
+          // Chunked uploads are charged to the client's byte rate as they arrive.
+          limiter?.charge(req, bytes);
         }),
     };
   }

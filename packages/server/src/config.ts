@@ -2,11 +2,14 @@
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { ServerLimits } from "./limits.js";
+import { OPS_FLAGS, OPS_USAGE, type OpsFlagValues, opsOptions } from "./ops/ops-config.js";
 import type { ServerOptions } from "./server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
 /** Usage text for `--help`. */
-export const USAGE = usage();
+export const USAGE = `${usage()}
+
+${OPS_USAGE}`;
 
 /** How log lines are written. */
 export type LogFormat = "auto" | "pretty" | "json";
@@ -27,6 +30,7 @@ function parseOptions(): NonNullable<ParseArgsConfig["options"]> {
   const options: NonNullable<ParseArgsConfig["options"]> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
+    ...OPS_FLAGS,
   };
   for (const setting of SERVER_SETTINGS) {
     if (setting.flag === null) continue;
@@ -98,6 +102,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
     } else {
+      const isRetention =
+        target.option === "retentionMaxBytes" || target.option === "retentionMaxAgeSeconds";
+      if (isRetention && value === 0) throw new Error(`${raw.source} must be positive`);
       options[target.option] = value;
     }
   }
@@ -117,6 +124,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       : consoleSettings.path === undefined
         ? undefined
         : { path: consoleSettings.path },
+    ...opsOptions(values as OpsFlagValues, env),
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
 }

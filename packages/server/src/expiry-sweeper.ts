@@ -23,10 +23,12 @@ export class ExpirySweeper implements ExpiryScheduler {
   /**
    * @param intervalMs longest time between two sweeps.
    * @param onError called with a failed sweep's error (the next one still runs).
+   * @param onSwept called after each sweep with the number of streams it retired (metrics).
    */
   constructor(
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void = () => {},
+    private readonly onSwept: (retired: number) => void = () => {},
   ) {}
 
   start(sweep: () => Promise<number>): void {
@@ -64,7 +66,9 @@ export class ExpirySweeper implements ExpiryScheduler {
     this.#running = true;
     let full = false;
     try {
-      full = (await sweep()) >= SWEEP_BATCH;
+      const retired = await sweep();
+      this.onSwept(retired);
+      full = retired >= SWEEP_BATCH;
     } catch (error) {
       this.onError(error);
     } finally {

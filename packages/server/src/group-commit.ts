@@ -23,8 +23,14 @@ interface PendingWrite {
   readonly reject: (error: unknown) => void;
 }
 
+/** Told of every durable group: its number of writes and its disk sync's duration. */
+export type CommitObserver = (groupSize: number, syncSeconds: number) => void;
+
 /** Batches SQLite writes into durable groups. */
 export class GroupCommit {
+  /** Metrics hook; null when nobody watches. */
+  observer: CommitObserver | null = null;
+  #syncStartedAt = 0;
   #queue: PendingWrite[] = [];
   #scheduled = false;
   #syncing = false;
@@ -98,6 +104,7 @@ export class GroupCommit {
       return;
     }
     this.#syncing = true;
+    this.#syncStartedAt = performance.now();
     this.sync((error) => {
       this.#syncing = false;
       if (error) {
@@ -120,7 +127,13 @@ export class GroupCommit {
     this.#checkIdle();
   }
 
+  /** Whether a commit or sync failed: the store refuses writes until restarted. */
+  get failed(): boolean {
+    return this.#failure !== null;
+  }
+
   #acknowledge(group: PendingWrite[]): void {
+    this.observer?.(group.length, (performance.now() - this.#syncStartedAt) / 1000);
     for (const write of group) write.onDurable();
     for (const write of group) write.resolve();
     this.afterSync();

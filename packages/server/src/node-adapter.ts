@@ -27,7 +27,7 @@ import { requestBody } from "./request-body.js";
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
 export async function handleNodeRequest(
-  engine: DurableStreamsEngine,
+  engine: Pick<DurableStreamsEngine, "handle">,
   basePath: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -87,6 +87,11 @@ export async function handleNodeRequest(
     // keep-alive; one refused mid-way is not worth receiving: close after.
     if (response.status === 503) response = withConnectionClose(response);
     req.resume();
+  }
+  const coding = admission?.compression?.choose(req, query, response) ?? null;
+  if (coding !== null && !res.destroyed) {
+    await admission!.compression!.write(res, response, coding);
+    return;
   }
   writeResponse(res, response);
 }

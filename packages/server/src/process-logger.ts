@@ -44,6 +44,17 @@ export function formatLogLine(line: string): string {
   return `${clock} ${level} ${entry.msg ?? ""}${fields.length ? `  ${fields.join(" ")}` : ""}${detail}\n`;
 }
 
+/** Never logged, wherever they appear in a log object: credentials. */
+const REDACTED = [
+  "secret",
+  "token",
+  "authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "*.secret",
+  "*.token",
+];
+
 /** A pino logger writing `format` lines to `out`; throws on an unknown level. */
 export function createProcessLogger(
   level: string,
@@ -54,5 +65,5 @@ export function createProcessLogger(
     format === "json"
       ? { write: (line: string) => out.write(line) }
       : { write: (line: string) => out.write(formatLogLine(line)) };
-  return pino({ level }, destination);
+  return pino({ level, redact: REDACTED }, destination);
 }

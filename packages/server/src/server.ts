@@ -7,6 +7,7 @@ import {
   DurableStreamsEngine,
   type EngineOptions,
   MemoryStore,
+  type StreamEventHooks,
   type StreamStore,
   type SubscriptionSettings,
   WakeHub,
@@ -15,6 +16,7 @@ import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
 import { answerClientErrors } from "./client-error.js";
+import { Compression } from "./compression.js";
 import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
 import { refuseExpectation } from "./expect-continue.js";
 import { ExpirySweeper } from "./expiry-sweeper.js";
@@ -22,13 +24,21 @@ import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
 import { handleNodeRequest } from "./node-adapter.js";
+import type { ServerMetrics } from "./ops/metrics.js";
+import {
+  createMetrics,
+  logInternalError,
+  type OpsServerOptions,
+  OpsSurface,
+} from "./ops/ops-setup.js";
+import { RateLimiter } from "./ops/rate-limit.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
 import { WriteStallWatch } from "./write-stall.js";
 
 /** Options of `startServer`. */
-export interface ServerOptions extends EngineOptions {
+export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {
   /** Port to listen on; 0 picks a free one. Default 4437. */
   readonly port?: number;
   /** Interface to bind. Default 127.0.0.1. */
@@ -39,7 +49,7 @@ export interface ServerOptions extends EngineOptions {
   readonly memory?: boolean;
   /** URL path of the stream root. Default `/v1/stream`. */
   readonly basePath?: string;
-  /** Bearer secret every request must carry. */
+  /** Shared bearer secret (full access), also the HS256 key of scoped tokens. */
   readonly secret?: string | undefined;
   /** Wall time (TTLs, expiry, cursors). Default: the system clock; tests inject one. */
   readonly clock?: Clock;
@@ -87,9 +97,13 @@ export interface RunningServer {
   readonly engine: DurableStreamsEngine;
   readonly store: StreamStore;
   readonly http: Server;
+  /** The server's metrics (null when turned off). */
+  readonly metrics: ServerMetrics | null;
+  /** Starts draining: `/readyz` answers 503 while requests are still served. */
+  drain(): void;
   /** URL of the web console, or null when it is off or not built. */
   readonly consoleUrl: string | null;
-  /** Stops accepting, ends live readers cleanly, flushes and closes the store. */
+  /** Drains (see `drainDelayMs`), then stops accepting, ends live readers cleanly, flushes and closes the store. */
   close(): Promise<void>;
 }
 
@@ -108,8 +122,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         onBackgroundError: (error) =>
           logger.error({ err: error }, "background storage work failed"),
       });
-  const sweeper = new ExpirySweeper(options.sweepIntervalMs ?? 5_000, (error) =>
-    logger.error({ err: error }, "expiry sweep failed"),
+  const metrics = createMetrics(options.metrics ?? true, store);
+  const sweeper = new ExpirySweeper(
+    options.sweepIntervalMs ?? 5_000,
+    (error) => logger.error({ err: error }, "expiry sweep failed"),
+    (expired) => metrics?.sweep(expired),
   );
   const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
   if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
@@ -140,22 +157,41 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     basePath,
     secret: options.secret,
-    onInternalError: (error) => logger.error({ err: error }, "request failed"),
+    onInternalError: logInternalError(logger),
+    onRejected: (_status, code) => metrics?.reject(code),
   });
   const idleRelease = new IdleRelease(
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
     options.idleReleaseMs,
   );
-  await engine.ready;
+  try {
+    await Promise.all([engine.ready, engine.auth.ready()]);
+  } catch (error) {
+    sweeper.stop();
+    engine.close();
+    await store.close();
+    throw error;
+  }
+  const ops = new OpsSurface(engine, store, metrics, logger);
   const admission: RequestAdmission = {
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
+    rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
+    onRefused: (code) => metrics?.reject(code),
+    compression: options.compression
+      ? new Compression(options.compression === true ? {} : options.compression)
+      : undefined,
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
-    if (consoleSite?.handle(req, res)) return;
-    handleNodeRequest(engine, basePath, req, res, admission).catch((error: unknown) => {
+    // Health and metrics first: the console may be served at `/`.
+    let work = ops.route(req, res);
+    if (work === null) {
+      if (consoleSite?.handle(req, res)) return;
+      work = handleNodeRequest(ops.handler, basePath, req, res, admission);
+    }
+    work.catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -210,9 +246,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     engine,
     store,
     http,
+    metrics,
+    drain: () => ops.drain(),
     consoleUrl: consoleSite === undefined ? null : `${url}${consoleSite.path}`,
     close() {
       closing ??= (async () => {
+        ops.drain();
+        const drainDelay = options.drainDelayMs ?? 0;
+        if (drainDelay > 0) await new Promise((resolve) => setTimeout(resolve, drainDelay));
         sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();

@@ -24,7 +24,9 @@ export type SettingTarget =
         | "sseMaxConnectionMs"
         | "allowLocalhostWebhooks"
         | "publicUrl"
-        | "secret";
+        | "secret"
+        | "retentionMaxBytes"
+        | "retentionMaxAgeSeconds";
     }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
@@ -171,6 +173,25 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     defaultText: "60000",
     description: "lifetime of an SSE connection before the server closes it",
   },
+  {
+    flag: "retention-max-bytes",
+    target: { option: "retentionMaxBytes" },
+    env: ["STREAMS_RETENTION_MAX_BYTES"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "unset (keep all)",
+    description:
+      "default retention: keep at least the newest n bytes of a stream, trim older ones in the background (docs/retention.md)",
+  },
+  {
+    flag: "retention-max-age",
+    target: { option: "retentionMaxAgeSeconds" },
+    env: ["STREAMS_RETENTION_MAX_AGE"],
+    kind: "integer",
+    placeholder: "<seconds>",
+    defaultText: "unset (keep all)",
+    description: "default retention: trim data older than this many seconds (docs/retention.md)",
+  },
   limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
   limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
   limit("keep-alive-timeout-ms", "keepAliveTimeoutMs", "idle keep-alive connection lifetime"),
@@ -228,10 +249,10 @@ export function usage(program = "durastream-server"): string {
   const flagged = SERVER_SETTINGS.filter((s) => s.flag !== null);
   const left = (s: ServerSetting) => `--${s.flag}${s.placeholder ? ` ${s.placeholder}` : ""}`;
   const width = Math.max(...flagged.map((s) => left(s).length), "-h, --help".length);
-  const lines = flagged.map(
-    (s) =>
-      `  ${left(s).padEnd(width)}  ${s.description} (env ${s.env.join(", ")}; default ${s.defaultText})`,
-  );
+  const lines = flagged.map((s) => {
+    const pad = "".padEnd(width + 4);
+    return `  ${left(s).padEnd(width)}  ${s.description}\n${pad}env ${s.env.join(", ")}; default ${s.defaultText}`;
+  });
   const envOnly = SERVER_SETTINGS.filter((s) => s.flag === null).map(
     (s) => `  ${s.env.join(" / ")}: ${s.description}`,
   );

@@ -5,8 +5,20 @@ import type BetterSqlite3 from "better-sqlite3";
 /**
  * 1: streams, chunks, producers.
  * 2: `chunks.ends`, the append boundaries inside a chunk that holds several appends.
+ * 3: retention: `streams.earliest`, `streams.retention_*`, `chunks.written_at`
+ *    and an index of forks by source (a source keeps what its forks reference).
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/** What version 3 adds to a version 2 file. */
+const RETENTION_COLUMNS = `
+  ALTER TABLE streams ADD COLUMN earliest INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE streams ADD COLUMN retention_max_bytes INTEGER;
+  ALTER TABLE streams ADD COLUMN retention_max_age INTEGER;
+  ALTER TABLE chunks ADD COLUMN written_at INTEGER;
+  CREATE INDEX streams_fork_source ON streams (fork_source, fork_position)
+    WHERE fork_source IS NOT NULL;
+`;
 
 /**
  * Creates the schema when the file is new, upgrades an older one; refuses a
@@ -26,9 +38,11 @@ function upgrade(db: BetterSqlite3.Database): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
-  if (version === 1) {
+  if (version === 1 || version === 2) {
+    // Rows written before version 3 have no write time: age limits treat them as old.
     db.exec(`
-      ALTER TABLE chunks ADD COLUMN ends BLOB;
+      ${version === 1 ? "ALTER TABLE chunks ADD COLUMN ends BLOB;" : ""}
+      ${RETENTION_COLUMNS}
       PRAGMA user_version = ${SCHEMA_VERSION};
     `);
     return;
@@ -54,8 +68,13 @@ function upgrade(db: BetterSqlite3.Database): void {
       fork_offset TEXT,
       fork_sub_offset INTEGER,
       fork_count INTEGER NOT NULL DEFAULT 0,
-      soft_deleted INTEGER NOT NULL DEFAULT 0
+      soft_deleted INTEGER NOT NULL DEFAULT 0,
+      earliest INTEGER NOT NULL DEFAULT 0,
+      retention_max_bytes INTEGER,
+      retention_max_age INTEGER
     );
+    CREATE INDEX streams_fork_source ON streams (fork_source, fork_position)
+      WHERE fork_source IS NOT NULL;
     CREATE INDEX streams_expiry ON streams (expiry_due) WHERE expiry_due IS NOT NULL;
     CREATE TABLE chunks (
       stream_id INTEGER NOT NULL,
@@ -63,6 +82,7 @@ function upgrade(db: BetterSqlite3.Database): void {
       start_pos INTEGER NOT NULL,
       data BLOB NOT NULL,
       ends BLOB,
+      written_at INTEGER,
       PRIMARY KEY (stream_id, end_pos)
     );
     CREATE TABLE producers (

@@ -18,6 +18,7 @@ import {
   type NewStream,
   newStreamRecord,
   type ProducerState,
+  type RetentionStore,
   reserveAppend,
   type StoredChunk,
   type StreamRecord,
@@ -28,7 +29,7 @@ import Database from "better-sqlite3";
 import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
-import { GroupCommit, type WalSync } from "./group-commit.js";
+import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
@@ -91,12 +92,18 @@ interface StreamRow {
   fork_sub_offset: number | null;
   fork_count: number;
   soft_deleted: number;
+  earliest: number;
+  retention_max_bytes: number | null;
+  retention_max_age: number | null;
 }
 
 /** Database file name inside the data directory. */
 export const DATABASE_FILE = "durastream.db";
 
 const TOUCH_FLUSH_MS = 1000;
+
+/** Chunk rows an age check reads at most per stream and trim pass. */
+const AGED_SCAN_ROWS = 10_000;
 
 const NOTHING_TO_APPLY = (): void => {};
 
@@ -105,8 +112,10 @@ const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
   LEFT JOIN streams src ON src.id = s.fork_source`;
 
 /** The SQLite-backed store. */
-export class SqliteStore implements StreamStore {
+export class SqliteStore implements StreamStore, RetentionStore {
   readonly db: Database.Database;
+  #countStatement: Database.Statement | undefined;
+  #probe: (() => void) | undefined;
   readonly #commit: GroupCommit;
   readonly #dataDir: string;
   #walFd: number;
@@ -115,6 +124,12 @@ export class SqliteStore implements StreamStore {
   readonly #producers = new Map<number, Map<string, ProducerState>>();
   readonly #pending = new Map<number, number>();
   readonly #touched = new Set<StreamRecord>();
+  /**
+   * Streams removed by a write not yet committed: their rows are still in
+   * the database until it is, but the stream is gone, and a lookup that
+   * missed the cache must not bring it back from its row.
+   */
+  readonly #removing = new Set<number>();
   /** Per stream, the appends of the group being collected (joined into one chunk). */
   readonly #openBatches = new Map<number, AppendBatch>();
   readonly #tailCache: TailCache;
@@ -199,12 +214,14 @@ export class SqliteStore implements StreamStore {
       insertStream: db.prepare(
         `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, expiry_due, tail, closed, fork_source, fork_position, fork_offset,
-          fork_sub_offset) VALUES (@id, @path, @contentType, @createdAt, @ttlSeconds, @expiresAt,
-          @lastAccessAt, @expiryDue, @tail, @closed, @forkSource, @forkPosition, @forkOffset,
-          @forkSubOffset)`,
+          fork_sub_offset, earliest, retention_max_bytes, retention_max_age) VALUES (@id, @path,
+          @contentType, @createdAt, @ttlSeconds, @expiresAt, @lastAccessAt, @expiryDue, @tail,
+          @closed, @forkSource, @forkPosition, @forkOffset, @forkSubOffset, @earliest,
+          @retentionMaxBytes, @retentionMaxAge)`,
       ),
       insertChunk: db.prepare(
-        "INSERT INTO chunks (stream_id, end_pos, start_pos, data, ends) VALUES (?, ?, ?, ?, ?)",
+        `INSERT INTO chunks (stream_id, end_pos, start_pos, data, ends, written_at)
+          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       updateAfterAppend: db.prepare(
         `UPDATE streams SET tail = @tail, closed = @closed, closed_by_producer = @closedByProducer,
@@ -245,6 +262,19 @@ export class SqliteStore implements StreamStore {
         `SELECT id FROM streams WHERE expiry_due IS NOT NULL AND expiry_due <= ?
           AND soft_deleted = 0 ORDER BY expiry_due LIMIT ?`,
       ),
+      chunkTimesFrom: db.prepare<[number, number], { end_pos: number; written_at: number | null }>(
+        `SELECT end_pos, written_at FROM chunks WHERE stream_id = ? AND end_pos > ?
+          ORDER BY end_pos`,
+      ),
+      forkFloor: db.prepare<[number], { floor: number | null }>(
+        `SELECT MIN(earliest) AS floor FROM streams WHERE fork_source = ?
+          AND earliest < fork_position`,
+      ),
+      trimmedEnd: db.prepare<[number, number, number], { end: number | null }>(
+        "SELECT MAX(end_pos) AS end FROM chunks WHERE stream_id = ? AND end_pos > ? AND end_pos <= ?",
+      ),
+      trimChunks: db.prepare("DELETE FROM chunks WHERE stream_id = ? AND end_pos <= ?"),
+      setEarliest: db.prepare("UPDATE streams SET earliest = ? WHERE id = ?"),
       maxId: db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM streams"),
     };
     this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
@@ -289,6 +319,8 @@ export class SqliteStore implements StreamStore {
     this.#openBatches.clear();
     this.#pending.clear();
     this.#touched.clear();
+    // The removals rolled back with the group: those streams are stored again.
+    this.#removing.clear();
     this.#producers.clear();
     this.#tailCache.clear();
     for (const record of [...this.#byId.values()]) {
@@ -313,6 +345,7 @@ export class SqliteStore implements StreamStore {
       record.visibleClosed = row.closed === 1;
       record.forkCount = row.fork_count;
       record.softDeleted = row.soft_deleted === 1;
+      record.earliest = row.earliest;
     }
   }
 
@@ -358,6 +391,11 @@ export class SqliteStore implements StreamStore {
           : null,
       forkCount: row.fork_count,
       softDeleted: row.soft_deleted === 1,
+      retention:
+        row.retention_max_bytes !== null || row.retention_max_age !== null
+          ? { maxBytes: row.retention_max_bytes, maxAgeSeconds: row.retention_max_age }
+          : null,
+      earliest: row.earliest,
       durable: Promise.resolve(),
     };
     this.#remember(record);
@@ -423,12 +461,13 @@ export class SqliteStore implements StreamStore {
     const cached = this.#byPath.get(path);
     if (cached) return this.#use(cached);
     const row = this.#sql.byPath.get(path);
-    return row ? this.#fromRow(row) : undefined;
+    return row && !this.#removing.has(row.id) ? this.#fromRow(row) : undefined;
   }
 
   getById(id: number): StreamRecord | undefined {
     const cached = this.#byId.get(id);
     if (cached) return this.#use(cached);
+    if (this.#removing.has(id)) return undefined;
     const row = this.#sql.byId.get(id);
     return row ? this.#fromRow(row) : undefined;
   }
@@ -460,8 +499,11 @@ export class SqliteStore implements StreamStore {
           forkPosition: fork?.position ?? null,
           forkOffset: fork?.requestedOffset ?? null,
           forkSubOffset: fork?.requestedSubOffset ?? null,
+          earliest: record.earliest,
+          retentionMaxBytes: record.retention?.maxBytes ?? null,
+          retentionMaxAge: record.retention?.maxAgeSeconds ?? null,
         });
-        if (data) this.#sql.insertChunk.run(record.id, tail, start, data, null);
+        if (data) this.#sql.insertChunk.run(record.id, tail, start, data, null, init.now);
       },
       () => {
         record.visibleTail = Math.max(record.visibleTail, tail);
@@ -503,7 +545,14 @@ export class SqliteStore implements StreamStore {
     const data = batch.data();
     const state = batch.state;
     if (data) {
-      this.#sql.insertChunk.run(id, state.tail, batch.start, data, batch.ends());
+      this.#sql.insertChunk.run(
+        id,
+        state.tail,
+        batch.start,
+        data,
+        batch.ends(),
+        state.lastAccessAt,
+      );
       this.#tailCache.add(id, batch.start, data);
     }
     this.#sql.updateAfterAppend.run({
@@ -635,11 +684,15 @@ export class SqliteStore implements StreamStore {
     this.#tailCache.drop(record.id);
     this.#touched.delete(record);
     const id = record.id;
-    return this.#commit.write(() => {
-      this.#sql.deleteChunks.run(id);
-      this.#sql.deleteProducers.run(id);
-      this.#sql.deleteStream.run(id);
-    });
+    this.#removing.add(id);
+    return this.#commit.write(
+      () => {
+        this.#sql.deleteChunks.run(id);
+        this.#sql.deleteProducers.run(id);
+        this.#sql.deleteStream.run(id);
+      },
+      () => this.#removing.delete(id),
+    );
   }
 
   listFrom(from: string, prefix: string, limit: number): StreamSummary[] {
@@ -666,6 +719,58 @@ export class SqliteStore implements StreamStore {
     return out;
   }
 
+  get retention(): RetentionStore {
+    return this;
+  }
+
+  agedEnd(record: StreamRecord, writtenBefore: number): number {
+    // Write times rise with positions, so the aged chunks are a prefix: walk
+    // it and stop at the first young chunk, at most AGED_SCAN_ROWS rows a
+    // call (the next pass goes on from there), so the cost is bounded by what
+    // is about to be trimmed, not by what the stream retains.
+    let end = record.earliest;
+    let rows = 0;
+    for (const row of this.#sql.chunkTimesFrom.iterate(record.id, record.earliest)) {
+      if (
+        (row.written_at !== null && row.written_at >= writtenBefore) ||
+        rows++ >= AGED_SCAN_ROWS
+      ) {
+        break;
+      }
+      end = row.end_pos;
+    }
+    return end;
+  }
+
+  forkFloor(record: StreamRecord): number | null {
+    return this.#sql.forkFloor.get(record.id)?.floor ?? null;
+  }
+
+  /**
+   * A trim is an ordinary group-committed write (docs/durability.md): the
+   * chunk rows and the new earliest offset go in one transaction. Freed pages
+   * join SQLite's freelist and later appends reuse them, so the file stops
+   * growing once a stream's retained size is reached.
+   */
+  trim(record: StreamRecord, before: number): Promise<void> {
+    const limit = Math.min(before, record.visibleTail);
+    // Chunks up to the visible tail are committed, so the rows answer exactly.
+    const end = this.#sql.trimmedEnd.get(record.id, record.earliest, limit)?.end ?? null;
+    if (end === null) return Promise.resolve();
+    // Readers move on at once (410 below); the rows go in the next group.
+    record.earliest = end;
+    this.#tailCache.dropBefore(record.id, end);
+    const id = record.id;
+    return this.#write(
+      record,
+      () => {
+        this.#sql.trimChunks.run(id, end);
+        this.#sql.setEarliest.run(end, id);
+      },
+      NOTHING_TO_APPLY,
+    );
+  }
+
   /**
    * Queues synchronous SQL into the next durable group: what other stores on
    * this database (subscriptions) use, so their writes commit with the
@@ -688,6 +793,44 @@ export class SqliteStore implements StreamStore {
       this.#retiredCheckpointers.add(closed);
       void closed.then(() => this.#retiredCheckpointers.delete(closed));
     }
+  }
+
+  /** Calls `observer` with each durable commit group's size and sync time (metrics). */
+  observeCommits(observer: CommitObserver | null): void {
+    this.#commit.observer = observer;
+  }
+
+  /** Number of streams, soft-deleted ones excluded (metrics). */
+  streamCount(): number {
+    this.#countStatement ??= this.db
+      .prepare("SELECT count(*) FROM streams WHERE soft_deleted = 0")
+      .pluck();
+    return this.#countStatement.get() as number;
+  }
+
+  /**
+   * Resolves when the store can take a write: the group commit has not
+   * failed for good, and a probe transaction of its own (a page-sized row
+   * added and removed again, so the database would have to find room for
+   * it, as an append would) commits. Rejects with why not. Readiness probes
+   * call it; it never joins a group, so a failing probe fails no append.
+   */
+  async checkWritable(): Promise<void> {
+    if (this.#commit.failed) {
+      throw new Error("a disk sync failed: writes are refused until restart");
+    }
+    if (this.#probe === undefined) {
+      const insert = this.db.prepare(
+        "INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (-1, ?, 0, 0)",
+      );
+      const remove = this.db.prepare("DELETE FROM producers WHERE stream_id = -1");
+      const filler = "x".repeat(this.#pageSize);
+      this.#probe = this.db.transaction(() => {
+        insert.run(filler);
+        remove.run();
+      });
+    }
+    this.#probe();
   }
 
   async close(): Promise<void> {

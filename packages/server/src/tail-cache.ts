@@ -81,6 +81,20 @@ export class TailCache {
     this.#bytes -= tail.bytes;
   }
 
+  /** Forgets the chunks of stream `id` that end at or before `position` (trimmed by retention). */
+  dropBefore(id: number, position: number): void {
+    const tail = this.#tails.get(id);
+    if (!tail) return;
+    while (tail.chunks.length > 0) {
+      const first = tail.chunks[0]!;
+      if (first.start + first.bytes.length > position) break;
+      tail.chunks.shift();
+      tail.bytes -= first.bytes.length;
+      this.#bytes -= first.bytes.length;
+    }
+    if (tail.chunks.length === 0) this.#tails.delete(id);
+  }
+
   /** Forgets every stream (what was cached may not be what is stored). */
   clear(): void {
     this.#tails.clear();

@@ -8,7 +8,9 @@ describe("STREAMS_SECRET", () => {
 
   test("every request needs the bearer secret; CORS preflight does not", async () => {
     const dir = cleanups.tempDir();
-    const server = await spawnServer(["--data-dir", dir], { STREAMS_SECRET: "s3cret" });
+    const server = await spawnServer(["--data-dir", dir, "--cors-origin", "http://app.example"], {
+      STREAMS_SECRET: "s3cret",
+    });
     try {
       const url = `${server.url}/v1/stream/private`;
       const anonymous = await fetch(url, { method: "PUT" });
@@ -38,6 +40,11 @@ describe("STREAMS_SECRET", () => {
         "producer-id",
       );
       expect(preflight.headers.get("access-control-allow-origin")).toBe("http://app.example");
+      const otherOrigin = await fetch(url, {
+        method: "OPTIONS",
+        headers: { origin: "http://other.example", "access-control-request-method": "POST" },
+      });
+      expect(otherOrigin.headers.get("access-control-allow-origin")).toBeNull();
     } finally {
       server.process.kill("SIGTERM");
       await server.exited;

@@ -1,6 +1,8 @@
 /**
  * The official conformance suite (npm @durable-streams/server-conformance-tests)
  * against a real durastream server: SQLite in a temp dir, real sockets.
+ * The SQLite run compresses every catch-up body it can (threshold 1 byte;
+ * the suite's fetch sends Accept-Encoding and decodes); the memory run does not.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +14,7 @@ import { type RunningServer, startServer } from "../src/index.js";
 
 const LONG_POLL_TIMEOUT_MS = 2_000;
 
-describe("durastream (SQLite) — official conformance suite", () => {
+describe("durastream (SQLite, compression on) — official conformance suite", () => {
   const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true };
   let server: RunningServer;
   let dataDir: string;
@@ -23,6 +25,7 @@ describe("durastream (SQLite) — official conformance suite", () => {
       port: 0,
       dataDir,
       longPollTimeoutMs: LONG_POLL_TIMEOUT_MS,
+      compression: { thresholdBytes: 1 },
       allowLocalhostWebhooks: true,
     });
     config.baseUrl = server.url;

@@ -89,6 +89,9 @@ describe("raw-socket HTTP fuzzer", () => {
       STREAMS_SSE_MAX_CONNECTION_MS: "300",
       STREAMS_HEADERS_TIMEOUT_MS: "1000",
       STREAMS_REQUEST_TIMEOUT_MS: "1000",
+      // Every answer here must be a protocol response or a JSON error; the
+      // console's static files have their own tests (console-site.test.ts).
+      STREAMS_NO_CONSOLE: "1",
     });
     let logged = "";
     server.process.stdout!.on("data", (text: string) => {

@@ -5,6 +5,7 @@
  * with catch-up readers at arbitrary offsets and long-poll tailers.
  */
 
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import type { RunningServer } from "../src/index.js";
 import { readAll, startTestServer, streamUrl, testCleanups } from "./helpers.js";
@@ -76,4 +77,78 @@ describe("hot tail cache", () => {
       expect(new TextDecoder().decode((await readAll(url)).body)).toBe(expected[s]);
     }
   });
+
+  test("live reads at the tail never query SQLite; an old catch-up read does", async () => {
+    const dir = cleanups.tempDir();
+    const server = await startTestServer({ dataDir: dir, storage: { tailCacheStreamBytes: 1024 } });
+    cleanups.defer(() => server.close());
+    const url = streamUrl(server, "hot/live");
+    const text = { "content-type": "text/plain" };
+    await fetch(url, { method: "PUT", headers: text });
+    // 4 KiB of history: more than the stream's share of the cache.
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(url, { method: "POST", headers: text, body: "h".repeat(1024) });
+      expect(res.status).toBe(204);
+    }
+    const tail = (await fetch(url, { method: "HEAD" })).headers.get("stream-next-offset")!;
+
+    const reads = countChunkQueries();
+    try {
+      const longPolls = Array.from({ length: 3 }, () =>
+        fetch(`${url}?offset=${tail}&live=long-poll`).then(async (res) => ({
+          status: res.status,
+          body: await res.text(),
+        })),
+      );
+      const sse = await fetch(`${url}?offset=${tail}&live=sse`);
+      const events = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+      // Every reader parked at the tail, then woken by one append.
+      while (server.engine.liveReadCount < 4) await new Promise((r) => setImmediate(r));
+      const appended = await fetch(url, { method: "POST", headers: text, body: "fresh" });
+      expect(appended.status).toBe(204);
+      for (const res of await Promise.all(longPolls))
+        expect(res).toEqual({ status: 200, body: "fresh" });
+      let received = "";
+      while (!received.includes("fresh")) received += (await events.read()).value ?? "";
+      await events.cancel();
+      expect(reads.count).toBe(0);
+
+      // The counter does see SQLite: history the cache no longer holds is read from it.
+      const old = await fetch(`${url}?offset=-1`);
+      expect((await old.text()).startsWith("hhhh")).toBe(true);
+      expect(reads.count).toBeGreaterThan(0);
+    } finally {
+      reads.stop();
+    }
+  });
 });
+
+/**
+ * Counts executions of SQLite statements that read the `chunks` table, in
+ * this process (better-sqlite3's statements share one prototype).
+ */
+function countChunkQueries(): { readonly count: number; stop(): void } {
+  const scratch = new Database(":memory:");
+  const statement = Object.getPrototypeOf(scratch.prepare("SELECT 1")) as Record<string, unknown>;
+  scratch.close();
+  const methods = ["get", "all", "iterate"] as const;
+  const originals = methods.map((name) => statement[name] as (...args: unknown[]) => unknown);
+  const counter = { count: 0 };
+  methods.forEach((name, i) => {
+    const original = originals[i]!;
+    statement[name] = function (this: { source: string }, ...args: unknown[]) {
+      if (/\bFROM chunks\b/.test(this.source)) counter.count++;
+      return original.apply(this, args);
+    };
+  });
+  return {
+    get count() {
+      return counter.count;
+    },
+    stop() {
+      methods.forEach((name, i) => {
+        statement[name] = originals[i];
+      });
+    },
+  };
+}

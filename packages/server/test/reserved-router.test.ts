@@ -4,6 +4,7 @@
  */
 
 import {
+  Access,
   type EngineContext,
   type EngineRequest,
   ProtocolError,
@@ -35,7 +36,7 @@ const router = new ReservedRouter([
   { pattern: "subscriptions/:id/callback", methods: { POST: { handle: echo, auth: "self" } } },
 ]);
 
-function route(method: string, path: string, authenticate: () => void = () => {}) {
+function route(method: string, path: string, authenticate: () => Access = () => Access.FULL) {
   try {
     const response = router.route({} as EngineContext, request(method, path), "", authenticate);
     if (response instanceof Promise) throw new Error("unexpected async handler");

@@ -123,10 +123,18 @@ describe("start-up", () => {
     await new Promise<void>((resolve) =>
       child.stdout.on("data", (chunk: string) => {
         out += chunk;
-        if (out.includes("\n")) resolve();
+        if (/"msg":"durastream listening"[^\n]*\n/.test(out)) resolve();
       }),
     );
-    const line = JSON.parse(out.split("\n")[0]!) as { msg: string; url: string; memory: boolean };
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
+    const line = lines.find((entry) => entry.msg === "durastream listening") as {
+      msg: string;
+      url: string;
+      memory: boolean;
+    };
     expect(line.msg).toBe("durastream listening");
     expect(line.memory).toBe(true);
     expect((await fetch(`${line.url}/v1/stream/x`, { method: "PUT" })).status).toBe(401);

@@ -60,13 +60,21 @@ export async function relaySse(
       // Already closed by the object.
     }
   };
-  const armKeepAlive = () => {
-    if (keepAlive !== null) clearTimeout(keepAlive);
+  // One timer, not one per frame: it fires a period after the last frame it
+  // knows of and, when frames came since, waits out the rest of the period.
+  let lastFrameAt = Date.now();
+  const armKeepAlive = (delay: number) => {
     keepAlive = setTimeout(() => {
       if (finished) return;
+      const idle = Date.now() - lastFrameAt;
+      if (idle < config.longPollTimeoutMs) {
+        armKeepAlive(config.longPollTimeoutMs - idle);
+        return;
+      }
       socket.send(KEEP_ALIVE_MESSAGE);
-      armKeepAlive();
-    }, config.longPollTimeoutMs);
+      lastFrameAt = Date.now();
+      armKeepAlive(config.longPollTimeoutMs);
+    }, delay);
   };
   const lifetime = setTimeout(finish, config.sseMaxConnectionMs);
 
@@ -85,12 +93,12 @@ export async function relaySse(
     writer.write(frame).then(() => {
       buffered -= frame.byteLength;
     }, finish);
-    armKeepAlive();
+    lastFrameAt = Date.now();
   });
   socket.addEventListener("close", finish);
   socket.addEventListener("error", finish);
   writer.closed.catch(finish);
-  armKeepAlive();
+  armKeepAlive(config.longPollTimeoutMs);
 
   const out = new Headers(answer.headers);
   for (const name of SOCKET_HEADERS) out.delete(name);

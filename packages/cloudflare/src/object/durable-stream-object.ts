@@ -19,6 +19,7 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
+import { drainBody } from "../drain-body.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { jsonError } from "../worker/json-error.js";
@@ -75,6 +76,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       clock: systemClock,
       basePath: this.#config.basePath,
       secret: this.#config.secret,
+      ...(this.#config.corsOrigins === undefined ? {} : { corsOrigins: this.#config.corsOrigins }),
+      tokens: this.#config.tokens,
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
@@ -96,6 +99,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       engineRequest(request, target.path, url),
       `${url.origin}${target.pathname}`,
     );
+    await drainBody(request);
     // Creates, closes and deletes reach the listing right after the answer,
     // not before it: one registry object serializes every report, and the
     // client's write must not wait on it (if it fails, the alarm retries).

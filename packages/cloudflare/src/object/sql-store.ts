@@ -25,6 +25,19 @@ import {
 } from "@durastream/server-core";
 import { ensureSchema, hasSchema } from "./sql-schema.js";
 
+/**
+ * A failed write as the engine answers it: 507 `STORAGE_FULL` when SQLite ran
+ * out of room (the object's 10 GB), otherwise the error as is (a 500, and
+ * the runtime resets an object whose storage failed).
+ */
+function storageError(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/SQLITE_FULL|database or disk is full/i.test(message)) {
+    return new ProtocolError(507, "STORAGE_FULL", "the stream's object has no storage left");
+  }
+  return error;
+}
+
 /** A TTL stream's last access is written at most this often. */
 const ACCESS_WRITE_INTERVAL_MS = 1000;
 
@@ -168,6 +181,9 @@ export class SqlStore implements StreamStore {
             },
       forkCount: row.fork_count,
       softDeleted: row.soft_deleted === 1,
+      // This store does not trim (docs/cloudflare.md): nothing is ever below 0.
+      retention: null,
+      earliest: 0,
       durable: DONE,
     };
     this.#persistedAccess.set(record.id, row.last_access_at);
@@ -205,33 +221,37 @@ export class SqlStore implements StreamStore {
     const id = this.#nextId++;
     const record = newStreamRecord(id, init, true);
     const start = init.fork?.position ?? 0;
-    this.#storage.transactionSync(() => {
-      this.#sql.exec(
-        `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
+    try {
+      this.#storage.transactionSync(() => {
+        this.#sql.exec(
+          `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
           fork_sub_offset)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id,
-        init.path,
-        init.contentType,
-        init.now,
-        init.ttlSeconds,
-        init.expiresAt,
-        init.now,
-        init.closed ? 1 : 0,
-        init.fork?.sourcePath ?? null,
-        init.fork?.sourceId ?? null,
-        init.fork?.position ?? null,
-        init.fork?.requestedOffset ?? null,
-        init.fork?.requestedSubOffset ?? null,
-      );
-      this.#sql.exec(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
-        this.#nextId,
-      );
-      if (init.initialData) this.#writeChunks(id, start, init.initialData);
-      this.#observer?.changed(record, true);
-    });
+          id,
+          init.path,
+          init.contentType,
+          init.now,
+          init.ttlSeconds,
+          init.expiresAt,
+          init.now,
+          init.closed ? 1 : 0,
+          init.fork?.sourcePath ?? null,
+          init.fork?.sourceId ?? null,
+          init.fork?.position ?? null,
+          init.fork?.requestedOffset ?? null,
+          init.fork?.requestedSubOffset ?? null,
+        );
+        this.#sql.exec(
+          "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
+          this.#nextId,
+        );
+        if (init.initialData) this.#writeChunks(id, start, init.initialData);
+        this.#observer?.changed(record, true);
+      });
+    } catch (error) {
+      throw storageError(error);
+    }
     this.#remember(record);
     return record;
   }
@@ -243,39 +263,23 @@ export class SqlStore implements StreamStore {
     if (length > 0 && own + length > this.#limits.maxStreamBytes) throw this.#full(own, length);
     const closedBefore = record.closed;
     const seqBefore = record.lastStreamSeq;
+    const reserved = {
+      tail: record.tail,
+      closed: record.closed,
+      closedBy: record.closedBy,
+      lastStreamSeq: record.lastStreamSeq,
+      lastAccessAt: record.lastAccessAt,
+    };
     const start = reserveAppend(record, write);
-    this.#storage.transactionSync(() => {
-      if (write.data) this.#writeChunks(record.id, start, write.data);
-      if (write.producer) {
-        this.#sql.exec(
-          `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
-           ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
-             last_seq = excluded.last_seq`,
-          record.id,
-          write.producer.producerId,
-          write.producer.state.epoch,
-          write.producer.state.lastSeq,
-        );
-      }
-      // The stream row changes only when closure or Stream-Seq does (or a
-      // TTL's last access is due to be written): most appends write just their chunk.
-      const touched = this.#accessDue(record);
-      if (record.closed !== closedBefore || record.lastStreamSeq !== seqBefore || touched) {
-        this.#persistedAccess.set(record.id, record.lastAccessAt);
-        this.#sql.exec(
-          `UPDATE streams SET closed = ?, closed_by_producer = ?, closed_by_epoch = ?,
-             closed_by_seq = ?, last_stream_seq = ?, last_access_at = ? WHERE id = ?`,
-          record.closed ? 1 : 0,
-          record.closedBy?.producerId ?? null,
-          record.closedBy?.epoch ?? null,
-          record.closedBy?.seq ?? null,
-          record.lastStreamSeq,
-          record.lastAccessAt,
-          record.id,
-        );
-      }
-      if (record.closed !== closedBefore) this.#observer?.changed(record, true);
-    });
+    try {
+      this.#storage.transactionSync(() =>
+        this.#writeAppend(record, write, start, closedBefore, seqBefore),
+      );
+    } catch (error) {
+      // The transaction rolled back: so does the record, and the append fails.
+      Object.assign(record, reserved);
+      throw storageError(error);
+    }
     if (record.closed === closedBefore && length > 0) this.#observer?.appended(record);
     if (write.producer) {
       this.#producerMap(record.id).set(write.producer.producerId, write.producer.state);
@@ -283,6 +287,46 @@ export class SqlStore implements StreamStore {
     record.visibleTail = record.tail;
     record.visibleClosed = record.closed;
     return DONE;
+  }
+
+  /** The rows of one append: its chunks, its producer's state, the stream row when it changed. */
+  #writeAppend(
+    record: StreamRecord,
+    write: AppendWrite,
+    start: number,
+    closedBefore: boolean,
+    seqBefore: string | null,
+  ): void {
+    if (write.data) this.#writeChunks(record.id, start, write.data);
+    if (write.producer) {
+      this.#sql.exec(
+        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+           ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
+             last_seq = excluded.last_seq`,
+        record.id,
+        write.producer.producerId,
+        write.producer.state.epoch,
+        write.producer.state.lastSeq,
+      );
+    }
+    // The stream row changes only when closure or Stream-Seq does (or a
+    // TTL's last access is due to be written): most appends write just their chunk.
+    const touched = this.#accessDue(record);
+    if (record.closed !== closedBefore || record.lastStreamSeq !== seqBefore || touched) {
+      this.#persistedAccess.set(record.id, record.lastAccessAt);
+      this.#sql.exec(
+        `UPDATE streams SET closed = ?, closed_by_producer = ?, closed_by_epoch = ?,
+             closed_by_seq = ?, last_stream_seq = ?, last_access_at = ? WHERE id = ?`,
+        record.closed ? 1 : 0,
+        record.closedBy?.producerId ?? null,
+        record.closedBy?.epoch ?? null,
+        record.closedBy?.seq ?? null,
+        record.lastStreamSeq,
+        record.lastAccessAt,
+        record.id,
+      );
+    }
+    if (record.closed !== closedBefore) this.#observer?.changed(record, true);
   }
 
   #full(stored: number, adding: number): ProtocolError {

@@ -16,6 +16,7 @@ import {
   type StreamSummary,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
+import { drainBody } from "../drain-body.js";
 import { jsonError } from "../worker/json-error.js";
 import type { RegistryEntry } from "./registry-entry.js";
 
@@ -99,6 +100,8 @@ export class StreamRegistry extends DurableObject<Env> {
 
   /** `GET {root}/__ds/streams` (routed here by the Worker). */
   override async fetch(request: Request): Promise<Response> {
+    // An unread body (a refused method) would cost the client its connection.
+    await drainBody(request);
     try {
       authenticateBearer(request.headers.get("authorization"), this.#config.secret);
       if (request.method !== "GET") {

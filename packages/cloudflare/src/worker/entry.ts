@@ -5,6 +5,7 @@
  */
 
 import { type Env, readConfig } from "../config.js";
+import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { jsonError } from "./json-error.js";
@@ -12,6 +13,13 @@ import { streamPath } from "./stream-path.js";
 
 /** The Worker's fetch handler. */
 export async function handleFetch(request: Request, env: Env): Promise<Response> {
+  const answer = await route(request, env);
+  // A body nobody read (an answer from the Worker itself) keeps the connection only once read.
+  await drainBody(request);
+  return answer;
+}
+
+async function route(request: Request, env: Env): Promise<Response> {
   const config = readConfig(env);
   const target = streamPath(request.url, config.basePath);
   if (target.kind === "outside") {

@@ -7,6 +7,7 @@
  */
 
 import { DurableObject } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { storeContract } from "../../../server-core/test/support/store-contract.js";
 import { SqlStore } from "../../src/object/sql-store.js";
 import { registeredTests, runTest } from "./vitest-shim.js";
@@ -34,6 +35,42 @@ storeContract("SqlStore (Durable Object SQLite)", async () => {
       await state.storage.deleteAll();
     },
   };
+});
+
+describe("SqlStore on workerd", () => {
+  it("rolls a failed append back: the record is as before, the error reaches the engine", async () => {
+    const state = current!;
+    const store = new SqlStore(state.storage, LIMITS);
+    const record = store.create({
+      path: "s",
+      contentType: "text/plain",
+      ttlSeconds: null,
+      expiresAt: null,
+      now: 1_000,
+      initialData: new TextEncoder().encode("kept"),
+      closed: false,
+      fork: null,
+    });
+    // Storage that refuses the write (as a full or failing disk would).
+    state.storage.sql.exec("DROP TABLE chunks");
+    const write = {
+      data: new TextEncoder().encode("lost"),
+      close: true,
+      producer: null,
+      streamSeq: "9",
+      now: 2_000,
+    };
+    expect(() => store.append(record, write)).toThrow();
+    expect(record).toMatchObject({
+      tail: 4,
+      visibleTail: 4,
+      closed: false,
+      visibleClosed: false,
+      lastStreamSeq: null,
+      lastAccessAt: 1_000,
+    });
+    await state.storage.deleteAll();
+  });
 });
 
 /** Runs one contract test on its own storage. */

@@ -26,6 +26,33 @@ export function VirtualList(props: VirtualListProps) {
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
   const atBottom = useRef(true);
+  const latest = useRef({ count, rowHeight });
+  latest.current = { count, rowHeight };
+
+  // Up and Down move between rows, rendering the next one first if needed.
+  // Delegated from the scroller (rows come and go as it scrolls).
+  useEffect(() => {
+    const element = ref.current!;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+      const row = (event.target as HTMLElement).closest<HTMLElement>("li.vrow");
+      if (row === null) return;
+      const { count, rowHeight } = latest.current;
+      const next = Number(row.dataset.index) + (event.key === "ArrowDown" ? 1 : -1);
+      if (next < 0 || next >= count) return;
+      event.preventDefault();
+      const top = next * rowHeight;
+      if (top < element.scrollTop) element.scrollTop = top;
+      else if (top + rowHeight > element.scrollTop + element.clientHeight) {
+        element.scrollTop = top + rowHeight - element.clientHeight;
+      }
+      setScrollTop(element.scrollTop);
+      const selector = `li[data-index="${next}"] a, li[data-index="${next}"] button`;
+      requestAnimationFrame(() => element.querySelector<HTMLElement>(selector)?.focus());
+    };
+    element.addEventListener("keydown", onKeyDown);
+    return () => element.removeEventListener("keydown", onKeyDown);
+  }, []);
 
   useEffect(() => {
     const element = ref.current!;
@@ -53,7 +80,12 @@ export function VirtualList(props: VirtualListProps) {
   const rows = [];
   for (let i = first; i <= last; i++) {
     rows.push(
-      <li key={i} class="vrow" style={{ top: `${i * rowHeight}px`, height: `${rowHeight}px` }}>
+      <li
+        key={i}
+        class="vrow"
+        data-index={i}
+        style={{ top: `${i * rowHeight}px`, height: `${rowHeight}px` }}
+      >
         {renderRow(i)}
       </li>,
     );

@@ -19,7 +19,7 @@ import type { EngineRequest } from "../http/http-types.js";
 import type { ForkRequest } from "../ports/fork-peer.js";
 
 /** The stream-root-relative path named by `Stream-Forked-From`. */
-function sourcePath(ctx: EngineContext, value: string): string {
+export function forkSourcePath(ctx: EngineContext, value: string): string {
   let path = value.trim();
   const base = ctx.basePath.replace(/\/+$/, "");
   if (base !== "" && (path === base || path.startsWith(`${base}/`))) path = path.slice(base.length);
@@ -64,7 +64,7 @@ export function parseForkRequest(ctx: EngineContext, request: EngineRequest): Fo
     position = decoded;
   }
   return {
-    sourcePath: sourcePath(ctx, from),
+    sourcePath: forkSourcePath(ctx, from),
     position,
     requestedOffset: offsetHeader?.trim() ?? "",
     subOffset,

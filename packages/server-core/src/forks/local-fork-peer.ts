@@ -53,6 +53,7 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
     contentType: source.contentType,
     ttlSeconds: source.ttlSeconds,
     expiresAt: source.expiresAt,
+    earliest: source.earliest,
   };
 }
 
@@ -140,8 +141,10 @@ export async function releaseFork(ctx: EngineContext, origin: ForkOrigin): Promi
   // fork's own removal in one transaction.
   const released = ctx.store.changeForkCount(source, -1);
   if (source.forkCount === 0 && (source.softDeleted || isExpired(source, ctx.clock.now()))) {
-    await Promise.all([released, retire(ctx, source)]);
+    await Promise.all([released, retire(ctx, source, "expired")]);
     return;
   }
   await released;
+  // The fork may have held back data the source's retention would trim.
+  ctx.retention?.mayTrim(source);
 }

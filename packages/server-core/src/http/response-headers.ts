@@ -12,13 +12,18 @@ const EXPOSE = EXPOSED_RESPONSE_HEADERS.join(", ");
  * callers may add to (object spreads of header sets cost measurable time per
  * response: V8 makes their result a slow dictionary object).
  */
-export function baseHeaders(origin: string | null): Record<string, string> {
+export function baseHeaders(
+  origin: string | null,
+  allowOrigin: string | null,
+): Record<string, string> {
   const headers: Record<string, string> = {
-    "access-control-allow-origin": origin ?? "*",
-    "access-control-expose-headers": EXPOSE,
     "x-content-type-options": "nosniff",
     "cross-origin-resource-policy": "cross-origin",
   };
+  if (allowOrigin !== null) {
+    headers["access-control-allow-origin"] = allowOrigin;
+    headers["access-control-expose-headers"] = EXPOSE;
+  }
   if (origin) headers.vary = "Origin";
   return headers;
 }

@@ -207,7 +207,8 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
     let mustSendControl = first;
     while (!this.#ended) {
       const record = this.ctx.store.getById(this.record.id);
-      if (!record || record.softDeleted) {
+      // Fallen behind retention: the reconnect answers 410 (Section 5.6).
+      if (!record || record.softDeleted || this.position < record.earliest) {
         this.#end();
         return;
       }

@@ -164,6 +164,7 @@ async function applyAppend(
   issued();
   await written;
   wakeReaders(ctx, record.id);
+  ctx.retention?.mayTrim(record);
 
   const headers: Record<string, string> = { [STREAM_OFFSET_HEADER]: encodeOffset(tailAfter) };
   if (close) headers[STREAM_CLOSED_HEADER] = "true";

@@ -16,6 +16,7 @@ import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { readBody } from "../http/read-body.js";
 import { parseContentType, parseLifetime } from "../http/request-headers.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
+import { parseRetention, sameRetention } from "../retention/policy.js";
 import { expiryOf } from "../storage/expiry.js";
 import { findStream } from "./lifecycle.js";
 
@@ -28,6 +29,13 @@ export async function createStream(
   const requestedType = parseContentType(request);
   let lifetime = parseLifetime(request);
   const closed = isClosedFlag(request.header(STREAM_CLOSED_HEADER));
+  const retention = parseRetention(request);
+  if (retention !== null && !ctx.retention) {
+    throw badRequest(
+      "RETENTION_UNSUPPORTED",
+      "this server's store cannot apply retention settings",
+    );
+  }
   const body = await readBody(request, ctx.options.maxBodyBytes);
 
   const forkRequest = parseForkRequest(ctx, request);
@@ -66,6 +74,7 @@ export async function createStream(
         existing.ttlSeconds === lifetime.ttlSeconds &&
         existing.expiresAt === lifetime.expiresAt &&
         existing.closed === closed &&
+        sameRetention(existing.retention, retention) &&
         sameFork(existing.fork, fork?.origin ?? null);
       if (!same) {
         throw new ProtocolError(
@@ -95,6 +104,9 @@ export async function createStream(
       initialData,
       closed,
       fork: fork?.origin ?? null,
+      retention,
+      // A fork of a trimmed source cannot read below the source's earliest offset.
+      earliest: fork ? Math.min(fork.origin.position, fork.earliest) : 0,
     });
     referenced = false;
     // Same turn as the create: glob links and wakes share its commit.
@@ -102,6 +114,7 @@ export async function createStream(
     const expiry = expiryOf(record);
     if (expiry !== null) ctx.expiry?.wakeAt(expiry);
     await record.durable;
+    ctx.events.created(record);
     return {
       status: 201,
       headers: Object.assign(createdHeaders(record), { location: streamUrl }),

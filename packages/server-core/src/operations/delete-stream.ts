@@ -10,6 +10,6 @@ export async function deleteStream(
   request: EngineRequest,
 ): Promise<EngineResponse> {
   const record = requireStream(ctx, request.path);
-  await retire(ctx, record);
+  await retire(ctx, record, "deleted");
   return { status: 204, headers: {}, body: null };
 }

@@ -32,7 +32,7 @@ export function findStream(ctx: EngineContext, path: string): StreamRecord | und
   const record = ctx.store.get(path);
   if (!record) return undefined;
   if (!record.softDeleted && isExpired(record, ctx.clock.now())) {
-    void retire(ctx, record);
+    void retire(ctx, record, "expired");
     return ctx.store.get(path);
   }
   return record;
@@ -52,16 +52,24 @@ export function requireStream(ctx: EngineContext, path: string): StreamRecord {
  * retires itself in turn when it was deleted or expired and this was its
  * last fork (the cascade up a fork chain).
  */
-export async function retire(ctx: EngineContext, record: StreamRecord): Promise<void> {
+export async function retire(
+  ctx: EngineContext,
+  record: StreamRecord,
+  reason: "deleted" | "expired",
+): Promise<void> {
+  // A soft-deleted stream was announced gone when it was deleted; its final removal is not news.
+  const announce = !record.softDeleted;
   ctx.subscriptions?.streamRemoved(record.path);
   if (record.forkCount > 0) {
     const done = ctx.store.softDelete(record);
     wakeReaders(ctx, record.id);
     await done;
+    if (announce) ctx.events.deleted(record, reason, ctx.clock.now());
     return;
   }
   const removed = ctx.store.remove(record);
   wakeReaders(ctx, record.id);
-  if (record.fork === null) return removed;
-  await Promise.all([removed, ctx.forks.releaseFork(record.fork)]);
+  if (record.fork !== null) await Promise.all([removed, ctx.forks.releaseFork(record.fork)]);
+  else await removed;
+  if (announce) ctx.events.deleted(record, reason, ctx.clock.now());
 }

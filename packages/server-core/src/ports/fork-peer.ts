@@ -32,6 +32,8 @@ export interface ForkSource {
   readonly contentType: string;
   readonly ttlSeconds: number | null;
   readonly expiresAt: number | null;
+  /** The source's earliest retained position when the fork was made (retention). */
+  readonly earliest: number;
 }
 
 /** Bytes of `[start, end)` of a stream as a list of slices. */

@@ -40,6 +40,16 @@ export interface ForkOrigin {
   readonly requestedSubOffset: number;
 }
 
+/**
+ * A stream's retention settings (`Stream-Retention-*` on create): data older
+ * than `maxAgeSeconds`, or beyond the newest `maxBytes`, may be trimmed.
+ * Null fields: no limit of that kind (the server default applies).
+ */
+export interface RetentionPolicy {
+  readonly maxBytes: number | null;
+  readonly maxAgeSeconds: number | null;
+}
+
 /** One stream's metadata as the engine sees it. Mutated only through the store. */
 export interface StreamRecord {
   readonly id: number;
@@ -66,6 +76,13 @@ export interface StreamRecord {
   visibleClosed: boolean;
   /** Fork origin, or null for a root stream. */
   readonly fork: ForkOrigin | null;
+  /** The stream's own retention settings, or null (server defaults apply). */
+  readonly retention: RetentionPolicy | null;
+  /**
+   * Earliest retained position: reads before it answer 410 (Section 5.6).
+   * 0 until retention trims the stream; always a data boundary.
+   */
+  earliest: number;
   /** Number of live forks referencing this stream. */
   forkCount: number;
   /** Deleted by its owner but kept for its forks. */
@@ -84,6 +101,10 @@ export interface NewStream {
   readonly initialData: Uint8Array | null;
   readonly closed: boolean;
   readonly fork: ForkOrigin | null;
+  /** Retention settings given on create; absent or null: none. */
+  readonly retention?: RetentionPolicy | null;
+  /** Earliest readable position (a fork of a trimmed source starts trimmed). Default 0. */
+  readonly earliest?: number;
 }
 
 /** One append (with its producer and `Stream-Seq` bookkeeping), committed atomically. */
@@ -113,6 +134,33 @@ export interface StreamSummary {
   readonly visibleClosed: boolean;
   readonly fork: ForkOrigin | null;
   readonly softDeleted: boolean;
+}
+
+/**
+ * What a store offers for retention (`StreamStore.retention`). Trimming only
+ * ever deletes whole stored chunks of a stream's own data, oldest first.
+ */
+export interface RetentionStore {
+  /**
+   * End of the newest stored chunk of the stream's own data written before
+   * `writtenBefore` (ms since epoch), or `record.earliest` when none is.
+   */
+  agedEnd(record: StreamRecord, writtenBefore: number): number;
+  /**
+   * The lowest position any stream forked from `record` still reads from it
+   * (soft-deleted forks included), or null when none does. A fork reads its
+   * source from its own earliest offset up to its fork position, so this is
+   * the lowest `earliest` among forks whose `earliest` is below their fork
+   * position. Trimming a fork is capped the same way by its own forks, so a
+   * chain never loses a range a fork further down still reads.
+   */
+  forkFloor(record: StreamRecord): number | null;
+  /**
+   * Deletes the stored chunks of the stream's own data that end at or before
+   * `before` (at most `record.visibleTail`), moving `record.earliest` to the
+   * end of the last one deleted at once; settles once durable.
+   */
+  trim(record: StreamRecord, before: number): Promise<void>;
 }
 
 /** The storage port. */
@@ -161,4 +209,6 @@ export interface StreamStore {
   expiredBefore(now: number, limit: number): StreamRecord[];
   /** Flushes and releases resources. */
   close(): Promise<void>;
+  /** Retention support; absent when the store cannot trim (retention settings are refused). */
+  readonly retention?: RetentionStore;
 }

@@ -1,7 +1,13 @@
 /** The `offset` query parameter: sentinels `-1` / `now`, or a token minted by this server. */
 
-import { decodeOffset, OFFSET_BEGINNING, OFFSET_NOW } from "@durastream/protocol";
-import { badRequest } from "../http/errors.js";
+import {
+  decodeOffset,
+  encodeOffset,
+  OFFSET_BEGINNING,
+  OFFSET_NOW,
+  STREAM_EARLIEST_OFFSET_HEADER,
+} from "@durastream/protocol";
+import { badRequest, ProtocolError } from "../http/errors.js";
 import type { StreamRecord } from "../ports/store.js";
 
 /** A parsed read offset (every stream, forks included, starts at position 0). */
@@ -14,12 +20,21 @@ export interface ReadOffset {
 
 /** Resolves the request's offset against the stream; 400 when malformed or past the tail. */
 export function parseReadOffset(raw: string | null, record: StreamRecord): ReadOffset {
-  if (raw === null || raw === OFFSET_BEGINNING) return { position: 0, now: false };
+  // The beginning is the earliest retained offset (0 unless retention trimmed the stream).
+  if (raw === null || raw === OFFSET_BEGINNING) return { position: record.earliest, now: false };
   if (raw === OFFSET_NOW) return { position: record.visibleTail, now: true };
   const position = decodeOffset(raw);
   if (position === undefined) throw badRequest("INVALID_OFFSET", `malformed offset: ${raw}`);
   if (position > record.visibleTail) {
     throw badRequest("INVALID_OFFSET", "offset is beyond the stream's tail");
+  }
+  if (position < record.earliest) {
+    throw new ProtocolError(
+      410,
+      "OFFSET_GONE",
+      `offset is before the earliest retained offset ${encodeOffset(record.earliest)}`,
+      { [STREAM_EARLIEST_OFFSET_HEADER]: encodeOffset(record.earliest) },
+    );
   }
   return { position, now: false };
 }

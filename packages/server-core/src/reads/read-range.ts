@@ -66,6 +66,8 @@ export function readOwnRange(
   let budget = maxBytes;
   if (position >= limit) return { start: from, end: position, chunks };
   for (const stored of store.readChunks(record, position, limit, Math.max(budget, 1))) {
+    // A gap: retention trimmed the range meanwhile; never skip data silently.
+    if (stored.start > position) break;
     const startIn = Math.max(0, position - stored.start);
     const endIn = Math.min(stored.bytes.length, limit - stored.start);
     if (endIn <= startIn) continue;

@@ -5,6 +5,7 @@
  * `routes.ts`; the router never changes when a route is added.
  */
 
+import type { Access } from "../auth/access.js";
 import type { EngineContext } from "../context.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 
@@ -16,6 +17,11 @@ export interface ReservedCall {
   readonly params: Readonly<Record<string, string>>;
   /** The request's absolute URL without query. */
   readonly streamUrl: string;
+  /**
+   * What the request may do (`access.allows(operation, path)`), from the
+   * server's authentication; null on `auth: "self"` routes.
+   */
+  readonly access: Access | null;
 }
 
 /** One method of a reserved route. */

@@ -6,6 +6,7 @@
  * route with another method answers 405 with `Allow`.
  */
 
+import type { Access } from "../auth/access.js";
 import type { EngineContext } from "../context.js";
 import { ProtocolError } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
@@ -47,38 +48,51 @@ export class ReservedRouter {
 
   /**
    * Handles a request whose path is reserved. `authenticate` applies the
-   * server's authentication (throws when it fails); it runs before any
-   * answer but those of routes that authenticate themselves.
+   * server's authentication (throws when it fails) and gives the request's
+   * access; it runs before any answer but those of routes that authenticate
+   * themselves.
    */
   route(
     ctx: EngineContext,
     request: EngineRequest,
     streamUrl: string,
-    authenticate: () => void,
+    authenticate: () => Access | Promise<Access>,
   ): EngineResponse | Promise<EngineResponse> {
     const segments = request.path.split("/").slice(1);
     for (const compiled of this.#routes) {
       const params = match(compiled.segments, segments);
       if (params === null) continue;
       const method: ReservedMethod | undefined = compiled.route.methods[request.method];
-      if ((method?.auth ?? "server") === "server") authenticate();
-      if (!method) {
-        throw new ProtocolError(
-          405,
-          "METHOD_NOT_ALLOWED",
-          `method ${request.method} not allowed on ${request.path}`,
-          { allow: compiled.allow },
-        );
-      }
-      return method.handle({ ctx, request, params, streamUrl });
+      const run = (access: Access | null) => {
+        if (!method) {
+          throw new ProtocolError(
+            405,
+            "METHOD_NOT_ALLOWED",
+            `method ${request.method} not allowed on ${request.path}`,
+            { allow: compiled.allow },
+          );
+        }
+        return method.handle({ ctx, request, params, streamUrl, access });
+      };
+      if (method?.auth === "self") return run(null);
+      return afterAuthentication(authenticate(), run);
     }
-    authenticate();
-    throw new ProtocolError(
-      400,
-      "RESERVED_PATH",
-      `${request.path} is in the reserved __ds namespace and is not a control route`,
-    );
+    return afterAuthentication(authenticate(), () => {
+      throw new ProtocolError(
+        400,
+        "RESERVED_PATH",
+        `${request.path} is in the reserved __ds namespace and is not a control route`,
+      );
+    });
   }
+}
+
+/** Runs `next` with the access, at once when authentication needed no await. */
+function afterAuthentication(
+  access: Access | Promise<Access>,
+  next: (access: Access) => EngineResponse | Promise<EngineResponse>,
+): EngineResponse | Promise<EngineResponse> {
+  return access instanceof Promise ? access.then(next) : next(access);
 }
 
 /** The pattern's parameters when `segments` match it, else null. */

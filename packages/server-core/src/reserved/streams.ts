@@ -13,6 +13,7 @@ import { expiryOf } from "../storage/expiry.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
 import type { ReservedCall, ReservedRoute } from "./route.js";
+import { isReservedPath } from "./router.js";
 
 /** Page size when `limit` is absent. */
 export const DEFAULT_LISTING_LIMIT = 100;
@@ -52,8 +53,11 @@ export const streamListingRoutes: readonly ReservedRoute[] = [
 
 const encoder = new TextEncoder();
 
-function listStreamsRoute({ ctx, request }: ReservedCall): EngineResponse {
-  const page = listingPage(request.query, ctx.store, ctx.clock.now());
+function listStreamsRoute({ ctx, request, access }: ReservedCall): EngineResponse {
+  // Only streams the caller may read are listed; the others are left out, not refused.
+  const visible =
+    access === null || access.isFull ? null : (path: string) => access.allows("read", path);
+  const page = listingPage(request.query, ctx.store, ctx.clock.now(), visible);
   return {
     status: 200,
     headers: { "content-type": "application/json", "cache-control": "no-store" },
@@ -74,13 +78,14 @@ export function listingPage(
   query: URLSearchParams,
   source: ListingSource,
   now: number,
+  visible: ((path: string) => boolean) | null = null,
 ): ListingPage {
   const prefix = query.get("prefix") ?? "";
   if (prefix.length > MAX_PREFIX_LENGTH) throw badRequest("BAD_REQUEST", "prefix too long");
   const limit = parseLimit(query.get("limit"));
   const cursor = query.get("cursor");
   const after = cursor === null ? null : decodeListingCursor(cursor);
-  return listStreams(source, now, prefix, limit, after);
+  return listStreams(source, now, prefix, limit, after, visible);
 }
 
 function parseLimit(raw: string | null): number {
@@ -107,6 +112,7 @@ export function listStreams(
   prefix: string,
   limit: number,
   after: string | null,
+  visible: ((path: string) => boolean) | null = null,
 ): ListingPage {
   const streams: ListedStream[] = [];
   let from = after === null ? prefix : pathSuccessor(after);
@@ -117,7 +123,8 @@ export function listStreams(
     const batch = source.listFrom(from, prefix, size);
     budget -= batch.length;
     for (const summary of batch) {
-      if (!isLive(summary, now)) continue;
+      if (!isLive(summary, now) || isReservedPath(summary.path)) continue;
+      if (visible !== null && !visible(summary.path)) continue;
       if (streams.length === limit) {
         return { streams, nextCursor: encodeListingCursor(streams[limit - 1]!.path) };
       }

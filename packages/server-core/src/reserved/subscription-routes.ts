@@ -41,6 +41,9 @@ function withSubscriptions(
       await subs.ready;
       const id = call.params.id!;
       validateSubscriptionId(id);
+      // Control routes under a scoped token: managing (or claiming for) a
+      // subscription needs `admin` on its control path. Wake-token routes have no access.
+      call.access?.require("admin", `__ds/subscriptions/${id}`);
       return handle(subs, id, call);
     });
 }

@@ -7,6 +7,7 @@ import type {
   AppendWrite,
   NewStream,
   ProducerState,
+  RetentionStore,
   StoredChunk,
   StreamRecord,
   StreamStore,
@@ -19,14 +20,17 @@ import { reserveAppend } from "./reserve-append.js";
 
 interface MemoryStream {
   readonly record: StreamRecord;
-  readonly chunks: StoredChunk[];
+  /** Own data, oldest first (trimming drops from the front). */
+  chunks: StoredChunk[];
+  /** When each chunk of `chunks` was written (ms since epoch), same order. */
+  writtenAt: number[];
   readonly producers: Map<string, ProducerState>;
 }
 
 const DONE = Promise.resolve();
 
 /** Keeps everything in process memory. */
-export class MemoryStore implements StreamStore {
+export class MemoryStore implements StreamStore, RetentionStore {
   readonly #byPath = new Map<string, MemoryStream>();
   readonly #byId = new Map<number, MemoryStream>();
   /** Paths of `#byPath` in byte order, for listings. */
@@ -47,6 +51,7 @@ export class MemoryStore implements StreamStore {
     const stream: MemoryStream = {
       record,
       chunks: init.initialData ? [{ start, bytes: init.initialData }] : [],
+      writtenAt: init.initialData ? [init.now] : [],
       producers: new Map(),
     };
     this.#byPath.set(init.path, stream);
@@ -59,7 +64,10 @@ export class MemoryStore implements StreamStore {
     const stream = this.#byId.get(record.id);
     if (!stream) return DONE;
     const start = reserveAppend(record, write);
-    if (write.data) stream.chunks.push({ start, bytes: write.data });
+    if (write.data) {
+      stream.chunks.push({ start, bytes: write.data });
+      stream.writtenAt.push(write.now);
+    }
     if (write.producer) {
       stream.producers.set(write.producer.producerId, write.producer.state);
     }
@@ -147,6 +155,56 @@ export class MemoryStore implements StreamStore {
     }
     expired.sort((a, b) => a.expiry - b.expiry);
     return expired.slice(0, limit).map(({ record }) => record);
+  }
+
+  get retention(): RetentionStore | undefined {
+    return this;
+  }
+
+  agedEnd(record: StreamRecord, writtenBefore: number): number {
+    const stream = this.#byId.get(record.id);
+    let end = record.earliest;
+    if (!stream) return end;
+    for (let i = 0; i < stream.chunks.length && stream.writtenAt[i]! < writtenBefore; i++) {
+      const chunk = stream.chunks[i]!;
+      end = chunk.start + chunk.bytes.length;
+    }
+    return end;
+  }
+
+  forkFloor(record: StreamRecord): number | null {
+    // A full scan: the memory store is for tests and ephemeral servers.
+    let floor: number | null = null;
+    for (const { record: other } of this.#byId.values()) {
+      const fork = other.fork;
+      if (fork?.sourceId !== record.id || other.earliest >= fork.position) continue;
+      if (floor === null || other.earliest < floor) floor = other.earliest;
+    }
+    return floor;
+  }
+
+  trim(record: StreamRecord, before: number): Promise<void> {
+    const stream = this.#byId.get(record.id);
+    if (!stream) return DONE;
+    const limit = Math.min(before, record.visibleTail);
+    let drop = 0;
+    while (drop < stream.chunks.length) {
+      const chunk = stream.chunks[drop]!;
+      const end = chunk.start + chunk.bytes.length;
+      if (end > limit) break;
+      record.earliest = Math.max(record.earliest, end);
+      drop++;
+    }
+    stream.chunks = stream.chunks.slice(drop);
+    stream.writtenAt = stream.writtenAt.slice(drop);
+    return DONE;
+  }
+
+  /** Number of streams, soft-deleted ones excluded (metrics). */
+  streamCount(): number {
+    let count = 0;
+    for (const stream of this.#byPath.values()) if (!stream.record.softDeleted) count++;
+    return count;
   }
 
   close(): Promise<void> {

@@ -25,6 +25,8 @@ export function newStreamRecord(id: number, init: NewStream, durableNow: boolean
     visibleTail: durableNow ? tail : start,
     visibleClosed: durableNow && init.closed,
     fork: init.fork,
+    retention: init.retention ?? null,
+    earliest: init.earliest ?? 0,
     forkCount: 0,
     softDeleted: false,
     durable: Promise.resolve(),

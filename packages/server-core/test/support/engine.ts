@@ -52,9 +52,9 @@ export interface TestEngine {
 
 /** An engine over a fresh memory store, with a counting hub and a test clock. */
 export function testEngine(
-  options: { forks?: ForkPeer; expiry?: ExpiryScheduler; now?: number } = {},
+  options: { forks?: ForkPeer; expiry?: ExpiryScheduler; now?: number; store?: MemoryStore } = {},
 ): TestEngine {
-  const store = new MemoryStore();
+  const store = options.store ?? new MemoryStore();
   const hub = new CountingHub();
   const clock = new TestClock(options.now ?? Date.UTC(2026, 0, 1));
   const engine = new DurableStreamsEngine({

@@ -291,6 +291,18 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHandle
         expect(store.getProducer(again, "p")).toBeUndefined();
       }));
 
+    it("forgets a removed stream at once, before the removal is durable, and for good", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("s", { initialData: bytes("gone") }));
+        const removing = store.remove(record);
+        // Until the removal commits, its rows may still be stored: they must not come back.
+        expect(store.get("s")).toBeUndefined();
+        expect(store.getById(record.id)).toBeUndefined();
+        await removing;
+        expect(store.get("s")).toBeUndefined();
+        expect(store.getById(record.id)).toBeUndefined();
+      }));
+
     it("records access for the TTL window", () =>
       withStore(async ({ store }) => {
         const record = await created(store, newStream("s", { ttlSeconds: 10 }));
@@ -311,6 +323,78 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHandle
         expect(store.expiredBefore(3_000, 10).map((r) => r.path)).toEqual(["abs"]);
         expect(store.expiredBefore(10_000, 10).map((r) => r.path)).toEqual(["abs", "ttl"]);
         expect(store.expiredBefore(10_000, 1).map((r) => r.path)).toEqual(["abs"]);
+      }));
+
+    it("trims whole chunks below a position, oldest first, moving the earliest offset", (context) =>
+      withStore(async ({ store, reopen }) => {
+        const retention = store.retention;
+        if (!retention) return context.skip();
+        const record = await created(
+          store,
+          newStream("r", { retention: { maxBytes: 4, maxAgeSeconds: null } }),
+        );
+        expect(record.retention).toEqual({ maxBytes: 4, maxAgeSeconds: null });
+        expect(record.earliest).toBe(0);
+        await store.append(record, write("aaa", { now: 1_000 }));
+        await store.append(record, write("bbb", { now: 2_000 }));
+        await store.append(record, write("ccc", { now: 3_000 }));
+        // 5 is inside "bbb": only the chunk that ends at or before it goes.
+        await retention.trim(record, 5);
+        expect(record.earliest).toBe(3);
+        expect(readAll(store, record, 3)).toBe("bbbccc");
+        expect(store.readChunks(record, 0, 3, 1 << 20)).toEqual([]);
+        expect(store.appendEnd(record, 3)).toBe(6);
+        // Never past the visible tail, and never backwards.
+        await retention.trim(record, 100);
+        expect(record.earliest).toBe(9);
+        await retention.trim(record, 2);
+        expect(record.earliest).toBe(9);
+        await store.append(record, write("dd", { now: 4_000 }));
+        expect(readAll(store, record, 9)).toBe("dd");
+        if (reopen) {
+          const reopened = await reopen();
+          const again = reopened.get("r")!;
+          expect(again.earliest).toBe(9);
+          expect(again.retention).toEqual({ maxBytes: 4, maxAgeSeconds: null });
+          expect(readAll(reopened, again, 9)).toBe("dd");
+        }
+      }));
+
+    it("finds the end of the data written before a time", (context) =>
+      withStore(async ({ store }) => {
+        const retention = store.retention;
+        if (!retention) return context.skip();
+        const record = await created(store, newStream("aged", { initialData: bytes("x") }));
+        await store.append(record, write("yy", { now: 5_000 }));
+        await store.append(record, write("zzz", { now: 9_000 }));
+        expect(retention.agedEnd(record, 500)).toBe(0);
+        expect(retention.agedEnd(record, 1_001)).toBe(1);
+        expect(retention.agedEnd(record, 9_000)).toBe(3);
+        expect(retention.agedEnd(record, 9_001)).toBe(6);
+        await retention.trim(record, 3);
+        expect(retention.agedEnd(record, 5_001)).toBe(3);
+      }));
+
+    it("reports the lowest position a stream's forks still read from it", (context) =>
+      withStore(async ({ store }) => {
+        const retention = store.retention;
+        if (!retention) return context.skip();
+        const source = await created(store, newStream("src", { initialData: bytes("0123456789") }));
+        expect(retention.forkFloor(source)).toBeNull();
+        const origin = (position: number) => ({
+          sourceId: source.id,
+          sourcePath: "src",
+          position,
+          requestedOffset: "",
+          requestedSubOffset: 0,
+        });
+        // f4 was trimmed past its fork point: it reads nothing from the source any more.
+        await created(store, newStream("f4", { fork: origin(4), earliest: 4 }));
+        expect(retention.forkFloor(source)).toBeNull();
+        await created(store, newStream("f7", { fork: origin(7), earliest: 5 }));
+        await created(store, newStream("f3", { fork: origin(3), earliest: 2 }));
+        expect(retention.forkFloor(source)).toBe(2);
+        expect(store.get("f3")?.earliest).toBe(2);
       }));
 
     it("keeps everything acknowledged across a reopen (persistent stores)", async (context) => {

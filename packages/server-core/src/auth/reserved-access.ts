@@ -1,0 +1,40 @@
+/**
+ * Authorization for the reserved `__ds` routes. The engine does not
+ * authenticate them itself (some carry their own credentials, such as
+ * subscription callback tokens); each route calls these.
+ */
+
+import type { EngineContext } from "../context.js";
+import type { EngineRequest } from "../http/http-types.js";
+import type { Access } from "./access.js";
+import type { Operation } from "./operations.js";
+
+/**
+ * Authenticates `request` (401 when auth is on and its credential is
+ * missing, invalid or expired) and requires `operation` on each of `paths`
+ * (403). Returns the access for further checks.
+ */
+export async function authorizeReserved(
+  ctx: EngineContext,
+  request: EngineRequest,
+  operation: Operation,
+  ...paths: string[]
+): Promise<Access> {
+  const access = await ctx.auth.authenticate(request);
+  for (const path of paths) access.require(operation, path);
+  return access;
+}
+
+/**
+ * For listings: authenticates `request` and returns whether a stream path
+ * may be listed (its read scope covers it). Out-of-scope streams are left
+ * out rather than refused, so a listing never reveals them.
+ */
+export async function listableFilter(
+  ctx: EngineContext,
+  request: EngineRequest,
+): Promise<(path: string) => boolean> {
+  const access = await ctx.auth.authenticate(request);
+  if (access.isFull) return () => true;
+  return (path) => access.allows("read", path);
+}

@@ -1,0 +1,148 @@
+/** Flags and environment of the production features: tokens, CORS, ops endpoints, registry. */
+
+import { readFileSync } from "node:fs";
+import type { CorsOrigins, JWK } from "@durastream/server-core";
+import type { ServerOptions } from "../server.js";
+
+/** `parseArgs` definitions of the flags below. */
+export const OPS_FLAGS = {
+  "token-public-key": { type: "string", multiple: true },
+  "token-jwks-url": { type: "string" },
+  "token-issuer": { type: "string" },
+  "token-audience": { type: "string" },
+  "cors-origin": { type: "string", multiple: true },
+  "drain-delay-ms": { type: "string" },
+  "no-metrics": { type: "boolean" },
+  registry: { type: "boolean" },
+  compression: { type: "boolean" },
+  "compression-threshold-bytes": { type: "string" },
+  "rate-limit-rps": { type: "string" },
+  "rate-limit-burst": { type: "string" },
+  "rate-limit-bytes-per-sec": { type: "string" },
+  "rate-limit-burst-bytes": { type: "string" },
+  "rate-limit-max-clients": { type: "string" },
+} as const;
+
+/** Usage lines of the flags below. */
+export const OPS_USAGE = `Access:
+  --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable;
+                          env STREAMS_TOKEN_PUBLIC_KEY_FILES, comma-separated)
+  --token-jwks-url <url>  JWKS URL of token issuers' public keys (env STREAMS_TOKEN_JWKS_URL)
+  --token-issuer <iss>    required "iss" claim of scoped tokens (env STREAMS_TOKEN_ISSUER)
+  --token-audience <aud>  required "aud" claim of scoped tokens (env STREAMS_TOKEN_AUDIENCE)
+  --cors-origin <origin>  browser origin allowed to read responses (repeatable, or *; env
+                          STREAMS_CORS_ORIGINS, comma-separated; default * without auth, none with it)
+
+Operations:
+  --drain-delay-ms <n>    on SIGTERM keep serving this long with /readyz at 503 (default 0)
+  --no-metrics            do not serve /metrics
+  --registry              keep the lifecycle event stream __ds/registry
+  --compression           compress catch-up reads of textual streams (br, gzip, deflate)
+  --compression-threshold-bytes <n>  smallest body compressed (default 1024)
+
+Rate limits (per bearer credential, or client address without one; default off):
+  --rate-limit-rps <n>            sustained requests per second
+  --rate-limit-burst <n>          requests at once (default: one second's worth)
+  --rate-limit-bytes-per-sec <n>  sustained request body bytes per second
+  --rate-limit-burst-bytes <n>    body bytes at once (default: one second's worth)
+  --rate-limit-max-clients <n>    clients remembered by the limiter (default 10000)`;
+
+/** Parsed values of {@link OPS_FLAGS}. */
+export interface OpsFlagValues {
+  readonly "token-public-key"?: string[] | undefined;
+  readonly "token-jwks-url"?: string | undefined;
+  readonly "token-issuer"?: string | undefined;
+  readonly "token-audience"?: string | undefined;
+  readonly "cors-origin"?: string[] | undefined;
+  readonly "drain-delay-ms"?: string | undefined;
+  readonly "no-metrics"?: boolean | undefined;
+  readonly registry?: boolean | undefined;
+  readonly compression?: boolean | undefined;
+  readonly "compression-threshold-bytes"?: string | undefined;
+  readonly "rate-limit-rps"?: string | undefined;
+  readonly "rate-limit-burst"?: string | undefined;
+  readonly "rate-limit-bytes-per-sec"?: string | undefined;
+  readonly "rate-limit-burst-bytes"?: string | undefined;
+  readonly "rate-limit-max-clients"?: string | undefined;
+}
+
+/** Server options from the flags above and the environment. */
+export function opsOptions(
+  values: OpsFlagValues,
+  env: Record<string, string | undefined>,
+): Partial<ServerOptions> {
+  const drain = integer("--drain-delay-ms", values["drain-delay-ms"]);
+  const rateLimit: Record<string, number> = {};
+  for (const [flag, name] of RATE_FLAGS) {
+    const value = integer(`--${flag}`, values[flag]);
+    if (value === 0) throw new Error(`--${flag} must be positive`);
+    if (value !== undefined) rateLimit[name] = value;
+  }
+  const limited = "requestsPerSecond" in rateLimit || "bytesPerSecond" in rateLimit;
+  if (!limited && Object.keys(rateLimit).length > 0) {
+    throw new Error("set --rate-limit-rps or --rate-limit-bytes-per-sec to limit rates");
+  }
+  return {
+    rateLimit: limited ? rateLimit : undefined,
+    tokens: {
+      publicKeys: (
+        values["token-public-key"] ??
+        listOf(env.STREAMS_TOKEN_PUBLIC_KEY_FILES) ??
+        []
+      ).map(readPublicKey),
+      jwksUrl: values["token-jwks-url"] ?? (env.STREAMS_TOKEN_JWKS_URL || undefined),
+      issuer: values["token-issuer"] ?? (env.STREAMS_TOKEN_ISSUER || undefined),
+      audience: values["token-audience"] ?? (env.STREAMS_TOKEN_AUDIENCE || undefined),
+    },
+    corsOrigins: corsOrigins(values["cors-origin"] ?? env.STREAMS_CORS_ORIGINS?.split(",")),
+    drainDelayMs: drain,
+    metrics: values["no-metrics"] !== true,
+    registry: values.registry ?? false,
+    compression: compressionOptions(values),
+  };
+}
+
+/** A PEM public key as text, a JWK file as its object. */
+function readPublicKey(file: string): string | JWK {
+  const text = readFileSync(file, "utf8");
+  return text.trimStart().startsWith("{") ? (JSON.parse(text) as JWK) : text;
+}
+
+function listOf(value: string | undefined): string[] | undefined {
+  const items = value
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  return items && items.length > 0 ? items : undefined;
+}
+
+function corsOrigins(values: string[] | undefined): CorsOrigins | undefined {
+  const origins = values?.map((value) => value.trim()).filter((value) => value !== "");
+  if (origins === undefined || origins.length === 0) return undefined;
+  return origins.includes("*") ? "*" : origins;
+}
+
+const RATE_FLAGS = [
+  ["rate-limit-rps", "requestsPerSecond"],
+  ["rate-limit-burst", "burstRequests"],
+  ["rate-limit-bytes-per-sec", "bytesPerSecond"],
+  ["rate-limit-burst-bytes", "burstBytes"],
+  ["rate-limit-max-clients", "maxClients"],
+] as const;
+
+function integer(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value))
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return Number(value);
+}
+
+function compressionOptions(values: OpsFlagValues): ServerOptions["compression"] {
+  const threshold = integer("--compression-threshold-bytes", values["compression-threshold-bytes"]);
+  if (values.compression !== true) {
+    if (threshold !== undefined)
+      throw new Error("--compression-threshold-bytes needs --compression");
+    return false;
+  }
+  return threshold === undefined ? true : { thresholdBytes: threshold };
+}
