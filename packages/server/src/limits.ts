@@ -24,13 +24,17 @@ export interface ServerLimits {
    * its offset). Default 30 s.
    */
   readonly writeTimeoutMs: number;
-  /** Open connections at most; further ones are closed on accept. Default 10,000. */
+  /** Open connections at most; further ones are closed on accept. Default 32,000. */
   readonly maxConnections: number;
   /** Largest request head (request line and headers) in bytes; 431 beyond. Default 16 KiB. */
   readonly maxHeaderBytes: number;
-  /** Concurrent live reads (long-poll and SSE) in total; 503 beyond. Default 10,000. */
+  /** Concurrent live reads (long-poll and SSE) in total; 503 beyond. Default 20,000. */
   readonly maxLiveReaders: number;
-  /** Concurrent live reads of one stream; 503 beyond. Default 1,000. */
+  /**
+   * Concurrent live reads of one stream; 503 beyond. Default 15,000: one stream
+   * fanned out to every open dashboard is the common case (`bench/` runs 10,000
+   * SSE readers of one stream), and an idle reader costs about 20 KB.
+   */
   readonly maxLiveReadersPerStream: number;
   /**
    * Request-body bytes buffered across all requests in flight. A body that
@@ -46,10 +50,10 @@ export const DEFAULT_LIMITS: ServerLimits = {
   requestTimeoutMs: 300_000,
   keepAliveTimeoutMs: 65_000,
   writeTimeoutMs: 30_000,
-  maxConnections: 10_000,
+  maxConnections: 32_000,
   maxHeaderBytes: 16 * 1024,
-  maxLiveReaders: 10_000,
-  maxLiveReadersPerStream: 1_000,
+  maxLiveReaders: 20_000,
+  maxLiveReadersPerStream: 15_000,
   bodyBudgetBytes: 128 * 1024 * 1024,
 };
 
