@@ -1,6 +1,6 @@
 /** Stream listing over the SQLite store's path index. */
 
-import type { StreamSummary } from "@durastream/server-core";
+import type { ForkOrigin, StreamSummary } from "@durastream/server-core";
 import type BetterSqlite3 from "better-sqlite3";
 
 /** The columns of `streams` a listing shows. */
@@ -56,16 +56,25 @@ export function summaryOf(row: ListedRow): StreamSummary {
     lastAccessAt: row.last_access_at,
     visibleTail: row.tail,
     visibleClosed: row.closed === 1,
-    fork:
-      row.fork_source !== null
-        ? {
-            sourceId: row.fork_source,
-            sourcePath: row.fork_source_path ?? "",
-            position: row.fork_position ?? 0,
-            requestedOffset: row.fork_offset ?? "",
-            requestedSubOffset: row.fork_sub_offset ?? 0,
-          }
-        : null,
+    fork: forkOfRow(row),
     softDeleted: row.soft_deleted === 1,
+  };
+}
+
+/** The fork columns of a `streams` row. */
+export type ForkColumns = Pick<
+  ListedRow,
+  "fork_source" | "fork_source_path" | "fork_position" | "fork_offset" | "fork_sub_offset"
+>;
+
+/** A row's fork origin, or null for a root stream. */
+export function forkOfRow(row: ForkColumns): ForkOrigin | null {
+  if (row.fork_source === null) return null;
+  return {
+    sourceId: row.fork_source,
+    sourcePath: row.fork_source_path ?? "",
+    position: row.fork_position ?? 0,
+    requestedOffset: row.fork_offset ?? "",
+    requestedSubOffset: row.fork_sub_offset ?? 0,
   };
 }

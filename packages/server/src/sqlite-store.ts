@@ -30,7 +30,7 @@ import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
-import { SqliteListing, summaryOf } from "./sqlite-listing.js";
+import { forkOfRow, SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -379,16 +379,7 @@ export class SqliteStore implements StreamStore, RetentionStore {
       lastStreamSeq: row.last_stream_seq,
       visibleTail: row.tail,
       visibleClosed: row.closed === 1,
-      fork:
-        row.fork_source !== null
-          ? {
-              sourceId: row.fork_source,
-              sourcePath: row.fork_source_path ?? "",
-              position: row.fork_position ?? 0,
-              requestedOffset: row.fork_offset ?? "",
-              requestedSubOffset: row.fork_sub_offset ?? 0,
-            }
-          : null,
+      fork: forkOfRow(row),
       forkCount: row.fork_count,
       softDeleted: row.soft_deleted === 1,
       retention:
