@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { DurableStream, type StreamResponse } from "@durastream/client";
+import { DurableStream, type JsonBatch, type StreamResponse } from "@durastream/client";
 import {
   type Collection,
   createCollection,
@@ -20,6 +20,7 @@ import type { StateEvent } from "../state-event.js";
 import { assertCollections, type StreamStateDefinition } from "../state-schema.js";
 import { CollectionSink } from "./collection-sink.js";
 import { EventApplier } from "./event-applier.js";
+import { parseJsonArraySliced } from "./sliced-json-array.js";
 import { TransactionWriter } from "./transaction-writer.js";
 import { TxidTracker } from "./txid-tracker.js";
 import type {
@@ -107,11 +108,12 @@ export function createStreamDB<
     }) as unknown as Collection<Row, string>;
   }
 
+  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
   const txids = new TxidTracker();
   const applier = new EventApplier(sinks, {
     validate: options.validate ?? true,
     logger: options.logger ?? consoleLogger,
-    sliceBudgetMs: options.sliceBudgetMs ?? 8,
+    sliceBudgetMs,
     txids,
     onEvent: options.onEvent,
   });
@@ -136,13 +138,17 @@ export function createStreamDB<
   };
 
   const consume = async (response: StreamResponse<unknown>) => {
-    response.subscribeJson<unknown>(async (batch) => {
+    // Text, parsed in slices: a catch-up page can hold megabytes of messages.
+    response.subscribeText(async (chunk) => {
       if (controller.signal.aborted) return;
       try {
-        onBeforeBatch?.(batch as typeof batch & { items: ReadonlyArray<StateEvent> });
+        const { text, ...meta } = chunk;
+        const items = await parseJsonArraySliced(text, sliceBudgetMs);
+        const batch: JsonBatch<StateEvent> = { ...meta, items: items as StateEvent[] };
+        onBeforeBatch?.(batch);
         await applier.applyBatch(batch);
         offset = batch.offset;
-        onBatch?.(batch as typeof batch & { items: ReadonlyArray<StateEvent> });
+        onBatch?.(batch);
         if (applier.ready) settleReady();
       } catch (error) {
         fail(error instanceof Error ? error : new Error(String(error)));

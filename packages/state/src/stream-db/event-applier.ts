@@ -32,7 +32,15 @@ export interface EventApplierOptions {
 }
 
 /** How often (in messages) the clock is read while applying. */
-const CLOCK_EVERY = 32;
+const CLOCK_EVERY = 16;
+/**
+ * Most rows one commit carries while commits are not held. TanStack DB keeps
+ * every collection's keys sorted: a commit of 512 writes or more re-sorts all
+ * of them (a stall that grows with the collection), a smaller one inserts in place.
+ */
+const MAX_ROWS_PER_COMMIT = 128;
+/** First guess of the commit cost per written row (ms), before any commit was measured. */
+const INITIAL_COMMIT_MS_PER_ROW = 0.02;
 
 export class EventApplier {
   readonly #byType: Map<string, CollectionSink>;
@@ -45,6 +53,14 @@ export class EventApplier {
   #pendingTxids: string[] = [];
   #ready = false;
   #skipped = 0;
+  /** Rows written since the last commit. */
+  #uncommitted = 0;
+  /**
+   * Measured cost of committing one row (TanStack DB applies the writes and
+   * runs live queries at commit, which costs more than writing): a slice ends
+   * when its elapsed time plus the commit it will need reaches the budget.
+   */
+  #commitMsPerRow = INITIAL_COMMIT_MS_PER_ROW;
 
   constructor(sinks: CollectionSink[], options: EventApplierOptions) {
     this.#sinks = sinks;
@@ -80,8 +96,9 @@ export class EventApplier {
       const pending = this.#applyOne(items[i]);
       if (pending) await pending;
       if (
-        i % CLOCK_EVERY === CLOCK_EVERY - 1 &&
-        now() - sliceStart >= this.#options.sliceBudgetMs
+        (this.#holding === undefined && this.#uncommitted >= MAX_ROWS_PER_COMMIT) ||
+        (i % CLOCK_EVERY === CLOCK_EVERY - 1 &&
+          now() - sliceStart + this.#commitEstimate() >= this.#options.sliceBudgetMs)
       ) {
         if (this.#holding === undefined) this.#commit();
         await yieldToEventLoop();
@@ -98,8 +115,22 @@ export class EventApplier {
     }
   }
 
+  /** What committing the rows written so far should cost (nothing while commits are held). */
+  #commitEstimate(): number {
+    return this.#holding === undefined ? this.#uncommitted * this.#commitMsPerRow : 0;
+  }
+
   #commit(): void {
+    const rows = this.#uncommitted;
+    this.#uncommitted = 0;
+    const started = now();
     for (const sink of this.#sinks) sink.commit();
+    if (rows >= CLOCK_EVERY) {
+      const sample = (now() - started) / rows;
+      // Rise at once (a stall is what we avoid), decay slowly.
+      this.#commitMsPerRow =
+        sample > this.#commitMsPerRow ? sample : 0.8 * this.#commitMsPerRow + 0.2 * sample;
+    }
     const txids = this.#pendingTxids;
     if (txids.length === 0) return;
     this.#pendingTxids = [];
@@ -128,6 +159,7 @@ export class EventApplier {
     const operation = event.headers.operation;
     if (operation === "delete") {
       this.#seq++;
+      this.#uncommitted++;
       sink.write(event.key, "delete");
       return undefined;
     }
@@ -158,6 +190,7 @@ export class EventApplier {
   ): void {
     // The stream's key is the row's identity, whatever the value says.
     const row: Row = { ...value, [sink.definition.primaryKey]: key, _seq: this.#seq++ };
+    this.#uncommitted++;
     sink.write(key, operation, row);
   }
 
