@@ -6,6 +6,7 @@
 import * as official from "@durable-streams/state/db";
 import { z } from "zod";
 import * as ours from "../src/db.js";
+import { createStateSchema } from "../src/index.js";
 
 export const jobZod = z.object({
   id: z.string().min(1),
@@ -115,3 +116,32 @@ export function plain<T extends { id: string }>(rows: Iterable<T>): Omit<T, "_se
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+const boardSchema = createStateSchema(boardCollections);
+
+/** Events of the board: inserts, then updates and deletes of some of them. */
+/** Size of the large-stream tests and bench. */
+export const EVENTS = 100_000;
+
+export function boardEvents(total: number): unknown[] {
+  const events: unknown[] = [];
+  for (let i = 0; i < 100; i++) {
+    events.push(boardSchema.owners.insert({ value: { id: `o${i}`, name: `owner ${i}` } }));
+  }
+  const rows = Math.floor(total * 0.6);
+  for (let i = 0; events.length < total; i++) {
+    if (i < rows) {
+      events.push(boardSchema.jobs.insert({ value: job(`j${i}`, "open", `o${i % 100}`, i % 500) }));
+    } else if (i % 5 === 0) {
+      events.push(boardSchema.jobs.delete({ key: `j${i % rows}` }));
+    } else {
+      events.push(
+        boardSchema.jobs.update({ value: job(`j${i % rows}`, "filled", `o${i % 100}`, 1) }),
+      );
+    }
+  }
+  return events;
+}
+
+// Apps ship TanStack DB in production mode; its development checks keep a
+// copy of every synced row, which doubles the heap this test measures.

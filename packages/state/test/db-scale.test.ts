@@ -6,35 +6,19 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { createLiveQueryCollection, createStateSchema, createStreamDB, eq } from "../src/db.js";
-import { appendMessages, boardCollections, createJsonStream, job } from "./db-fixtures.js";
+import {
+  appendMessages,
+  boardCollections,
+  boardEvents,
+  createJsonStream,
+  EVENTS,
+} from "./db-fixtures.js";
 import { measureStall, startServerProcess } from "./db-stall.js";
 import { uniquePath } from "./servers.js";
 
-export const EVENTS = 100_000;
 const MAX_STALL_MS = 50;
 const schema = createStateSchema(boardCollections);
 
-/** Events of the board: inserts, then updates and deletes of some of them. */
-export function boardEvents(total: number): unknown[] {
-  const events: unknown[] = [];
-  for (let i = 0; i < 100; i++) {
-    events.push(schema.owners.insert({ value: { id: `o${i}`, name: `owner ${i}` } }));
-  }
-  const rows = Math.floor(total * 0.6);
-  for (let i = 0; events.length < total; i++) {
-    if (i < rows) {
-      events.push(schema.jobs.insert({ value: job(`j${i}`, "open", `o${i % 100}`, i % 500) }));
-    } else if (i % 5 === 0) {
-      events.push(schema.jobs.delete({ key: `j${i % rows}` }));
-    } else {
-      events.push(schema.jobs.update({ value: job(`j${i % rows}`, "filled", `o${i % 100}`, 1) }));
-    }
-  }
-  return events;
-}
-
-// Apps ship TanStack DB in production mode; its development checks keep a
-// copy of every synced row, which doubles the heap this test measures.
 let nodeEnv: string | undefined;
 beforeEach(() => {
   nodeEnv = process.env.NODE_ENV;

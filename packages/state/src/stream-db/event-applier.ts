@@ -167,18 +167,25 @@ export class EventApplier {
       return this.#skip(`${sink.name} "${event.key}": StreamDB rows must be objects`);
     }
     if (!this.#options.validate) {
-      this.#store(sink, event.key, operation, event.value as Row);
+      this.#store(sink, event.key, operation, event.value as Row, false);
       return undefined;
     }
     const outcome = validateWith(sink.definition.schema, event.value);
     if (outcome instanceof Promise) {
       return outcome.then((result) => {
         if (!result.ok) this.#skip(`invalid ${sink.name} "${event.key}": ${result.message}`);
-        else this.#store(sink, event.key, operation, result.value as Row);
+        else
+          this.#store(
+            sink,
+            event.key,
+            operation,
+            result.value as Row,
+            result.value !== event.value,
+          );
       });
     }
     if (!outcome.ok) return this.#skip(`invalid ${sink.name} "${event.key}": ${outcome.message}`);
-    this.#store(sink, event.key, operation, outcome.value as Row);
+    this.#store(sink, event.key, operation, outcome.value as Row, outcome.value !== event.value);
     return undefined;
   }
 
@@ -187,9 +194,14 @@ export class EventApplier {
     key: string,
     operation: "insert" | "update" | "upsert",
     value: Row,
+    owned: boolean,
   ): void {
-    // The stream's key is the row's identity, whatever the value says.
-    const row: Row = { ...value, [sink.definition.primaryKey]: key, _seq: this.#seq++ };
+    // The stream's key is the row's identity, whatever the value says. A value
+    // the schema built afresh is ours to stamp; the message's own value is
+    // copied, since `onEvent` may have kept the event.
+    const row: Row = owned ? value : { ...value };
+    row[sink.definition.primaryKey] = key;
+    row._seq = this.#seq++;
     this.#uncommitted++;
     sink.write(key, operation, row);
   }

@@ -5,17 +5,15 @@
  * @module
  */
 
-type Scheduler = { yield?: () => Promise<void> };
-
 /**
- * Resolves after the event loop had a chance to run other tasks. Prefers
- * `scheduler.yield()` (browsers), then `setImmediate` (Node: runs after I/O,
- * unlike a microtask), then a `MessageChannel` message (not clamped to 4 ms like
- * nested `setTimeout`), then `setTimeout(0)`.
+ * Resolves after the event loop had a chance to run other tasks. Uses
+ * `setImmediate` (Node: runs after I/O, unlike a microtask), else a
+ * `MessageChannel` message (browsers, Workers: an ordinary task, not clamped
+ * to 4 ms like nested `setTimeout`), else `setTimeout(0)`. Not
+ * `scheduler.yield()`: its continuation runs ahead of the page's other tasks,
+ * so a long materialization would starve timers and network callbacks.
  */
 export function yieldToEventLoop(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: Scheduler }).scheduler;
-  if (typeof scheduler?.yield === "function") return scheduler.yield();
   const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
   if (typeof g.setImmediate === "function") {
     const setImmediate = g.setImmediate;
