@@ -24,7 +24,7 @@ const producer = createDurableStream({
   baseUrl: root,
 });
 const companies = ["Acme", "Globex", "Initech", "Umbrella"];
-companies.forEach((name, i) => producer.upsert("companies", { id: `c${i}`, name }));
+for (const [i, name] of companies.entries()) producer.upsert("companies", { id: `c${i}`, name });
 const titles = ["Welder", "Painter", "Roofer", "Electrician", "Plumber", "Carpenter"];
 let next = 0;
 const postJob = () => {
