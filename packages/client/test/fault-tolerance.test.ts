@@ -253,6 +253,28 @@ describe.each(servers)("faults against $name", (impl) => {
     }
   });
 
+  it("DurableStream.append retries 500, 502 and 504 as the official client does", async () => {
+    const answers = [500, 502, 504];
+    let posts = 0;
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      const status = req.method === "POST" ? answers[posts++] : undefined;
+      return status === undefined ? { kind: "pass" } : { kind: "status", status };
+    });
+    try {
+      const { url, handle } = await jsonStreamBehind(proxy.url, { backoffOptions: fast });
+      await handle.append({ ok: true });
+      expect(await (await stream({ url, live: false })).json()).toEqual([{ ok: true }]);
+      expect(proxy.log.filter((l) => l.method === "POST").map((l) => l.fault)).toEqual([
+        "status",
+        "status",
+        "status",
+        "pass",
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("DurableStream.append retries 503 and honours Retry-After", async () => {
     let posts = 0;
     const proxy = await startFaultProxy(server.url, (req): Fault => {
