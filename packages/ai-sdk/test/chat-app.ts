@@ -133,7 +133,7 @@ export function chatApp(options: ChatAppOptions) {
       },
       abortSignal: controller.signal,
     });
-    const name = `chat-${id}-${++generation}`;
+    const name = `chat-${id}-${++generation}-${crypto.randomUUID().slice(0, 8)}`;
     const streamUrl = `${options.streamsBase}/${name}`;
     const readUrl = `${options.readBase ?? options.streamsBase}/${name}`;
     streams.push(streamUrl);
