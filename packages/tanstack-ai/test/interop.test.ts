@@ -66,7 +66,8 @@ describe.each(STREAMS_SERVERS)("interop on %s", (_name, start) => {
     expect(snapshot?.type).toBe("MESSAGES_SNAPSHOT");
     const fromSnapshot =
       // biome-ignore lint/suspicious/noExplicitAny: TanStack UI messages
-      ((snapshot?.messages ?? []) as any[]).find((m) => m.role === "assistant")?.parts[0]?.content ?? "";
+      ((snapshot?.messages ?? []) as any[]).find((m) => m.role === "assistant")?.parts[0]
+        ?.content ?? "";
     const live = seen.flatMap((c) => (c.type === "TEXT_MESSAGE_CONTENT" ? [c.delta] : [])).join("");
     expect(fromSnapshot + live).toBe(TOKENS.join(""));
   });
