@@ -46,9 +46,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: TanStack UI message parts
 const view = (client: ChatClient) =>
-  client.getMessages().map((m) => [m.role, m.parts.map((p: any) => p.content).join("")]);
+  client
+    .getMessages()
+    .map((m) => [m.role, m.parts.map((p) => (p as { content?: string }).content ?? "").join("")]);
 
 it("the sending tab sees the answer live, and a second tab sees the same conversation", async () => {
   // The app creates the session when the chat is created, before any tab subscribes.
