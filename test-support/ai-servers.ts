@@ -92,20 +92,31 @@ function closeServer(server: Server): Promise<void> {
 /**
  * A proxy to a streams server that cuts every live (SSE / long-poll)
  * response `cutAfterMs` after its first bytes, in the middle of whatever it
- * is sending: a network that keeps dropping connections.
+ * is sending: a network that keeps dropping connections. With
+ * `loseEveryNthAck`, every nth POST reaches the server but its response is
+ * dropped, as when a connection breaks after the request was sent.
  */
 export interface FlakyProxy {
   readonly base: string;
-  /** Live responses the proxy cut. */
+  /** Live responses the proxy cut, and acknowledgements it lost. */
   readonly cuts: number;
   close(): Promise<void>;
 }
 
-export async function startFlakyProxy(base: string, cutAfterMs: number): Promise<FlakyProxy> {
+export async function startFlakyProxy(
+  base: string,
+  cutAfterMs: number,
+  options: { loseEveryNthAck?: number } = {},
+): Promise<FlakyProxy> {
   const upstream = new URL(base);
   let cuts = 0;
+  let posts = 0;
   const server = createServer((req, res) => {
     const live = /[?&]live=/.test(req.url ?? "");
+    const loseAck =
+      req.method === "POST" &&
+      options.loseEveryNthAck !== undefined &&
+      ++posts % options.loseEveryNthAck === 0;
     const forward = httpRequest(
       {
         host: upstream.hostname,
@@ -115,6 +126,13 @@ export async function startFlakyProxy(base: string, cutAfterMs: number): Promise
         headers: { ...req.headers, host: upstream.host },
       },
       (answer) => {
+        if (loseAck) {
+          // The append is stored, but its acknowledgement never arrives.
+          cuts++;
+          answer.resume();
+          res.destroy();
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         let timer: NodeJS.Timeout | undefined;
         answer.on("data", (chunk: Buffer) => {

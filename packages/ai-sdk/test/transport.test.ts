@@ -227,6 +227,28 @@ describe("AI SDK transport through a network that drops live reads", () => {
     await server?.close();
   });
 
+  it("a lost append acknowledgement is retried and stored once: each token once", async () => {
+    const writes = await startFlakyProxy(server.base, 60_000, { loseEveryNthAck: 3 });
+    try {
+      const chat = chatApp({
+        streamsBase: writes.base,
+        readBase: server.base,
+        script: () => ({ kind: "text", tokens: TOKENS, delayMs: 10 }),
+      });
+      const writer = await startApp(chat.handle);
+      try {
+        const transport = createDurableChatTransport({ api: `${writer.url}/api/chat` });
+        const chunks = await drain(await send(transport, "c-lost-ack"));
+        expect(writes.cuts).toBeGreaterThan(2);
+        expect(deltas(chunks)).toEqual(TOKENS);
+      } finally {
+        await writer.close();
+      }
+    } finally {
+      await writes.close();
+    }
+  });
+
   it("resumes from the last offset after every cut: each token once", async () => {
     const transport = createDurableChatTransport({ api: `${app.url}/api/chat` });
     const chunks = await drain(await send(transport, "c-flaky"));
