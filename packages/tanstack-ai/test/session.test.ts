@@ -13,6 +13,7 @@ import {
   STREAMS_SERVERS,
   type StreamsServer,
   startApp,
+  startFlakyProxy,
   uniqueName,
 } from "../../../test-support/ai-servers.js";
 import {
@@ -284,5 +285,40 @@ describe.each(STREAMS_SERVERS)("TanStack AI session on %s", (_name, start) => {
     const chunks: TanStackChunk[] = [];
     for await (const chunk of live.jsonStream()) chunks.push(chunk);
     expect(deltasOf(chunks)).toEqual(TOKENS);
+  });
+});
+
+describe("TanStack AI session through a flaky network", () => {
+  let server: StreamsServer;
+  let proxy: Awaited<ReturnType<typeof startFlakyProxy>>;
+  beforeAll(async () => {
+    server = await STREAMS_SERVERS[0]![1]();
+    // Live reads cut every 60 ms; every third append loses its acknowledgement.
+    proxy = await startFlakyProxy(server.base, 60, { loseEveryNthAck: 3 });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.close();
+  });
+
+  it("every token is written once and read once", async () => {
+    const session = uniqueName("s-flaky");
+    const adapter = scriptedAdapter(() => ({ kind: "text", tokens: TOKENS, delayMs: 15 }));
+    await toDurableChatSessionResponse({
+      stream: { writeUrl: `${proxy.base}/${session}` },
+      newMessages: [userMessage("u1", "Hi")],
+      responseStream: chat({ adapter, messages: [{ role: "user", content: "Hi" }] }),
+    });
+    const connection = durableStreamConnection({
+      sendUrl: `${proxy.base}/${session}`,
+      readUrl: `${proxy.base}/${session}`,
+    });
+    const chunks = await collect(connection.subscribe(), runEnded);
+    const snapshot = chunks[0]?.type === "MESSAGES_SNAPSHOT" ? chunks[0].messages : [];
+    const early =
+      snapshot.find((m: { role: string }) => m.role === "assistant")?.parts[0]?.content ?? "";
+    expect(early + deltasOf(chunks).join("")).toBe(TOKENS.join(""));
+    expect(deltasOf(await stored(`${server.base}/${session}`))).toEqual(TOKENS);
+    expect(proxy.cuts).toBeGreaterThan(2);
   });
 });
