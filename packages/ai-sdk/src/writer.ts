@@ -13,10 +13,6 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Written after the last produced chunk when `signal` stops the generation. */
   abortChunk?: unknown;
-  /** Applied to every chunk before it is stored. */
-  transform?: (chunk: unknown) => unknown;
-  /** Close the stream when the source ends (default true). */
-  close?: boolean;
 }
 
 /** The stream is already closed: nothing more to close. */
@@ -35,7 +31,7 @@ function aborted(signal: AbortSignal | undefined): Promise<"aborted"> {
 
 /**
  * Appends every chunk of `source` (JSON-serialized) and closes the stream.
- * Resolves to the stream's final offset (or its tail when not closing);
+ * Resolves to the stream's final offset;
  * rejects with the source's or the writes' failure — after closing the stream
  * with what was produced, so readers are never left waiting.
  */
@@ -46,13 +42,14 @@ export async function writeChunks(
 ): Promise<string> {
   let writeError: unknown;
   const producer = new IdempotentProducer(stream, options.producerId, {
+    // A caller-chosen producer id may have written before: take the next epoch.
     autoClaim: true,
+    // Tokens go out as they come; chunks produced within 1 ms share a request.
     lingerMs: 1,
     onError: (error) => {
       writeError ??= error;
     },
   });
-  const transform = options.transform ?? ((chunk: unknown) => chunk);
   const iterator = source[Symbol.asyncIterator]();
   const stop = aborted(options.signal);
   let sourceError: unknown;
@@ -67,7 +64,7 @@ export async function writeChunks(
         break;
       }
       if (next.done) break;
-      producer.append(JSON.stringify(transform(next.value)));
+      producer.append(JSON.stringify(next.value));
     }
   } catch (error) {
     sourceError = error;
@@ -77,12 +74,7 @@ export async function writeChunks(
   }
   let finalOffset = "";
   try {
-    if (options.close === false) {
-      finalOffset = (await producer.flush()) ?? "";
-      await producer.detach();
-    } else {
-      finalOffset = (await producer.close()).finalOffset;
-    }
+    finalOffset = (await producer.close()).finalOffset;
   } catch (error) {
     if (!isClosedError(error)) writeError ??= error;
   }

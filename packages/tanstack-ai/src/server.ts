@@ -50,7 +50,11 @@ async function* fromArray(chunks: ReadonlyArray<TanStackChunk>): AsyncIterable<T
   yield* chunks;
 }
 
-/** Appends `chunks` (sanitized) to `stream`, exactly once; resolves when all are stored. */
+/**
+ * Appends `chunks` (sanitized) to `stream`, exactly once; resolves when all
+ * are stored. The content type is the handle's (the parameter is kept for
+ * the official signature).
+ */
 export async function appendSanitizedChunksToStream(
   stream: DurableStream,
   chunks: ReadonlyArray<TanStackChunk>,

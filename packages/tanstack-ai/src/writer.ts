@@ -68,6 +68,7 @@ export async function writeChunks(
   let writeError: unknown;
   const producer = new IdempotentProducer(stream, `gen-${crypto.randomUUID()}`, {
     autoClaim: true,
+    // Tokens go out as they come; chunks produced within 1 ms share a request.
     lingerMs: 1,
     onError: (error) => {
       writeError ??= error;
