@@ -69,12 +69,12 @@ export async function writeChunks(
   } catch (error) {
     sourceError = error;
   }
-  if (stopped && options.abortChunk !== undefined && writeError === undefined) {
-    producer.append(JSON.stringify(options.abortChunk));
-  }
+  // A stopped generation's last chunk and the closure land in one request.
+  const last =
+    stopped && options.abortChunk !== undefined ? JSON.stringify(options.abortChunk) : undefined;
   let finalOffset = "";
   try {
-    finalOffset = (await producer.close()).finalOffset;
+    finalOffset = (await producer.close(last)).finalOffset;
   } catch (error) {
     if (!isClosedError(error)) writeError ??= error;
   }
