@@ -6,7 +6,7 @@
  */
 
 import { stream } from "@durastream/client";
-import type { UIMessage, UIMessageChunk } from "ai";
+import { streamText, type UIMessage, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppServer,
@@ -15,8 +15,12 @@ import {
   startApp,
   startFlakyProxy,
 } from "../../../test-support/ai-servers.js";
-import { createDurableChatTransport, forkDurableStream } from "../src/index.js";
-import { chatApp, type Script } from "./chat-app.js";
+import {
+  createDurableChatTransport,
+  forkDurableStream,
+  toDurableStreamResponse,
+} from "../src/index.js";
+import { chatApp, type Script, scriptedModel } from "./chat-app.js";
 
 const USER: UIMessage = { id: "u1", role: "user", parts: [{ type: "text", text: "Hello?" }] };
 const TOKENS = Array.from({ length: 40 }, (_, i) => `tok${i} `);
@@ -105,6 +109,26 @@ describe.each(STREAMS_SERVERS)("AI SDK transport on %s", (_name, start) => {
     expect(chunks[0]?.type).toBe("start");
     expect(chunks.at(-1)?.type).toBe("finish");
     expect(await isClosed(chat.streams.at(-1)!)).toBe(true);
+  });
+
+  it("mode await answers 200 with the final offset once the generation is stored", async () => {
+    const url = `${server.base}/await-${Date.now()}`;
+    const result = streamText({
+      model: scriptedModel({ kind: "text", tokens: TOKENS }),
+      prompt: "x",
+    });
+    const response = await toDurableStreamResponse({
+      source: result.toUIMessageStream(),
+      stream: { writeUrl: url },
+      mode: "await",
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Location")).toBe(url);
+    const body = (await response.json()) as { streamUrl: string; finalOffset: string };
+    const head = await fetch(url, { method: "HEAD" });
+    expect(body).toEqual({ streamUrl: url, finalOffset: head.headers.get("Stream-Next-Offset") });
+    expect(head.headers.get("Stream-Closed")).toBe("true");
+    expect(deltas((await stored(url)).items)).toEqual(TOKENS);
   });
 
   it("carries tool calls and their results", async () => {
