@@ -67,12 +67,12 @@ it(`materializes ${EVENTS} events and answers a live query without stalling the 
       await Promise.all([open.preload(), db.preload()]);
     });
     console.log(
-      `${EVENTS} events: longest stall ${stall.maxCpuStallMs.toFixed(1)} ms of CPU, ${stall.maxWallStallMs.toFixed(1)} ms wall`,
+      `${EVENTS} events: longest stall ${stall.maxStallMs.toFixed(1)} ms (gaps: ${stall.maxCpuStallMs.toFixed(1)} ms of CPU, ${stall.maxWallStallMs.toFixed(1)} ms wall at most)`,
     );
     expect(db.collections.jobs.size).toBe(expected.size);
     expect(db.collections.owners.size).toBe(100);
     expect(open.size).toBe(expectedOpen);
-    expect(stall.maxCpuStallMs).toBeLessThan(MAX_STALL_MS);
+    expect(stall.maxStallMs).toBeLessThan(MAX_STALL_MS);
   } finally {
     db.close();
   }

@@ -20,7 +20,7 @@ import type { StateEvent } from "../state-event.js";
 import { assertCollections, type StreamStateDefinition } from "../state-schema.js";
 import { CollectionSink } from "./collection-sink.js";
 import { EventApplier } from "./event-applier.js";
-import { parseJsonArraySliced } from "./sliced-json-array.js";
+import { jsonArrayPieces, parseJsonArraySliced } from "./sliced-json-array.js";
 import { TransactionWriter } from "./transaction-writer.js";
 import { TxidTracker } from "./txid-tracker.js";
 import type {
@@ -143,12 +143,22 @@ export function createStreamDB<
       if (controller.signal.aborted) return;
       try {
         const { text, ...meta } = chunk;
-        const items = await parseJsonArraySliced(text, sliceBudgetMs);
-        const batch: JsonBatch<StateEvent> = { ...meta, items: items as StateEvent[] };
-        onBeforeBatch?.(batch);
-        await applier.applyBatch(batch);
-        offset = batch.offset;
-        onBatch?.(batch);
+        if (onBeforeBatch || onBatch) {
+          // The batch callbacks see every message of the batch at once.
+          const items = await parseJsonArraySliced(text, sliceBudgetMs);
+          const batch: JsonBatch<StateEvent> = { ...meta, items: items as StateEvent[] };
+          onBeforeBatch?.(batch);
+          await applier.applyBatch(batch);
+          offset = batch.offset;
+          onBatch?.(batch);
+        } else {
+          // Each piece is applied before the next is parsed.
+          for await (const piece of jsonArrayPieces(text, sliceBudgetMs)) {
+            await applier.applyItems(piece);
+          }
+          applier.finishBatch(meta.upToDate);
+          offset = meta.offset;
+        }
         if (applier.ready) settleReady();
       } catch (error) {
         fail(error instanceof Error ? error : new Error(String(error)));

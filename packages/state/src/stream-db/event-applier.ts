@@ -90,7 +90,12 @@ export class EventApplier {
    * up-to-date batch.
    */
   async applyBatch(batch: JsonBatch<unknown>): Promise<void> {
-    const { items } = batch;
+    await this.applyItems(batch.items);
+    this.finishBatch(batch.upToDate);
+  }
+
+  /** Applies messages of the current batch, yielding between slices. */
+  async applyItems(items: ReadonlyArray<unknown>): Promise<void> {
     let sliceStart = now();
     for (let i = 0; i < items.length; i++) {
       const pending = this.#applyOne(items[i]);
@@ -105,11 +110,15 @@ export class EventApplier {
         sliceStart = now();
       }
     }
-    if (this.#holding === "reset" || (this.#holding === "snapshot" && batch.upToDate)) {
+  }
+
+  /** Ends a batch: commits unless a snapshot is still open; the first up-to-date batch marks ready. */
+  finishBatch(upToDate: boolean): void {
+    if (this.#holding === "reset" || (this.#holding === "snapshot" && upToDate)) {
       this.#holding = undefined;
     }
     if (this.#holding === undefined) this.#commit();
-    if (batch.upToDate && !this.#ready) {
+    if (upToDate && !this.#ready) {
       this.#ready = true;
       for (const sink of this.#sinks) sink.markReady();
     }

@@ -25,13 +25,24 @@ const CLOSE_BRACE = 0x7d;
  * itself when it is not an array. Invalid JSON throws like `JSON.parse`.
  */
 export async function parseJsonArraySliced(text: string, budgetMs: number): Promise<unknown[]> {
+  const items: unknown[] = [];
+  for await (const piece of jsonArrayPieces(text, budgetMs)) pushAll(items, piece);
+  return items;
+}
+
+/**
+ * The messages of `text` in consecutive pieces of about {@link PIECE_CHARS}
+ * characters, so a consumer can apply each piece before the next is parsed
+ * (few parsed messages alive at once: they die young, cheap to collect).
+ */
+export async function* jsonArrayPieces(text: string, budgetMs: number): AsyncGenerator<unknown[]> {
   const body = text.trim();
-  if (body === "") return [];
+  if (body === "") return;
   if (body.length <= PIECE_CHARS || body.charCodeAt(0) !== OPEN_BRACKET) {
     const parsed: unknown = JSON.parse(body);
-    return Array.isArray(parsed) ? parsed : [parsed];
+    yield Array.isArray(parsed) ? parsed : [parsed];
+    return;
   }
-  const items: unknown[] = [];
   let sliceStart = now();
   let pieceStart = 1; // just after "["
   let depth = 0;
@@ -48,7 +59,7 @@ export async function parseJsonArraySliced(text: string, budgetMs: number): Prom
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
     else if (c === COMMA && depth === 0 && i - pieceStart >= PIECE_CHARS) {
-      pushAll(items, JSON.parse(`[${body.slice(pieceStart, i)}]`) as unknown[]);
+      yield JSON.parse(`[${body.slice(pieceStart, i)}]`) as unknown[];
       pieceStart = i + 1;
       if (now() - sliceStart >= budgetMs) {
         await yieldToEventLoop();
@@ -57,8 +68,7 @@ export async function parseJsonArraySliced(text: string, budgetMs: number): Prom
     }
   }
   if (body.charCodeAt(last) !== CLOSE_BRACKET) JSON.parse(body); // throws the precise error
-  pushAll(items, JSON.parse(`[${body.slice(pieceStart, last)}]`) as unknown[]);
-  return items;
+  yield JSON.parse(`[${body.slice(pieceStart, last)}]`) as unknown[];
 }
 
 function pushAll(target: unknown[], source: unknown[]): void {
