@@ -129,6 +129,7 @@ export class DurableStreamsEngine implements ForkPeer {
       store: config.store,
       hub: config.hub,
       forks: config.forks ?? this,
+      localForks: config.forks === undefined || config.forks === this,
       expiry: config.expiry ?? null,
       clock,
       options,

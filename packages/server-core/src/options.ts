@@ -30,6 +30,13 @@ export interface EngineOptions {
    * older than this many seconds. Default null (keep all).
    */
   retentionMaxAgeSeconds?: number | null;
+  /**
+   * Longest fork chain: a fork whose source already has this many ancestors
+   * (forks of forks) is refused with 400 `FORK_TOO_DEEP`. Every read below a
+   * fork point, and every cascading delete, walks the chain, so its length
+   * bounds their cost. Default 1,000.
+   */
+  maxForkDepth?: number;
 }
 
 /** Options with every default applied. */
@@ -46,5 +53,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     liveTimers: options.liveTimers ?? "engine",
     retentionMaxBytes: options.retentionMaxBytes ?? null,
     retentionMaxAgeSeconds: options.retentionMaxAgeSeconds ?? null,
+    maxForkDepth: options.maxForkDepth ?? 1_000,
   };
 }

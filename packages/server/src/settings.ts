@@ -26,7 +26,8 @@ export type SettingTarget =
         | "publicUrl"
         | "secret"
         | "retentionMaxBytes"
-        | "retentionMaxAgeSeconds";
+        | "retentionMaxAgeSeconds"
+        | "maxForkDepth";
     }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
@@ -191,6 +192,15 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<seconds>",
     defaultText: "unset (keep all)",
     description: "default retention: trim data older than this many seconds (docs/retention.md)",
+  },
+  {
+    flag: "max-fork-depth",
+    target: { option: "maxForkDepth" },
+    env: ["STREAMS_MAX_FORK_DEPTH"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "1000",
+    description: "longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP",
   },
   limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
   limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
