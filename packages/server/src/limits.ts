@@ -28,6 +28,14 @@ export interface ServerLimits {
   readonly maxConnections: number;
   /** Largest request head (request line and headers) in bytes; 431 beyond. Default 16 KiB. */
   readonly maxHeaderBytes: number;
+  /**
+   * Most header fields in one request; 431 beyond. node:http's own cap
+   * (`maxHeadersCount`, 2,000) silently drops the fields past it, which could
+   * half-apply a request (producer headers or `Stream-Closed` unseen); the
+   * server lifts that cap and refuses the whole request instead. Default 100
+   * (what Apache httpd allows; clients send about 10).
+   */
+  readonly maxHeaderCount: number;
   /** Concurrent live reads (long-poll and SSE) in total; 503 beyond. Default 20,000. */
   readonly maxLiveReaders: number;
   /**
@@ -52,6 +60,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   writeTimeoutMs: 30_000,
   maxConnections: 32_000,
   maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
   maxLiveReaders: 20_000,
   maxLiveReadersPerStream: 15_000,
   bodyBudgetBytes: 128 * 1024 * 1024,

@@ -212,6 +212,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   ),
   limit("max-connections", "maxConnections", "open connections at most"),
   limit("max-header-bytes", "maxHeaderBytes", "largest request line and headers (431 beyond)"),
+  limit("max-header-count", "maxHeaderCount", "most header fields in one request (431 beyond)"),
   limit(
     "max-live-readers",
     "maxLiveReaders",
