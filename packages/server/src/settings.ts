@@ -27,8 +27,11 @@ export type SettingTarget =
         | "secret"
         | "retentionMaxBytes"
         | "retentionMaxAgeSeconds"
-        | "maxForkDepth";
+        | "maxForkDepth"
+        | "maxProducerIdBytes"
+        | "producerTtlSeconds";
     }
+  | { readonly storage: "producerCacheSize" }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
   | { readonly console: "off" | "path" };
@@ -201,6 +204,34 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<n>",
     defaultText: "1000",
     description: "longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP",
+  },
+  {
+    flag: "max-producer-id-bytes",
+    target: { option: "maxProducerIdBytes" },
+    env: ["STREAMS_MAX_PRODUCER_ID_BYTES"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "256",
+    description: "longest Producer-Id in UTF-8 bytes (400 PRODUCER_ID_TOO_LONG beyond)",
+  },
+  {
+    flag: "producer-ttl",
+    target: { option: "producerTtlSeconds" },
+    env: ["STREAMS_PRODUCER_TTL"],
+    kind: "integer",
+    placeholder: "<seconds>",
+    defaultText: "604800 (7 days)",
+    description:
+      "idle time after which a producer's state on a stream is forgotten (it is then treated as new)",
+  },
+  {
+    flag: "producer-cache-size",
+    target: { storage: "producerCacheSize" },
+    env: ["STREAMS_PRODUCER_CACHE_SIZE"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "10000",
+    description: "producer states kept in memory (the rest are read from the database when used)",
   },
   limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
   limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
