@@ -50,6 +50,12 @@ export interface ServerLimits {
    * budget is admitted only while no other body is in flight. Default 128 MiB.
    */
   readonly bodyBudgetBytes: number;
+  /**
+   * Most bytes of a refused request's body (503, 404, 413, …) read and
+   * discarded so that a client still sending it reads the answer instead of
+   * a reset; a larger body is cut off (the connection closed). Default 64 MiB.
+   */
+  readonly maxDrainBytes: number;
 }
 
 /** The production defaults. */
@@ -64,6 +70,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxLiveReaders: 20_000,
   maxLiveReadersPerStream: 15_000,
   bodyBudgetBytes: 128 * 1024 * 1024,
+  maxDrainBytes: 64 * 1024 * 1024,
 };
 
 /** Applies defaults; a headers timeout longer than the request timeout is cut to it. */

@@ -178,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
+    maxDrainBytes: limits.maxDrainBytes,
     rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
     onRefused: (code) => metrics?.reject(code),
     compression: options.compression

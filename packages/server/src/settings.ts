@@ -259,6 +259,11 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     "bodyBudgetBytes",
     "request-body bytes in flight across all requests (503 + Retry-After beyond)",
   ),
+  limit(
+    "max-drain-bytes",
+    "maxDrainBytes",
+    "bytes of a refused upload read and discarded so its client reads the answer (closed beyond)",
+  ),
   {
     flag: "allow-localhost-webhooks",
     target: { option: "allowLocalhostWebhooks" },
