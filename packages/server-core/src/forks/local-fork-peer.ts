@@ -43,7 +43,9 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
   }
   // Checked last: the walk is over the source as it is when the reference is taken.
   const maxDepth = ctx.options.maxForkDepth;
-  if (forkDepth(ctx, source, maxDepth) >= maxDepth) {
+  const sourceDepth =
+    source.fork === null ? 0 : (source.fork.depth ?? forkDepth(ctx, source, maxDepth));
+  if (sourceDepth >= maxDepth) {
     throw badRequest(
       "FORK_TOO_DEEP",
       `fork source ${path} is already ${maxDepth} forks deep (the server's --max-fork-depth)`,
@@ -57,6 +59,7 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
       position: forkPosition,
       requestedOffset: request.requestedOffset,
       requestedSubOffset: request.subOffset,
+      depth: sourceDepth + 1,
     },
     contentType: source.contentType,
     ttlSeconds: source.ttlSeconds,

@@ -43,6 +43,12 @@ export interface ForkOrigin {
   readonly requestedOffset: string;
   /** The requested sub-offset (0 when absent). */
   readonly requestedSubOffset: number;
+  /**
+   * How many forks deep the stream holding this origin is (1 for a fork of a
+   * root stream), for `maxForkDepth` where the chain lives in other objects;
+   * absent when not recorded (then counted by walking what this store holds).
+   */
+  readonly depth?: number;
 }
 
 /**
