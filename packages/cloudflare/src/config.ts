@@ -36,6 +36,14 @@ export interface Env {
   readonly MAX_STREAM_BYTES?: string;
   /** How long after an append a stream reports its tail to the listing, in ms. Default 10000. */
   readonly REGISTRY_REFRESH_MS?: string;
+  /**
+   * `1` (or `true`) lets a deployment with neither `STREAMS_SECRET` nor a
+   * token issuer accept writes from anyone. Unset, such a deployment is
+   * read-only to anonymous clients: a Worker is public on the internet, and an
+   * open write endpoint must be the operator's explicit choice. The local
+   * runner (`npm run dev:cloudflare`, the tests) sets it.
+   */
+  readonly STREAMS_ALLOW_ANONYMOUS_WRITES?: string;
 }
 
 /** Resolved configuration. */
@@ -51,6 +59,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxStreamBytes: number;
   readonly registryRefreshMs: number;
+  /** Writes are refused (403) because nothing authenticates them and the operator did not allow that. */
+  readonly anonymousWritesRefused: boolean;
 }
 
 /** URL path of the stream root. */
@@ -58,17 +68,30 @@ export const BASE_PATH = "/v1/stream";
 
 /** Reads `env`, applying defaults; a malformed number is a deployment error. */
 export function readConfig(env: Env): Config {
+  const secret = env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined;
+  const tokens = tokenIssuers(env);
+  const authenticated =
+    secret !== undefined || tokens.jwksUrl !== undefined || (tokens.publicKeys?.length ?? 0) > 0;
   return {
     basePath: BASE_PATH,
-    secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    secret,
     corsOrigins: corsOrigins(env.STREAMS_CORS_ORIGINS),
-    tokens: tokenIssuers(env),
+    tokens,
     longPollTimeoutMs: integer("LONG_POLL_TIMEOUT_MS", env.LONG_POLL_TIMEOUT_MS, 20_000),
     sseMaxConnectionMs: integer("SSE_MAX_CONNECTION_MS", env.SSE_MAX_CONNECTION_MS, 60_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
     maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
     registryRefreshMs: integer("REGISTRY_REFRESH_MS", env.REGISTRY_REFRESH_MS, 10_000),
+    anonymousWritesRefused:
+      !authenticated &&
+      !flag("STREAMS_ALLOW_ANONYMOUS_WRITES", env.STREAMS_ALLOW_ANONYMOUS_WRITES),
   };
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new Error(`${name} must be 1, true, 0 or false, got "${value}"`);
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {

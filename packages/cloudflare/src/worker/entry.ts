@@ -28,6 +28,13 @@ async function route(request: Request, env: Env): Promise<Response> {
   if (target.kind === "malformed") {
     return jsonError(400, "BAD_REQUEST", target.message);
   }
+  if (config.anonymousWritesRefused && !READ_METHODS.has(request.method)) {
+    return jsonError(
+      403,
+      "ANONYMOUS_WRITES_DISABLED",
+      "this deployment has no STREAMS_SECRET or token issuer; set one, or set STREAMS_ALLOW_ANONYMOUS_WRITES=1 to accept anonymous writes",
+    );
+  }
   if (target.path === `${RESERVED}/streams` && request.method !== "OPTIONS") {
     // The listing needs every stream's path: the registry object holds them.
     try {
@@ -70,6 +77,9 @@ function unreachable(error: unknown): Response {
   response.headers.set("retry-after", "1");
   return response;
 }
+
+/** Methods that change nothing, served without credentials when no auth is configured. */
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** First segment of the reserved namespace: never an application stream. */
 const RESERVED = "__ds";
