@@ -83,8 +83,7 @@ export function readConfig(env: Env): Config {
     maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
     registryRefreshMs: integer("REGISTRY_REFRESH_MS", env.REGISTRY_REFRESH_MS, 10_000),
     anonymousWritesRefused:
-      !authenticated &&
-      !flag("STREAMS_ALLOW_ANONYMOUS_WRITES", env.STREAMS_ALLOW_ANONYMOUS_WRITES),
+      !authenticated && !flag("STREAMS_ALLOW_ANONYMOUS_WRITES", env.STREAMS_ALLOW_ANONYMOUS_WRITES),
   };
 }
 
