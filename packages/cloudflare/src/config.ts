@@ -26,6 +26,10 @@ export interface Env {
   readonly STREAMS_TOKEN_JWKS_URL?: string;
   /** Public keys of scoped-token issuers: a JSON array of JWKs. */
   readonly STREAMS_TOKEN_PUBLIC_KEYS?: string;
+  /** Required `iss` claim of scoped tokens, when set (Node: `--token-issuer`). */
+  readonly STREAMS_TOKEN_ISSUER?: string;
+  /** Required `aud` claim of scoped tokens, when set (Node: `--token-audience`). */
+  readonly STREAMS_TOKEN_AUDIENCE?: string;
   /** Long-poll wait before a 204, and the SSE keep-alive period, in ms. Default 20000. */
   readonly LONG_POLL_TIMEOUT_MS?: string;
   /** How long an SSE connection lives before the server closes it, in ms. Default 60000. */
@@ -53,7 +57,12 @@ export interface Config {
   /** Allowed browser origins; undefined for the engine's default. */
   readonly corsOrigins: "*" | readonly string[] | undefined;
   /** Scoped tokens from issuers other than the secret. */
-  readonly tokens: { readonly jwksUrl?: string; readonly publicKeys?: readonly JWK[] };
+  readonly tokens: {
+    readonly jwksUrl?: string;
+    readonly publicKeys?: readonly JWK[];
+    readonly issuer?: string;
+    readonly audience?: string;
+  };
   readonly longPollTimeoutMs: number;
   readonly sseMaxConnectionMs: number;
   readonly maxBodyBytes: number;
@@ -110,6 +119,14 @@ function corsOrigins(value: string | undefined): "*" | readonly string[] | undef
 }
 
 function tokenIssuers(env: Env): Config["tokens"] {
+  const claims = {
+    ...(env.STREAMS_TOKEN_ISSUER ? { issuer: env.STREAMS_TOKEN_ISSUER } : {}),
+    ...(env.STREAMS_TOKEN_AUDIENCE ? { audience: env.STREAMS_TOKEN_AUDIENCE } : {}),
+  };
+  return { ...claims, ...tokenKeys(env) };
+}
+
+function tokenKeys(env: Env): Pick<Config["tokens"], "jwksUrl" | "publicKeys"> {
   const jwksUrl = env.STREAMS_TOKEN_JWKS_URL || undefined;
   const raw = env.STREAMS_TOKEN_PUBLIC_KEYS;
   if (raw === undefined || raw === "") return jwksUrl ? { jwksUrl } : {};
