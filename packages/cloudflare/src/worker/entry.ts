@@ -8,6 +8,7 @@ import { type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
+import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
 import { streamPath } from "./stream-path.js";
 
@@ -23,7 +24,9 @@ async function route(request: Request, env: Env): Promise<Response> {
   const config = readConfig(env);
   const target = streamPath(request.url, config.basePath);
   if (target.kind === "outside") {
-    return jsonError(404, "NOT_FOUND", `no stream route at ${target.pathname}`);
+    const assets = embeddedConsole();
+    const page = assets && serveConsole(request, target.pathname, assets, config.basePath);
+    return page ?? jsonError(404, "NOT_FOUND", `no stream route at ${target.pathname}`);
   }
   if (target.kind === "malformed") {
     return jsonError(400, "BAD_REQUEST", target.message);
