@@ -10,6 +10,7 @@ import { relaySse } from "../fanout/sse-relay.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
+import { serveOps } from "./ops-routes.js";
 import { streamPath } from "./stream-path.js";
 
 /** The Worker's fetch handler. */
@@ -24,6 +25,8 @@ async function route(request: Request, env: Env): Promise<Response> {
   const config = readConfig(env);
   const target = streamPath(request.url, config.basePath);
   if (target.kind === "outside") {
+    const ops = await serveOps(request, target.pathname, env, config);
+    if (ops) return ops;
     const assets = embeddedConsole();
     const page = assets && serveConsole(request, target.pathname, assets, config.basePath);
     return page ?? jsonError(404, "NOT_FOUND", `no stream route at ${target.pathname}`);
