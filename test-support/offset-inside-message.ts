@@ -4,7 +4,8 @@
  * a stored message starts at that message's start, as the official server
  * does ("every message whose end offset is greater than the offset"). The
  * official Yjs server depends on it: it reads updates from its snapshot's
- * offset with one added to the token's second part.
+ * offset with one added to the token's second part. An offset past the tail
+ * (that same offset before the next update arrives) reads at the tail.
  *
  * A message is one append on a byte stream and one JSON value on a JSON
  * stream. `describeOffsetsInsideMessages` defines the suite against a server
@@ -109,6 +110,25 @@ export function describeOffsetsInsideMessages(name: string, root: () => string):
       const boundary = token("snapshot-marker".length);
       const res = await fetch(`${url}?offset=${incrementOffset(boundary)}`);
       expect(await res.text()).toBe(whole.slice("snapshot-marker".length));
+    });
+
+    test("byte stream: an offset past the tail reads at the tail (catch-up, long-poll, SSE)", async () => {
+      const { url, whole } = await byteStream(["snapshot-taken-here"], []);
+      const past = incrementOffset(token(whole.length));
+      const read = await fetch(`${url}?offset=${past}`);
+      expect(read.status).toBe(200);
+      expect(await read.text()).toBe("");
+      expect(read.headers.get("stream-next-offset")).toBe(token(whole.length));
+      expect(read.headers.get("stream-up-to-date")).toBe("true");
+      // A live read there waits at the tail and gets the next append whole.
+      const polled = fetch(`${url}?offset=${past}&live=long-poll`);
+      const sse = firstSseData(`${url}?offset=${token(whole.length + 5)}&live=sse`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await fetch(url, { method: "POST", headers: TEXT, body: "next-update" });
+      const answer = await polled;
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe("next-update");
+      expect(await sse).toBe("next-update");
     });
 
     test("byte stream: long-poll and SSE at an offset inside the last append answer it at once", async () => {
