@@ -1,9 +1,10 @@
 // Vendored from the durable-streams repository (MIT License, Copyright (c) 2025 durable-stream):
 // https://github.com/durable-streams/durable-streams/blob/82f9963ae0b489566352393be9b4796c788c99c2/packages/y-durable-streams/test/yjs-conformance.test.ts
 // (the source of npm @durable-streams/y-durable-streams 0.2.7). Changed for durastream, and only
-// here: the imports (the published package instead of ../src), and the Durable Streams server
-// and the provider class come from ./yjs-conformance-target.ts, set by the test that imports
-// this file. Everything else is as upstream wrote it; see README.md beside it.
+// here: the imports (the published package instead of ../src); the Durable Streams server, the
+// provider class and the tests to skip come from ./yjs-conformance-target.ts, set by the test
+// that imports this file (lines marked "durastream:"). Everything else is as upstream wrote it;
+// see README.md beside it.
 /**
  * Yjs Durable Streams Protocol Conformance Tests
  *
@@ -21,14 +22,17 @@ import {
   beforeAll,
   describe,
   expect,
-  it,
+  it as vitestIt,
   vi,
 } from "vitest"
 import * as Y from "yjs"
 import { Awareness } from "y-protocols/awareness"
 import { YjsProvider as OfficialYjsProvider } from "@durable-streams/y-durable-streams"
 import { YjsServer } from "@durable-streams/y-durable-streams/server"
-import { type StreamsServer, yjsConformance } from "./yjs-conformance-target.js"
+import { conformanceIt, type StreamsServer, yjsConformance } from "./yjs-conformance-target.js"
+
+// durastream: tests the target names as not applicable are skipped (see the target file).
+const it = conformanceIt(vitestIt)
 
 // durastream: the provider class under test (the official one unless the target names another).
 const YjsProvider = yjsConformance.target?.Provider ?? OfficialYjsProvider
@@ -218,6 +222,8 @@ describe(`Yjs Durable Streams Protocol`, () => {
     if (externalServerUrl) {
       // Use external server - skip local server startup
       baseUrl = externalServerUrl
+      // durastream: the Durable Streams server behind it, when the target knows it.
+      dsServer = yjsConformance.target?.externalStreams ?? null
       console.log(`Using external Yjs server: ${baseUrl}`)
     } else {
       // Start local servers for testing
@@ -240,7 +246,7 @@ describe(`Yjs Durable Streams Protocol`, () => {
     if (yjsServer) {
       yjsServer.stop().catch(() => {})
     }
-    if (dsServer) {
+    if (dsServer && !externalServerUrl) {
       dsServer.stop().catch(() => {})
     }
     // Give a moment for cleanup

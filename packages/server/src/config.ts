@@ -102,9 +102,11 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
     } else {
-      const isRetention =
-        target.option === "retentionMaxBytes" || target.option === "retentionMaxAgeSeconds";
-      if (isRetention && value === 0) throw new Error(`${raw.source} must be positive`);
+      const positive =
+        target.option === "retentionMaxBytes" ||
+        target.option === "retentionMaxAgeSeconds" ||
+        target.option === "yjsCompactionThreshold";
+      if (positive && value === 0) throw new Error(`${raw.source} must be positive`);
       options[target.option] = value;
     }
   }

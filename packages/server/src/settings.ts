@@ -26,7 +26,8 @@ export type SettingTarget =
         | "publicUrl"
         | "secret"
         | "retentionMaxBytes"
-        | "retentionMaxAgeSeconds";
+        | "retentionMaxAgeSeconds"
+        | "yjsCompactionThreshold";
     }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
@@ -191,6 +192,16 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<seconds>",
     defaultText: "unset (keep all)",
     description: "default retention: trim data older than this many seconds (docs/retention.md)",
+  },
+  {
+    flag: "yjs-compaction-threshold",
+    target: { option: "yjsCompactionThreshold" },
+    env: ["STREAMS_YJS_COMPACTION_THRESHOLD"],
+    kind: "integer",
+    placeholder: "<bytes>",
+    defaultText: "1048576",
+    description:
+      "Yjs documents (/v1/yjs): compact a document into a snapshot once this many bytes of updates follow its last one (docs/yjs.md)",
   },
   limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
   limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
