@@ -1,12 +1,14 @@
 /**
  * Yjs documents on durastream's own `/v1/yjs` routes, beyond the official
- * suite: several official providers converging, reloads from a snapshot,
+ * suite: several official providers converging, offline edits merging (with
+ * durastream's provider: the official one drops them), reloads from a snapshot,
  * updates written during compactions, restarts, `kill -9` in the middle of
  * compactions, and scoped tokens on a document's path.
  */
 
 import { YjsProvider } from "@durable-streams/y-durable-streams";
 import { signStreamToken } from "@durastream/server-core";
+import { YjsProvider as DurastreamProvider } from "@durastream/yjs";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { describe, expect, test } from "vitest";
@@ -171,6 +173,28 @@ describe("Yjs documents on durastream", () => {
     );
     const texts = new Set(docs.map((doc) => doc.getText("content").toString()));
     expect(texts.size).toBe(1);
+  });
+
+  test("edits made while disconnected merge on reconnect (durastream provider)", async () => {
+    const { base } = await server();
+    const [a, b] = [new Y.Doc(), new Y.Doc()];
+    const pa = new DurastreamProvider({ doc: a, baseUrl: base, docId: "offline" });
+    const pb = new DurastreamProvider({ doc: b, baseUrl: base, docId: "offline" });
+    cleanups.defer(() => {
+      pa.destroy();
+      pb.destroy();
+    });
+    await until(() => pa.synced && pb.synced, "sync");
+    await pb.disconnect();
+    a.getText("t").insert(0, "online ");
+    b.getText("t").insert(0, "offline ");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(b.getText("t").toString()).toBe("offline ");
+    await pb.connect();
+    await until(
+      () => a.getText("t").toString() === b.getText("t").toString() && a.getText("t").length === 15,
+      "both edits on both sides",
+    );
   });
 
   test("a reload resumes from the snapshot plus the tail; the snapshot bounds what it reads", async () => {

@@ -1,8 +1,15 @@
 /**
- * `@durastream/yjs`: Yjs documents over Durable Streams. The server side is
- * `@durastream/yjs/server`; this entry holds what clients and servers share.
+ * `@durastream/yjs`: Yjs documents over Durable Streams. `YjsProvider` keeps
+ * a `Y.Doc` in sync with a document; the server side is `@durastream/yjs/server`.
  */
 
+export {
+  AWARENESS_HEARTBEAT_INTERVAL,
+  YjsProvider,
+  type YjsProviderEvents,
+  type YjsProviderOptions,
+  type YjsProviderStatus,
+} from "./provider/yjs-provider.js";
 export {
   afterSnapshot,
   type DocRoute,
