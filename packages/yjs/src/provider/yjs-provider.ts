@@ -196,33 +196,31 @@ export class YjsProvider extends ObservableV2<YjsProviderEvents> {
     await this.#readUpdates(connection);
   }
 
-  /** Discovery, then the snapshot if there is one: where the updates read starts. */
+  /**
+   * Discovery, following its redirect (browsers hide a manual redirect's
+   * `Location`): the snapshot when there is one, else the first page of the
+   * updates. Applies what it read; returns where the live read continues.
+   */
   async #loadSnapshot(headers: Record<string, string>, signal: AbortSignal): Promise<string> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const discovery = await fetch(`${this.#docUrl()}?offset=snapshot`, {
-        headers,
-        redirect: "manual",
-        signal,
-      });
-      await discovery.arrayBuffer();
-      const location = discovery.headers.get("location");
-      if (discovery.status !== 307 || location === null) {
-        throw new Error(`snapshot discovery answered ${discovery.status}`);
-      }
-      const offset = new URL(location, this.#docUrl()).searchParams.get("offset") ?? "-1";
-      if (!offset.endsWith("_snapshot")) return offset;
-      const snapshot = await fetch(`${this.#docUrl()}?offset=${encodeURIComponent(offset)}`, {
-        headers,
-        signal,
-      });
-      // Replaced by a newer one since discovery: discover again.
-      if (snapshot.status === 404) {
-        await snapshot.arrayBuffer();
+      const response = await fetch(`${this.#docUrl()}?offset=snapshot`, { headers, signal });
+      // Replaced by a newer snapshot between the redirect and the read: discover again.
+      if (response.status === 404 && attempt < 2) {
+        await response.arrayBuffer();
         continue;
       }
-      if (snapshot.status !== 200) throw new Error(`snapshot read answered ${snapshot.status}`);
-      Y.applyUpdate(this.doc, new Uint8Array(await snapshot.arrayBuffer()), SERVER);
-      return snapshot.headers.get("stream-next-offset") ?? "-1";
+      if (response.status !== 200) {
+        await response.arrayBuffer();
+        throw new Error(`snapshot discovery answered ${response.status}`);
+      }
+      const offset = new URL(response.url).searchParams.get("offset") ?? "-1";
+      const body = new Uint8Array(await response.arrayBuffer());
+      if (offset.endsWith("_snapshot")) {
+        if (body.length > 0) Y.applyUpdate(this.doc, body, SERVER);
+      } else if (body.length > 0) {
+        this.#applyFrames(body);
+      }
+      return response.headers.get("stream-next-offset") ?? offset;
     }
     return "-1";
   }
@@ -359,7 +357,15 @@ export class YjsProvider extends ObservableV2<YjsProviderEvents> {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    if (origin === SERVER || !this.connected) return;
+    if (!this.connected) return;
+    if (origin === SERVER) {
+      // A peer new to us joined after our last broadcast: tell it about us now,
+      // rather than at the next heartbeat.
+      if (added.length > 0 && this.awareness!.getLocalState() !== null) {
+        void this.#sendAwareness([this.awareness!.clientID]);
+      }
+      return;
+    }
     const changed = added.concat(updated, removed);
     if (changed.includes(this.awareness!.clientID))
       void this.#sendAwareness([this.awareness!.clientID]);

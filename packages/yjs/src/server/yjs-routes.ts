@@ -53,6 +53,8 @@ export interface YjsRoutesOptions {
 const FORWARDED = [
   "authorization",
   "origin",
+  "access-control-request-method",
+  "access-control-request-headers",
   "if-none-match",
   "producer-id",
   "producer-epoch",
@@ -92,6 +94,28 @@ export class YjsRoutes {
    * for the adapters' signature). Never throws: errors become responses.
    */
   async handle(request: EngineRequest, _url?: string): Promise<EngineResponse> {
+    const response = await this.#route(request);
+    if (
+      request.header("origin") === null ||
+      responseHeader(response, "access-control-allow-origin")
+    ) {
+      return response;
+    }
+    // A response made here (not by the engine): the engine's CORS headers for this origin.
+    const preflight = await this.#streams.call({
+      method: "OPTIONS",
+      path: "yjs",
+      headers: { origin: request.header("origin")! },
+    });
+    const headers = { ...response.headers };
+    for (const name of ["access-control-allow-origin", "access-control-expose-headers", "vary"]) {
+      const value = responseHeader(preflight, name);
+      if (value !== null) headers[name] = value;
+    }
+    return { ...response, headers };
+  }
+
+  async #route(request: EngineRequest): Promise<EngineResponse> {
     const doc = parseDocRoute(request.path);
     if (!doc) return errorResponse(400, "INVALID_REQUEST", "Invalid document path");
     const headers = forwardedHeaders(request);
@@ -105,6 +129,8 @@ export class YjsRoutes {
         return await this.#snapshot(ctx, offset);
       }
       switch (request.method) {
+        case "OPTIONS":
+          return await this.#call(ctx, "OPTIONS", docStreams.updates(doc));
         case "GET":
           return await this.#readUpdates(ctx, "long-poll");
         case "HEAD":
@@ -294,6 +320,8 @@ export class YjsRoutes {
         }
         return deleted;
       }
+      case "OPTIONS":
+        return this.#call(ctx, "OPTIONS", path);
       default:
         return errorResponse(405, "INVALID_REQUEST", "Method not allowed");
     }
