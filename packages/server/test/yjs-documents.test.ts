@@ -279,6 +279,34 @@ describe("Yjs documents on durastream", () => {
     for (const token of [...acked, ...more]) expect(tokensOf(after.doc).has(token)).toBe(true);
   });
 
+  test("browsers reach documents across origins: preflights answered, CORS headers on every answer", async () => {
+    const { base } = await server();
+    const origin = { origin: "http://app.example" };
+    const preflight = await fetch(`${base}/docs/cors`, {
+      method: "OPTIONS",
+      headers: {
+        ...origin,
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "content-type",
+      },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("PUT");
+    const created = await fetch(`${base}/docs/cors`, { method: "PUT", headers: origin });
+    expect(created.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    // Answers the Yjs routes make themselves (not the engine) carry them too.
+    const discovery = await fetch(`${base}/docs/cors?offset=snapshot`, {
+      redirect: "manual",
+      headers: origin,
+    });
+    expect(discovery.status).toBe(307);
+    expect(discovery.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    const missing = await fetch(`${base}/docs/nothing-here?offset=snapshot`, { headers: origin });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("access-control-allow-origin")).toBe("http://app.example");
+  });
+
   test("scoped tokens: read scope reads a document, append scope writes it, other paths are refused", async () => {
     const secret = "yjs-secret";
     const dir = cleanups.tempDir();
