@@ -36,6 +36,8 @@ export interface Env {
   readonly MAX_STREAM_BYTES?: string;
   /** How long after an append a stream reports its tail to the listing, in ms. Default 10000. */
   readonly REGISTRY_REFRESH_MS?: string;
+  /** Yjs documents: bytes of updates after the last snapshot that trigger a compaction. Default 1 MiB. */
+  readonly STREAMS_YJS_COMPACTION_THRESHOLD?: string;
 }
 
 /** Resolved configuration. */
@@ -51,6 +53,7 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxStreamBytes: number;
   readonly registryRefreshMs: number;
+  readonly yjsCompactionThreshold: number;
 }
 
 /** URL path of the stream root. */
@@ -68,6 +71,11 @@ export function readConfig(env: Env): Config {
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
     maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
     registryRefreshMs: integer("REGISTRY_REFRESH_MS", env.REGISTRY_REFRESH_MS, 10_000),
+    yjsCompactionThreshold: integer(
+      "STREAMS_YJS_COMPACTION_THRESHOLD",
+      env.STREAMS_YJS_COMPACTION_THRESHOLD,
+      1024 * 1024,
+    ),
   };
 }
 

@@ -12,4 +12,9 @@ export {
   snapshotKey,
 } from "./doc-paths.js";
 export type { StreamsEngine } from "./streams.js";
-export { DEFAULT_COMPACTION_THRESHOLD, YjsRoutes, type YjsRoutesOptions } from "./yjs-routes.js";
+export {
+  DEFAULT_COMPACTION_THRESHOLD,
+  type YjsRequestOptions,
+  YjsRoutes,
+  type YjsRoutesOptions,
+} from "./yjs-routes.js";

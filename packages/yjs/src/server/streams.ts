@@ -26,8 +26,6 @@ export interface StreamCall {
   readonly signal?: AbortSignal;
 }
 
-const NEVER = new AbortController().signal;
-
 class StreamRequest implements EngineRequest {
   readonly method: string;
   readonly path: string;
@@ -41,7 +39,8 @@ class StreamRequest implements EngineRequest {
     this.path = call.path;
     this.query = new URLSearchParams(call.query ?? {});
     this.body = call.body ?? null;
-    this.signal = call.signal ?? NEVER;
+    // A fresh one per call: a Worker refuses I/O objects shared across requests.
+    this.signal = call.signal ?? new AbortController().signal;
     this.#headers = {};
     for (const [name, value] of Object.entries(call.headers ?? {})) {
       this.#headers[name.toLowerCase()] = value;

@@ -49,6 +49,15 @@ export interface YjsRoutesOptions {
   readonly onCompactionError?: (error: unknown, doc: DocRoute) => void;
 }
 
+/** Per-request options of `YjsRoutes.handle`. */
+export interface YjsRequestOptions {
+  /**
+   * Given a background compaction this request starts, for runtimes that must
+   * be told to keep running after the response (a Worker's `waitUntil`).
+   */
+  readonly background?: (work: Promise<void>) => void;
+}
+
 /** Request headers passed on to the streams. */
 const FORWARDED = [
   "authorization",
@@ -93,8 +102,12 @@ export class YjsRoutes {
    * Handles one request (the second argument, the request's URL, is accepted
    * for the adapters' signature). Never throws: errors become responses.
    */
-  async handle(request: EngineRequest, _url?: string): Promise<EngineResponse> {
-    const response = await this.#route(request);
+  async handle(
+    request: EngineRequest,
+    _url?: string,
+    options: YjsRequestOptions = {},
+  ): Promise<EngineResponse> {
+    const response = await this.#route(request, options);
     if (
       request.header("origin") === null ||
       responseHeader(response, "access-control-allow-origin")
@@ -115,11 +128,11 @@ export class YjsRoutes {
     return { ...response, headers };
   }
 
-  async #route(request: EngineRequest): Promise<EngineResponse> {
+  async #route(request: EngineRequest, options: YjsRequestOptions): Promise<EngineResponse> {
     const doc = parseDocRoute(request.path);
     if (!doc) return errorResponse(400, "INVALID_REQUEST", "Invalid document path");
     const headers = forwardedHeaders(request);
-    const ctx: Call = { request, doc, headers };
+    const ctx: Call = { request, doc, headers, background: options.background };
     try {
       const awareness = request.query.get("awareness");
       if (awareness !== null) return await this.#awareness(ctx, awareness);
@@ -264,7 +277,9 @@ export class YjsRoutes {
     });
     if (written.status === 404) return notFound();
     const tail = responseHeader(written, "stream-next-offset");
-    if (written.status >= 200 && written.status < 300 && tail) this.#maybeCompact(ctx.doc, tail);
+    if (written.status >= 200 && written.status < 300 && tail) {
+      this.#maybeCompact(ctx.doc, tail, ctx.background);
+    }
     return written;
   }
 
@@ -363,7 +378,11 @@ export class YjsRoutes {
   }
 
   /** Starts a compaction in the background when the updates since the snapshot pass the threshold. */
-  #maybeCompact(doc: DocRoute, tail: string): void {
+  #maybeCompact(
+    doc: DocRoute,
+    tail: string,
+    background: ((work: Promise<void>) => void) | undefined,
+  ): void {
     const state = this.#states.get(key(doc));
     if (state.compaction !== null) return;
     const run = async () => {
@@ -390,6 +409,7 @@ export class YjsRoutes {
       .finally(() => {
         state.compaction = null;
       });
+    background?.(state.compaction);
   }
 }
 
@@ -398,6 +418,7 @@ interface Call {
   readonly request: EngineRequest;
   readonly doc: DocRoute;
   readonly headers: Record<string, string>;
+  readonly background: ((work: Promise<void>) => void) | undefined;
 }
 
 function key(doc: DocRoute): string {
