@@ -49,6 +49,7 @@ export const config = {
     /** Compaction threshold of the compacting variant: reached a few times in a run. */
     compactionBytes: scaled(32 * 1024, 1024),
   },
+  streamDb: { events: scaled(100_000, 1_000) },
   /** Time allowed for deliveries after the writer's last append. */
   deliveryGraceMs: 2_000,
   /** An append slower than this stops the paced writer (the server is falling over). */
