@@ -14,7 +14,7 @@ export {
   signStreamToken,
   type TokenScope,
 } from "./auth/index.js";
-export type { EngineContext } from "./context.js";
+export type { EngineContext, FeatureContext, StreamChanges } from "./context.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
 export {
   REGISTRY_PATH,
@@ -56,8 +56,19 @@ export type {
   StreamSummary,
 } from "./ports/store.js";
 export type { StoredSubscriptions, SubscriptionStore } from "./ports/subscription-store.js";
+export type {
+  StreamLink,
+  SubscriptionConfig,
+  SubscriptionState,
+  SubscriptionType,
+} from "./ports/subscription-types.js";
 export type { Share, StreamHub } from "./ports/wake-hub.js";
-export type { ReservedCall, ReservedMethod, ReservedRoute } from "./reserved/route.js";
+export type {
+  ReservedCall,
+  ReservedContext,
+  ReservedMethod,
+  ReservedRoute,
+} from "./reserved/route.js";
 export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
 export {
   DEFAULT_LISTING_LIMIT,
@@ -75,12 +86,6 @@ export { comparePaths, pathSuccessor, SortedPaths } from "./storage/path-order.j
 export { reserveAppend } from "./storage/reserve-append.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";
 export type { DeliveryFailure } from "./subscriptions/subscriptions.js";
-export type {
-  StreamLink,
-  SubscriptionConfig,
-  SubscriptionState,
-  SubscriptionType,
-} from "./subscriptions/types.js";
 export {
   MAX_REPLY_BYTES,
   type WebhookReply,

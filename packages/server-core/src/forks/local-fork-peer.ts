@@ -8,7 +8,7 @@
 import { isJsonContentType, storedJsonPrefixLength } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest, ProtocolError } from "../http/errors.js";
-import { findStream, retire } from "../operations/lifecycle.js";
+import { findStream, retire } from "../lifecycle/stream-lifecycle.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { isJsonMessageBoundary } from "../reads/json-boundary.js";
@@ -146,5 +146,5 @@ export async function releaseFork(ctx: EngineContext, origin: ForkOrigin): Promi
   }
   await released;
   // The fork may have held back data the source's retention would trim.
-  ctx.retention?.mayTrim(source);
+  ctx.changes.forkReleased(source);
 }

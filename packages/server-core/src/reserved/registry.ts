@@ -18,7 +18,7 @@ function registryRead({
   request,
   access,
 }: ReservedCall): EngineResponse | Promise<EngineResponse> {
-  if (!ctx.events.registryEnabled) {
+  if (!ctx.registryEnabled) {
     throw new ProtocolError(404, "NOT_FOUND", `no such reserved route: ${request.path}`);
   }
   access!.require("read", REGISTRY_PATH);

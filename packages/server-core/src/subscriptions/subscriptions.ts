@@ -10,17 +10,21 @@
  */
 
 import { encodeOffset, frameJsonBody, isJsonContentType } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
-import { wakeReaders } from "../operations/lifecycle.js";
+import type { FeatureContext } from "../context.js";
 import type { StreamRecord } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
+import type {
+  StreamInfo,
+  StreamLink,
+  SubscriptionConfig,
+  SubscriptionState,
+} from "../ports/subscription-types.js";
 import { SubscriptionError, subscriptionNotFound } from "./errors.js";
 import { globMatches } from "./glob.js";
 import { LinkIndex } from "./link-index.js";
 import { planLinks } from "./plan-links.js";
 import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
 import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
-import type { StreamInfo, StreamLink, SubscriptionConfig, SubscriptionState } from "./types.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
 /** Subscription limits and policy. */
@@ -79,7 +83,7 @@ export class Subscriptions {
   readonly ready: Promise<void>;
 
   constructor(
-    /** @internal */ readonly ctx: EngineContext,
+    /** @internal */ readonly ctx: FeatureContext,
     /** @internal */ readonly store: SubscriptionStore,
     /** @internal */ readonly options: SubscriptionOptions,
     /** @internal */ readonly deliver: (subs: Subscriptions, sub: SubscriptionState) => void,
@@ -166,7 +170,15 @@ export class Subscriptions {
         `at most ${this.options.maxSubscriptions} subscriptions`,
       );
     }
-    const planned = planLinks(this, id, config);
+    const planned = planLinks(
+      {
+        store: this.ctx.store,
+        maxLinks: this.options.maxLinksPerSubscription,
+        tail: (path) => this.tail(path),
+      },
+      id,
+      config,
+    );
     const sub: SubscriptionState = {
       id,
       incarnation: randomId(),
@@ -440,7 +452,7 @@ export class Subscriptions {
       streamSeq: null,
       now,
     });
-    written.then(() => wakeReaders(this.ctx, record.id), this.onError);
+    written.then(() => this.ctx.wake(record.id), this.onError);
     // Other subscriptions may watch the wake stream; this one is busy with its wake.
     this.streamAppended(record);
   }

@@ -1,28 +1,12 @@
 /**
- * Stream lifecycle rules shared by every operation: expiry on access,
+ * Stream lifecycle rules shared by every operation and feature: expiry on access,
  * soft-delete while forks remain, and cascading cleanup up a fork chain.
  */
 
 import type { EngineContext } from "../context.js";
 import { gone, notFound } from "../http/errors.js";
-import { SharedRead } from "../live/shared-read.js";
 import type { StreamRecord } from "../ports/store.js";
 import { isExpired } from "../storage/expiry.js";
-
-/**
- * Wakes the live readers of a stream after a durable change (data, closure,
- * deletion). The fan-out runs after the caller returns, so the change is
- * acknowledged first; readers already at the tail of an open stream keep waiting.
- */
-export function wakeReaders(ctx: EngineContext, streamId: number): void {
-  ctx.hub.notify(streamId, (position) => {
-    const record = ctx.store.getById(streamId);
-    if (record && !record.softDeleted && position >= record.visibleTail && !record.visibleClosed) {
-      return null;
-    }
-    return new SharedRead(ctx, streamId, position);
-  });
-}
 
 /**
  * The record at `path` if it exists and has not expired. An expired stream is
@@ -59,17 +43,17 @@ export async function retire(
 ): Promise<void> {
   // A soft-deleted stream was announced gone when it was deleted; its final removal is not news.
   const announce = !record.softDeleted;
-  ctx.subscriptions?.streamRemoved(record.path);
+  ctx.changes.removed(record);
   if (record.forkCount > 0) {
     const done = ctx.store.softDelete(record);
-    wakeReaders(ctx, record.id);
+    ctx.wake(record.id);
     await done;
-    if (announce) ctx.events.deleted(record, reason, ctx.clock.now());
+    if (announce) ctx.changes.deleted(record, reason, ctx.clock.now());
     return;
   }
   const removed = ctx.store.remove(record);
-  wakeReaders(ctx, record.id);
+  ctx.wake(record.id);
   if (record.fork !== null) await Promise.all([removed, ctx.forks.releaseFork(record.fork)]);
   else await removed;
-  if (announce) ctx.events.deleted(record, reason, ctx.clock.now());
+  if (announce) ctx.changes.deleted(record, reason, ctx.clock.now());
 }
