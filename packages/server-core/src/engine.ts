@@ -29,11 +29,11 @@ import { type Clock, systemClock } from "./ports/clock.js";
 import type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
 import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
-import type { StreamHub } from "./ports/wake-hub.js";
+import type { StreamHub } from "./ports/stream-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
-import type { ReservedContext } from "./reserved/route.js";
+import { reservedRouter } from "./reserved/route-table.js";
+import type { ReservedContext } from "./reserved/route-types.js";
 import { isReservedPath } from "./reserved/router.js";
-import { reservedRouter } from "./reserved/routes.js";
 
 /** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions, FeatureConfig {

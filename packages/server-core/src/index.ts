@@ -34,10 +34,10 @@ export type {
   StreamingBody,
 } from "./http/http-types.js";
 export { isStreamingBody, loadPart } from "./http/http-types.js";
-export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/cursor.js";
-export { type Waiter, WakeHub } from "./live/hub.js";
+export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/next-cursor.js";
 export type { SharedRead } from "./live/shared-read.js";
 export { isSseStream, type SseSessionState, type SseStream } from "./live/sse-session.js";
+export { type Waiter, WakeHub } from "./live/wake-hub.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
@@ -55,6 +55,7 @@ export type {
   StreamStore,
   StreamSummary,
 } from "./ports/store.js";
+export type { Share, StreamHub } from "./ports/stream-hub.js";
 export type { StoredSubscriptions, SubscriptionStore } from "./ports/subscription-store.js";
 export type {
   StreamLink,
@@ -62,13 +63,12 @@ export type {
   SubscriptionState,
   SubscriptionType,
 } from "./ports/subscription-types.js";
-export type { Share, StreamHub } from "./ports/wake-hub.js";
 export type {
   ReservedCall,
   ReservedContext,
   ReservedMethod,
   ReservedRoute,
-} from "./reserved/route.js";
+} from "./reserved/route-types.js";
 export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
 export {
   DEFAULT_LISTING_LIMIT,

@@ -20,7 +20,7 @@ import {
 import { ProtocolError } from "../http/errors.js";
 import type { EngineRequest } from "../http/http-types.js";
 import { Access } from "./access.js";
-import { isOperation, type Operation } from "./operations.js";
+import { isOperation, type Operation } from "./token-operations.js";
 
 /** How requests are authenticated. Auth is on when any credential source is set. */
 export interface AuthConfig {

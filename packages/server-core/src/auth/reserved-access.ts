@@ -7,7 +7,7 @@
 import type { EngineRequest } from "../http/http-types.js";
 import type { Access } from "./access.js";
 import type { Authenticator } from "./authenticator.js";
-import type { Operation } from "./operations.js";
+import type { Operation } from "./token-operations.js";
 
 /**
  * Authenticates `request` (401 when auth is on and its credential is

@@ -4,7 +4,7 @@
  */
 
 import type { EngineContext } from "../context.js";
-import type { StreamHub } from "../ports/wake-hub.js";
+import type { StreamHub } from "../ports/stream-hub.js";
 import type { SharedRead } from "./shared-read.js";
 
 /** The engine context of live reads. */

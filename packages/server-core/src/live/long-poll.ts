@@ -19,12 +19,12 @@ import type { StreamRecord } from "../ports/store.js";
 import { readHeaders } from "../reads/catch-up-read.js";
 import { inherits } from "../reads/read-range.js";
 import { httpReadBody, readAt } from "../reads/read-result.js";
-import { nextCursor } from "./cursor.js";
-import type { Waiter } from "./hub.js";
 import type { LiveContext } from "./live-context.js";
-import { LiveCursor } from "./live-cursor.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
+import { nextCursor } from "./next-cursor.js";
+import { LiveCursor } from "./shared-cursor.js";
 import { SharedRead } from "./shared-read.js";
+import type { Waiter } from "./wake-hub.js";
 
 /** Handles `live=long-poll` from `position`. */
 export function longPollRead(

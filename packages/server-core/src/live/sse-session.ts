@@ -17,12 +17,12 @@ import {
 import type { ByteSink, EngineRequest, EngineResponse, StreamingBody } from "../http/http-types.js";
 import type { StreamRecord } from "../ports/store.js";
 import { type ReadResult, readAt, sseDataFrame } from "../reads/read-result.js";
-import { nextCursor } from "./cursor.js";
-import type { Waiter } from "./hub.js";
 import type { LiveContext } from "./live-context.js";
-import { LiveCursor } from "./live-cursor.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
+import { nextCursor } from "./next-cursor.js";
+import { LiveCursor } from "./shared-cursor.js";
 import { type SharedRead, sseFrame } from "./shared-read.js";
+import type { Waiter } from "./wake-hub.js";
 
 const TEXT_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream",

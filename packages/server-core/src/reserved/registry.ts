@@ -11,7 +11,7 @@ import { ProtocolError } from "../http/errors.js";
 import type { EngineResponse } from "../http/http-types.js";
 import { headStream } from "../operations/head-stream.js";
 import { readStream } from "../operations/read-stream.js";
-import type { ReservedCall, ReservedRoute } from "./route.js";
+import type { ReservedCall, ReservedRoute } from "./route-types.js";
 
 function registryRead({
   ctx,

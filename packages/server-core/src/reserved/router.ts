@@ -9,7 +9,7 @@
 import type { Access } from "../auth/access.js";
 import { ProtocolError } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
-import type { ReservedContext, ReservedMethod, ReservedRoute } from "./route.js";
+import type { ReservedContext, ReservedMethod, ReservedRoute } from "./route-types.js";
 
 /** First path segment of the reserved namespace. */
 export const RESERVED_SEGMENT = "__ds";

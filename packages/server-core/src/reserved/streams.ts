@@ -12,7 +12,7 @@ import type { StreamStore, StreamSummary } from "../ports/store.js";
 import { expiryOf } from "../storage/expiry.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
-import type { ReservedCall, ReservedRoute } from "./route.js";
+import type { ReservedCall, ReservedRoute } from "./route-types.js";
 import { isReservedPath } from "./router.js";
 
 /** Page size when `limit` is absent. */

@@ -8,18 +8,18 @@
 import { encodeOffset } from "@durastream/protocol";
 import type { EngineResponse } from "../http/http-types.js";
 import type { SubscriptionState } from "../ports/subscription-types.js";
+import { invalid, SubscriptionError } from "../subscriptions/errors.js";
 import {
   configHash,
   parseStreamList,
   parseSubscriptionConfig,
   streamPathProblem,
   validateSubscriptionId,
-} from "../subscriptions/config.js";
-import { invalid, SubscriptionError } from "../subscriptions/errors.js";
+} from "../subscriptions/parse-config.js";
 import type { Subscriptions } from "../subscriptions/subscriptions.js";
 import { acknowledge, claim, release } from "../subscriptions/wake-calls.js";
 import { bearerToken, jsonReply, NO_CONTENT, readJson, replying } from "./json-reply.js";
-import type { ReservedCall, ReservedContext, ReservedRoute } from "./route.js";
+import type { ReservedCall, ReservedContext, ReservedRoute } from "./route-types.js";
 
 /** Most explicit streams one request may name. */
 const MAX_STREAMS_PER_REQUEST = 1000;

@@ -2,7 +2,7 @@
  * Routes of the reserved `{stream root}/__ds/...` namespace: protocol
  * extensions (subscriptions, JWKS, listing, registry), never application
  * streams. Each route group lives in its own file and is listed in
- * `routes.ts`; the router never changes when a route is added.
+ * `route-table.ts`; the router never changes when a route is added.
  */
 
 import type { Access } from "../auth/access.js";
