@@ -34,6 +34,7 @@ export type {
   StreamingBody,
 } from "./http/http-types.js";
 export { isStreamingBody, loadPart } from "./http/http-types.js";
+export { adapterJsonHeaders, securityHeaders } from "./http/response-headers.js";
 export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/next-cursor.js";
 export type { SharedRead } from "./live/shared-read.js";
 export { isSseStream, type SseSessionState, type SseStream } from "./live/sse-session.js";

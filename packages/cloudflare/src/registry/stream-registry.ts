@@ -10,6 +10,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import {
+  adapterJsonHeaders,
   authenticateBearer,
   listingPage,
   ProtocolError,
@@ -117,13 +118,7 @@ export class StreamRegistry extends DurableObject<Env> {
       );
       return new Response(JSON.stringify(page), {
         status: 200,
-        headers: {
-          "content-type": "application/json",
-          "cache-control": "no-store",
-          "x-content-type-options": "nosniff",
-          "cross-origin-resource-policy": "cross-origin",
-          "access-control-allow-origin": "*",
-        },
+        headers: adapterJsonHeaders(),
       });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
