@@ -85,6 +85,16 @@ export { MemorySubscriptionStore } from "./storage/memory-subscription-store.js"
 export { newStreamRecord } from "./storage/new-record.js";
 export { comparePaths, pathSuccessor, SortedPaths } from "./storage/path-order.js";
 export { reserveAppend } from "./storage/reserve-append.js";
+export {
+  closedByOfRow,
+  type ForkColumns,
+  forkOfRow,
+  PRODUCERS_TABLE,
+  type RowState,
+  recordOfRow,
+  type StreamColumns,
+  summaryOfRow,
+} from "./storage/sql-rows.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";
 export type { DeliveryFailure } from "./subscriptions/subscriptions.js";
 export {

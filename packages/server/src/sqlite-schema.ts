@@ -1,5 +1,6 @@
 /** The SQLite schema of the durable store, created on first open. */
 
+import { PRODUCERS_TABLE } from "@durastream/server-core";
 import type BetterSqlite3 from "better-sqlite3";
 
 /**
@@ -85,13 +86,7 @@ function upgrade(db: BetterSqlite3.Database): void {
       written_at INTEGER,
       PRIMARY KEY (stream_id, end_pos)
     );
-    CREATE TABLE producers (
-      stream_id INTEGER NOT NULL,
-      producer_id TEXT NOT NULL,
-      epoch INTEGER NOT NULL,
-      last_seq INTEGER NOT NULL,
-      PRIMARY KEY (stream_id, producer_id)
-    ) WITHOUT ROWID;
+    ${PRODUCERS_TABLE};
     PRAGMA user_version = ${SCHEMA_VERSION};
   `);
 }

@@ -12,15 +12,19 @@ import { closeSync, fdatasync, openSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AppendWrite,
+  closedByOfRow,
   comparePaths,
   expiryOf,
+  forkOfRow,
   type LazyBytes,
   type NewStream,
   newStreamRecord,
   type ProducerState,
   type RetentionStore,
+  recordOfRow,
   reserveAppend,
   type StoredChunk,
+  type StreamColumns,
   type StreamRecord,
   type StreamStore,
   type StreamSummary,
@@ -30,7 +34,7 @@ import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
-import { forkOfRow, SqliteListing, summaryOf } from "./sqlite-listing.js";
+import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
 import { WalFrameCounter } from "./wal-frames.js";
@@ -71,27 +75,10 @@ export interface SqliteStoreOptions {
   readonly walSync?: (walFd: number, done: (error: Error | null) => void) => void;
 }
 
-interface StreamRow {
-  id: number;
-  path: string;
-  content_type: string;
-  created_at: number;
-  ttl_seconds: number | null;
-  expires_at: number | null;
-  last_access_at: number;
+/** A `streams` row (`SELECT_STREAM`): the shared columns and this store's own. */
+interface StreamRow extends StreamColumns {
   tail: number;
-  closed: number;
-  closed_by_producer: string | null;
-  closed_by_epoch: number | null;
-  closed_by_seq: number | null;
-  last_stream_seq: string | null;
   fork_source: number | null;
-  fork_source_path: string | null;
-  fork_position: number | null;
-  fork_offset: string | null;
-  fork_sub_offset: number | null;
-  fork_count: number;
-  soft_deleted: number;
   earliest: number;
   retention_max_bytes: number | null;
   retention_max_age: number | null;
@@ -331,14 +318,7 @@ export class SqliteStore implements StreamStore, RetentionStore {
       }
       record.tail = row.tail;
       record.closed = row.closed === 1;
-      record.closedBy =
-        row.closed_by_producer !== null
-          ? {
-              producerId: row.closed_by_producer,
-              epoch: row.closed_by_epoch ?? 0,
-              seq: row.closed_by_seq ?? 0,
-            }
-          : null;
+      record.closedBy = closedByOfRow(row);
       record.lastStreamSeq = row.last_stream_seq;
       record.lastAccessAt = row.last_access_at;
       record.visibleTail = row.tail;
@@ -358,37 +338,16 @@ export class SqliteStore implements StreamStore, RetentionStore {
   }
 
   #fromRow(row: StreamRow): StreamRecord {
-    const record: StreamRecord = {
-      id: row.id,
-      path: row.path,
-      contentType: row.content_type,
-      createdAt: row.created_at,
-      ttlSeconds: row.ttl_seconds,
-      expiresAt: row.expires_at,
-      lastAccessAt: row.last_access_at,
+    const record = recordOfRow(row, {
       tail: row.tail,
-      closed: row.closed === 1,
-      closedBy:
-        row.closed_by_producer !== null
-          ? {
-              producerId: row.closed_by_producer,
-              epoch: row.closed_by_epoch ?? 0,
-              seq: row.closed_by_seq ?? 0,
-            }
-          : null,
-      lastStreamSeq: row.last_stream_seq,
-      visibleTail: row.tail,
-      visibleClosed: row.closed === 1,
-      fork: forkOfRow(row),
-      forkCount: row.fork_count,
-      softDeleted: row.soft_deleted === 1,
+      fork: forkOfRow(row.fork_source, row),
       retention:
         row.retention_max_bytes !== null || row.retention_max_age !== null
           ? { maxBytes: row.retention_max_bytes, maxAgeSeconds: row.retention_max_age }
           : null,
       earliest: row.earliest,
       durable: Promise.resolve(),
-    };
+    });
     this.#remember(record);
     return record;
   }

@@ -4,6 +4,8 @@
  * same path), its chunks and producers, and the bookkeeping of forks.
  */
 
+import { PRODUCERS_TABLE } from "@durastream/server-core";
+
 /** Bumped when the schema changes; an object refuses a newer one. */
 const SCHEMA_VERSION = 1;
 
@@ -69,13 +71,7 @@ export function ensureSchema(sql: SqlStorage): void {
       data BLOB NOT NULL,
       PRIMARY KEY (stream_id, end_pos)
     ) WITHOUT ROWID`,
-    `CREATE TABLE producers (
-      stream_id INTEGER NOT NULL,
-      producer_id TEXT NOT NULL,
-      epoch INTEGER NOT NULL,
-      last_seq INTEGER NOT NULL,
-      PRIMARY KEY (stream_id, producer_id)
-    ) WITHOUT ROWID`,
+    PRODUCERS_TABLE,
     // Releases of this object's streams applied for forks in other objects,
     // by key: a fork retries a release until it hears back, so one can arrive twice.
     `CREATE TABLE applied_releases (
