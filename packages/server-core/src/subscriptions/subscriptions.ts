@@ -9,7 +9,7 @@
  * webhook delivery in `webhook-delivery.ts`.
  */
 
-import { encodeOffset, frameJsonBody, isJsonContentType } from "@durastream/protocol";
+import { encodeOffset } from "@durastream/protocol";
 import type { FeatureContext } from "../context.js";
 import type { StreamRecord } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
@@ -25,6 +25,7 @@ import { LinkIndex } from "./link-index.js";
 import { planLinks } from "./plan-links.js";
 import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
 import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
+import { announceWake } from "./wake-stream.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
 /** Subscription limits and policy. */
@@ -60,8 +61,6 @@ export interface DeliveryFailure {
   /** When the next attempt is due (ms since epoch). */
   readonly nextAttemptAt: number;
 }
-
-const encoder = new TextEncoder();
 
 /** The subscriptions of one engine. */
 export class Subscriptions {
@@ -421,40 +420,11 @@ export class Subscriptions {
       sub.nextAttemptAt ??= now;
     } else {
       sub.leaseExpiresAt = null;
-      if (announce) this.#announce(sub, stream, now);
+      const woken = announce ? announceWake(this.ctx, sub, stream, now, this.onError) : null;
+      // Other subscriptions may watch the wake stream; this one is busy with its wake.
+      if (woken) this.streamAppended(woken);
     }
     this.persist(sub);
-  }
-
-  /** Appends a wake event to the pull-wake subscription's wake stream, when it exists and is open. */
-  #announce(sub: SubscriptionState, stream: string, now: number): void {
-    const record = this.ctx.store.get(sub.config.wakeStream!);
-    if (!record || record.softDeleted || record.closed) return;
-    const event = JSON.stringify({
-      type: "wake",
-      subscription_id: sub.id,
-      stream,
-      generation: sub.generation,
-      ts: now,
-    });
-    let data: Uint8Array;
-    if (isJsonContentType(record.contentType)) {
-      const framed = frameJsonBody(encoder.encode(event), false);
-      if (typeof framed === "string") return;
-      data = framed.bytes;
-    } else {
-      data = encoder.encode(`${event}\n`);
-    }
-    const written = this.ctx.store.append(record, {
-      data,
-      close: false,
-      producer: null,
-      streamSeq: null,
-      now,
-    });
-    written.then(() => this.ctx.wake(record.id), this.onError);
-    // Other subscriptions may watch the wake stream; this one is busy with its wake.
-    this.streamAppended(record);
   }
 
   /** @internal Writes a subscription's state (this turn) and re-arms its timer once durable. */
