@@ -13,17 +13,17 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
-import type { RequestAdmission } from "./admission.js";
-import { BodyBudget } from "./body-budget.js";
-import { answerClientErrors } from "./client-error.js";
-import { Compression } from "./compression.js";
-import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
-import { refuseExpectation } from "./expect-continue.js";
-import { ExpirySweeper } from "./expiry-sweeper.js";
-import { IdleRelease } from "./idle-release.js";
-import { resolveLimits, type ServerLimits } from "./limits.js";
-import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest } from "./node-adapter.js";
+import type { RequestAdmission } from "./http/admission.js";
+import { BodyBudget } from "./http/body-budget.js";
+import { answerClientErrors } from "./http/client-error.js";
+import { Compression } from "./http/compression.js";
+import { refuseExpectation } from "./http/expect-continue.js";
+import { IdleRelease } from "./http/idle-release.js";
+import { resolveLimits, type ServerLimits } from "./http/limits.js";
+import { LiveReaderLimit } from "./http/live-readers.js";
+import { handleNodeRequest } from "./http/node-adapter.js";
+import { WriteStallWatch } from "./http/write-stall.js";
+import { ConsoleSite, defaultConsoleDir } from "./ops/console-site.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import {
   createMetrics,
@@ -32,10 +32,10 @@ import {
   OpsSurface,
 } from "./ops/ops-setup.js";
 import { RateLimiter } from "./ops/rate-limit.js";
-import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
-import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
-import { nodeWebhookSender } from "./webhook-sender.js";
-import { WriteStallWatch } from "./write-stall.js";
+import { ExpirySweeper } from "./ports/expiry-sweeper.js";
+import { nodeWebhookSender } from "./ports/webhook-sender.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
+import { SqliteSubscriptionStore } from "./sqlite/sqlite-subscription-store.js";
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {

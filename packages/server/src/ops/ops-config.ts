@@ -1,14 +1,14 @@
 /**
  * Values of the production features' settings (tokens, CORS, ops endpoints,
  * registry, compression, rate limits), checked together. The settings
- * themselves (flags, environment, defaults, meaning) are declared in `settings.ts`.
+ * themselves (flags, environment, defaults, meaning) are declared in `process/settings.ts`.
  */
 
 import { readFileSync } from "node:fs";
 import type { CorsOrigins, JWK } from "@durastream/server-core";
 import type { ServerOptions } from "../server.js";
 
-/** Parsed values of the production features' flags (declared in `settings.ts`, target `ops`). */
+/** Parsed values of the production features' flags (declared in `process/settings.ts`, target `ops`). */
 export interface OpsFlagValues {
   readonly "token-public-key"?: string[] | undefined;
   readonly "token-jwks-url"?: string | undefined;

@@ -13,8 +13,8 @@ import type {
   StreamStore,
 } from "@durastream/server-core";
 import type { Logger } from "pino";
-import type { CompressionOptions } from "../compression.js";
-import { SqliteStore } from "../sqlite-store.js";
+import type { CompressionOptions } from "../http/compression.js";
+import { SqliteStore } from "../sqlite/sqlite-store.js";
 import { ServerMetrics } from "./metrics.js";
 import { ObservedEngine } from "./observed-engine.js";
 import { handleOpsRequest, OPS_PATHS, type Readiness } from "./ops-endpoints.js";

@@ -8,8 +8,8 @@
  * limits come in pairs, key files are read).
  */
 
-import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
-import type { OpsFlagValues } from "./ops/ops-config.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "../http/limits.js";
+import type { OpsFlagValues } from "../ops/ops-config.js";
 
 /** How a setting's text becomes a value. */
 export type SettingKind = "string" | "integer" | "boolean" | "choice";
@@ -56,7 +56,7 @@ export interface ServerSetting {
   readonly description: string;
 }
 
-/** A connection or request limit (`limits.ts`): a positive integer with a production default. */
+/** A connection or request limit (`http/limits.ts`): a positive integer with a production default. */
 function limit(flag: string, key: keyof ServerLimits, description: string): ServerSetting {
   return {
     flag,

@@ -30,14 +30,14 @@ import {
   type StreamSummary,
 } from "@durastream/server-core";
 import Database from "better-sqlite3";
-import { AppendBatch } from "./append-batch.js";
-import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
-import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
-import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
+import { AppendBatch } from "./commit/append-batch.js";
+import { Checkpointer, type CheckpointResult } from "./commit/checkpointer.js";
+import { makeDurableDirectory, syncDirectory, syncFile } from "./commit/durable-files.js";
+import { type CommitObserver, GroupCommit, type WalSync } from "./commit/group-commit.js";
+import { WalFrameCounter } from "./commit/wal-frames.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
-import { WalFrameCounter } from "./wal-frames.js";
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {

@@ -1,9 +1,9 @@
 /** Server configuration from command-line flags and environment variables (see `settings.ts`). */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import type { ServerLimits } from "./limits.js";
-import { type OpsFlagValues, opsOptions } from "./ops/ops-config.js";
-import type { ServerOptions } from "./server.js";
+import type { ServerLimits } from "../http/limits.js";
+import { type OpsFlagValues, opsOptions } from "../ops/ops-config.js";
+import type { ServerOptions } from "../server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
 /** Usage text for `--help`. */

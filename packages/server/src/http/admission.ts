@@ -8,11 +8,11 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type EngineResponse, ProtocolError } from "@durastream/server-core";
+import { type RateLimiter, rateLimited } from "../ops/rate-limit.js";
 import type { BodyBudget } from "./body-budget.js";
 import type { Compression } from "./compression.js";
 import { overloaded, RETRY_AFTER } from "./json-responses.js";
 import type { LiveReaderLimit } from "./live-readers.js";
-import { type RateLimiter, rateLimited } from "./ops/rate-limit.js";
 
 /** The server-wide state admission checks. */
 export interface RequestAdmission {
