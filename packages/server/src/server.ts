@@ -33,9 +33,9 @@ import {
 } from "./ops/ops-setup.js";
 import { RateLimiter } from "./ops/rate-limit.js";
 import { ExpirySweeper } from "./ports/expiry-sweeper.js";
+import type { ServerStore } from "./ports/server-store.js";
 import { nodeWebhookSender } from "./ports/webhook-sender.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
-import { SqliteSubscriptionStore } from "./sqlite/sqlite-subscription-store.js";
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {
@@ -114,7 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const limits = resolveLimits(options.limits);
   const consoleSite = await loadConsole(options, basePath, logger);
-  const store: StreamStore = options.memory
+  const store: ServerStore = options.memory
     ? new MemoryStore()
     : new SqliteStore({
         ...options.storage,
@@ -138,10 +138,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     hub: new WakeHub(),
     expiry: sweeper,
-    subscriptionStore:
-      store instanceof SqliteStore
-        ? new SqliteSubscriptionStore(store.db, (apply) => store.writeInGroup(apply))
-        : undefined,
     subscriptions: {
       ...options.subscriptions,
       ...(options.publicUrl
@@ -161,7 +157,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onRejected: (_status, code) => metrics?.reject(code),
   });
   const idleRelease = new IdleRelease(
-    { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
+    { releaseMemory: () => store.releaseMemory?.() },
     options.idleReleaseMs,
   );
   try {

@@ -26,10 +26,11 @@ import {
   type StoredChunk,
   type StreamColumns,
   type StreamRecord,
-  type StreamStore,
   type StreamSummary,
+  type SubscriptionStore,
 } from "@durastream/server-core";
 import Database from "better-sqlite3";
+import type { ServerStore } from "../ports/server-store.js";
 import { AppendBatch } from "./commit/append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./commit/checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./commit/durable-files.js";
@@ -37,6 +38,7 @@ import { type CommitObserver, GroupCommit, type WalSync } from "./commit/group-c
 import { WalFrameCounter } from "./commit/wal-frames.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
+import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { TailCache } from "./tail-cache.js";
 
 /** Options of the SQLite store. */
@@ -99,7 +101,7 @@ const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
   LEFT JOIN streams src ON src.id = s.fork_source`;
 
 /** The SQLite-backed store. */
-export class SqliteStore implements StreamStore, RetentionStore {
+export class SqliteStore implements ServerStore, RetentionStore {
   readonly db: Database.Database;
   #countStatement: Database.Statement | undefined;
   #probe: (() => void) | undefined;
@@ -728,6 +730,11 @@ export class SqliteStore implements StreamStore, RetentionStore {
    */
   writeInGroup(apply: () => void): Promise<void> {
     return this.#commit.write(apply);
+  }
+
+  /** Subscriptions live in this database, and commit with the stream writes of their turn. */
+  defaultSubscriptionStore(): SubscriptionStore {
+    return new SqliteSubscriptionStore(this.db, (apply) => this.writeInGroup(apply));
   }
 
   /**
