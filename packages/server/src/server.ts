@@ -1,7 +1,7 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   type Clock,
   DurableStreamsEngine,
@@ -15,14 +15,12 @@ import {
 import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./http/admission.js";
 import { BodyBudget } from "./http/body-budget.js";
-import { answerClientErrors } from "./http/client-error.js";
 import { Compression } from "./http/compression.js";
-import { refuseExpectation } from "./http/expect-continue.js";
 import { IdleRelease } from "./http/idle-release.js";
 import { resolveLimits, type ServerLimits } from "./http/limits.js";
 import { LiveReaderLimit } from "./http/live-readers.js";
 import { handleNodeRequest } from "./http/node-adapter.js";
-import { WriteStallWatch } from "./http/write-stall.js";
+import { closeConnections, createNodeServer, listen } from "./http/node-server.js";
 import { ConsoleSite, defaultConsoleDir } from "./ops/console-site.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import {
@@ -111,51 +109,16 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const limits = resolveLimits(options.limits);
   const consoleSite = await loadConsole(options, basePath, logger);
-  const store: ServerStore = options.memory
-    ? new MemoryStore()
-    : new SqliteStore({
-        ...options.storage,
-        dataDir: options.dataDir ?? "./data",
-        onBackgroundError: (error) =>
-          logger.error({ err: error }, "background storage work failed"),
-      });
+  const store = openStore(options, logger);
   const metrics = createMetrics(options.metrics ?? true, store);
   const sweeper = new ExpirySweeper(
     options.sweepIntervalMs ?? 5_000,
     (error) => logger.error({ err: error }, "expiry sweep failed"),
     (expired) => metrics?.sweep(expired),
   );
-  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
-  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
-    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
-  }
-  // Every stream is in `store`, so the engine is its own fork peer.
-  const engine = new DurableStreamsEngine({
-    ...options,
-    store,
-    hub: new WakeHub(),
-    expiry: sweeper,
-    subscriptions: {
-      ...options.subscriptions,
-      ...(options.publicUrl
-        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
-        : {}),
-      allowLocalhostWebhooks,
-      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
-      onDeliveryFailure: (failure) =>
-        logger.warn(
-          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
-          "webhook delivery failed; retry scheduled",
-        ),
-    },
-    basePath,
-    secret: options.secret,
-    onInternalError: logInternalError(logger),
-    onRejected: (_status, code) => metrics?.reject(code),
-  });
+  const engine = createEngine(options, { store, sweeper, metrics, logger, basePath });
   const idleRelease = new IdleRelease(
     { releaseMemory: () => store.releaseMemory?.() },
     options.idleReleaseMs,
@@ -169,16 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw error;
   }
   const ops = new OpsSurface(engine, store, metrics, logger);
-  const admission: RequestAdmission = {
-    bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
-    liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
-    maxBodyBytes,
-    rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
-    onRefused: (code) => metrics?.reject(code),
-    compression: options.compression
-      ? new Compression(options.compression === true ? {} : options.compression)
-      : undefined,
-  };
+  const admission = requestAdmission(options, limits, engine.auth.enabled, metrics);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
     // Health and metrics first: the console may be served at `/`.
@@ -193,52 +147,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.end();
     });
   };
-  const http = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      maxHeaderSize: limits.maxHeaderBytes,
-      // How often node:http looks for requests past their timeouts (its default is 30 s,
-      // which would stretch a 10 s headers timeout to 40).
-      connectionsCheckingInterval: Math.min(
-        1_000,
-        Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
-      ),
-    },
-    onRequest,
-  );
-  // `Expect: 100-continue` requests go through the same handler; the adapter
-  // sends the 100 only once the engine reads the body, so a refused upload
-  // (401, 404, 413, 503) is refused before its body is sent.
-  http.on("checkContinue", onRequest);
-  http.on("checkExpectation", refuseExpectation);
-  http.maxConnections = limits.maxConnections;
-  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
-  const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
-    logger.debug("reset a connection whose client stopped reading"),
-  );
-  http.on("connection", (socket: Socket) => writeStalls.watch(socket));
-  answerClientErrors(http, (error) =>
-    logger.debug({ err: error }, "malformed or timed-out request"),
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(options.port ?? 4437, options.host ?? "127.0.0.1", () => {
-      http.off("error", reject);
-      resolve();
-    });
-  });
-  const address = http.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const { http, writeStalls } = createNodeServer(limits, onRequest, logger);
+  const url = await listen(http, options.port ?? 4437, options.host ?? "127.0.0.1");
   logger.info({ url, basePath, memory: options.memory ?? false }, "durastream listening");
 
   let closing: Promise<void> | undefined;
   return {
     url,
-    port: address.port,
+    port: (http.address() as AddressInfo).port,
     engine,
     store,
     http,
@@ -253,25 +169,42 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();
-        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-        engine.endLiveReads();
-        // Connections turn idle as their last responses finish: close them as they do,
-        // and cut whatever is still busy after the grace period.
-        const reaper = setInterval(() => http.closeIdleConnections(), 25);
-        const deadline = setTimeout(
-          () => http.closeAllConnections(),
-          options.shutdownGraceMs ?? 5_000,
-        );
-        http.closeIdleConnections();
-        await closed;
-        clearInterval(reaper);
-        clearTimeout(deadline);
+        await closeConnections(http, options.shutdownGraceMs ?? 5_000, () => engine.endLiveReads());
         engine.close();
         await store.close();
         logger.info("durastream stopped");
       })();
       return closing;
     },
+  };
+}
+
+/** The store: in memory, or SQLite in the data directory. */
+function openStore(options: ServerOptions, logger: Logger): ServerStore {
+  if (options.memory) return new MemoryStore();
+  return new SqliteStore({
+    ...options.storage,
+    dataDir: options.dataDir ?? "./data",
+    onBackgroundError: (error) => logger.error({ err: error }, "background storage work failed"),
+  });
+}
+
+/** What a request must pass before the engine sees it. */
+function requestAdmission(
+  options: ServerOptions,
+  limits: ServerLimits,
+  authEnabled: boolean,
+  metrics: ServerMetrics | null,
+): RequestAdmission {
+  return {
+    bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
+    liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, authEnabled),
+    onRefused: (code) => metrics?.reject(code),
+    compression: options.compression
+      ? new Compression(options.compression === true ? {} : options.compression)
+      : undefined,
   };
 }
 
@@ -296,4 +229,50 @@ async function loadConsole(
     throw new Error(`console path ${path} must start with / and lie outside the stream root`);
   }
   return ConsoleSite.load({ path, dir, basePath });
+}
+
+/** What the engine runs on, beside the server's options. */
+interface EngineParts {
+  readonly store: ServerStore;
+  readonly sweeper: ExpirySweeper;
+  readonly metrics: ServerMetrics | null;
+  readonly logger: Logger;
+  /** The stream root's URL path. */
+  readonly basePath: string;
+}
+
+/** Builds the engine; throws on a malformed `publicUrl`. */
+function createEngine(
+  options: ServerOptions,
+  { store, sweeper, metrics, logger, basePath }: EngineParts,
+): DurableStreamsEngine {
+  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
+    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
+  }
+  // Every stream is in `store`, so the engine is its own fork peer; the
+  // store supplies its subscription store (the SQLite one shares its commits).
+  return new DurableStreamsEngine({
+    ...options,
+    store,
+    hub: new WakeHub(),
+    expiry: sweeper,
+    subscriptions: {
+      ...options.subscriptions,
+      ...(options.publicUrl
+        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
+        : {}),
+      allowLocalhostWebhooks,
+      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
+      onDeliveryFailure: (failure) =>
+        logger.warn(
+          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
+          "webhook delivery failed; retry scheduled",
+        ),
+    },
+    basePath,
+    secret: options.secret,
+    onInternalError: logInternalError(logger),
+    onRejected: (_status, code) => metrics?.reject(code),
+  });
 }
