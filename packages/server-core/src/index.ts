@@ -93,6 +93,7 @@ export {
   type RowState,
   recordOfRow,
   type StreamColumns,
+  type SummaryColumns,
   summaryOfRow,
 } from "./storage/sql-rows.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";

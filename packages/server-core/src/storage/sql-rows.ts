@@ -113,19 +113,22 @@ export function recordOfRow(row: StreamColumns, state: RowState): StreamRecord {
   };
 }
 
+/** The columns a listing summary shows. */
+export type SummaryColumns = Pick<
+  StreamColumns,
+  | "path"
+  | "content_type"
+  | "created_at"
+  | "ttl_seconds"
+  | "expires_at"
+  | "last_access_at"
+  | "closed"
+  | "soft_deleted"
+>;
+
 /** The listing summary of a stored row. */
 export function summaryOfRow(
-  row: Pick<
-    StreamColumns,
-    | "path"
-    | "content_type"
-    | "created_at"
-    | "ttl_seconds"
-    | "expires_at"
-    | "last_access_at"
-    | "closed"
-    | "soft_deleted"
-  >,
+  row: SummaryColumns,
   tail: number,
   fork: ForkOrigin | null,
 ): StreamSummary {

@@ -1,31 +1,17 @@
 /** Stream listing over the SQLite store's path index. */
 
 import {
+  type ForkColumns,
   forkOfRow,
-  type StreamColumns,
   type StreamSummary,
+  type SummaryColumns,
   summaryOfRow,
 } from "@durastream/server-core";
 import type BetterSqlite3 from "better-sqlite3";
 
 /** The columns of `streams` a listing shows. */
-export interface ListedRow
-  extends Pick<
-    StreamColumns,
-    | "id"
-    | "path"
-    | "content_type"
-    | "created_at"
-    | "ttl_seconds"
-    | "expires_at"
-    | "last_access_at"
-    | "closed"
-    | "fork_source_path"
-    | "fork_position"
-    | "fork_offset"
-    | "fork_sub_offset"
-    | "soft_deleted"
-  > {
+export interface ListedRow extends SummaryColumns, ForkColumns {
+  id: number;
   tail: number;
   /** The fork source's row id, or null for a root stream. */
   fork_source: number | null;
