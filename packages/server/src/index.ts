@@ -10,13 +10,13 @@ export {
   signStreamToken,
   type TokenScope,
 } from "@durastream/server-core";
+export type { RateLimitOptions } from "./http/admission/rate-limit.js";
 export {
   acceptedCodings,
   type CompressionOptions,
   type ContentCoding,
 } from "./http/compression.js";
 export { handleNodeRequest, writeResponse } from "./http/node-adapter.js";
-export type { RateLimitOptions } from "./ops/rate-limit.js";
 export { type BannerInfo, banner, serverVersion } from "./process/banner.js";
 export { type LogFormat, type ParsedConfig, parseConfig, USAGE } from "./process/config.js";
 export { SERVER_NODE_FLAGS } from "./process/node-flags.js";

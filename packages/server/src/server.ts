@@ -13,12 +13,13 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Logger, pino } from "pino";
-import type { RequestAdmission } from "./http/admission.js";
-import { BodyBudget } from "./http/body-budget.js";
+import type { RequestAdmission } from "./http/admission/admission.js";
+import { BodyBudget } from "./http/admission/body-budget.js";
+import { LiveReaderLimit } from "./http/admission/live-readers.js";
+import { RateLimiter } from "./http/admission/rate-limit.js";
 import { Compression } from "./http/compression.js";
 import { IdleRelease } from "./http/idle-release.js";
 import { resolveLimits, type ServerLimits } from "./http/limits.js";
-import { LiveReaderLimit } from "./http/live-readers.js";
 import { handleNodeRequest } from "./http/node-adapter.js";
 import { closeConnections, createNodeServer, listen } from "./http/node-server.js";
 import { ConsoleSite, defaultConsoleDir } from "./ops/console-site.js";
@@ -29,7 +30,6 @@ import {
   type OpsServerOptions,
   OpsSurface,
 } from "./ops/ops-setup.js";
-import { RateLimiter } from "./ops/rate-limit.js";
 import { ExpirySweeper } from "./ports/expiry-sweeper.js";
 import type { ServerStore } from "./ports/server-store.js";
 import { nodeWebhookSender } from "./ports/webhook-sender.js";

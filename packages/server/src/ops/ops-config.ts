@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import type { CorsOrigins, JWK } from "@durastream/server-core";
-import type { ServerOptions } from "../server.js";
+import type { OpsServerOptions } from "./ops-setup.js";
 
 /** Parsed values of the production features' flags (declared in `process/settings.ts`, target `ops`). */
 export interface OpsFlagValues {
@@ -31,7 +31,7 @@ export interface OpsFlagValues {
 export function opsOptions(
   values: OpsFlagValues,
   env: Record<string, string | undefined>,
-): Partial<ServerOptions> {
+): OpsServerOptions {
   const drain = integer("--drain-delay-ms", values["drain-delay-ms"]);
   const rateLimit: Record<string, number> = {};
   for (const [flag, name] of RATE_FLAGS) {
@@ -98,7 +98,7 @@ function integer(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function compressionOptions(values: OpsFlagValues): ServerOptions["compression"] {
+function compressionOptions(values: OpsFlagValues): OpsServerOptions["compression"] {
   const threshold = integer("--compression-threshold-bytes", values["compression-threshold-bytes"]);
   if (values.compression !== true) {
     if (threshold !== undefined)

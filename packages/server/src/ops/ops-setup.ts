@@ -12,12 +12,12 @@ import type {
   EngineRequest,
 } from "@durastream/server-core";
 import type { Logger } from "pino";
+import type { RateLimitOptions } from "../http/admission/rate-limit.js";
 import type { CompressionOptions } from "../http/compression.js";
 import type { ServerStore } from "../ports/server-store.js";
 import { ServerMetrics } from "./metrics.js";
 import { ObservedEngine } from "./observed-engine.js";
 import { handleOpsRequest, OPS_PATHS, type Readiness } from "./ops-endpoints.js";
-import type { RateLimitOptions } from "./rate-limit.js";
 import { requestId } from "./request-id.js";
 
 /** `startServer` options of the production features (see docs/operations.md). */

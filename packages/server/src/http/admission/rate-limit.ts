@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { EngineResponse } from "@durastream/server-core";
-import { jsonError, withConnectionClose } from "../http/json-responses.js";
+import { jsonError, withConnectionClose } from "../json-responses.js";
 
 /** Rates and bursts; a rate left out is not limited. */
 export interface RateLimitOptions {
