@@ -83,7 +83,7 @@ describe("group commit with an injected WAL sync", () => {
       acknowledged++;
       return res;
     });
-    await until(() => decided > 0); // the server looked the retry up: it is a duplicate
+    await afterTurns(() => decided > 0); // the server looked the retry up: it is a duplicate
     await new Promise((resolve) => setImmediate(resolve)); // an answer not held would be out now
     expect(answers).toHaveLength(2);
     expect(answers.map((res) => res.headersSent)).toEqual([false, false]);
