@@ -8,8 +8,7 @@
  * stream with writes in flight is never evicted.
  */
 
-import { closeSync, fdatasync, openSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, fdatasync } from "node:fs";
 import {
   type AppendWrite,
   closedByOfRow,
@@ -24,95 +23,40 @@ import {
   recordOfRow,
   reserveAppend,
   type StoredChunk,
-  type StreamColumns,
   type StreamRecord,
   type StreamSummary,
   type SubscriptionStore,
 } from "@durastream/server-core";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { ServerStore } from "../ports/server-store.js";
+import { AccessTimes } from "./access-times.js";
+import { CheckpointPolicy } from "./checkpoint-policy.js";
 import { AppendBatch } from "./commit/append-batch.js";
-import { Checkpointer, type CheckpointResult } from "./commit/checkpointer.js";
-import { makeDurableDirectory, syncDirectory, syncFile } from "./commit/durable-files.js";
+import { syncDirectory } from "./commit/durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./commit/group-commit.js";
-import { WalFrameCounter } from "./commit/wal-frames.js";
+import { openDatabaseFile, type SqliteStoreOptions, syncNewWal } from "./database-file.js";
+import { RecordCache } from "./record-cache.js";
+import { SqliteRetention } from "./retention-trim.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";
-import { ensureSchema } from "./sqlite-schema.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
+import { StoreHealth } from "./store-health.js";
+import { prepareStatements, type StoreStatements, type StreamRow } from "./store-statements.js";
 import { TailCache } from "./tail-cache.js";
 
-/** Options of the SQLite store. */
-export interface SqliteStoreOptions {
-  /** Directory of the database file (created if missing). */
-  readonly dataDir: string;
-  /** Records kept in memory at most. Default 10,000. */
-  readonly cacheSize?: number;
-  /**
-   * WAL bytes written since the last checkpoint that trigger a background one
-   * (frames counted from the wal-index; payload bytes when it cannot be read).
-   * Default 64 MiB.
-   */
-  readonly checkpointBytes?: number;
-  /**
-   * WAL size at which the writer stops and checkpoints in the foreground,
-   * for when background checkpoints cannot catch up. Default 256 MiB.
-   */
-  readonly walLimitBytes?: number;
-  /** Bytes of the database file read through mmap. Default 1 GiB; 0 turns it off. */
-  readonly mmapBytes?: number;
-  /**
-   * Called with storage errors worth a log line: background work no request
-   * sees (checkpoints, TTL refreshes) and groups of writes the disk refused.
-   */
-  readonly onBackgroundError?: (error: Error) => void;
-  /** Recently committed bytes kept in memory per stream for live readers. Default 1 MiB. */
-  readonly tailCacheStreamBytes?: number;
-  /** Recently committed bytes kept in memory across streams. Default 32 MiB. */
-  readonly tailCacheBytes?: number;
-  /**
-   * How a group's WAL is made durable, given a descriptor of the `-wal` file.
-   * Default `fs.fdatasync`. Only fault-injection tests replace it: a group is
-   * acknowledged when this calls back without an error, never before.
-   */
-  readonly walSync?: (walFd: number, done: (error: Error | null) => void) => void;
-}
-
-/** A `streams` row (`SELECT_STREAM`): the shared columns and this store's own. */
-interface StreamRow extends StreamColumns {
-  tail: number;
-  fork_source: number | null;
-  earliest: number;
-  retention_max_bytes: number | null;
-  retention_max_age: number | null;
-}
-
-/** Database file name inside the data directory. */
-export const DATABASE_FILE = "durastream.db";
-
-const TOUCH_FLUSH_MS = 1000;
-
-/** Chunk rows an age check reads at most per stream and trim pass. */
-const AGED_SCAN_ROWS = 10_000;
+export { DATABASE_FILE, type SqliteStoreOptions } from "./database-file.js";
 
 const NOTHING_TO_APPLY = (): void => {};
 
-/** A stream row with its fork source's path (soft-deleted sources keep their row). */
-const SELECT_STREAM = `SELECT s.*, src.path AS fork_source_path FROM streams s
-  LEFT JOIN streams src ON src.id = s.fork_source`;
-
 /** The SQLite-backed store. */
-export class SqliteStore implements ServerStore, RetentionStore {
+export class SqliteStore implements ServerStore {
   readonly db: Database.Database;
-  #countStatement: Database.Statement | undefined;
-  #probe: (() => void) | undefined;
   readonly #commit: GroupCommit;
   readonly #dataDir: string;
   #walFd: number;
-  readonly #byPath = new Map<string, StreamRecord>();
-  readonly #byId = new Map<number, StreamRecord>();
+  readonly #records: RecordCache;
   readonly #producers = new Map<number, Map<string, ProducerState>>();
   readonly #pending = new Map<number, number>();
-  readonly #touched = new Set<StreamRecord>();
+  readonly #accessTimes: AccessTimes;
   /**
    * Streams removed by a write not yet committed: their rows are still in
    * the database until it is, but the stream is gone, and a lookup that
@@ -122,178 +66,55 @@ export class SqliteStore implements ServerStore, RetentionStore {
   /** Per stream, the appends of the group being collected (joined into one chunk). */
   readonly #openBatches = new Map<number, AppendBatch>();
   readonly #tailCache: TailCache;
-  #touchTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId: number;
-  readonly #cacheSize: number;
-  /** The record last moved to the end of `#byId` (the LRU order). */
-  #newest: StreamRecord | undefined;
-  readonly #checkpointBytes: number;
-  /** Payload written since the last checkpoint request (a floor when frames cannot be counted). */
-  #walBytesSinceCheckpoint = 0;
-  /** WAL frames written since the last checkpoint request, in bytes. */
-  #walFrameBytesSinceCheckpoint = 0;
-  readonly #walFrames: WalFrameCounter;
-  readonly #file: string;
-  readonly #pageSize: number;
-  readonly #walLimitBytes: number;
+  readonly #checkpoints: CheckpointPolicy;
+  readonly #health: StoreHealth;
   readonly #onBackgroundError: (error: Error) => void;
-  #checkpointer: Checkpointer | undefined;
-  /** Workers released while idle, until their connections are closed. */
-  #retiredCheckpointers = new Set<Promise<void>>();
-  readonly #sql;
+  readonly #sql: StoreStatements;
+  readonly #retention: SqliteRetention;
   readonly #listing: SqliteListing;
 
   constructor(options: SqliteStoreOptions) {
-    // The durability argument is in docs/durability.md; in short: a commit is
-    // made durable by the group commit's fdatasync of the WAL, SQLite syncs
-    // what must reach the disk before the WAL can be reused, and directory
-    // entries are synced where files appear or go.
-    makeDurableDirectory(options.dataDir);
+    const file = openDatabaseFile(options);
     this.#dataDir = options.dataDir;
-    const file = join(options.dataDir, DATABASE_FILE);
-    this.db = new Database(file);
-    // NORMAL in WAL mode syncs no commit (the group commit does, off the event
-    // loop) but syncs the WAL before a checkpoint copies it, the database file
-    // before the copied frames may be overwritten, and the WAL header when the
-    // log restarts from its beginning: without that last sync a power cut
-    // could leave the old header over a mix of old and new frames, and
-    // recovery would replay a stale prefix of already-checkpointed frames.
-    // Set before journal_mode so a new file's switch to WAL is synced as well.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("wal_autocheckpoint = 0");
-    this.db.pragma("cache_size = -16384");
-    // Catch-up reads copy blobs straight out of the mapped file instead of
-    // walking overflow pages through the page cache.
-    this.db.pragma(`mmap_size = ${options.mmapBytes ?? 1024 * 1024 * 1024}`);
-    // A WAL that grew under load is cut back when SQLite restarts it.
-    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    ensureSchema(this.db);
-    this.#file = file;
-    this.#pageSize = this.db.pragma("page_size", { simple: true }) as number;
-    this.#walLimitBytes = options.walLimitBytes ?? 256 * 1024 * 1024;
+    this.db = file.db;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
-    this.#walFrames = new WalFrameCounter(`${file}-shm`);
-    this.#cacheSize = options.cacheSize ?? 10_000;
-    this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
+    this.#checkpoints = new CheckpointPolicy(
+      this.db,
+      file.path,
+      {
+        checkpointBytes: options.checkpointBytes ?? 64 * 1024 * 1024,
+        walLimitBytes: options.walLimitBytes ?? 256 * 1024 * 1024,
+      },
+      this.#onBackgroundError,
+    );
+    this.#records = new RecordCache(
+      options.cacheSize ?? 10_000,
+      (record) => this.#pending.has(record.id) || this.#accessTimes.has(record),
+      (record) => this.#producers.delete(record.id),
+    );
     this.#tailCache = new TailCache({
       perStreamBytes: options.tailCacheStreamBytes ?? 1024 * 1024,
       totalBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,
     });
-    // The WAL exists once the connection has read in WAL mode; schema work
-    // (creation, upgrades) committed to it unsynced, so sync it now, then the
-    // directory holding the database and WAL entries: from here on the state
-    // on disk is the state served.
-    const walPath = `${file}-wal`;
-    this.#walFd = openSync(walPath, "r");
-    syncFile(walPath);
-    syncDirectory(options.dataDir);
+    this.#walFd = syncNewWal(file.path, options.dataDir);
     const walSync = options.walSync ?? fdatasync;
     const sync: WalSync = (done) => walSync(this.#walFd, done);
     this.#commit = new GroupCommit(
       this.db,
       sync,
-      () => this.#maybeCheckpoint(),
+      () => this.#checkpoints.afterCommit(),
       (error) => this.#rolledBack(error),
     );
     const db = this.db;
-    this.#sql = {
-      byPath: db.prepare<[string], StreamRow>(`${SELECT_STREAM} WHERE s.path = ?`),
-      byId: db.prepare<[number], StreamRow>(`${SELECT_STREAM} WHERE s.id = ?`),
-      insertStream: db.prepare(
-        `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
-          last_access_at, expiry_due, tail, closed, fork_source, fork_position, fork_offset,
-          fork_sub_offset, earliest, retention_max_bytes, retention_max_age) VALUES (@id, @path,
-          @contentType, @createdAt, @ttlSeconds, @expiresAt, @lastAccessAt, @expiryDue, @tail,
-          @closed, @forkSource, @forkPosition, @forkOffset, @forkSubOffset, @earliest,
-          @retentionMaxBytes, @retentionMaxAge)`,
-      ),
-      insertChunk: db.prepare(
-        `INSERT INTO chunks (stream_id, end_pos, start_pos, data, ends, written_at)
-          VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      updateAfterAppend: db.prepare(
-        `UPDATE streams SET tail = @tail, closed = @closed, closed_by_producer = @closedByProducer,
-          closed_by_epoch = @closedByEpoch, closed_by_seq = @closedBySeq,
-          last_stream_seq = @lastStreamSeq, last_access_at = @lastAccessAt,
-          expiry_due = @expiryDue WHERE id = @id`,
-      ),
-      upsertProducer: db.prepare(
-        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
-          ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
-          last_seq = excluded.last_seq`,
-      ),
-      producer: db.prepare<[number, string], { epoch: number; last_seq: number }>(
-        "SELECT epoch, last_seq FROM producers WHERE stream_id = ? AND producer_id = ?",
-      ),
-      // Spans only: a row's first page holds them, its blob stays on disk until loaded.
-      chunkSpansFrom: db.prepare<[number, number, number], { start_pos: number; end_pos: number }>(
-        `SELECT start_pos, end_pos FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
-          ORDER BY end_pos`,
-      ),
-      chunkData: db.prepare<[number, number], { data: Buffer }>(
-        "SELECT data FROM chunks WHERE stream_id = ? AND end_pos = ?",
-      ),
-      chunkEnds: db.prepare<
-        [number, number],
-        { start_pos: number; end_pos: number; ends: Buffer | null }
-      >(
-        `SELECT start_pos, end_pos, ends FROM chunks WHERE stream_id = ? AND end_pos > ?
-          ORDER BY end_pos LIMIT 1`,
-      ),
-      touch: db.prepare("UPDATE streams SET last_access_at = ?, expiry_due = ? WHERE id = ?"),
-      forkCountDelta: db.prepare("UPDATE streams SET fork_count = fork_count + ? WHERE id = ?"),
-      softDelete: db.prepare("UPDATE streams SET soft_deleted = 1 WHERE id = ?"),
-      deleteChunks: db.prepare("DELETE FROM chunks WHERE stream_id = ?"),
-      deleteProducers: db.prepare("DELETE FROM producers WHERE stream_id = ?"),
-      deleteStream: db.prepare("DELETE FROM streams WHERE id = ?"),
-      expired: db.prepare<[number, number], { id: number }>(
-        `SELECT id FROM streams WHERE expiry_due IS NOT NULL AND expiry_due <= ?
-          AND soft_deleted = 0 ORDER BY expiry_due LIMIT ?`,
-      ),
-      chunkTimesFrom: db.prepare<[number, number], { end_pos: number; written_at: number | null }>(
-        `SELECT end_pos, written_at FROM chunks WHERE stream_id = ? AND end_pos > ?
-          ORDER BY end_pos`,
-      ),
-      forkFloor: db.prepare<[number], { floor: number | null }>(
-        `SELECT MIN(earliest) AS floor FROM streams WHERE fork_source = ?
-          AND earliest < fork_position`,
-      ),
-      trimmedEnd: db.prepare<[number, number, number], { end: number | null }>(
-        "SELECT MAX(end_pos) AS end FROM chunks WHERE stream_id = ? AND end_pos > ? AND end_pos <= ?",
-      ),
-      trimChunks: db.prepare("DELETE FROM chunks WHERE stream_id = ? AND end_pos <= ?"),
-      setEarliest: db.prepare("UPDATE streams SET earliest = ? WHERE id = ?"),
-      maxId: db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM streams"),
-    };
+    this.#sql = prepareStatements(db);
+    this.#accessTimes = new AccessTimes(this.#commit, this.#sql, this.#onBackgroundError);
+    this.#retention = new SqliteRetention(this.#sql, this.#tailCache, (record, apply, onDurable) =>
+      this.#write(record, apply, onDurable),
+    );
     this.#nextId = (this.#sql.maxId.get()?.id ?? 0) + 1;
     this.#listing = new SqliteListing(db);
-  }
-
-  #maybeCheckpoint(): void {
-    this.#walFrameBytesSinceCheckpoint += this.#walFrames.framesWritten() * (this.#pageSize + 24);
-    const written = Math.max(this.#walBytesSinceCheckpoint, this.#walFrameBytesSinceCheckpoint);
-    if (written < this.#checkpointBytes) return;
-    this.#walBytesSinceCheckpoint = 0;
-    this.#walFrameBytesSinceCheckpoint = 0;
-    this.#checkpointer ??= new Checkpointer(
-      this.#file,
-      (result) => this.#afterCheckpoint(result),
-      this.#onBackgroundError,
-    );
-    this.#checkpointer.request();
-  }
-
-  /** Background checkpoints that never catch up under load must not let the WAL grow forever. */
-  #afterCheckpoint({ log }: CheckpointResult): void {
-    if (log * (this.#pageSize + 24) < this.#walLimitBytes) return;
-    try {
-      this.#checkpointNow("RESTART");
-    } catch (error) {
-      // A full disk cannot take the pages; the WAL keeps them (synced) and
-      // the next checkpoint tries again.
-      this.#onBackgroundError(error as Error);
-    }
+    this.#health = new StoreHealth(db, this.#commit);
   }
 
   /**
@@ -307,12 +128,12 @@ export class SqliteStore implements ServerStore, RetentionStore {
     this.#onBackgroundError(error as Error);
     this.#openBatches.clear();
     this.#pending.clear();
-    this.#touched.clear();
+    this.#accessTimes.clear();
     // The removals rolled back with the group: those streams are stored again.
     this.#removing.clear();
     this.#producers.clear();
     this.#tailCache.clear();
-    for (const record of [...this.#byId.values()]) {
+    for (const record of this.#records.records()) {
       const row = this.#sql.byId.get(record.id);
       if (!row) {
         this.#forget(record);
@@ -331,14 +152,6 @@ export class SqliteStore implements ServerStore, RetentionStore {
     }
   }
 
-  /**
-   * A foreground checkpoint. At `synchronous=NORMAL` SQLite syncs the WAL
-   * before copying and the database file before the WAL can be reused.
-   */
-  #checkpointNow(mode: "RESTART" | "TRUNCATE"): void {
-    this.db.pragma(`wal_checkpoint(${mode})`);
-  }
-
   #fromRow(row: StreamRow): StreamRecord {
     const record = recordOfRow(row, {
       tail: row.tail,
@@ -350,46 +163,14 @@ export class SqliteStore implements ServerStore, RetentionStore {
       earliest: row.earliest,
       durable: Promise.resolve(),
     });
-    this.#remember(record);
+    this.#records.remember(record);
     return record;
   }
 
-  #remember(record: StreamRecord): void {
-    this.#byPath.set(record.path, record);
-    this.#byId.set(record.id, record);
-    this.#newest = record;
-    // Evict in batches: dropping one record per new one walks the Map's
-    // deleted slots from its start every time.
-    if (this.#byId.size > this.#cacheSize + (this.#cacheSize >> 3)) this.#evict();
-  }
-
-  /** Drops least recently used records that have no write in flight, down to the cache size. */
-  #evict(): void {
-    const excess = this.#byId.size - this.#cacheSize;
-    let dropped = 0;
-    for (const record of this.#byId.values()) {
-      if (dropped >= excess) break;
-      if (this.#pending.has(record.id) || this.#touched.has(record)) continue;
-      this.#forget(record);
-      dropped++;
-    }
-  }
-
+  /** Drops a record and its in-memory producer states. */
   #forget(record: StreamRecord): void {
-    if (this.#newest === record) this.#newest = undefined;
-    this.#byId.delete(record.id);
-    if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
+    this.#records.forget(record);
     this.#producers.delete(record.id);
-  }
-
-  /** Marks a record recently used (Map order is the LRU order). */
-  #use(record: StreamRecord): StreamRecord {
-    // Moving the newest record again would only churn the Map's table.
-    if (record === this.#newest) return record;
-    this.#byId.delete(record.id);
-    this.#byId.set(record.id, record);
-    this.#newest = record;
-    return record;
   }
 
   /** Runs `apply` in the next durable group, pinning the record until then. */
@@ -410,15 +191,15 @@ export class SqliteStore implements ServerStore, RetentionStore {
   }
 
   get(path: string): StreamRecord | undefined {
-    const cached = this.#byPath.get(path);
-    if (cached) return this.#use(cached);
+    const cached = this.#records.getByPath(path);
+    if (cached) return cached;
     const row = this.#sql.byPath.get(path);
     return row && !this.#removing.has(row.id) ? this.#fromRow(row) : undefined;
   }
 
   getById(id: number): StreamRecord | undefined {
-    const cached = this.#byId.get(id);
-    if (cached) return this.#use(cached);
+    const cached = this.#records.getById(id);
+    if (cached) return cached;
     if (this.#removing.has(id)) return undefined;
     const row = this.#sql.byId.get(id);
     return row ? this.#fromRow(row) : undefined;
@@ -429,9 +210,9 @@ export class SqliteStore implements ServerStore, RetentionStore {
     const data = init.initialData;
     const tail = start + (data?.length ?? 0);
     const record = newStreamRecord(this.#nextId++, init, false);
-    this.#remember(record);
+    this.#records.remember(record);
     this.#producers.set(record.id, new Map());
-    this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 256;
+    this.#checkpoints.wrote((data?.length ?? 0) + 256);
     const fork = init.fork;
     void this.#write(
       record,
@@ -469,10 +250,10 @@ export class SqliteStore implements ServerStore, RetentionStore {
     const data = write.data;
     const start = reserveAppend(record, write);
     const tail = record.tail;
-    this.#touched.delete(record);
+    this.#accessTimes.delete(record);
     const producer = write.producer;
     if (producer) this.#producerMap(record).set(producer.producerId, producer.state);
-    this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 128;
+    this.#checkpoints.wrote((data?.length ?? 0) + 128);
 
     const closed = record.closed;
     const onDurable = () => {
@@ -588,28 +369,7 @@ export class SqliteStore implements ServerStore, RetentionStore {
   }
 
   touch(record: StreamRecord, now: number): void {
-    record.lastAccessAt = now;
-    if (record.ttlSeconds === null) return;
-    this.#touched.add(record);
-    this.#touchTimer ??= setTimeout(() => this.#flushTouches(), TOUCH_FLUSH_MS);
-  }
-
-  /** Persists TTL refreshes in one group (a crash loses at most a second of them). */
-  #flushTouches(): Promise<void> {
-    this.#touchTimer = undefined;
-    const touched = [...this.#touched];
-    this.#touched.clear();
-    if (touched.length === 0) return Promise.resolve();
-    return this.#commit
-      .write(() => {
-        for (const record of touched) {
-          this.#sql.touch.run(record.lastAccessAt, expiryOf(record), record.id);
-        }
-      })
-      .catch((error: unknown) => {
-        // Only TTL refreshes were lost: at worst a stream expires a little early.
-        this.#onBackgroundError(error as Error);
-      });
+    this.#accessTimes.touch(record, now);
   }
 
   changeForkCount(record: StreamRecord, delta: number): Promise<void> {
@@ -634,7 +394,7 @@ export class SqliteStore implements ServerStore, RetentionStore {
   remove(record: StreamRecord): Promise<void> {
     this.#forget(record);
     this.#tailCache.drop(record.id);
-    this.#touched.delete(record);
+    this.#accessTimes.delete(record);
     const id = record.id;
     this.#removing.add(id);
     return this.#commit.write(
@@ -656,7 +416,7 @@ export class SqliteStore implements ServerStore, RetentionStore {
       if (!row.path.startsWith(prefix)) break;
       // A cached record is ahead of its row (touches, soft deletes not yet written).
       // Rows are not cached: a listing must not push hot streams out of memory.
-      out.push(this.#byId.get(row.id) ?? summaryOf(row));
+      out.push(this.#records.peek(row.id) ?? summaryOf(row));
     }
     return out;
   }
@@ -672,55 +432,7 @@ export class SqliteStore implements ServerStore, RetentionStore {
   }
 
   get retention(): RetentionStore {
-    return this;
-  }
-
-  agedEnd(record: StreamRecord, writtenBefore: number): number {
-    // Write times rise with positions, so the aged chunks are a prefix: walk
-    // it and stop at the first young chunk, at most AGED_SCAN_ROWS rows a
-    // call (the next pass goes on from there), so the cost is bounded by what
-    // is about to be trimmed, not by what the stream retains.
-    let end = record.earliest;
-    let rows = 0;
-    for (const row of this.#sql.chunkTimesFrom.iterate(record.id, record.earliest)) {
-      if (
-        (row.written_at !== null && row.written_at >= writtenBefore) ||
-        rows++ >= AGED_SCAN_ROWS
-      ) {
-        break;
-      }
-      end = row.end_pos;
-    }
-    return end;
-  }
-
-  forkFloor(record: StreamRecord): number | null {
-    return this.#sql.forkFloor.get(record.id)?.floor ?? null;
-  }
-
-  /**
-   * A trim is an ordinary group-committed write (docs/durability.md): the
-   * chunk rows and the new earliest offset go in one transaction. Freed pages
-   * join SQLite's freelist and later appends reuse them, so the file stops
-   * growing once a stream's retained size is reached.
-   */
-  trim(record: StreamRecord, before: number): Promise<void> {
-    const limit = Math.min(before, record.visibleTail);
-    // Chunks up to the visible tail are committed, so the rows answer exactly.
-    const end = this.#sql.trimmedEnd.get(record.id, record.earliest, limit)?.end ?? null;
-    if (end === null) return Promise.resolve();
-    // Readers move on at once (410 below); the rows go in the next group.
-    record.earliest = end;
-    this.#tailCache.dropBefore(record.id, end);
-    const id = record.id;
-    return this.#write(
-      record,
-      () => {
-        this.#sql.trimChunks.run(id, end);
-        this.#sql.setEarliest.run(end, id);
-      },
-      NOTHING_TO_APPLY,
-    );
+    return this.#retention;
   }
 
   /**
@@ -743,13 +455,7 @@ export class SqliteStore implements ServerStore, RetentionStore {
    */
   releaseMemory(): void {
     this.db.pragma("shrink_memory");
-    const checkpointer = this.#checkpointer;
-    if (checkpointer && !checkpointer.busy) {
-      this.#checkpointer = undefined;
-      const closed = checkpointer.close();
-      this.#retiredCheckpointers.add(closed);
-      void closed.then(() => this.#retiredCheckpointers.delete(closed));
-    }
+    this.#checkpoints.releaseWorker();
   }
 
   /** Calls `observer` with each durable commit group's size and sync time (metrics). */
@@ -759,57 +465,25 @@ export class SqliteStore implements ServerStore, RetentionStore {
 
   /** Number of streams, soft-deleted ones excluded (metrics). */
   streamCount(): number {
-    this.#countStatement ??= this.db
-      .prepare("SELECT count(*) FROM streams WHERE soft_deleted = 0")
-      .pluck();
-    return this.#countStatement.get() as number;
+    return this.#health.streamCount();
   }
 
-  /**
-   * Resolves when the store can take a write: the group commit has not
-   * failed for good, and a probe transaction of its own (a page-sized row
-   * added and removed again, so the database would have to find room for
-   * it, as an append would) commits. Rejects with why not. Readiness probes
-   * call it; it never joins a group, so a failing probe fails no append.
-   */
-  async checkWritable(): Promise<void> {
-    if (this.#commit.failed) {
-      throw new Error("a disk sync failed: writes are refused until restart");
-    }
-    if (this.#probe === undefined) {
-      const insert = this.db.prepare(
-        "INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (-1, ?, 0, 0)",
-      );
-      const remove = this.db.prepare("DELETE FROM producers WHERE stream_id = -1");
-      const filler = "x".repeat(this.#pageSize);
-      this.#probe = this.db.transaction(() => {
-        insert.run(filler);
-        remove.run();
-      });
-    }
-    this.#probe();
+  /** See `StoreHealth.checkWritable` (readiness probes). */
+  checkWritable(): Promise<void> {
+    return this.#health.checkWritable();
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.#touchTimer);
-    await this.#flushTouches();
+    await this.#accessTimes.flush();
     await this.#commit.flush();
     // Every other connection closes first: the writer's close must be the
     // last one, which checkpoints and removes the WAL before the directory sync.
-    await this.#checkpointer?.close();
-    await Promise.all(this.#retiredCheckpointers);
-    try {
-      this.#checkpointNow("TRUNCATE");
-    } catch (error) {
-      // A full disk cannot take the pages: the WAL keeps them, synced, and
-      // the next start reads them from there.
-      this.#onBackgroundError(error as Error);
-    }
+    await this.#checkpoints.close();
     // Closing the last connection checkpoints (synced, at NORMAL) and removes
     // the WAL; syncing the directory makes the removal durable too.
     this.db.close();
     closeSync(this.#walFd);
-    this.#walFrames.close();
+    this.#checkpoints.dispose();
     syncDirectory(this.#dataDir);
   }
 }

@@ -9,7 +9,7 @@
 
 import type BetterSqlite3 from "better-sqlite3";
 import type { CommitObserver } from "../../ports/server-store.js";
-import { storageError } from "../storage-errors.js";
+import { storageError } from "./storage-errors.js";
 
 /**
  * Makes everything written to the WAL so far durable (an `fdatasync` of the
