@@ -64,6 +64,8 @@ export interface StoreObserver {
 /** A `streams` row: the shared columns, and the fork source's id (its path is stored too). */
 interface StreamRow extends StreamColumns, Record<string, SqlStorageValue> {
   fork_source_id: number | null;
+  /** How many forks deep a fork is (schema 2; null for a root stream or an older fork). */
+  fork_depth: number | null;
 }
 
 /** `StreamStore` over a Durable Object's SQLite storage. */
@@ -136,7 +138,10 @@ export class SqlStore implements StreamStore {
     const tail = Math.max(start, tailRow.tail ?? 0);
     const record = recordOfRow(row, {
       tail,
-      fork: forkOfRow(row.fork_source_path === null ? null : (row.fork_source_id ?? 0), row),
+      fork: withDepth(
+        forkOfRow(row.fork_source_path === null ? null : (row.fork_source_id ?? 0), row),
+        row.fork_depth,
+      ),
       // This store does not trim (docs/cloudflare.md): nothing is ever below 0.
       retention: null,
       earliest: 0,
@@ -182,8 +187,8 @@ export class SqlStore implements StreamStore {
         this.#sql.exec(
           `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
-          fork_sub_offset)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          fork_sub_offset, fork_depth)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           init.path,
           init.contentType,
@@ -197,6 +202,7 @@ export class SqlStore implements StreamStore {
           init.fork?.position ?? null,
           init.fork?.requestedOffset ?? null,
           init.fork?.requestedSubOffset ?? null,
+          init.fork?.depth ?? null,
         );
         this.#sql.exec(
           "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
@@ -456,4 +462,9 @@ export class SqlStore implements StreamStore {
   close(): Promise<void> {
     return DONE;
   }
+}
+
+/** A fork origin with the depth this store keeps for it (schema 2), when it has one. */
+function withDepth(origin: ForkOrigin | null, depth: number | null): ForkOrigin | null {
+  return origin === null || depth === null ? origin : { ...origin, depth };
 }
