@@ -1,8 +1,8 @@
 /**
  * The `streams` table both SQL stores keep (the Node server's SQLite file and
  * a Cloudflare object's `ctx.storage.sql`), and how one of its rows becomes a
- * record or a listing summary. Dialect-neutral: plain SQLite DDL and row
- * shapes, no driver, so either runtime imports it. What differs between the
+ * record or a listing summary. Dialect-neutral: row shapes only, no
+ * driver, so either runtime imports it. What differs between the
  * two stays with each store: where the tail comes from (a column on Node, the
  * last chunk on Cloudflare), how a fork names its source (a row id joined to
  * its path on Node, both stored on Cloudflare), retention columns, chunks.
