@@ -8,7 +8,7 @@
 import { isJsonContentType, storedJsonPrefixLength } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest, ProtocolError } from "../http/errors.js";
-import { findStream, releaseReference } from "../operations/lifecycle.js";
+import { findStream, releaseReference } from "../lifecycle/stream-lifecycle.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { messageStart } from "../reads/message-start.js";
