@@ -199,6 +199,16 @@ export function describeFailure(error: unknown, subject: FailureSubject): CliErr
       case 403:
         return new CliError(`forbidden: ${message}`, ExitCode.FAILURE, undefined, error);
       case 400:
+        // An offset is the caller's argument: a usage error (exit 2), as the
+        // exit-code table says, even though only the server can tell.
+        if (serverCode(error) === "INVALID_OFFSET") {
+          return new CliError(
+            `invalid offset: ${message}`,
+            ExitCode.USAGE,
+            "use -1 (the beginning), now, or an offset printed by head, close or --print-offset",
+            error,
+          );
+        }
         return new CliError(`bad request: ${message}`, ExitCode.FAILURE, undefined, error);
       case 413:
         return new CliError(
