@@ -38,7 +38,7 @@ const CLI = join(ROOT, "packages", "cli", "bin", "durastream.js");
 const SERVER = join(ROOT, "packages", "server", "bin", "durastream-server.js");
 const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 /** How a page tells its reader to run its TypeScript examples. */
-const TSX_INSTRUCTION = /`npx tsx [^`]*\.ts`/;
+const TSX_INSTRUCTION = /`npx tsx [^`]*\.m?ts`/;
 /** Transpiled blocks live under the repository so their imports resolve like the examples'. */
 const SCRATCH = join(ROOT, "node_modules", ".docs-test");
 const BLOCK_TIMEOUT_MS = 60_000;
@@ -115,7 +115,7 @@ async function runBlock(
   }
   mkdirSync(SCRATCH, { recursive: true });
   // As the page says: `node example.mjs`, or `npx tsx example.ts`.
-  const file = join(SCRATCH, `${name}-${process.pid}.${language === "ts" ? "ts" : "mjs"}`);
+  const file = join(SCRATCH, `${name}-${process.pid}.${language === "ts" ? "mts" : "mjs"}`);
   writeFileSync(file, code);
   try {
     return await run(language === "ts" ? ["npx", "tsx", file] : [process.execPath, file], {

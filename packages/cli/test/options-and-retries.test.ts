@@ -89,3 +89,10 @@ test("tail on a terminal says it is reconnecting while the server is down, and w
   await pty.waitFor(/second/);
   expect(pty.output()).toMatch(/reconnected/);
 }, 60_000);
+
+test("fork --help says a sub-offset counts inside the append at --offset", async () => {
+  const result = await runCli(["fork", "--help"]);
+  expect(result.out.replace(/\s+/g, " ")).toContain(
+    "of the one append that starts at --offset; it never reaches past the next offset a reader sees",
+  );
+});

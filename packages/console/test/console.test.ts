@@ -187,6 +187,40 @@ describe("web console (Chromium)", () => {
     expect(pageErrors(page)).toEqual([]);
   });
 
+  it("forks from every message of a stream written by several appends", async () => {
+    // Four appends (two of them batches): a catch-up read delivers all seven
+    // messages in one batch, while a sub-offset may not cross an append.
+    const source = await create("chat/multi");
+    for (const body of [
+      [{ n: 1 }, { n: 2 }],
+      [{ n: 3 }],
+      [{ n: 4 }, { n: 5 }, { n: 6 }],
+      [{ n: 7 }],
+    ]) {
+      const post = await fetch(`${suite.root}/chat/multi`, {
+        method: "POST",
+        headers: { "content-type": JSON_TYPE },
+        body: JSON.stringify(body),
+      });
+      expect(post.status).toBeLessThan(300);
+    }
+    expect(source.url).toContain("chat/multi");
+    const page = await suite.open("#/s/chat/multi");
+    for (let n = 1; n <= 7; n++) {
+      await page.goto(`${suite.server.url}/#/s/chat/multi`);
+      await page.locator("#message-rows .message-row", { hasText: '{"n":7}' }).waitFor();
+      await page.locator("#message-rows .message-row", { hasText: `{"n":${n}}` }).click();
+      await page.getByRole("button", { name: "Fork here…" }).click();
+      await page.getByLabel("New stream path").fill(`chat/multi-at-${n}`);
+      await page.getByRole("button", { name: "Create fork" }).click();
+      await page.locator("#stream-heading", { hasText: `chat/multi-at-${n}` }).waitFor();
+      expect(await readAll(`chat/multi-at-${n}`)).toEqual(
+        Array.from({ length: n }, (_, i) => ({ n: i + 1 })),
+      );
+    }
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it("deletes a stream after confirmation", async () => {
     await create("tmp/doomed");
     const page = await suite.open("#/s/tmp/doomed");
