@@ -3,7 +3,13 @@
 import { DurableStream, type LiveMode, stream } from "@durastream/client";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
-import { describeFailure, ExitCode, streamNotFound, UsageError } from "../errors.js";
+import {
+  describeFailure,
+  ExitCode,
+  readOffsetFailure,
+  streamNotFound,
+  UsageError,
+} from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
 import { copyToOutput } from "../output.js";
@@ -103,7 +109,7 @@ export async function followStream(
     await copyToOutput(response, io.stdout, how.json);
   } catch (error) {
     if (io.signal.aborted) return ExitCode.INTERRUPTED;
-    throw describeFailure(error, subjectOf(target, path));
+    throw readOffsetFailure(error) ?? describeFailure(error, subjectOf(target, path));
   }
   return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
 }
