@@ -276,6 +276,8 @@ window.runInstalled = async (base) => {
       write: false,
       logLevel: "silent",
     });
+    // As deployed: a secret (`wrangler secret put STREAMS_SECRET`); without
+    // one a Worker refuses anonymous writes.
     const worker = new Miniflare({
       modules: true,
       script: bundled.outputFiles[0]!.text,
@@ -284,24 +286,18 @@ window.runInstalled = async (base) => {
         STREAMS: { className: "DurableStreamObject", useSQLite: true },
         REGISTRY: { className: "StreamRegistry", useSQLite: true },
       },
+      bindings: { STREAMS_SECRET: "s3cret" },
     });
     try {
       const url = "http://worker.local/v1/stream/installed/cf";
-      expect(
-        (
-          await worker.dispatchFetch(url, {
-            method: "PUT",
-            headers: { "content-type": "text/plain" },
-          })
-        ).status,
-      ).toBe(201);
-      await worker.dispatchFetch(url, {
-        method: "POST",
-        headers: { "content-type": "text/plain" },
-        body: "on workerd",
-      });
-      const read = await worker.dispatchFetch(`${url}?offset=-1`);
+      const headers = { "content-type": "text/plain", authorization: "Bearer s3cret" };
+      expect((await worker.dispatchFetch(url, { method: "PUT", headers })).status).toBe(201);
+      await worker.dispatchFetch(url, { method: "POST", headers, body: "on workerd" });
+      const read = await worker.dispatchFetch(`${url}?offset=-1`, { headers });
       expect(await read.text()).toBe("on workerd");
+      expect((await worker.dispatchFetch(url, { method: "POST", body: "anonymous" })).status).toBe(
+        401,
+      );
     } finally {
       await worker.dispose();
     }
