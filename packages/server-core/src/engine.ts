@@ -33,6 +33,8 @@ import type { ForkOrigin, StreamStore } from "./ports/store.js";
 import type { SubscriptionStore } from "./ports/subscription-store.js";
 import type { StreamHub } from "./ports/wake-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
+import type { ProxyConfig } from "./proxy/proxy-config.js";
+import { ProxyService } from "./proxy/proxy-service.js";
 import { isReservedPath } from "./reserved/router.js";
 import { reservedRouter } from "./reserved/routes.js";
 import { RetentionTrimmer } from "./retention/trimmer.js";
@@ -84,6 +86,8 @@ export interface EngineConfig extends EngineOptions, StreamEventHooks {
   readonly subscriptionStore?: SubscriptionStore;
   /** Subscription policy and limits. */
   readonly subscriptions?: SubscriptionSettings;
+  /** The durable proxy (`ProxyService`, PROXY_PROTOCOL.md); off when absent. */
+  readonly proxy?: ProxyConfig;
 }
 
 /**
@@ -113,6 +117,7 @@ const encoder = new TextEncoder();
 export class DurableStreamsEngine implements ForkPeer {
   readonly #ctx: EngineContext;
   readonly #cors: CorsPolicy;
+  readonly #proxy: ProxyService | null;
   readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
   readonly #onRejected:
     | ((status: number, code: string, request: EngineRequest) => void)
@@ -151,6 +156,9 @@ export class DurableStreamsEngine implements ForkPeer {
       : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
     this.#onRejected = config.onRejected;
+    this.#proxy = config.proxy
+      ? new ProxyService(this.#ctx, this.#cors, config.proxy, this.#onInternalError)
+      : null;
     config.expiry?.start(async () => {
       const expired = await this.sweepExpired();
       await this.trimRetained();
@@ -224,6 +232,11 @@ export class DurableStreamsEngine implements ForkPeer {
    */
   trimRetained(limit = 1000): Promise<number> {
     return this.#ctx.retention?.run(limit) ?? Promise.resolve(0);
+  }
+
+  /** The durable proxy's routes over this engine's streams, or null when off. */
+  get proxy(): ProxyService | null {
+    return this.#proxy;
   }
 
   /** The request authenticator (whether auth is on; configured keys ready). */

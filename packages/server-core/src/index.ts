@@ -57,6 +57,7 @@ export type {
 } from "./ports/store.js";
 export type { StoredSubscriptions, SubscriptionStore } from "./ports/subscription-store.js";
 export type { Share, StreamHub } from "./ports/wake-hub.js";
+export * from "./proxy/index.js";
 export type { ReservedCall, ReservedMethod, ReservedRoute } from "./reserved/route.js";
 export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
 export {

@@ -1,8 +1,10 @@
 /** Server configuration from command-line flags and environment variables (see `settings.ts`). */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { compileUrlGlob } from "@durastream/server-core";
 import type { ServerLimits } from "./limits.js";
 import { OPS_FLAGS, OPS_USAGE, type OpsFlagValues, opsOptions } from "./ops/ops-config.js";
+import type { ProxyServerOptions } from "./proxy/proxy-options.js";
 import type { ServerOptions } from "./server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
@@ -87,6 +89,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const limits: Partial<Record<keyof ServerLimits, number>> = {};
   const log: { level: string; format: LogFormat } = { level: "info", format: "auto" };
   const consoleSettings: { off: boolean; path?: string } = { off: false };
+  const proxy: Record<string, unknown> = {};
   for (const setting of SERVER_SETTINGS) {
     const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
     if (raw === undefined) continue;
@@ -98,6 +101,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     } else if ("console" in target) {
       if (target.console === "off") consoleSettings.off = value as boolean;
       else consoleSettings.path = value as string;
+    } else if ("proxy" in target) {
+      if (value === 0) throw new Error(`${raw.source} must be positive`);
+      proxy[target.proxy] =
+        target.proxy === "allowlist" ? proxyAllowlist(value as string, raw.source) : value;
     } else if ("log" in target) {
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
@@ -125,6 +132,23 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         ? undefined
         : { path: consoleSettings.path },
     ...opsOptions(values as OpsFlagValues, env),
+    ...(proxy.allowlist === undefined ? {} : { proxy: proxy as unknown as ProxyServerOptions }),
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
+}
+
+/** The comma-separated globs of `--proxy-allowlist`, each checked now rather than at first use. */
+function proxyAllowlist(text: string, source: string): string[] {
+  const globs = text
+    .split(",")
+    .map((glob) => glob.trim())
+    .filter((glob) => glob !== "");
+  for (const glob of globs) {
+    try {
+      compileUrlGlob(glob);
+    } catch (error) {
+      throw new Error(`${source}: ${(error as Error).message}`);
+    }
+  }
+  return globs;
 }

@@ -32,6 +32,8 @@ import {
   OpsSurface,
 } from "./ops/ops-setup.js";
 import { RateLimiter } from "./ops/rate-limit.js";
+import { type ProxyServerOptions, proxyConfig } from "./proxy/proxy-options.js";
+import { ProxyRoute } from "./proxy/proxy-route.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
@@ -87,6 +89,8 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServe
    * for none. Without built assets the server starts without it and logs why.
    */
   readonly console?: false | { readonly path?: string; readonly dir?: string };
+  /** The durable proxy (docs/proxy.md); off unless an allowlist is given. */
+  readonly proxy?: ProxyServerOptions;
 }
 
 /** A running server. */
@@ -159,6 +163,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     secret: options.secret,
     onInternalError: logInternalError(logger),
     onRejected: (_status, code) => metrics?.reject(code),
+    proxy: proxyConfig(
+      options.proxy,
+      options.secret,
+      options.memory ? null : (options.dataDir ?? "./data"),
+      logger,
+    ),
   });
   const idleRelease = new IdleRelease(
     { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
@@ -166,6 +176,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   );
   try {
     await Promise.all([engine.ready, engine.auth.ready()]);
+    const interrupted = await engine.proxy?.recover();
+    if (interrupted) logger.warn({ interrupted }, "closed proxy responses cut by the last stop");
   } catch (error) {
     sweeper.stop();
     engine.close();
@@ -183,10 +195,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ? new Compression(options.compression === true ? {} : options.compression)
       : undefined,
   };
+  const proxyRoute = engine.proxy
+    ? new ProxyRoute(engine.proxy, options.proxy?.path ?? "/v1/proxy", admission, options.publicUrl)
+    : null;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
     // Health and metrics first: the console may be served at `/`.
-    let work = ops.route(req, res);
+    let work = ops.route(req, res) ?? proxyRoute?.route(req, res) ?? null;
     if (work === null) {
       if (consoleSite?.handle(req, res)) return;
       work = handleNodeRequest(ops.handler, basePath, req, res, admission);
@@ -270,6 +285,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await closed;
         clearInterval(reaper);
         clearTimeout(deadline);
+        // Upstream responses still arriving end as `interrupted` while the store is open.
+        await engine.proxy?.stopAll();
         engine.close();
         await store.close();
         logger.info("durastream stopped");
