@@ -21,7 +21,7 @@ function decode(frames: readonly SessionFrame[]): number[] {
 /** Frames `bytes` cut at `cuts`, as the pipe does: carry in, carry out, flush at the end. */
 function frameAll(bytes: Uint8Array, cuts: number[]): SessionFrame[] {
   const frames: SessionFrame[] = [];
-  let carry = new Uint8Array(0);
+  let carry: Uint8Array = new Uint8Array(0);
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
   let from = 0;
   for (const [i, to] of [...points, bytes.length].entries()) {
@@ -43,6 +43,9 @@ describe("session data frames", () => {
     const frames = frameAll(bytes, [2, 9, 10, 14, 15, 16]);
     expect(frames.every((f) => f.type === "data" && "text" in f)).toBe(true);
     expect(decode(frames)).toEqual([...bytes]);
+    // A byte order mark is data: kept, not swallowed by the decoder.
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, 0x61]);
+    expect(decode(frameAll(bom, []))).toEqual([...bom]);
     expect(utf8Boundary(new Uint8Array([0x61, 0xf0, 0x9d]))).toBe(1);
     expect(utf8Boundary(new Uint8Array([0x61, 0xc3, 0xa9]))).toBe(3);
   });

@@ -132,7 +132,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         ? undefined
         : { path: consoleSettings.path },
     ...opsOptions(values as OpsFlagValues, env),
-    ...(proxy.allowlist === undefined ? {} : { proxy: proxy as unknown as ProxyServerOptions }),
+    ...(Object.keys(proxy).length === 0 ? {} : { proxy: proxy as ProxyServerOptions }),
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
 }

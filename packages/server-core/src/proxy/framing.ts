@@ -21,7 +21,8 @@ export type SessionFrame =
   | { readonly type: "data"; readonly response: number; readonly base64: string }
   | { readonly type: "end"; readonly response: number; readonly outcome: ProxyOutcome };
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// `ignoreBOM`: a leading byte order mark is data here, kept like any other bytes.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Data frames of `bytes`, carrying a trailing incomplete UTF-8 sequence over

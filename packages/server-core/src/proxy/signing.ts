@@ -74,7 +74,7 @@ export class ProxySigner {
 }
 
 function urlMessage(id: string, expires: number): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`${URL_CONTEXT}\n${id}\n${expires}`);
+  return encoder.encode(`${URL_CONTEXT}\n${id}\n${expires}`) as Uint8Array<ArrayBuffer>;
 }
 
 function toBase64Url(bytes: Uint8Array): string {

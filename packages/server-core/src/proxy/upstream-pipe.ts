@@ -99,7 +99,7 @@ export class UpstreamPipe {
 
   /** Writes what is buffered; a storage failure ends the response. */
   #flush(final = false): Promise<void> {
-    clearTimeout(this.#flushTimer);
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const parts = this.#buffer;
     const size = this.#buffered;

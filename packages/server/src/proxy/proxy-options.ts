@@ -10,7 +10,7 @@ import { nodeUpstreamFetcher } from "./node-upstream-fetcher.js";
 /** `startServer({ proxy })`: the durable proxy at `path`, on when `allowlist` is given. */
 export interface ProxyServerOptions {
   /** Upstream URL globs (`https://api.openai.com/**`); the proxy is off without any. */
-  readonly allowlist: readonly string[];
+  readonly allowlist?: readonly string[];
   /** Allow loopback upstreams (127.0.0.x, ::1): development and tests. Default false. */
   readonly allowLocalhost?: boolean;
   /** URL path of the proxy. Default `/v1/proxy`. */
@@ -43,10 +43,11 @@ export function proxyConfig(
   dataDir: string | null,
   logger: Logger,
 ): ProxyConfig | undefined {
-  if (options === undefined || options.allowlist.length === 0) return undefined;
-  const { allowLocalhost, path: _path, signingKey, ...limits } = options;
+  if (options?.allowlist === undefined || options.allowlist.length === 0) return undefined;
+  const { allowlist, allowLocalhost, path: _path, signingKey, ...limits } = options;
   return {
     ...limits,
+    allowlist,
     fetcher: nodeUpstreamFetcher(allowLocalhost ?? false),
     signingKey: signingKey ?? secret ?? storedKey(dataDir),
     onOutcome: (event) => {
