@@ -208,7 +208,7 @@ export class ProxyService {
   #withProxyHeaders(id: string, response: EngineResponse): EngineResponse {
     if (response.status >= 400) return response;
     const headers = { ...response.headers };
-    const journal = readJournal(this.ctx, id);
+    const journal = readJournal(this.ctx, id, true);
     const upstreamType = journal?.header.upstreamContentType ?? null;
     if (upstreamType !== null) headers["upstream-content-type"] = upstreamType;
     const pipe = this.#c.active.get(id);

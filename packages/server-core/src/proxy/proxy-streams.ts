@@ -141,10 +141,14 @@ export async function deleteProxyStreams(ctx: EngineContext, id: string): Promis
 /** Journal lines longer than this are not the proxy's: the head and tail reads stop there. */
 const MAX_LINE = 4096;
 
-/** Reads the journal of `id`, or null when there is none. */
-export function readJournal(ctx: EngineContext, id: string): Journal | null {
+/**
+ * Reads the journal of `id`, or null when there is none. `touch`: a read of
+ * the data stream, which slides the journal's TTL with the data's.
+ */
+export function readJournal(ctx: EngineContext, id: string, touch = false): Journal | null {
   const record = findStream(ctx, journalPath(id));
   if (!record || record.softDeleted) return null;
+  if (touch) ctx.store.touch(record, ctx.clock.now());
   const head = lines(readRange(ctx, record, 0, Math.min(record.visibleTail, MAX_LINE)));
   if (head.length === 0) return null;
   const header = JSON.parse(head[0]!) as JournalHeader;

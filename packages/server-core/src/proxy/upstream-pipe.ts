@@ -154,13 +154,17 @@ export class UpstreamPipe {
       // recovery closes what is still open.
       this.#failure ??= error instanceof Error ? error.message : String(error);
     }
-    this.config.onOutcome({
-      streamId: id,
-      upstream: this.target.upstream,
-      outcome,
-      bytes: this.#total,
-      ...(this.#failure === undefined ? {} : { message: this.#failure }),
-    });
+    try {
+      this.config.onOutcome({
+        streamId: id,
+        upstream: this.target.upstream,
+        outcome,
+        bytes: this.#total,
+        ...(this.#failure === undefined ? {} : { message: this.#failure }),
+      });
+    } catch {
+      // A failing report must not become an unhandled rejection of background work.
+    }
   }
 }
 

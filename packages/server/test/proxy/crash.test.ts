@@ -7,7 +7,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { spawnServer, testCleanups } from "../helpers.js";
+import { spawnServer, startTestServer, testCleanups } from "../helpers.js";
 import { type MockUpstream, startMockUpstream } from "./mock-upstream.js";
 import { at, create, created, joined, readToEnd, SECRET, SERVICE, text } from "./proxy-client.js";
 
@@ -70,4 +70,38 @@ describe("kill -9 mid-upstream-call", () => {
     expect(meta.headers.get("stream-closed")).toBe("true");
     expect(meta.headers.get("upstream-outcome")).toBe("interrupted");
   }, 60_000);
+});
+
+describe("shutdown mid-upstream-call", () => {
+  const cleanups = testCleanups();
+
+  test("a graceful stop closes the stream as interrupted before the store closes", async () => {
+    const dataDir = cleanups.tempDir();
+    const options = {
+      dataDir,
+      secret: SECRET,
+      proxy: { allowlist: [`${upstream.url}/**`], allowLocalhost: true },
+    };
+    const first = await startTestServer(options);
+    const response = upstream.controlled("shutdown");
+    const location = await created(
+      create(`${first.url}/v1/proxy`, `${upstream.url}/controlled/shutdown`),
+    );
+    response.write("said before the stop");
+    for (let seen = ""; seen !== "said before the stop"; ) {
+      seen = await (await fetch(at(location, "-1"))).text();
+    }
+    await first.close();
+    await response.closed;
+    const second = await startTestServer(options);
+    cleanups.defer(() => second.close());
+    const moved = new URL(location);
+    const steps = await readToEnd(`${second.url}${moved.pathname}${moved.search}`);
+    expect(text(joined(steps))).toBe("said before the stop");
+    const meta = await fetch(`${second.url}${moved.pathname}`, {
+      method: "HEAD",
+      headers: SERVICE,
+    });
+    expect(meta.headers.get("upstream-outcome")).toBe("interrupted");
+  });
 });
