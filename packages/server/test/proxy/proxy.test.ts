@@ -365,6 +365,37 @@ describe("refusals", () => {
     });
   });
 
+  test("upstream calls in flight and request bodies are bounded: 503 and 413", async () => {
+    const small = await startTestServer({
+      memory: true,
+      proxy: {
+        allowlist: [`${upstream.url}/**`],
+        allowLocalhost: true,
+        maxConcurrent: 1,
+        maxRequestBytes: 1000,
+      },
+    });
+    try {
+      const smallProxy = `${small.url}/v1/proxy`;
+      const response = upstream.controlled("in-flight");
+      await created(create(smallProxy, `${upstream.url}/controlled/in-flight`));
+      const second = await create(smallProxy, `${upstream.url}/sse`);
+      expect(await errorOf(second)).toEqual({ status: 503, code: "OVERLOADED" });
+      expect(second.headers.get("retry-after")).toBe("1");
+      response.end();
+      await response.closed;
+      const big = await create(smallProxy, `${upstream.url}/echo`, { body: "x".repeat(1001) });
+      expect(await errorOf(big)).toEqual({ status: 413, code: "PAYLOAD_TOO_LARGE" });
+      // Freed once the first response ended.
+      for (let status = 0; status !== 201; ) {
+        status = (await create(smallProxy, `${upstream.url}/echo`)).status;
+        if (status !== 201) expect(status).toBe(503);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   test("CORS preflight allows the proxy headers and methods", async () => {
     const res = await fetch(proxyUrl, {
       method: "OPTIONS",
