@@ -37,6 +37,9 @@ export interface ProxyRequest extends EngineRequest {
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A well-formed text media type: kept as the stream's own type (SSE reads stay text). */
+const TEXT_TYPE =
+  /^text\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\]*"|[A-Za-z0-9!#$&^_.+-]+))*\s*$/i;
 /** Upstream error bodies passed through to the client are cut here (Section 12.3). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Request header naming the session a response is appended to. */
@@ -126,7 +129,7 @@ export async function createProxyStream(
     let responseOffset: number;
     const contentType =
       sessionId === null
-        ? upstreamContentType.toLowerCase().startsWith("text/")
+        ? TEXT_TYPE.test(upstreamContentType)
           ? upstreamContentType
           : "application/octet-stream"
         : SESSION_TYPE;
