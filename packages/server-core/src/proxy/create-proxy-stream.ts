@@ -127,12 +127,7 @@ export async function createProxyStream(
     const upstreamContentType = response.header("content-type") ?? "application/octet-stream";
     let responseNumber: number | null = null;
     let responseOffset: number;
-    const contentType =
-      sessionId === null
-        ? TEXT_TYPE.test(upstreamContentType)
-          ? upstreamContentType
-          : "application/octet-stream"
-        : SESSION_TYPE;
+    const contentType = sessionId === null ? storedType(upstreamContentType) : SESSION_TYPE;
     try {
       if (sessionId === null) {
         await createProxyStreams(
@@ -190,6 +185,19 @@ export async function createProxyStream(
       if (sessionId !== null && c.active.get(id) === "opening") c.active.delete(id);
     }
   }
+}
+
+/**
+ * The data stream's content type for an upstream's: text stays text (SSE
+ * reads carry it as text), but an upstream `text/event-stream` is stored as
+ * `text/plain` — a catch-up read answered `Content-Type: text/event-stream`
+ * is taken by clients for the server's own SSE framing (the official client
+ * reads nothing from it). The true type is in `Upstream-Content-Type`.
+ */
+function storedType(upstreamContentType: string): string {
+  if (!TEXT_TYPE.test(upstreamContentType)) return "application/octet-stream";
+  if (/^text\/event-stream\b/i.test(upstreamContentType)) return "text/plain; charset=utf-8";
+  return upstreamContentType;
 }
 
 /** Sends the upstream request; refusals and failures become the protocol's errors. */

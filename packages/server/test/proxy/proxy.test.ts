@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { stream as officialStream } from "@durable-streams/client";
 import { ProxySigner } from "@durastream/server-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -135,6 +136,16 @@ describe("create and read", () => {
         expect(text(rest)).toBe(text(whole.subarray(consumed)));
       }
       consumed += step.bytes.length;
+    }
+  });
+
+  test("the official client reads a proxy stream live, SSE and long-poll, to its closure", async () => {
+    for (const live of ["sse", "long-poll"] as const) {
+      const location = await created(create(proxyUrl, `${upstream.url}/sse?n=12&delay=3`));
+      const res = await officialStream({ url: location, offset: "-1", live });
+      let received = "";
+      for await (const chunk of res.textStream()) received += chunk;
+      expect(received).toBe(sseText(12));
     }
   });
 
