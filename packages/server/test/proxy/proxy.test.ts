@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { stream as officialStream } from "@durable-streams/client";
+import { stream as ourStream } from "@durastream/client";
 import { ProxySigner } from "@durastream/server-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -139,10 +140,15 @@ describe("create and read", () => {
     }
   });
 
-  test("the official client reads a proxy stream live, SSE and long-poll, to its closure", async () => {
-    for (const live of ["sse", "long-poll"] as const) {
+  test("the official client and ours read a proxy stream live, SSE and long-poll, to its closure", async () => {
+    for (const [client, live] of [
+      [officialStream, "sse"],
+      [officialStream, "long-poll"],
+      [ourStream, "sse"],
+      [ourStream, "long-poll"],
+    ] as const) {
       const location = await created(create(proxyUrl, `${upstream.url}/sse?n=12&delay=3`));
-      const res = await officialStream({ url: location, offset: "-1", live });
+      const res = await client({ url: location, offset: "-1", live });
       let received = "";
       for await (const chunk of res.textStream()) received += chunk;
       expect(received).toBe(sseText(12));
