@@ -42,9 +42,11 @@ async function recoverOne(ctx: EngineContext, id: string, contentType: string): 
   const journal = readJournal(ctx, id);
   if (journal === null) return false;
   const last = journal.last;
-  const running = last !== null && "start" in last;
+  // A stream of its own whose journal has no entry died between its create
+  // and its `start` line: never answered, but open; it is closed as well.
+  const running = last === null ? !journal.header.session : "start" in last;
   if (journal.header.session) {
-    if (!running) return false;
+    if (!running || last === null) return false;
     const end = { type: "end", response: last.response, outcome: "interrupted" };
     await appendData(ctx, id, SESSION_TYPE, encoder.encode(JSON.stringify(end)), false);
     await appendJournal(
