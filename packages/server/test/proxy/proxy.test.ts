@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { stream as officialStream } from "@durable-streams/client";
 import { stream as ourStream } from "@durastream/client";
-import { ProxySigner } from "@durastream/server-core";
+import { ProxySigner, signStreamToken } from "@durastream/server-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunningServer } from "../../src/index.js";
@@ -411,6 +411,25 @@ describe("refusals", () => {
     } finally {
       await small.close();
     }
+  });
+
+  test("a scoped token works as the service credential when it grants create on __ds/proxy", async () => {
+    const granted = await signStreamToken(SECRET, {
+      paths: ["__ds/proxy"],
+      ops: ["create"],
+      ttlSeconds: 60,
+    });
+    const other = await signStreamToken(SECRET, {
+      paths: ["chat/**"],
+      ops: ["create"],
+      ttlSeconds: 60,
+    });
+    const withToken = (token: string) =>
+      create(proxyUrl, `${upstream.url}/sse?n=1&delay=1`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await withToken(granted)).status).toBe(201);
+    expect(await errorOf(await withToken(other))).toEqual({ status: 403, code: "FORBIDDEN" });
   });
 
   test("CORS preflight allows the proxy headers and methods", async () => {
