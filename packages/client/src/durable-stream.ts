@@ -192,15 +192,16 @@ export class DurableStream {
   }
 
   /**
-   * Sends one write with retries. `idempotent` says whether a request that
-   * may have reached the server can be resent (see write-request.ts); a
-   * streaming body (`once`) is never resent.
+   * Sends one write with retries (see write-request.ts): `idempotent` resends
+   * after any transient failure; `answered-or-unsent` after 429/5xx answers
+   * and connections that never opened, not after a dropped connection or a
+   * timeout; a streaming body (`once`) is never resent.
    */
   async #send(
     method: string,
     init: RequestInit,
     signal: AbortSignal | undefined,
-    resend: "idempotent" | "unapplied-only" | "once",
+    resend: "idempotent" | "answered-or-unsent" | "once",
   ) {
     const policy = this._writePolicy(resend === "idempotent");
     if (resend === "once") policy.backoff = { ...policy.backoff, maxRetries: 0 };
@@ -295,7 +296,7 @@ export class DurableStream {
       "POST",
       { headers, body },
       opts?.signal ?? this.#options.signal,
-      body === null ? "idempotent" : "unapplied-only",
+      body === null ? "idempotent" : "answered-or-unsent",
     );
     if (!response.ok) throw await writeFailure(response, this.url);
     await response.body?.cancel().catch(() => {});
@@ -384,7 +385,7 @@ export class DurableStream {
     if (this.#options.signal) signals.push(this.#options.signal);
     const signal = combineSignals(signals);
     // Only producer headers make a resend safe: the server deduplicates by producer sequence.
-    const resend = opts?.producerId !== undefined ? "idempotent" : "unapplied-only";
+    const resend = opts?.producerId !== undefined ? "idempotent" : "answered-or-unsent";
     const response = await this.#send("POST", { headers, body }, signal, resend);
     if (!response.ok) throw await writeFailure(response, this.url);
     await response.body?.cancel().catch(() => {});

@@ -341,6 +341,8 @@ export class ReadSession {
             readBody && response.status !== 204
               ? new Uint8Array(await response.arrayBuffer())
               : new Uint8Array(0);
+          // An SSE body is read later, under the link to `signal`; a read body is done.
+          if (readBody) attempt.release();
           return { response, body };
         }
         failure = await FetchError.fromResponse(response, requestUrl);
@@ -363,6 +365,7 @@ export class ReadSession {
           transient = true; // network error or broken body
         }
       }
+      attempt.release(); // this attempt failed: a retry links its own
       if (transient && backoff.canRetry()) {
         try {
           await sleep(backoff.next(retryAfter), signal);

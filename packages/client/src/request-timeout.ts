@@ -13,39 +13,64 @@ export interface AttemptSignal {
   readonly signal: AbortSignal | undefined;
   /** The timeout error when the timeout fired, else undefined. */
   timedOut(): RequestTimeoutError | undefined;
-  /** Stops the timer (call once the response head arrived) and unlinks from the caller's signal. */
+  /**
+   * The response head arrived or the attempt failed: stops the timer and,
+   * unless `keepLinked`, unlinks from the caller's signal.
+   */
   done(): void;
+  /** The attempt is over for good (it failed, or its body was read): unlinks from the caller's signal. */
+  release(): void;
 }
 
 /**
- * A signal for one attempt. Without a timeout it is the caller's signal
- * itself; with one, a child signal that also fires after `timeoutMs`.
+ * A signal for one attempt: a child of the caller's signal that also fires
+ * after `timeoutMs` (when given). Each attempt gets its own signal even
+ * without a timeout because fetch (undici) adds an abort listener to the
+ * signal it is given and removes it only when the request is garbage
+ * collected: handing the caller's long-lived signal to every retry piles up
+ * listeners on it (an outage of many retries grew it past 1,500). The one
+ * link this adds to the caller's signal is removed by `done()`/`release()`.
  * `keepLinked` keeps the caller's signal able to abort the attempt after
- * `done()` (a read's body is still being consumed then).
+ * `done()` (a read's body is still being consumed then) until `release()`.
  */
 export function attemptSignal(
   parent: AbortSignal | undefined,
   timeoutMs: number | undefined,
   keepLinked = false,
 ): AttemptSignal {
-  if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) {
-    return { signal: parent, timedOut: () => undefined, done() {} };
+  const timed = timeoutMs !== undefined && Number.isFinite(timeoutMs);
+  if (parent === undefined && !timed) {
+    return { signal: undefined, timedOut: () => undefined, done() {}, release() {} };
   }
   const controller = new AbortController();
   let timeout: RequestTimeoutError | undefined;
   const onParentAbort = () => controller.abort(parent?.reason);
+  let linked = false;
   if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener("abort", onParentAbort, { once: true });
-  const timer = setTimeout(() => {
-    timeout = new RequestTimeoutError(timeoutMs);
-    controller.abort(timeout);
-  }, timeoutMs);
+  else if (parent) {
+    parent.addEventListener("abort", onParentAbort, { once: true });
+    linked = true;
+  }
+  const unlink = () => {
+    if (linked) parent?.removeEventListener("abort", onParentAbort);
+    linked = false;
+  };
+  const timer = timed
+    ? setTimeout(() => {
+        timeout = new RequestTimeoutError(timeoutMs);
+        controller.abort(timeout);
+      }, timeoutMs)
+    : undefined;
   return {
     signal: controller.signal,
     timedOut: () => timeout,
     done() {
       clearTimeout(timer);
-      if (!keepLinked) parent?.removeEventListener("abort", onParentAbort);
+      if (!keepLinked) unlink();
+    },
+    release() {
+      clearTimeout(timer);
+      unlink();
     },
   };
 }

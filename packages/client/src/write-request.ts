@@ -3,18 +3,27 @@
  * retried with capped exponential backoff until a time budget runs out, and
  * failed responses are turned into errors.
  *
- * Which failures are retried depends on whether resending is safe:
+ * Every write retries 429 and every 5xx, as the official client does (code
+ * written against it counts on a plain `append()` riding out a 500). Other
+ * failures are retried only where resending is safe:
  * - idempotent requests (producer appends, which the server deduplicates by
- *   producer sequence; HEAD; PUT; DELETE; close without a body) retry every
- *   transient failure: network errors, timeouts, 429 and 5xx;
- * - other requests (a plain `append()`) retry only what provably never
- *   reached the server or was refused unapplied: a connection that could not
- *   be opened, 429, and 503. A dropped connection, a timeout or another 5xx
- *   may have been applied, so it is surfaced instead of risking a duplicate.
+ *   producer sequence; HEAD; PUT; DELETE; close without a body) also retry
+ *   dropped connections and timeouts;
+ * - other requests (a plain `append()`, `close({ body })`) also retry a
+ *   connection that could not be opened (the request never left), but not a
+ *   dropped connection or a timeout, which may have been applied.
+ * A 5xx other than 503 may come from a server or proxy that stored the
+ * request before failing, so through one a plain append is at-least-once.
  */
 
 import { isClosedFlag, STREAM_CLOSED_HEADER, STREAM_OFFSET_HEADER } from "@durastream/protocol";
-import { Backoff, type BackoffOptions, parseRetryAfterHeader, sleep } from "./backoff.js";
+import {
+  Backoff,
+  type BackoffOptions,
+  isRetryableStatus,
+  parseRetryAfterHeader,
+  sleep,
+} from "./backoff.js";
 import { FetchBackoffAbortError, FetchError, networkFailure, StreamClosedError } from "./errors.js";
 import { attemptSignal } from "./request-timeout.js";
 
@@ -29,7 +38,7 @@ export interface WriteRetryPolicy {
   budgetMs: number;
   /** Aborts an attempt with no response head after this long (ms); undefined for none. */
   requestTimeoutMs?: number;
-  /** Whether a request that may have been applied can be resent (see the module comment). */
+  /** Whether a request whose connection dropped or timed out can be resent (see the module comment). */
   idempotent: boolean;
 }
 
@@ -64,12 +73,6 @@ export function isConnectFailure(error: unknown): boolean {
     return check(cause);
   };
   return check(error);
-}
-
-/** Whether a response status is worth retrying under `policy`. */
-function retryableStatus(status: number, idempotent: boolean): boolean {
-  if (status === 429 || status === 503) return true; // refused, not applied
-  return idempotent && status >= 500;
 }
 
 /**
@@ -108,7 +111,7 @@ export async function sendWithRetry(
     }
     let retryable: boolean;
     if (response !== undefined) {
-      if (!retryableStatus(response.status, policy.idempotent)) return response;
+      if (!isRetryableStatus(response.status)) return response;
       retryable = true;
       retryAfter = parseRetryAfterHeader(response.headers.get("retry-after"));
     } else {

@@ -22,10 +22,6 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function live(req: IncomingMessage): string | null {
   return new URL(req.url ?? "/", "http://x").searchParams.get("live");
 }
@@ -47,7 +43,7 @@ describe.each(servers)("faults against $name", (impl) => {
   /** A new JSON stream, created directly, and a handle that reaches it through the proxy. */
   async function jsonStreamBehind(
     proxyUrl: string,
-    options: { backoffOptions?: typeof fast } = {},
+    options: { backoffOptions?: typeof fast; fetch?: typeof globalThis.fetch } = {},
   ): Promise<{ url: string; handle: DurableStream }> {
     const url = streamUrl(server);
     await DurableStream.create({ url, contentType: "application/json" });
@@ -179,6 +175,11 @@ describe.each(servers)("faults against $name", (impl) => {
     // A new epoch must start at sequence 0: a successor arriving first would be refused outright.
     const posted: string[] = []; // epoch/seq of every producer POST, in arrival order
     let droppedFirst = false;
+    let started = 0; // producer POSTs handed to fetch
+    const countingFetch: typeof globalThis.fetch = (input, init) => {
+      if (init?.method === "POST") started++;
+      return globalThis.fetch(input, init);
+    };
     const proxy = await startFaultProxy(server.url, (req): Fault => {
       if (req.method !== "POST" || req.headers["producer-seq"] === undefined)
         return { kind: "pass" };
@@ -187,12 +188,14 @@ describe.each(servers)("faults against $name", (impl) => {
       posted.push(`${epoch}/${seq}`);
       if (epoch === "1" && seq === "0" && !droppedFirst) {
         droppedFirst = true;
-        return { kind: "drop-before", after: sleep(100) }; // time enough for successors to overtake
+        // Lost once every request the producer started by now (all appends were made before
+        // this one arrived) reached the proxy: a successor sent too early is seen first.
+        return { kind: "drop-before", after: eventually(() => posted.length >= started) };
       }
       return { kind: "pass" };
     });
     try {
-      const { url, handle } = await jsonStreamBehind(proxy.url);
+      const { url, handle } = await jsonStreamBehind(proxy.url, { fetch: countingFetch });
       const errors: Error[] = [];
       const producer = new IdempotentProducer(handle, "restarted", {
         maxBatchBytes: 1, // one message per request
@@ -248,6 +251,28 @@ describe.each(servers)("faults against $name", (impl) => {
       expect(errors).toHaveLength(1);
       const items = await (await stream<{ i: number }>({ url, live: false })).json<{ i: number }>();
       expect(items.map((x) => x.i)).toEqual([0, 1, 2, 3, 4]); // the first one exactly once
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("DurableStream.append retries 500, 502 and 504 as the official client does", async () => {
+    const answers = [500, 502, 504];
+    let posts = 0;
+    const proxy = await startFaultProxy(server.url, (req): Fault => {
+      const status = req.method === "POST" ? answers[posts++] : undefined;
+      return status === undefined ? { kind: "pass" } : { kind: "status", status };
+    });
+    try {
+      const { url, handle } = await jsonStreamBehind(proxy.url, { backoffOptions: fast });
+      await handle.append({ ok: true });
+      expect(await (await stream({ url, live: false })).json()).toEqual([{ ok: true }]);
+      expect(proxy.log.filter((l) => l.method === "POST").map((l) => l.fault)).toEqual([
+        "status",
+        "status",
+        "status",
+        "pass",
+      ]);
     } finally {
       await proxy.close();
     }

@@ -21,8 +21,8 @@ function sseEvent(event: string, data: string): string {
 
 /**
  * A server scripted at the wire level: the first SSE connection sends two
- * frames of a catch-up (`[1,2]`, not up to date, then `[3,4]`, up to date);
- * GET catch-ups answer from the same log.
+ * frames of a catch-up (`[1,2]`, not up to date, then `[3,4]`, up to date)
+ * and then a live `[5]`; GET catch-ups answer from the same log.
  */
 function scriptedServer(): Promise<{ url: string; server: Server; gets: string[] }> {
   const gets: string[] = [];
@@ -39,13 +39,21 @@ function scriptedServer(): Promise<{ url: string; server: Server; gets: string[]
       res.write(
         sseEvent("control", JSON.stringify({ streamNextOffset: OFFSET(4), streamCursor: "1" })),
       );
-      // The rest of the catch-up arrives a little later on the same connection.
+      // The rest of the catch-up arrives a little later on the same connection, then a
+      // last live item: once the client has it, it has read everything this connection sent.
       setTimeout(() => {
         res.write(sseEvent("data", "[3,4]"));
         res.write(
           sseEvent(
             "control",
             JSON.stringify({ streamNextOffset: OFFSET(8), streamCursor: "2", upToDate: true }),
+          ),
+        );
+        res.write(sseEvent("data", "[5]"));
+        res.write(
+          sseEvent(
+            "control",
+            JSON.stringify({ streamNextOffset: OFFSET(12), streamCursor: "3", upToDate: true }),
           ),
         );
       }, 50);
@@ -64,8 +72,12 @@ function scriptedServer(): Promise<{ url: string; server: Server; gets: string[]
       }, 1000);
       return;
     }
-    const body = offset === "-1" ? "[]" : offset === OFFSET(4) ? "[3,4]" : "[]";
-    const next = offset === "-1" ? OFFSET(0) : OFFSET(8);
+    const log: Record<string, [string, string]> = {
+      [OFFSET(4)]: ["[3,4]", OFFSET(8)],
+      [OFFSET(8)]: ["[5]", OFFSET(12)],
+    };
+    const [body, next] =
+      offset === "-1" ? ["[]", OFFSET(0)] : (log[offset ?? ""] ?? ["[]", OFFSET(12)]);
     res.writeHead(200, { ...common, "stream-next-offset": next, "stream-up-to-date": "true" });
     res.end(body);
   });
@@ -91,14 +103,14 @@ describe("SSE catch-up in several frames", () => {
     await new Promise<void>((resolve) => {
       res.subscribeJson((batch) => {
         items.push(...batch.items);
-        if (batch.upToDate && items.length >= 4) resolve();
+        // The last item the connection sends: a catch-up GET issued wrongly, while the
+        // buffered frames waited, was sent before it.
+        if (batch.items.includes(5)) resolve();
       });
     });
-    // Give a wrongly issued catch-up GET and the buffered frame time to show up.
-    await new Promise((resolve) => setTimeout(resolve, 200));
     res.cancel();
     server.closeAllConnections();
-    expect(items).toEqual([1, 2, 3, 4]);
+    expect(items).toEqual([1, 2, 3, 4, 5]);
     expect(gets).toEqual(["-1 catch-up"]);
   });
 });

@@ -78,4 +78,55 @@ describe("WakeHub", () => {
     hub.cancel(1, atTail);
     expect(hub.size).toBe(0);
   });
+  it("delivers a change that arrives while a fan-out is under way: a waiter's wake appends", async () => {
+    const hub = new WakeHub<string>();
+    let tail = 1;
+    const share = (position: number) => (position < tail ? `up to ${tail}` : null);
+    const late = waiter(1);
+    const first: Waiter<string> & { wakes: string[] } = {
+      position: 0,
+      wakes: [],
+      wake(shared) {
+        this.wakes.push(shared);
+        // Reacting to its wake-up, this reader writes: the hub is mid-run for this stream.
+        hub.add(1, late);
+        tail = 2;
+        hub.notify(1, share);
+      },
+    };
+    hub.add(1, first);
+    hub.notify(1, share);
+    expect(await late.woken).toBe("up to 2");
+    expect(first.wakes).toEqual(["up to 1"]);
+    expect(hub.size).toBe(0);
+  }, 5_000);
+
+  it("delivers a change that arrives between the turns of a fan-out that spans several", async () => {
+    const hub = new WakeHub<string>();
+    let tail = 1;
+    const share = (position: number) => (position < tail ? `up to ${tail}` : null);
+    const many = Array.from({ length: 5_000 }, () => waiter(0));
+    for (const w of many) hub.add(1, w);
+    const late = waiter(1);
+    hub.add(1, late); // waits at 1: nothing for it in the first change
+    let changed = false;
+    // A change lands on a later event-loop turn, while the first run is still waking the many.
+    const changeMidRun = () => {
+      if (many.every((w) => w.wakes.length > 0)) return;
+      if (many.some((w) => w.wakes.length > 0)) {
+        tail = 2;
+        changed = true;
+        hub.notify(1, share);
+        return;
+      }
+      setImmediate(changeMidRun);
+    };
+    hub.notify(1, share);
+    setImmediate(changeMidRun);
+    await Promise.all(many.map((w) => w.woken));
+    expect(changed).toBe(true);
+    expect(await late.woken).toBe("up to 2");
+    expect(many.every((w) => w.wakes.length === 1)).toBe(true);
+    expect(hub.size).toBe(0);
+  }, 5_000);
 });

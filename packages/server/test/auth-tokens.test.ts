@@ -172,3 +172,63 @@ describe("CORS origins", () => {
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
+
+describe("path globs match whole segments", () => {
+  const cleanups = testCleanups();
+
+  // Each refused path shares the glob's text but differs inside a segment (or has one segment
+  // too many or too few): a glob compiled to a substring match would let it through.
+  const cases: Array<{ glob: string; allowed: string[]; refused: string[] }> = [
+    {
+      glob: "chat/**",
+      allowed: ["chat", "chat/x", "chat/x/y"],
+      refused: ["chatroom", "chatroom/x", "chat-x/y", "xchat/x"],
+    },
+    {
+      glob: "chat/*",
+      allowed: ["chat/x", "chat/x-y"],
+      refused: ["chat", "chatx/y", "chat/x/y", "chatx"],
+    },
+    {
+      glob: "chat/*/log",
+      allowed: ["chat/a/log"],
+      refused: ["chat/a/logs", "chat/a/xlog", "chat/a/b/log", "chatty/a/log"],
+    },
+    {
+      glob: "rooms/**/log",
+      allowed: ["rooms/log", "rooms/a/log", "rooms/a/b/log"],
+      refused: ["rooms/a/blog", "roomsx/a/log", "rooms/a/log/x", "rooms/alog"],
+    },
+    {
+      glob: "**/log",
+      allowed: ["log", "a/log", "a/b/log"],
+      refused: ["a/blog", "alog", "a/log/x", "a/logs"],
+    },
+  ];
+
+  test("a read token reaches the paths its glob names and no path that only shares its text", async () => {
+    const server = await startTestServer({ memory: true, secret: SECRET });
+    cleanups.defer(() => server.close());
+    const paths = new Set(cases.flatMap((c) => [...c.allowed, ...c.refused]));
+    for (const path of paths) {
+      const res = await fetch(streamUrl(server, path), {
+        method: "PUT",
+        headers: { ...asSecret, "content-type": "text/plain" },
+      });
+      expect(res.status).toBe(201);
+    }
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const { glob, allowed, refused } of cases) {
+      const token = await signStreamToken(SECRET, { paths: [glob], ops: ["read"], ttlSeconds: 60 });
+      const auth = { authorization: `Bearer ${token}` };
+      for (const path of [...allowed, ...refused]) {
+        const res = await fetch(`${streamUrl(server, path)}?offset=-1`, { headers: auth });
+        await res.body?.cancel();
+        outcomes.push(`${glob} ${path} ${res.status}`);
+        expected.push(`${glob} ${path} ${allowed.includes(path) ? 200 : 403}`);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
+});

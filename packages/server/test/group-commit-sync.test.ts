@@ -5,6 +5,7 @@
  * write until a restart. Only the memory mode has nothing to sync.
  */
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { MemoryStore } from "@durastream/server-core";
 import Database from "better-sqlite3";
@@ -45,6 +46,54 @@ describe("group commit with an injected WAL sync", () => {
     gate.release();
     expect((await post).status).toBe(204);
     expect(await (await fetch(`${url}?offset=-1`)).text()).toBe("one");
+  });
+
+  test("a producer retry is not acknowledged before the original append's sync completes", async () => {
+    const gate = new SyncGate();
+    const server = await serverWith(gate);
+    const url = streamUrl(server, "retried");
+    expect((await fetch(url, { method: "PUT", headers: text })).status).toBe(201);
+    const producer = { "producer-id": "p", "producer-epoch": "0", "producer-seq": "0" };
+    const send = () =>
+      fetch(url, { method: "POST", headers: { ...text, ...producer }, body: "once" });
+    // The server's side of each POST, to see whether an answer was started.
+    const answers: ServerResponse[] = [];
+    server.http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === "POST") answers.push(res);
+    });
+
+    gate.hold();
+    cleanups.defer(() => gate.release()); // newest first: before the server closes, if a check fails
+    let acknowledged = 0;
+    const original = send().then((res) => {
+      acknowledged++;
+      return res;
+    });
+    await gate.syncWaiting();
+    // The retry (a lost answer, say) is a duplicate of an append that is not on disk yet.
+    const store = server.store;
+    const getProducer = store.getProducer.bind(store);
+    let decided = 0;
+    store.getProducer = (record, producerId) => {
+      decided++;
+      return getProducer(record, producerId);
+    };
+    const retry = send().then((res) => {
+      acknowledged++;
+      return res;
+    });
+    await until(() => decided > 0); // the server looked the retry up: it is a duplicate
+    await new Promise((resolve) => setImmediate(resolve)); // an answer not held would be out now
+    expect(answers).toHaveLength(2);
+    expect(answers.map((res) => res.headersSent)).toEqual([false, false]);
+    expect(acknowledged).toBe(0);
+
+    gate.release();
+    expect((await original).status).toBe(200);
+    const again = await retry;
+    expect(again.status).toBe(204);
+    expect(again.headers.get("producer-seq")).toBe("0");
+    expect(await (await fetch(`${url}?offset=-1`)).text()).toBe("once");
   });
 
   test("appends that arrive during a sync share the next group: one transaction, one sync", async () => {

@@ -4,10 +4,12 @@
  * exact, and a reader that stops reading holds the server to a few chunks.
  */
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { describe, expect, test } from "vitest";
 import type { RunningServer } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
+import { until } from "./sync-gate.js";
 
 const MIB = 1024 * 1024;
 const APPENDS = 24;
@@ -69,28 +71,28 @@ describe("catch-up reads from disk", () => {
     cleanups.defer(() => {
       socket.destroy();
     });
+    // The server's side of the read, to see it wait for the socket to drain.
+    let response: ServerResponse | undefined;
+    server.http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === "GET") response = res;
+    });
     const received: Buffer[] = [];
-    let closed = false;
     socket.on("data", (data: Buffer) => {
       received.push(data);
       // Take the headers and a little data, then stop reading: the socket
       // buffers fill and the server must wait instead of loading the rest.
       if (received.length === 1) socket.pause();
     });
-    socket.on("close", () => {
-      closed = true;
-    });
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
     socket.on("error", () => {});
     socket.write(`GET ${path}?offset=-1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The reader has its first bytes and stopped; the server has more than the socket takes.
+    await until(() => received.length > 0 && response?.writableNeedDrain === true);
 
     const deleted = await fetch(url, { method: "DELETE" });
     expect(deleted.status).toBe(204);
     socket.resume();
-    for (let waited = 0; !closed && waited < 10_000; waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(closed).toBe(true);
+    await closed; // the server ends the response it can no longer complete
 
     const raw = Buffer.concat(received);
     const headerEnd = raw.indexOf("\r\n\r\n");
