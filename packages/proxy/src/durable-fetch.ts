@@ -41,8 +41,6 @@ export interface DurableRequestInit extends RequestInit {
    * Without it every call is a new upstream request.
    */
   readonly requestId?: string;
-  /** Appends this response to the session's stream (`Proxy-Session-Id`, see docs/proxy.md). */
-  readonly sessionId?: string;
 }
 
 /** A `Response` with what the proxy adds. */
@@ -76,7 +74,7 @@ export function createDurableFetch(options: DurableFetchOptions): DurableFetch {
     input: string | URL,
     init: DurableRequestInit = {},
   ): Promise<DurableResponse> => {
-    const { requestId, sessionId, signal, headers: initHeaders, method, body, ...rest } = init;
+    const { requestId, signal, headers: initHeaders, method, body, ...rest } = init;
     signal?.throwIfAborted();
     if (requestId !== undefined) {
       const stored = loadStream(storage, keyOf(requestId), Math.floor(Date.now() / 1000));
@@ -97,7 +95,6 @@ export function createDurableFetch(options: DurableFetchOptions): DurableFetch {
       headers.set("upstream-authorization", upstreamAuthorization);
     headers.set("upstream-url", String(input));
     headers.set("upstream-method", (method ?? "GET").toUpperCase());
-    if (sessionId !== undefined) headers.set("proxy-session-id", sessionId);
     const service = options.proxyAuthorization;
     const credential = typeof service === "function" ? await service() : service;
     if (credential !== undefined) headers.set("authorization", `Bearer ${credential}`);
