@@ -1,0 +1,73 @@
+/**
+ * Server side: writes a generation's UI message chunks into a durable stream
+ * and answers with a pointer to it (`Location` + `{ streamUrl }`) instead of
+ * the tokens, so any number of readers — the tab that asked, a reload, a
+ * second tab — read the same generation from the stream.
+ */
+
+import { DurableStream } from "@durastream/client";
+import { resolveHeaders } from "./headers.js";
+import type { ToDurableStreamResponseOptions } from "./types.js";
+import { ensureStream, newProducerId, writeChunks } from "./writer.js";
+
+const DEFAULT_CONTENT_TYPE = "application/json";
+
+/** What a stopped generation ends with: the AI SDK's own `abort` chunk. */
+const ABORT_CHUNK = { type: "abort" } as const;
+
+/**
+ * Writes `source` (AI SDK UI message chunks) into `stream.writeUrl`, one JSON
+ * message per chunk, and closes the stream when the generation ends, fails or
+ * is stopped through `signal`.
+ *
+ * `mode: "immediate"` (default) answers `201` as soon as the stream exists and
+ * keeps writing in the background (hand the work to `waitUntil` on runtimes
+ * that need it); `mode: "await"` answers `200` with `finalOffset` once written.
+ *
+ * @example
+ * ```ts
+ * const result = streamText({ model, messages: await convertToModelMessages(messages) });
+ * return toDurableStreamResponse({
+ *   source: result.toUIMessageStream(),
+ *   stream: { writeUrl: `${streams}/chat/${id}/${Date.now()}` },
+ * });
+ * ```
+ */
+export async function toDurableStreamResponse(
+  options: ToDurableStreamResponseOptions,
+): Promise<Response> {
+  const mode = options.mode ?? "immediate";
+  const contentType = options.stream.contentType ?? DEFAULT_CONTENT_TYPE;
+  const writeUrl = String(options.stream.writeUrl);
+  const readUrl = String(options.stream.readUrl ?? options.stream.writeUrl);
+  const stream = new DurableStream({
+    url: writeUrl,
+    headers: await resolveHeaders(options.stream.headers),
+    contentType,
+    ...(options.stream.fetchClient ? { fetch: options.stream.fetchClient } : {}),
+  });
+  await ensureStream(stream, contentType, options.stream.createIfMissing ?? true);
+  const writer = writeChunks(options.source, stream, {
+    producerId: options.producerId ?? newProducerId(),
+    signal: options.signal,
+    abortChunk: ABORT_CHUNK,
+  });
+
+  if (mode === "await") {
+    const finalOffset = await writer;
+    return Response.json(
+      { streamUrl: readUrl, finalOffset },
+      { status: 200, headers: { Location: readUrl } },
+    );
+  }
+
+  const background = writer.catch((error: unknown) => {
+    console.error("Durable stream write failed", error);
+  });
+  options.waitUntil?.(background);
+  const headers = new Headers({ Location: readUrl, "Cache-Control": "no-store" });
+  if (options.exposeLocationHeader !== false) {
+    headers.set("Access-Control-Expose-Headers", "Location");
+  }
+  return Response.json({ streamUrl: readUrl }, { status: 201, headers });
+}

@@ -1,0 +1,74 @@
+/**
+ * Switching from `@durable-streams/tanstack-ai-transport` is an import
+ * change: the same exports, and a session written by either package's server
+ * helpers is read by either package's connection, on both servers.
+ */
+
+import * as official from "@durable-streams/tanstack-ai-transport";
+import { chat } from "@tanstack/ai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  STREAMS_SERVERS,
+  type StreamsServer,
+  uniqueName,
+} from "../../../test-support/ai-servers.js";
+import * as ours from "../src/index.js";
+import { scriptedAdapter } from "./scripted-adapter.js";
+
+const TOKENS = Array.from({ length: 20 }, (_, i) => `x${i} `);
+
+it("exports every name the official package exports", () => {
+  const missing = Object.keys(official).filter((name) => !(name in ours));
+  expect(missing).toEqual([]);
+});
+
+const PAIRS = [
+  [
+    "official connection ← our session writer",
+    official.durableStreamConnection,
+    ours.toDurableChatSessionResponse,
+  ],
+  [
+    "our connection ← official session writer",
+    ours.durableStreamConnection,
+    official.toDurableChatSessionResponse,
+  ],
+  [
+    "our connection ← our session writer",
+    ours.durableStreamConnection,
+    ours.toDurableChatSessionResponse,
+  ],
+] as const;
+
+describe.each(STREAMS_SERVERS)("interop on %s", (_name, start) => {
+  let server: StreamsServer;
+  beforeAll(async () => {
+    server = await start();
+  });
+  afterAll(() => server?.close());
+
+  it.each(PAIRS)("%s: the same streaming test passes", async (_pair, connect, respond) => {
+    const url = `${server.base}/${uniqueName("interop")}`;
+    const adapter = scriptedAdapter(() => ({ kind: "text", tokens: TOKENS, delayMs: 2 }));
+    const response = await respond({
+      stream: { writeUrl: url },
+      newMessages: [{ id: "u1", role: "user", parts: [{ type: "text", content: "Hi" }] }],
+      responseStream: chat({ adapter, messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(response.status).toBe(202);
+    const connection = connect({ sendUrl: url, readUrl: url });
+    const seen: Array<{ type: string; delta?: string; messages?: unknown[] }> = [];
+    for await (const chunk of connection.subscribe()) {
+      seen.push(chunk);
+      if (chunk.type === "RUN_FINISHED") break;
+    }
+    const snapshot = seen[0];
+    expect(snapshot?.type).toBe("MESSAGES_SNAPSHOT");
+    const fromSnapshot =
+      // biome-ignore lint/suspicious/noExplicitAny: TanStack UI messages
+      ((snapshot?.messages ?? []) as any[]).find((m) => m.role === "assistant")?.parts[0]
+        ?.content ?? "";
+    const live = seen.flatMap((c) => (c.type === "TEXT_MESSAGE_CONTENT" ? [c.delta] : [])).join("");
+    expect(fromSnapshot + live).toBe(TOKENS.join(""));
+  });
+});
