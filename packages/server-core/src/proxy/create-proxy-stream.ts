@@ -114,6 +114,11 @@ export async function createProxyStream(
   }
   const id = sessionId === null ? crypto.randomUUID() : await c.signer.sessionStreamId(sessionId);
   if (sessionId !== null) {
+    const current = c.active.get(id);
+    if (current instanceof UpstreamPipe && current.finishing) {
+      await current.done;
+      if (c.active.get(id) === current) c.active.delete(id);
+    }
     if (c.active.has(id)) {
       throw new ProxyError(409, "SESSION_BUSY", "a response of this session is still arriving");
     }

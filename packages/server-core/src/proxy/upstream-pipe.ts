@@ -37,6 +37,7 @@ export class UpstreamPipe {
   #carry: Uint8Array = new Uint8Array(0);
   #writes: Promise<void> = Promise.resolve();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #finishing = false;
   /** Settles once the outcome is durable. */
   readonly done: Promise<void>;
 
@@ -48,6 +49,15 @@ export class UpstreamPipe {
     private readonly controller: AbortController,
   ) {
     this.done = this.#run(response);
+  }
+
+  /**
+   * Whether the upstream is done and only the outcome is being written: a
+   * session's next response may wait for it rather than be refused (its
+   * reader may already have seen the `end` frame).
+   */
+  get finishing(): boolean {
+    return this.#finishing;
   }
 
   /** Ends the response with `outcome` (unless it already ended) and cuts the upstream. */
@@ -138,6 +148,7 @@ export class UpstreamPipe {
 
   /** Flushes the rest and records the outcome: journal first, then the stream's end. */
   async #finish(outcome: ProxyOutcome): Promise<void> {
+    this.#finishing = true;
     await this.#flush(true);
     const { id, sessionResponse } = this.target;
     const response = sessionResponse ?? 1;
