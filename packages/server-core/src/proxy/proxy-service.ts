@@ -211,10 +211,10 @@ export class ProxyService {
     const journal = readJournal(this.ctx, id, true);
     const upstreamType = journal?.header.upstreamContentType ?? null;
     if (upstreamType !== null) headers["upstream-content-type"] = upstreamType;
-    const pipe = this.#c.active.get(id);
+    // The journal's end line is written before the stream's end: authoritative
+    // once there, even while the pipe is still winding down.
     const last = journal?.last ?? null;
-    headers[UPSTREAM_OUTCOME_HEADER] =
-      pipe !== undefined || last === null || !("outcome" in last) ? RUNNING : last.outcome;
+    headers[UPSTREAM_OUTCOME_HEADER] = last !== null && "outcome" in last ? last.outcome : RUNNING;
     // A response body may be private to whoever holds the URL: never in a shared cache.
     const cache = headers["cache-control"];
     if (cache !== undefined) headers["cache-control"] = cache.replace(/\bpublic\b/, "private");
