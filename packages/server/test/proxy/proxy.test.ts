@@ -34,6 +34,8 @@ const MAX_RESPONSE = 1024 * 1024;
 let upstream: MockUpstream;
 let server: RunningServer;
 let proxyUrl: string;
+let tight: RunningServer;
+let tightUrl: string;
 let cleanup = () => {};
 let dataDir: string;
 const logLines: string[] = [];
@@ -57,16 +59,31 @@ beforeAll(async () => {
       allowlist: [`${upstream.url}/**`],
       allowLocalhost: true,
       signingKey: SIGNING_KEY,
-      headerTimeoutMs: 300,
-      idleTimeoutMs: 1_000,
-      maxDurationMs: 4_000,
+      // Generous: a loaded machine must not turn ordinary tests into timeouts.
+      headerTimeoutMs: 10_000,
+      idleTimeoutMs: 30_000,
+      maxDurationMs: 30_000,
       maxResponseBytes: MAX_RESPONSE,
     },
   });
   proxyUrl = `${server.url}/v1/proxy`;
+  // Tight timeouts, for the tests of each limit.
+  tight = await startTestServer({
+    memory: true,
+    secret: SECRET,
+    proxy: {
+      allowlist: [`${upstream.url}/**`],
+      allowLocalhost: true,
+      headerTimeoutMs: 300,
+      idleTimeoutMs: 1_000,
+      maxDurationMs: 2_000,
+    },
+  });
+  tightUrl = `${tight.url}/v1/proxy`;
 });
 
 afterAll(async () => {
+  await tight?.close();
   await server?.close();
   await upstream?.close();
   cleanup();
@@ -228,7 +245,7 @@ describe("ends other than complete", () => {
 
   test("an upstream silent past the idle timeout is cut, outcome idle-timeout", async () => {
     const response = upstream.controlled("idle");
-    const location = await created(create(proxyUrl, `${upstream.url}/controlled/idle`));
+    const location = await created(create(tightUrl, `${upstream.url}/controlled/idle`));
     response.write("then silence");
     const steps = await readToEnd(location);
     expect(text(joined(steps))).toBe("then silence");
@@ -237,8 +254,8 @@ describe("ends other than complete", () => {
 
   test("a response past the maximum duration is cut, outcome duration-limit", async () => {
     const response = upstream.controlled("long");
-    const location = await created(create(proxyUrl, `${upstream.url}/controlled/long`));
-    const trickle = setInterval(() => response.write("."), 200);
+    const location = await created(create(tightUrl, `${upstream.url}/controlled/long`));
+    const trickle = setInterval(() => response.write("."), 100);
     try {
       const steps = await readToEnd(location);
       const dots = text(joined(steps));
@@ -288,7 +305,7 @@ describe("refusals", () => {
   });
 
   test("no upstream headers in time: 504 UPSTREAM_TIMEOUT", async () => {
-    const res = await create(proxyUrl, `${upstream.url}/slow-headers`);
+    const res = await create(tightUrl, `${upstream.url}/slow-headers`);
     expect(await errorOf(res)).toEqual({ status: 504, code: "UPSTREAM_TIMEOUT" });
   });
 
