@@ -96,11 +96,18 @@ describe("createDurableFetch", () => {
     await response.closed;
     await expect(reader.read()).rejects.toThrow();
     const url = new URL(res.streamUrl!);
-    const head = await fetch(`${url.origin}${url.pathname}`, {
-      method: "HEAD",
-      headers: { authorization: `Bearer ${SECRET}` },
-    });
-    expect(head.headers.get("upstream-outcome")).toBe("aborted");
+    // The abort request is sent in the background: wait for the recorded outcome.
+    let outcome: string | null = "running";
+    for (let i = 0; outcome === "running"; i++) {
+      expect(i).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const head = await fetch(`${url.origin}${url.pathname}`, {
+        method: "HEAD",
+        headers: { authorization: `Bearer ${SECRET}` },
+      });
+      outcome = head.headers.get("upstream-outcome");
+    }
+    expect(outcome).toBe("aborted");
   });
 
   test("an upstream error comes back with the upstream's status and body", async () => {
