@@ -36,6 +36,8 @@ export interface Env {
   readonly MAX_STREAM_BYTES?: string;
   /** How long after an append a stream reports its tail to the listing, in ms. Default 10000. */
   readonly REGISTRY_REFRESH_MS?: string;
+  /** Longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP. Default 1000. */
+  readonly MAX_FORK_DEPTH?: string;
 }
 
 /** Resolved configuration. */
@@ -51,6 +53,7 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxStreamBytes: number;
   readonly registryRefreshMs: number;
+  readonly maxForkDepth: number;
 }
 
 /** URL path of the stream root. */
@@ -68,6 +71,7 @@ export function readConfig(env: Env): Config {
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
     maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
     registryRefreshMs: integer("REGISTRY_REFRESH_MS", env.REGISTRY_REFRESH_MS, 10_000),
+    maxForkDepth: Math.max(1, integer("MAX_FORK_DEPTH", env.MAX_FORK_DEPTH, 1_000)),
   };
 }
 

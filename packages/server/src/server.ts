@@ -23,7 +23,7 @@ import { ExpirySweeper } from "./expiry-sweeper.js";
 import { IdleRelease } from "./idle-release.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest } from "./node-adapter.js";
+import { handleNodeRequest, writeResponse } from "./node-adapter.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import {
   createMetrics,
@@ -34,6 +34,7 @@ import {
 import { RateLimiter } from "./ops/rate-limit.js";
 import { type ProxyServerOptions, proxyConfig } from "./proxy/proxy-options.js";
 import { ProxyRoute } from "./proxy/proxy-route.js";
+import { refuseRequestHead } from "./request-head.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
@@ -189,6 +190,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes,
+    maxDrainBytes: limits.maxDrainBytes,
     rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
     onRefused: (code) => metrics?.reject(code),
     compression: options.compression
@@ -200,6 +202,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     : null;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
+    const refused = refuseRequestHead(req, limits.maxHeaderCount);
+    if (refused !== null) {
+      writeResponse(res, refused);
+      return;
+    }
     // Health and metrics first: the console may be served at `/`.
     let work = ops.route(req, res) ?? proxyRoute?.route(req, res) ?? null;
     if (work === null) {
@@ -218,6 +225,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.maxHeaderBytes,
+      // Answered by `refuseRequestHead` with a JSON body rather than node:http's empty 400.
+      requireHostHeader: false,
       // How often node:http looks for requests past their timeouts (its default is 30 s,
       // which would stretch a 10 s headers timeout to 40).
       connectionsCheckingInterval: Math.min(
@@ -233,6 +242,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   http.on("checkContinue", onRequest);
   http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  // No cap of node:http's own (it drops fields past it): `refuseRequestHead` refuses instead.
+  http.maxHeadersCount = 0;
   http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),

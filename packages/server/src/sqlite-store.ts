@@ -30,6 +30,7 @@ import { AppendBatch } from "./append-batch.js";
 import { Checkpointer, type CheckpointResult } from "./checkpointer.js";
 import { makeDurableDirectory, syncDirectory, syncFile } from "./durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./group-commit.js";
+import { ProducerCache } from "./producer-cache.js";
 import { forkOfRow, SqliteListing, summaryOf } from "./sqlite-listing.js";
 import { ensureSchema } from "./sqlite-schema.js";
 import { TailCache } from "./tail-cache.js";
@@ -41,6 +42,11 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Records kept in memory at most. Default 10,000. */
   readonly cacheSize?: number;
+  /**
+   * Idempotent-producer states kept in memory at most (least recently used
+   * go; a miss reads the table). Default 10,000.
+   */
+  readonly producerCacheSize?: number;
   /**
    * WAL bytes written since the last checkpoint that trigger a background one
    * (frames counted from the wal-index; payload bytes when it cannot be read).
@@ -121,7 +127,7 @@ export class SqliteStore implements StreamStore, RetentionStore {
   #walFd: number;
   readonly #byPath = new Map<string, StreamRecord>();
   readonly #byId = new Map<number, StreamRecord>();
-  readonly #producers = new Map<number, Map<string, ProducerState>>();
+  readonly #producers: ProducerCache;
   readonly #pending = new Map<number, number>();
   readonly #touched = new Set<StreamRecord>();
   /**
@@ -186,6 +192,7 @@ export class SqliteStore implements StreamStore, RetentionStore {
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     this.#walFrames = new WalFrameCounter(`${file}-shm`);
     this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#producers = new ProducerCache(options.producerCacheSize ?? 10_000);
     this.#checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
     this.#tailCache = new TailCache({
       perStreamBytes: options.tailCacheStreamBytes ?? 1024 * 1024,
@@ -230,12 +237,20 @@ export class SqliteStore implements StreamStore, RetentionStore {
           expiry_due = @expiryDue WHERE id = @id`,
       ),
       upsertProducer: db.prepare(
-        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq, updated_at)
+          VALUES (?, ?, ?, ?, ?)
           ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
-          last_seq = excluded.last_seq`,
+          last_seq = excluded.last_seq, updated_at = excluded.updated_at`,
       ),
-      producer: db.prepare<[number, string], { epoch: number; last_seq: number }>(
-        "SELECT epoch, last_seq FROM producers WHERE stream_id = ? AND producer_id = ?",
+      producer: db.prepare<
+        [number, string],
+        { epoch: number; last_seq: number; updated_at: number }
+      >(
+        "SELECT epoch, last_seq, updated_at FROM producers WHERE stream_id = ? AND producer_id = ?",
+      ),
+      expireProducers: db.prepare<[number, number]>(
+        `DELETE FROM producers WHERE (stream_id, producer_id) IN (SELECT stream_id, producer_id
+          FROM producers WHERE updated_at < ? ORDER BY updated_at LIMIT ?)`,
       ),
       // Spans only: a row's first page holds them, its blob stays on disk until loaded.
       chunkSpansFrom: db.prepare<[number, number, number], { start_pos: number; end_pos: number }>(
@@ -418,7 +433,6 @@ export class SqliteStore implements StreamStore, RetentionStore {
     if (this.#newest === record) this.#newest = undefined;
     this.#byId.delete(record.id);
     if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
-    this.#producers.delete(record.id);
   }
 
   /** Marks a record recently used (Map order is the LRU order). */
@@ -469,7 +483,6 @@ export class SqliteStore implements StreamStore, RetentionStore {
     const tail = start + (data?.length ?? 0);
     const record = newStreamRecord(this.#nextId++, init, false);
     this.#remember(record);
-    this.#producers.set(record.id, new Map());
     this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 256;
     const fork = init.fork;
     void this.#write(
@@ -510,13 +523,14 @@ export class SqliteStore implements StreamStore, RetentionStore {
     const tail = record.tail;
     this.#touched.delete(record);
     const producer = write.producer;
-    if (producer) this.#producerMap(record).set(producer.producerId, producer.state);
+    if (producer) this.#producers.written(record.id, producer.producerId, producer.state);
     this.#walBytesSinceCheckpoint += (data?.length ?? 0) + 128;
 
     const closed = record.closed;
     const onDurable = () => {
       record.visibleTail = Math.max(record.visibleTail, tail);
       record.visibleClosed = record.visibleClosed || closed;
+      if (producer) this.#producers.durable(record.id, producer.producerId, producer.state);
     };
     const open = this.#openBatches.get(record.id);
     if (open?.accepts(write)) {
@@ -562,28 +576,41 @@ export class SqliteStore implements StreamStore, RetentionStore {
       }),
     });
     for (const [producerId, producer] of batch.producers) {
-      this.#sql.upsertProducer.run(id, producerId, producer.epoch, producer.lastSeq);
+      this.#sql.upsertProducer.run(
+        id,
+        producerId,
+        producer.epoch,
+        producer.lastSeq,
+        producer.updatedAt ?? state.lastAccessAt,
+      );
     }
-  }
-
-  #producerMap(record: StreamRecord): Map<string, ProducerState> {
-    let map = this.#producers.get(record.id);
-    if (!map) {
-      map = new Map();
-      this.#producers.set(record.id, map);
-    }
-    return map;
   }
 
   getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
-    const map = this.#producerMap(record);
-    const cached = map.get(producerId);
+    const cached = this.#producers.get(record.id, producerId);
     if (cached) return cached;
     const row = this.#sql.producer.get(record.id, producerId);
     if (!row) return undefined;
-    const state = { epoch: row.epoch, lastSeq: row.last_seq };
-    map.set(producerId, state);
+    const state = { epoch: row.epoch, lastSeq: row.last_seq, updatedAt: row.updated_at };
+    this.#producers.loaded(record.id, producerId, state);
     return state;
+  }
+
+  /** Producer states held in memory (bounded by `producerCacheSize`). */
+  get cachedProducers(): number {
+    return this.#producers.size;
+  }
+
+  expireProducers(before: number, limit: number): Promise<number> {
+    let removed = 0;
+    return this.#commit
+      .write(
+        () => {
+          removed = this.#sql.expireProducers.run(before, limit).changes;
+        },
+        () => {},
+      )
+      .then(() => removed);
   }
 
   readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {

@@ -81,6 +81,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
+      maxForkDepth: this.#config.maxForkDepth,
       // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
       // a timer here would keep the object from hibernating.
       liveTimers: "runtime",

@@ -4,8 +4,11 @@
  * same path), its chunks and producers, and the bookkeeping of forks.
  */
 
-/** Bumped when the schema changes; an object refuses a newer one. */
-const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the schema changes; an object refuses a newer one.
+ * 2: `streams.fork_depth`, how many forks deep a fork is (`maxForkDepth`).
+ */
+const SCHEMA_VERSION = 2;
 
 /**
  * Whether the object has tables yet. An object is created by any request to
@@ -33,6 +36,12 @@ export function ensureSchema(sql: SqlStorage): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
+  if (version === 1) {
+    // Forks stored before it have no depth: theirs is counted as 1 (the chain is in other objects).
+    sql.exec("ALTER TABLE streams ADD COLUMN fork_depth INTEGER");
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
+    return;
+  }
   // One statement per exec: the SQL API runs multi-statement strings, but
   // keeping them apart makes a failure name its statement.
   for (const statement of [
@@ -57,7 +66,8 @@ export function ensureSchema(sql: SqlStorage): void {
       fork_offset TEXT,
       fork_sub_offset INTEGER,
       fork_count INTEGER NOT NULL DEFAULT 0,
-      soft_deleted INTEGER NOT NULL DEFAULT 0
+      soft_deleted INTEGER NOT NULL DEFAULT 0,
+      fork_depth INTEGER
     )`,
     // Chunks of at most MAX_CHUNK_BYTES (a SQLite value in a Durable Object is
     // limited to 2 MB); `append_end` is where the append that wrote it ends.

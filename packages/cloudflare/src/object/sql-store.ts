@@ -76,6 +76,7 @@ interface StreamRow extends Record<string, SqlStorageValue> {
   fork_position: number | null;
   fork_offset: string | null;
   fork_sub_offset: number | null;
+  fork_depth: number | null;
   fork_count: number;
   soft_deleted: number;
 }
@@ -178,6 +179,7 @@ export class SqlStore implements StreamStore {
               position: row.fork_position ?? 0,
               requestedOffset: row.fork_offset ?? "",
               requestedSubOffset: row.fork_sub_offset ?? 0,
+              ...(row.fork_depth === null ? {} : { depth: row.fork_depth }),
             },
       forkCount: row.fork_count,
       softDeleted: row.soft_deleted === 1,
@@ -226,8 +228,8 @@ export class SqlStore implements StreamStore {
         this.#sql.exec(
           `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
-          fork_sub_offset)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          fork_sub_offset, fork_depth)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           init.path,
           init.contentType,
@@ -241,6 +243,7 @@ export class SqlStore implements StreamStore {
           init.fork?.position ?? null,
           init.fork?.requestedOffset ?? null,
           init.fork?.requestedSubOffset ?? null,
+          init.fork?.depth ?? null,
         );
         this.#sql.exec(
           "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRequestTarget, StreamPathError } from "@durastream/protocol";
 import type { EngineResponse, ProxyRequest, ProxyService } from "@durastream/server-core";
 import { admitRequest, isRefusal, type RequestAdmission } from "../admission.js";
+import { drainRefused } from "../drain-refused.js";
 import { deferredContinue } from "../expect-continue.js";
 import { jsonError } from "../json-responses.js";
 import { writeResponse } from "../node-adapter.js";
@@ -57,7 +58,10 @@ export class ProxyRoute {
       (req.method === "POST" || req.method === "PATCH") && req.headers["content-length"] !== "0";
     const admitted = admitRequest(this.admission, req, res, `__ds/proxy/s/${rest}`, query, hasBody);
     if (isRefusal(admitted)) {
-      writeResponse(res, admitted);
+      writeResponse(
+        res,
+        hasBody ? drainRefused(req, res, admitted, this.admission.maxDrainBytes) : admitted,
+      );
       return;
     }
     let body = hasBody ? requestBody(req, deferredContinue(res)) : null;
@@ -73,7 +77,10 @@ export class ProxyRoute {
     } finally {
       admitted.release();
     }
-    if (hasBody && !req.readableEnded) req.resume();
+    // A body left unread (a refusal before reading it) is drained, bounded, as on stream routes.
+    if (hasBody && !req.readableEnded) {
+      response = drainRefused(req, res, response, this.admission.maxDrainBytes);
+    }
     writeResponse(res, response);
   }
 }
