@@ -140,7 +140,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       async () => {
         await this.#expiry.sweep();
         await this.#forks.retryDue();
-        await this.#registry.due((record) => this.#store.getById(record.id) === record);
+        await this.#registry.due((path) => this.#store.get(path));
       },
       () =>
         earliest(
