@@ -57,7 +57,8 @@ export interface Journal {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const NEVER = new AbortController().signal;
+/** A signal never aborted; made on first use (workerd refuses an AbortController at module scope). */
+let never: AbortSignal | undefined;
 
 /** An engine request the proxy makes to its own streams. */
 function internalRequest(
@@ -72,7 +73,7 @@ function internalRequest(
     query: new URLSearchParams(),
     header: (name) => headers[name.toLowerCase()] ?? null,
     body,
-    signal: NEVER,
+    signal: (never ??= new AbortController().signal),
   };
 }
 
