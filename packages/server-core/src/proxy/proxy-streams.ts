@@ -67,13 +67,14 @@ function internalRequest(
   headers: Record<string, string>,
   body: Uint8Array | null,
 ): EngineRequest {
+  never ??= new AbortController().signal;
   return {
     method,
     path,
     query: new URLSearchParams(),
     header: (name) => headers[name.toLowerCase()] ?? null,
     body,
-    signal: (never ??= new AbortController().signal),
+    signal: never,
   };
 }
 
