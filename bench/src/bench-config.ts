@@ -42,6 +42,7 @@ export const config = {
     idleSettleMs: 3_000,
     restartTimeoutMs: 30_000,
   },
+  streamDb: { events: scaled(100_000, 1_000) },
   /** Time allowed for deliveries after the writer's last append. */
   deliveryGraceMs: 2_000,
   /** An append slower than this stops the paced writer (the server is falling over). */

@@ -20,6 +20,7 @@ import { catchUpRead, catchUpReadCompressed } from "./scenarios/catch-up-read.js
 import { longPollFanOut, sseFanOut } from "./scenarios/fan-out.js";
 import { manyStreams } from "./scenarios/many-streams.js";
 import { producerIngest } from "./scenarios/producer-ingest.js";
+import { streamDbMaterialize } from "./scenarios/stream-db.js";
 import { SERVER_LABELS, type ServerKind } from "./server-kind.js";
 import { SERVER_LOG_DIR, ServerProcess } from "./server-process.js";
 import { ensureWrk } from "./wrk.js";
@@ -33,6 +34,7 @@ const SCENARIOS: readonly Scenario[] = [
   sseFanOut,
   longPollFanOut,
   manyStreams,
+  streamDbMaterialize,
 ];
 
 const RESULTS_DIR = new URL("../results/", import.meta.url).pathname;
