@@ -21,6 +21,7 @@ import { longPollFanOut, sseFanOut } from "./scenarios/fan-out.js";
 import { manyStreams } from "./scenarios/many-streams.js";
 import { producerIngest } from "./scenarios/producer-ingest.js";
 import { streamDbMaterialize } from "./scenarios/stream-db.js";
+import { yjsTyping, yjsTypingNoCompaction } from "./scenarios/yjs-typing.js";
 import { SERVER_LABELS, type ServerKind } from "./server-kind.js";
 import { SERVER_LOG_DIR, ServerProcess } from "./server-process.js";
 import { ensureWrk } from "./wrk.js";
@@ -35,6 +36,8 @@ const SCENARIOS: readonly Scenario[] = [
   longPollFanOut,
   manyStreams,
   streamDbMaterialize,
+  yjsTyping,
+  yjsTypingNoCompaction,
 ];
 
 const RESULTS_DIR = new URL("../results/", import.meta.url).pathname;

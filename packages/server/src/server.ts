@@ -12,6 +12,7 @@ import {
   type SubscriptionSettings,
   WakeHub,
 } from "@durastream/server-core";
+import { YjsRoutes } from "@durastream/yjs/server";
 import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
@@ -39,6 +40,10 @@ import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
 import { WriteStallWatch } from "./write-stall.js";
+
+/** Yjs documents live under this path (the official layout), beside the stream root. */
+const YJS_BASE_PATH = "/v1/yjs";
+const YJS_PREFIX = `${YJS_BASE_PATH}/`;
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {
@@ -92,6 +97,12 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServe
   readonly console?: false | { readonly path?: string; readonly dir?: string };
   /** The durable proxy (docs/proxy.md); off unless an allowlist is given. */
   readonly proxy?: ProxyServerOptions;
+  /**
+   * Yjs documents at `/v1/yjs/{service}/docs/{doc}` (docs/yjs.md): bytes of
+   * updates after a document's last snapshot that trigger a compaction.
+   * Default 1 MiB.
+   */
+  readonly yjsCompactionThreshold?: number;
 }
 
 /** A running server. */
@@ -200,6 +211,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const proxyRoute = engine.proxy
     ? new ProxyRoute(engine.proxy, options.proxy?.path ?? "/v1/proxy", admission, options.publicUrl)
     : null;
+  const yjs = new YjsRoutes({
+    engine: ops.handler,
+    streamBasePath: basePath,
+    secret: options.secret,
+    compactionThreshold: options.yjsCompactionThreshold,
+    onCompactionError: (error, doc) =>
+      logger.error({ err: error, doc: `${doc.service}/${doc.docPath}` }, "yjs compaction failed"),
+  });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
     const refused = refuseRequestHead(req, limits.maxHeaderCount);
@@ -211,7 +230,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     let work = ops.route(req, res) ?? proxyRoute?.route(req, res) ?? null;
     if (work === null) {
       if (consoleSite?.handle(req, res)) return;
-      work = handleNodeRequest(ops.handler, basePath, req, res, admission);
+      work = req.url?.startsWith(YJS_PREFIX)
+        ? handleNodeRequest(yjs, YJS_BASE_PATH, req, res, admission)
+        : handleNodeRequest(ops.handler, basePath, req, res, admission);
     }
     work.catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
@@ -298,6 +319,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearTimeout(deadline);
         // Upstream responses still arriving end as `interrupted` while the store is open.
         await engine.proxy?.stopAll();
+        // A compaction under way finishes its writes before the store closes.
+        await yjs.idle();
         engine.close();
         await store.close();
         logger.info("durastream stopped");

@@ -24,6 +24,10 @@ export interface StallReport<T> {
    * gave to other processes is not the reader's doing), less the period.
    */
   maxStallMs: number;
+  /** How many times the timer ran while `work` ran: the loop's turns, roughly. */
+  ticks: number;
+  /** Wall time `work` took, in ms. */
+  totalMs: number;
 }
 
 /** Runs `work` with a 5 ms interval timer and reports the longest stall. */
@@ -34,7 +38,10 @@ export async function measureStall<T>(work: () => Promise<T>): Promise<StallRepo
   let maxWallStallMs = 0;
   let maxCpuStallMs = 0;
   let maxStallMs = 0;
+  let ticks = 0;
+  const start = performance.now();
   const tick = () => {
+    ticks++;
     const wall = performance.now();
     const cpu = process.cpuUsage(lastCpu);
     maxWallStallMs = Math.max(maxWallStallMs, wall - lastWall - period);
@@ -48,7 +55,8 @@ export async function measureStall<T>(work: () => Promise<T>): Promise<StallRepo
   try {
     const result = await work();
     tick();
-    return { result, maxWallStallMs, maxCpuStallMs, maxStallMs };
+    const totalMs = performance.now() - start;
+    return { result, maxWallStallMs, maxCpuStallMs, maxStallMs, ticks, totalMs };
   } finally {
     clearInterval(timer);
   }
