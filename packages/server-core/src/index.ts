@@ -64,6 +64,7 @@ export type {
   SubscriptionState,
   SubscriptionType,
 } from "./ports/subscription-types.js";
+export * from "./proxy/index.js";
 export type {
   ReservedCall,
   ReservedContext,

@@ -23,6 +23,9 @@ const LAUNCHER = join(ROOT, "packages", "server", "bin", "durastream-server.js")
 
 /** A value to try for a setting, and where parseConfig must put it. */
 function sample(setting: ServerSetting): { text: string; expected: unknown } {
+  if ("proxy" in setting.target && setting.target.proxy === "allowlist") {
+    return { text: "https://a.example/**", expected: ["https://a.example/**"] };
+  }
   switch (setting.kind) {
     case "integer":
       return { text: "1234", expected: 1234 };
@@ -47,6 +50,7 @@ function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting):
   const target = setting.target;
   if ("ops" in target) throw new Error(`${setting.flag} is converted by opsOptions`);
   if ("limit" in target) return config.options.limits?.[target.limit];
+  if ("proxy" in target) return config.options.proxy?.[target.proxy];
   if ("log" in target) return target.log === "level" ? config.logLevel : config.logFormat;
   if ("console" in target) {
     const console = config.options.console;
