@@ -7,7 +7,6 @@
  */
 
 export { createDurableChatTransport } from "./client.js";
-export { type ForkDurableStreamOptions, type ForkResult, forkDurableStream } from "./fork.js";
 export { toDurableStreamResponse } from "./server.js";
 export type {
   DurableChatTransport,

@@ -5,10 +5,9 @@
  * second tab — read the same generation from the stream.
  */
 
-import { DurableStream } from "@durastream/client";
-import { resolveHeaders } from "./headers.js";
+import { DurableStream, pipeToStream, resolveHeaders } from "@durastream/client";
 import type { ToDurableStreamResponseOptions } from "./types.js";
-import { ensureStream, newProducerId, writeChunks } from "./writer.js";
+import { ensureStream } from "./writer.js";
 
 const DEFAULT_CONTENT_TYPE = "application/json";
 
@@ -47,11 +46,13 @@ export async function toDurableStreamResponse(
     ...(options.stream.fetchClient ? { fetch: options.stream.fetchClient } : {}),
   });
   await ensureStream(stream, contentType, options.stream.createIfMissing ?? true);
-  const writer = writeChunks(options.source, stream, {
-    producerId: options.producerId ?? newProducerId(),
+  const writer = pipeToStream(options.source, stream, {
+    producerId: options.producerId ?? `gen-${crypto.randomUUID()}`,
     signal: options.signal,
-    abortChunk: ABORT_CHUNK,
-  });
+    onStop: () => [ABORT_CHUNK],
+    // Every chunk is one JSON message, string-valued ones included.
+    encode: (chunk) => JSON.stringify(chunk),
+  }).then((result) => result.offset ?? "");
 
   if (mode === "await") {
     const finalOffset = await writer;

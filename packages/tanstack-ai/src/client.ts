@@ -9,7 +9,6 @@
 
 import { type StreamResponse, stream } from "@durastream/client";
 import { applyChunksToMessages, messageOffsetsOf } from "./chunks.js";
-import { headersRecord } from "./headers.js";
 import type {
   DurableStreamConnection,
   DurableStreamConnectionOptions,
@@ -118,7 +117,7 @@ export function durableStreamConnection(
         live: "sse",
         json: true,
         offset: state.offset,
-        headers: headersRecord(options.headers),
+        headers: Object.fromEntries(new Headers(options.headers)),
         signal: abortSignal,
       });
       let snapshotPending = options.emitSnapshotOnSubscribe !== false && state.offset === undefined;
@@ -144,7 +143,10 @@ export function durableStreamConnection(
     async send(messages: Array<unknown>, data?: unknown, abortSignal?: AbortSignal): Promise<void> {
       const response = await (options.fetchClient ?? fetch)(sendUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", ...headersRecord(options.headers) },
+        headers: {
+          "content-type": "application/json",
+          ...Object.fromEntries(new Headers(options.headers)),
+        },
         body: JSON.stringify({ messages, data }),
         signal: abortSignal,
       });
@@ -179,7 +181,7 @@ export async function materializeSnapshotFromDurableStream(options: {
     json: true,
     live: false,
     offset: options.offset,
-    headers: headersRecord(options.headers),
+    headers: Object.fromEntries(new Headers(options.headers)),
     ...(options.fetchClient ? { fetch: options.fetchClient } : {}),
   });
   const chunks = await response.json<TanStackChunk>();

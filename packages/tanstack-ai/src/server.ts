@@ -6,9 +6,8 @@
  * - one stream per generation, closed when it ends — `toDurableStreamResponse`.
  */
 
-import { DurableStream } from "@durastream/client";
+import { DurableStream, resolveHeaders } from "@durastream/client";
 import { toMessageEchoChunks } from "./chunks.js";
-import { resolveHeaders } from "./headers.js";
 import type {
   DurableStreamTarget,
   TanStackChunk,
