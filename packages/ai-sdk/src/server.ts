@@ -5,11 +5,8 @@
  * second tab — read the same generation from the stream.
  */
 
-import { DurableStream, pipeToStream, resolveHeaders } from "@durastream/client";
+import { openStreamTarget, pipeToStream } from "@durastream/client";
 import type { ToDurableStreamResponseOptions } from "./types.js";
-import { ensureStream } from "./writer.js";
-
-const DEFAULT_CONTENT_TYPE = "application/json";
 
 /** What a stopped generation ends with: the AI SDK's own `abort` chunk. */
 const ABORT_CHUNK = { type: "abort" } as const;
@@ -36,16 +33,7 @@ export async function toDurableStreamResponse(
   options: ToDurableStreamResponseOptions,
 ): Promise<Response> {
   const mode = options.mode ?? "immediate";
-  const contentType = options.stream.contentType ?? DEFAULT_CONTENT_TYPE;
-  const writeUrl = String(options.stream.writeUrl);
-  const readUrl = String(options.stream.readUrl ?? options.stream.writeUrl);
-  const stream = new DurableStream({
-    url: writeUrl,
-    headers: await resolveHeaders(options.stream.headers),
-    contentType,
-    ...(options.stream.fetchClient ? { fetch: options.stream.fetchClient } : {}),
-  });
-  await ensureStream(stream, contentType, options.stream.createIfMissing ?? true);
+  const { stream, readUrl } = await openStreamTarget(options.stream);
   const writer = pipeToStream(options.source, stream, {
     producerId: options.producerId ?? `gen-${crypto.randomUUID()}`,
     signal: options.signal,

@@ -68,6 +68,7 @@ export {
 } from "./pipe-to-stream.js";
 export { resolveHeaders } from "./resolve.js";
 export { stream } from "./stream-api.js";
+export { type OpenedStreamTarget, openStreamTarget, type StreamTarget } from "./stream-target.js";
 export type {
   AppendOptions,
   ByteChunk,

@@ -57,7 +57,7 @@ describe.each(servers)("forkStream against $name", (impl) => {
   });
 
   it("defaults to the source's tail, and refines the point with subOffset", async () => {
-    const { url, beforeB, beforeC } = await source();
+    const { url, beforeB } = await source();
     const whole = streamUrl(server, "fork-tail");
     await forkStream({ url: whole, source: url });
     expect(await messages(whole)).toEqual(["a", "b", "c"]);

@@ -15,15 +15,6 @@ import type {
   TanStackChunk,
 } from "./types.js";
 
-async function jsonBody(response: Response): Promise<unknown> {
-  if (!(response.headers.get("content-type") ?? "").includes("application/json")) return undefined;
-  try {
-    return await response.json();
-  } catch {
-    return undefined;
-  }
-}
-
 /** `url` resolved against the page, then `base`; left relative only when neither resolves it. */
 function resolveUrl(url: string, base: string): string {
   if (/^[a-zA-Z][a-zA-Z\d+\-.]*:/.test(url)) return url;
@@ -151,7 +142,8 @@ export function durableStreamConnection(
         signal: abortSignal,
       });
       if (response.ok) return;
-      const body = await jsonBody(response);
+      // An error body may be JSON (`{ error }`) or anything else.
+      const body: unknown = await response.json().catch(() => undefined);
       if (body && typeof body === "object" && "error" in body) {
         throw new Error(String((body as { error: unknown }).error));
       }

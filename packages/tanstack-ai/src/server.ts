@@ -6,7 +6,7 @@
  * - one stream per generation, closed when it ends — `toDurableStreamResponse`.
  */
 
-import { DurableStream, resolveHeaders } from "@durastream/client";
+import { type DurableStream, openStreamTarget } from "@durastream/client";
 import { toMessageEchoChunks } from "./chunks.js";
 import type {
   DurableStreamTarget,
@@ -14,23 +14,9 @@ import type {
   ToDurableChatSessionResponseOptions,
   ToDurableStreamResponseOptions,
 } from "./types.js";
-import { ensureStream, stopChunks, tailOf, writeChunks } from "./writer.js";
+import { stopChunks, tailOf, writeChunks } from "./writer.js";
 
 const DEFAULT_CONTENT_TYPE = "application/json";
-
-async function openStream(
-  target: DurableStreamTarget,
-  contentType: string,
-): Promise<DurableStream> {
-  const stream = new DurableStream({
-    url: String(target.writeUrl),
-    headers: await resolveHeaders(target.headers),
-    contentType,
-    ...(target.fetchClient ? { fetch: target.fetchClient } : {}),
-  });
-  await ensureStream(stream, contentType, target.createIfMissing ?? true);
-  return stream;
-}
 
 /**
  * The session stream of `streamTarget`, created (as `application/json`) when
@@ -42,7 +28,7 @@ export async function ensureDurableChatSessionStream(
   if (streamTarget.contentType !== undefined && streamTarget.contentType !== DEFAULT_CONTENT_TYPE) {
     throw new Error(`Chat session streams must use content type "${DEFAULT_CONTENT_TYPE}"`);
   }
-  return openStream(streamTarget, DEFAULT_CONTENT_TYPE);
+  return (await openStreamTarget({ ...streamTarget, contentType: DEFAULT_CONTENT_TYPE })).stream;
 }
 
 async function* fromArray(chunks: ReadonlyArray<TanStackChunk>): AsyncIterable<TanStackChunk> {
@@ -95,9 +81,7 @@ export async function toDurableStreamResponse(
   source: AsyncIterable<unknown>,
   options: ToDurableStreamResponseOptions,
 ): Promise<Response> {
-  const contentType = options.stream.contentType ?? DEFAULT_CONTENT_TYPE;
-  const readUrl = String(options.stream.readUrl ?? options.stream.writeUrl);
-  const stream = await openStream(options.stream, contentType);
+  const { stream, readUrl } = await openStreamTarget(options.stream);
   const writer = writeChunks(source, stream, {
     close: true,
     session: false,

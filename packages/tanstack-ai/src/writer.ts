@@ -6,7 +6,7 @@
  * which is what forking the conversation "before this message" needs.
  */
 
-import { type DurableStream, DurableStreamError, pipeToStream } from "@durastream/client";
+import { type DurableStream, pipeToStream } from "@durastream/client";
 import { MESSAGE_OFFSET_FIELD, sanitizeChunkForStorage } from "./chunks.js";
 import type { TanStackChunk } from "./types.js";
 
@@ -79,24 +79,6 @@ export async function writeChunks(
     },
   });
   return { offset: result.offset ?? tail ?? "" };
-}
-
-/** Creates the stream unless it exists. */
-export async function ensureStream(
-  stream: DurableStream,
-  contentType: string,
-  createIfMissing: boolean,
-): Promise<void> {
-  if (!createIfMissing) return;
-  try {
-    await stream.create({ contentType });
-  } catch (error) {
-    const exists =
-      error instanceof DurableStreamError &&
-      error.status === 409 &&
-      (error.code === "CONFLICT_EXISTS" || error.code === "CONFLICT_SEQ");
-    if (!exists) throw error;
-  }
 }
 
 /** Ends a stopped run: close its open messages, then finish the run. */
