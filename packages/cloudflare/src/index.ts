@@ -11,5 +11,5 @@ export { DurableStreamObject } from "./object/durable-stream-object.js";
 export { StreamRegistry } from "./registry/stream-registry.js";
 
 export default {
-  fetch: (request, env) => handleFetch(request, env),
+  fetch: (request, env, ctx) => handleFetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

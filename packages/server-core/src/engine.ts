@@ -13,7 +13,13 @@ import { authorizeStreamRequest } from "./auth/stream-access.js";
 import type { EngineContext } from "./context.js";
 import { openRegistry } from "./events/registry-stream.js";
 import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
-import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
+import {
+  exportFork,
+  forkBoundary,
+  forkMessageStart,
+  readFork,
+  releaseFork,
+} from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
@@ -250,6 +256,11 @@ export class DurableStreamsEngine implements ForkPeer {
   /** `ForkPeer.forkBoundary` for a source in this engine's store. */
   forkBoundary(origin: ForkOrigin, position: number): Promise<number | undefined> {
     return forkBoundary(this.#ctx, origin, position);
+  }
+
+  /** `ForkPeer.forkMessageStart` for a source in this engine's store. */
+  forkMessageStart(origin: ForkOrigin, position: number): Promise<number | undefined> {
+    return forkMessageStart(this.#ctx, origin, position);
   }
 
   /** `ForkPeer.releaseFork` for a source in this engine's store. */

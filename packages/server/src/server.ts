@@ -12,6 +12,7 @@ import {
   type SubscriptionSettings,
   WakeHub,
 } from "@durastream/server-core";
+import { YjsRoutes } from "@durastream/yjs/server";
 import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./admission.js";
 import { BodyBudget } from "./body-budget.js";
@@ -37,6 +38,10 @@ import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
 import { nodeWebhookSender } from "./webhook-sender.js";
 import { WriteStallWatch } from "./write-stall.js";
+
+/** Yjs documents live under this path (the official layout), beside the stream root. */
+const YJS_BASE_PATH = "/v1/yjs";
+const YJS_PREFIX = `${YJS_BASE_PATH}/`;
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {
@@ -88,6 +93,12 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServe
    * for none. Without built assets the server starts without it and logs why.
    */
   readonly console?: false | { readonly path?: string; readonly dir?: string };
+  /**
+   * Yjs documents at `/v1/yjs/{service}/docs/{doc}` (docs/yjs.md): bytes of
+   * updates after a document's last snapshot that trigger a compaction.
+   * Default 1 MiB.
+   */
+  readonly yjsCompactionThreshold?: number;
 }
 
 /** A running server. */
@@ -185,6 +196,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ? new Compression(options.compression === true ? {} : options.compression)
       : undefined,
   };
+  const yjs = new YjsRoutes({
+    engine: ops.handler,
+    streamBasePath: basePath,
+    secret: options.secret,
+    compactionThreshold: options.yjsCompactionThreshold,
+    onCompactionError: (error, doc) =>
+      logger.error({ err: error, doc: `${doc.service}/${doc.docPath}` }, "yjs compaction failed"),
+  });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
     const refused = refuseRequestHead(req, limits.maxHeaderCount);
@@ -196,7 +215,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     let work = ops.route(req, res);
     if (work === null) {
       if (consoleSite?.handle(req, res)) return;
-      work = handleNodeRequest(ops.handler, basePath, req, res, admission);
+      work = req.url?.startsWith(YJS_PREFIX)
+        ? handleNodeRequest(yjs, YJS_BASE_PATH, req, res, admission)
+        : handleNodeRequest(ops.handler, basePath, req, res, admission);
     }
     work.catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
@@ -281,6 +302,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await closed;
         clearInterval(reaper);
         clearTimeout(deadline);
+        // A compaction under way finishes its writes before the store closes.
+        await yjs.idle();
         engine.close();
         await store.close();
         logger.info("durastream stopped");

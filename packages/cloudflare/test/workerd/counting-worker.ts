@@ -21,10 +21,10 @@ export class CountingStreamObject extends DurableStreamObject {
 }
 
 export default {
-  fetch(request, env) {
+  fetch(request, env, ctx) {
     if (new URL(request.url).pathname === "/constructions") {
       return new Response(String(constructions));
     }
-    return worker.fetch(request, env);
+    return worker.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;
