@@ -1,10 +1,10 @@
 /**
- * Forking (PROTOCOL.md 4.2) from the console: a PUT with `Stream-Forked-From`
- * and the divergence point. A fork "at" a message inherits that message and
+ * Forking (PROTOCOL.md 4.2) from the console, through the client's
+ * `forkStream`. A fork "at" a message inherits that message and
  * all before it.
  */
 
-import { DurableStream } from "@durastream/client";
+import { forkStream } from "@durastream/client";
 import { ZERO_OFFSET } from "@durastream/protocol";
 import type { Connection } from "./connection.js";
 import type { TailMessage } from "./message-buffer.js";
@@ -32,16 +32,12 @@ export async function createFork(
   point: ForkPoint | null,
   contentType: string | undefined,
 ): Promise<void> {
-  const headers: Record<string, string> = {
-    "Stream-Forked-From": connection.urlPathOf(source),
-  };
-  if (point !== null) {
-    headers["Stream-Fork-Offset"] = point.offset;
-    if (point.subOffset > 0) headers["Stream-Fork-Sub-Offset"] = String(point.subOffset);
-  }
-  await DurableStream.create({
+  await forkStream({
     url: connection.urlOf(target),
-    headers,
+    source: connection.urlPathOf(source),
+    ...(point === null
+      ? {}
+      : { offset: point.offset, ...(point.subOffset > 0 ? { subOffset: point.subOffset } : {}) }),
     fetch: connection.auth.fetch,
     warnOnHttp: false,
     ...(contentType === undefined ? {} : { contentType }),
