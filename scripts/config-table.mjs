@@ -1,5 +1,5 @@
 // Rewrites the server configuration table in README.md and docs/server.md from
-// the code (SERVER_SETTINGS in packages/server/src/settings.ts). Run after
+// the code (SERVER_SETTINGS in packages/server/src/process/settings.ts). Run after
 // adding or changing a setting, once built: `npx tsc -b && node scripts/config-table.mjs`.
 // packages/server/test/startup.test.ts fails while a table differs from the code.
 import { readFileSync, writeFileSync } from "node:fs";

@@ -1,37 +1,22 @@
 /** Test fixtures: the built `durastream` binary as a child process, real servers, temp dirs. */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RunningServer, type ServerOptions, startServer } from "@durastream/server";
+import type { ServerOptions } from "@durastream/server";
+import { startTempServer, type TempServer } from "../../../test-support/temp-server.js";
+
+export { tempDir } from "../../../test-support/temp-dir.js";
 
 /** The built binary; tests drive it exactly as a user would. */
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
 
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npx tsc -b" first`);
 
-/** A fresh temp directory, removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "durastream-cli-test-"));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 /** An in-process server on a random port with SQLite in a temp dir, and its stream root. */
-export async function startTestServer(
-  options: ServerOptions = {},
-): Promise<{ server: RunningServer; root: string; stop: () => Promise<void> }> {
-  const { dir, cleanup } = tempDir();
-  const server = await startServer({ port: 0, host: "127.0.0.1", dataDir: dir, ...options });
-  return {
-    server,
-    root: `${server.url}/v1/stream`,
-    stop: async () => {
-      await server.close();
-      cleanup();
-    },
-  };
+export function startTestServer(options: ServerOptions = {}): Promise<TempServer> {
+  return startTempServer(options, "durastream-cli-test-");
 }
 
 /** Environment for a child: no inherited stream settings, plus `env`. */

@@ -4,36 +4,16 @@
  * Durable Streams protocol: other servers answer 404.
  */
 
+import type { ListedStream, ListingPage } from "@durastream/protocol";
 import { DurableStreamError, networkFailure } from "./errors.js";
 import { resolveHeaders } from "./resolve.js";
 import type { HeadersRecord } from "./types.js";
 
-/** One stream of a listing page. */
-export interface ListedStream {
-  /** Path under the stream root, e.g. `chat/42`. */
-  readonly path: string;
-  readonly contentType: string;
-  /** The tail offset: where the next append will start. */
-  readonly nextOffset: string;
-  /** Bytes from the stream's start to its tail (a fork's inherited bytes included). */
-  readonly bytes: number;
-  readonly closed: boolean;
-  /** ISO-8601 creation time. */
-  readonly createdAt: string | null;
-  /** ISO-8601 absolute expiry (`Stream-Expires-At`), or null. */
-  readonly expiresAt: string | null;
-  /** Sliding time-to-live in seconds (`Stream-TTL`), or null. */
-  readonly ttlSeconds: number | null;
-  /** The source path and the offset the fork branches at, for a fork. */
-  readonly forkedFrom: { readonly path: string; readonly offset: string } | null;
-}
+/** One stream of a listing page (the wire type, from `@durastream/protocol`). */
+export type { ListedStream };
 
 /** One page of a listing. */
-export interface StreamListingPage {
-  readonly streams: ListedStream[];
-  /** Resumes after this page (pass as `cursor`); null on the last page. */
-  readonly nextCursor: string | null;
-}
+export type StreamListingPage = ListingPage;
 
 /** Options of {@link listStreams}. */
 export interface ListStreamsOptions {

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+import { eventually, keepAliveBelowWorkerd, tempDir } from "./helpers.js";
 
 keepAliveBelowWorkerd();
 
@@ -24,15 +24,6 @@ afterAll(async () => {
   await worker?.close();
   cleanup();
 });
-
-/** Calls `attempt` until it returns true, failing after `timeoutMs`. */
-async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("Cloudflare: expiry alarms and cascading fork cleanup", () => {
   it("expires an untouched fork by its alarm, which frees its soft-deleted source", async () => {

@@ -1,14 +1,16 @@
 /** Test fixtures: the Worker on workerd (Miniflare) on a random port, SQLite in temp dirs. */
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Agent, setGlobalDispatcher } from "undici";
+import { eventually as poll } from "../../../test-support/eventually.js";
 
-/** A fresh temp directory, removed by the returned cleanup. */
-export function tempDir(prefix = "durastream-cf-test-"): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+export { tempDir } from "../../../test-support/temp-dir.js";
+
+/**
+ * Polls `attempt` until it returns true, failing after `timeoutMs`; every
+ * 100 ms, as each attempt is a request to workerd.
+ */
+export function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  return poll(attempt, timeoutMs, 100);
 }
 
 /**

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../dev/bundle.js";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { eventually, tempDir } from "./helpers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const temp = tempDir();
@@ -26,15 +26,6 @@ async function listed(url: string): Promise<string[]> {
   expect(response.status).toBe(200);
   const page = (await response.json()) as { streams: Array<{ path: string }> };
   return page.streams.map((s) => s.path);
-}
-
-/** Calls `attempt` until it returns true, failing after `timeoutMs`. */
-async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("Cloudflare: registry reports survive an unreachable registry and a restart", () => {

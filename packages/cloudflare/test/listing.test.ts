@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { tempDir } from "./helpers.js";
+import { eventually, tempDir } from "./helpers.js";
 
 interface Page {
   streams: Array<{
@@ -63,15 +63,6 @@ async function create(path: string, body?: string, headers: Record<string, strin
 }
 
 const paths = (page: Page) => page.streams.map((s) => s.path);
-
-/** Calls `attempt` until it returns true, failing after `timeoutMs`. */
-async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("Cloudflare: stream listing through the registry object", () => {
   it("lists created streams with the Node server's fields, and pages by an opaque cursor", async () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { bundleWorker } from "../dev/bundle.js";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
+import { eventually, keepAliveBelowWorkerd, tempDir } from "./helpers.js";
 
 keepAliveBelowWorkerd();
 
@@ -31,15 +31,6 @@ async function start(script: string, persistTo: string, failures: number): Promi
   });
   cleanups.push(() => worker.close());
   return worker;
-}
-
-/** Calls `attempt` until it returns true, failing after `timeoutMs`. */
-async function eventually(attempt: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("Cloudflare: objects that fail", () => {

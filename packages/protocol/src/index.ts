@@ -3,6 +3,7 @@ export * from "./content-type.js";
 export * from "./headers.js";
 export * from "./json-framing.js";
 export * from "./json-scan.js";
+export * from "./listing.js";
 export * from "./offset.js";
 export * from "./sse.js";
 export * from "./stream-path.js";

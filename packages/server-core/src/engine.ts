@@ -10,9 +10,7 @@ import { type AuthConfig, Authenticator } from "./auth/authenticator.js";
 import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
 import { boundLiveRead } from "./auth/live-expiry.js";
 import { authorizeStreamRequest } from "./auth/stream-access.js";
-import type { EngineContext } from "./context.js";
-import { openRegistry } from "./events/registry-stream.js";
-import { type StreamEventHooks, StreamEvents } from "./events/stream-events.js";
+import { buildFeatures, type FeatureConfig, type Features } from "./features.js";
 import {
   exportFork,
   forkBoundary,
@@ -23,33 +21,28 @@ import {
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
+import { retire } from "./lifecycle/stream-lifecycle.js";
 import type { SharedRead } from "./live/shared-read.js";
 import { resumeSse, type SseSessionState, type SseStream } from "./live/sse-session.js";
+import { wakeReaders } from "./live/wake-readers.js";
 import { appendStream } from "./operations/append-stream.js";
 import { createStream } from "./operations/create-stream.js";
 import { deleteStream } from "./operations/delete-stream.js";
 import { headStream } from "./operations/head-stream.js";
-import { retire } from "./operations/lifecycle.js";
 import { readStream } from "./operations/read-stream.js";
 import { type EngineOptions, resolveEngineOptions } from "./options.js";
 import { type Clock, systemClock } from "./ports/clock.js";
 import type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
 import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
-import type { SubscriptionStore } from "./ports/subscription-store.js";
-import type { StreamHub } from "./ports/wake-hub.js";
+import type { StreamHub } from "./ports/stream-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
+import { reservedRouter } from "./reserved/route-table.js";
+import type { ReservedContext } from "./reserved/route-types.js";
 import { isReservedPath } from "./reserved/router.js";
-import { reservedRouter } from "./reserved/routes.js";
-import { RetentionTrimmer } from "./retention/trimmer.js";
-import { MemoryStore } from "./storage/memory-store.js";
-import { MemorySubscriptionStore } from "./storage/memory-subscription-store.js";
-import { resolveSubscriptionOptions, type SubscriptionSettings } from "./subscriptions/settings.js";
-import { Subscriptions } from "./subscriptions/subscriptions.js";
-import { deliverWebhook } from "./subscriptions/webhook-delivery.js";
 
 /** How to build an engine: its ports, and its options. */
-export interface EngineConfig extends EngineOptions, StreamEventHooks {
+export interface EngineConfig extends EngineOptions, FeatureConfig {
   /** The store of this engine's streams. */
   readonly store: StreamStore;
   /** Where live readers wait: `new WakeHub()` in process. */
@@ -77,19 +70,10 @@ export interface EngineConfig extends EngineOptions, StreamEventHooks {
   readonly tokens?: Omit<AuthConfig, "secret">;
   /** Browser origins allowed to read responses. Default `*` without auth, none with it. */
   readonly corsOrigins?: CorsOrigins;
-  /** Keep the registry stream `__ds/registry` of lifecycle events. Default false. */
-  readonly registry?: boolean;
   /** Called with unexpected (non-protocol) errors before a 500 is returned. */
   readonly onInternalError?: (error: unknown, request: EngineRequest) => void;
   /** Called with every error response's status and code (metrics of rejected requests). */
   readonly onRejected?: (status: number, code: string, request: EngineRequest) => void;
-  /**
-   * Where subscriptions are kept. Default: in memory beside a `MemoryStore`;
-   * with another stream store and no subscription store, subscriptions are off.
-   */
-  readonly subscriptionStore?: SubscriptionStore;
-  /** Subscription policy and limits. */
-  readonly subscriptions?: SubscriptionSettings;
 }
 
 /**
@@ -117,7 +101,8 @@ const encoder = new TextEncoder();
  * remote peer calls on the engine that holds a source.
  */
 export class DurableStreamsEngine implements ForkPeer {
-  readonly #ctx: EngineContext;
+  readonly #ctx: ReservedContext;
+  readonly #retention: Features["retention"];
   readonly #cors: CorsPolicy;
   readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
   readonly #onRejected:
@@ -130,7 +115,14 @@ export class DurableStreamsEngine implements ForkPeer {
     const auth = new Authenticator({ ...config.tokens, secret: config.secret }, () => clock.now());
     const onInternalError = config.onInternalError;
     const reportHookError = (error: unknown) => onInternalError?.(error, background());
-    const events = new StreamEvents(config, reportHookError);
+    // Features wake readers only after durable writes, by which time the context exists.
+    const wake = (streamId: number) => wakeReaders(this.#ctx, streamId);
+    const features = buildFeatures(
+      config,
+      { store: config.store, clock, options, wake },
+      reportHookError,
+    );
+    this.#retention = features.retention;
     this.#ctx = {
       store: config.store,
       hub: config.hub,
@@ -142,17 +134,12 @@ export class DurableStreamsEngine implements ForkPeer {
       basePath: config.basePath ?? "/v1/stream",
       liveReads: new Set(),
       producerOrder: new ProducerOrder(),
-      retention: null,
+      changes: features.changes,
+      wake,
       auth,
-      events,
-      subscriptions: undefined,
+      subscriptions: features.subscriptions,
+      registryEnabled: features.registryEnabled,
     };
-    const retentionStore = config.store.retention;
-    if (retentionStore) this.#ctx.retention = new RetentionTrimmer(this.#ctx, retentionStore);
-    if (config.registry) {
-      events.listener = openRegistry(this.#ctx, reportHookError);
-      events.registryEnabled = true;
-    }
     this.#cors = config.corsOrigins
       ? new CorsPolicy(config.corsOrigins)
       : CorsPolicy.defaultFor(auth.enabled);
@@ -163,19 +150,6 @@ export class DurableStreamsEngine implements ForkPeer {
       await this.trimRetained();
       return expired;
     });
-    const store = config.store;
-    const subscriptionStore =
-      config.subscriptionStore ??
-      (store instanceof MemoryStore ? new MemorySubscriptionStore() : undefined);
-    if (subscriptionStore) {
-      this.#ctx.subscriptions = new Subscriptions(
-        this.#ctx,
-        subscriptionStore,
-        resolveSubscriptionOptions(config.subscriptions),
-        deliverWebhook,
-        reportHookError,
-      );
-    }
   }
 
   /** Settles once background state (subscription keys, resumed deliveries) is loaded. */
@@ -235,7 +209,7 @@ export class DurableStreamsEngine implements ForkPeer {
    * sweeps; settles once the trims are durable. Returns how many streams were trimmed.
    */
   trimRetained(limit = 1000): Promise<number> {
-    return this.#ctx.retention?.run(limit) ?? Promise.resolve(0);
+    return this.#retention?.run(limit) ?? Promise.resolve(0);
   }
 
   /** The request authenticator (whether auth is on; configured keys ready). */

@@ -14,7 +14,7 @@ export {
   signStreamToken,
   type TokenScope,
 } from "./auth/index.js";
-export type { EngineContext } from "./context.js";
+export type { EngineContext, FeatureContext, StreamChanges } from "./context.js";
 export { DurableStreamsEngine, type EngineConfig } from "./engine.js";
 export {
   REGISTRY_PATH,
@@ -34,10 +34,11 @@ export type {
   StreamingBody,
 } from "./http/http-types.js";
 export { isStreamingBody, loadPart } from "./http/http-types.js";
-export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/cursor.js";
-export { type Waiter, WakeHub } from "./live/hub.js";
+export { adapterJsonHeaders, securityHeaders } from "./http/response-headers.js";
+export { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./live/next-cursor.js";
 export type { SharedRead } from "./live/shared-read.js";
 export { isSseStream, type SseSessionState, type SseStream } from "./live/sse-session.js";
+export { type Waiter, WakeHub } from "./live/wake-hub.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
@@ -55,9 +56,20 @@ export type {
   StreamStore,
   StreamSummary,
 } from "./ports/store.js";
+export type { Share, StreamHub } from "./ports/stream-hub.js";
 export type { StoredSubscriptions, SubscriptionStore } from "./ports/subscription-store.js";
-export type { Share, StreamHub } from "./ports/wake-hub.js";
-export type { ReservedCall, ReservedMethod, ReservedRoute } from "./reserved/route.js";
+export type {
+  StreamLink,
+  SubscriptionConfig,
+  SubscriptionState,
+  SubscriptionType,
+} from "./ports/subscription-types.js";
+export type {
+  ReservedCall,
+  ReservedContext,
+  ReservedMethod,
+  ReservedRoute,
+} from "./reserved/route-types.js";
 export { isReservedPath, RESERVED_SEGMENT, ReservedRouter } from "./reserved/router.js";
 export {
   DEFAULT_LISTING_LIMIT,
@@ -73,14 +85,18 @@ export { MemorySubscriptionStore } from "./storage/memory-subscription-store.js"
 export { newStreamRecord } from "./storage/new-record.js";
 export { comparePaths, pathSuccessor, SortedPaths } from "./storage/path-order.js";
 export { reserveAppend } from "./storage/reserve-append.js";
+export {
+  closedByOfRow,
+  type ForkColumns,
+  forkOfRow,
+  type RowState,
+  recordOfRow,
+  type StreamColumns,
+  type SummaryColumns,
+  summaryOfRow,
+} from "./storage/sql-rows.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";
 export type { DeliveryFailure } from "./subscriptions/subscriptions.js";
-export type {
-  StreamLink,
-  SubscriptionConfig,
-  SubscriptionState,
-  SubscriptionType,
-} from "./subscriptions/types.js";
 export {
   MAX_REPLY_BYTES,
   type WebhookReply,

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** `durastream-server`: runs the server until SIGINT/SIGTERM, then shuts down cleanly. */
 
-import { serverVersion } from "./banner.js";
-import { parseConfig, USAGE } from "./config.js";
-import { startProcessServer } from "./process-server.js";
+import { serverVersion } from "./process/banner.js";
+import { parseConfig, USAGE } from "./process/config.js";
+import { startProcessServer } from "./process/process-server.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;

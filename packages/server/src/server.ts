@@ -1,7 +1,7 @@
 /** Starts a durastream HTTP server: SQLite (or memory) store, engine, node:http. */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   type Clock,
   DurableStreamsEngine,
@@ -14,17 +14,17 @@ import {
 } from "@durastream/server-core";
 import { YjsRoutes } from "@durastream/yjs/server";
 import { type Logger, pino } from "pino";
-import type { RequestAdmission } from "./admission.js";
-import { BodyBudget } from "./body-budget.js";
-import { answerClientErrors } from "./client-error.js";
-import { Compression } from "./compression.js";
-import { ConsoleSite, defaultConsoleDir } from "./console-site.js";
-import { refuseExpectation } from "./expect-continue.js";
-import { ExpirySweeper } from "./expiry-sweeper.js";
-import { IdleRelease } from "./idle-release.js";
-import { resolveLimits, type ServerLimits } from "./limits.js";
-import { LiveReaderLimit } from "./live-readers.js";
-import { handleNodeRequest, writeResponse } from "./node-adapter.js";
+import type { RequestAdmission } from "./http/admission/admission.js";
+import { BodyBudget } from "./http/admission/body-budget.js";
+import { LiveReaderLimit } from "./http/admission/live-readers.js";
+import { RateLimiter } from "./http/admission/rate-limit.js";
+import { Compression } from "./http/compression.js";
+import { IdleRelease } from "./http/idle-release.js";
+import { resolveLimits, type ServerLimits } from "./http/limits.js";
+import { handleNodeRequest, writeResponse } from "./http/node-adapter.js";
+import { closeConnections, createNodeServer, listen } from "./http/node-server.js";
+import { refuseRequestHead } from "./http/request-head.js";
+import { ConsoleSite, defaultConsoleDir } from "./ops/console-site.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import {
   createMetrics,
@@ -32,12 +32,10 @@ import {
   type OpsServerOptions,
   OpsSurface,
 } from "./ops/ops-setup.js";
-import { RateLimiter } from "./ops/rate-limit.js";
-import { refuseRequestHead } from "./request-head.js";
-import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
-import { SqliteSubscriptionStore } from "./sqlite-subscription-store.js";
-import { nodeWebhookSender } from "./webhook-sender.js";
-import { WriteStallWatch } from "./write-stall.js";
+import { ExpirySweeper } from "./ports/expiry-sweeper.js";
+import type { ServerStore } from "./ports/server-store.js";
+import { nodeWebhookSender } from "./ports/webhook-sender.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
 
 /** Yjs documents live under this path (the official layout), beside the stream root. */
 const YJS_BASE_PATH = "/v1/yjs";
@@ -123,57 +121,18 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: "silent" });
   const basePath = options.basePath ?? "/v1/stream";
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const limits = resolveLimits(options.limits);
   const consoleSite = await loadConsole(options, basePath, logger);
-  const store: StreamStore = options.memory
-    ? new MemoryStore()
-    : new SqliteStore({
-        ...options.storage,
-        dataDir: options.dataDir ?? "./data",
-        onBackgroundError: (error) =>
-          logger.error({ err: error }, "background storage work failed"),
-      });
+  const store = openStore(options, logger);
   const metrics = createMetrics(options.metrics ?? true, store);
   const sweeper = new ExpirySweeper(
     options.sweepIntervalMs ?? 5_000,
     (error) => logger.error({ err: error }, "expiry sweep failed"),
     (expired) => metrics?.sweep(expired),
   );
-  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
-  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
-    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
-  }
-  // Every stream is in `store`, so the engine is its own fork peer.
-  const engine = new DurableStreamsEngine({
-    ...options,
-    store,
-    hub: new WakeHub(),
-    expiry: sweeper,
-    subscriptionStore:
-      store instanceof SqliteStore
-        ? new SqliteSubscriptionStore(store.db, (apply) => store.writeInGroup(apply))
-        : undefined,
-    subscriptions: {
-      ...options.subscriptions,
-      ...(options.publicUrl
-        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
-        : {}),
-      allowLocalhostWebhooks,
-      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
-      onDeliveryFailure: (failure) =>
-        logger.warn(
-          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
-          "webhook delivery failed; retry scheduled",
-        ),
-    },
-    basePath,
-    secret: options.secret,
-    onInternalError: logInternalError(logger),
-    onRejected: (_status, code) => metrics?.reject(code),
-  });
+  const engine = createEngine(options, { store, sweeper, metrics, logger, basePath });
   const idleRelease = new IdleRelease(
-    { releaseMemory: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined) },
+    { releaseMemory: () => store.releaseMemory?.() },
     options.idleReleaseMs,
   );
   try {
@@ -185,17 +144,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw error;
   }
   const ops = new OpsSurface(engine, store, metrics, logger);
-  const admission: RequestAdmission = {
-    bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
-    liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
-    maxBodyBytes,
-    maxDrainBytes: limits.maxDrainBytes,
-    rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, engine.auth.enabled),
-    onRefused: (code) => metrics?.reject(code),
-    compression: options.compression
-      ? new Compression(options.compression === true ? {} : options.compression)
-      : undefined,
-  };
+  const admission = requestAdmission(options, limits, engine.auth.enabled, metrics);
   const yjs = new YjsRoutes({
     engine: ops.handler,
     streamBasePath: basePath,
@@ -225,56 +174,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.end();
     });
   };
-  const http = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      maxHeaderSize: limits.maxHeaderBytes,
-      // Answered by `refuseRequestHead` with a JSON body rather than node:http's empty 400.
-      requireHostHeader: false,
-      // How often node:http looks for requests past their timeouts (its default is 30 s,
-      // which would stretch a 10 s headers timeout to 40).
-      connectionsCheckingInterval: Math.min(
-        1_000,
-        Math.max(10, Math.floor(limits.headersTimeoutMs / 4)),
-      ),
-    },
-    onRequest,
-  );
-  // `Expect: 100-continue` requests go through the same handler; the adapter
-  // sends the 100 only once the engine reads the body, so a refused upload
-  // (401, 404, 413, 503) is refused before its body is sent.
-  http.on("checkContinue", onRequest);
-  http.on("checkExpectation", refuseExpectation);
-  http.maxConnections = limits.maxConnections;
-  // No cap of node:http's own (it drops fields past it): `refuseRequestHead` refuses instead.
-  http.maxHeadersCount = 0;
-  http.on("drop", () => logger.debug("closed a connection over --max-connections"));
-  const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
-    logger.debug("reset a connection whose client stopped reading"),
-  );
-  http.on("connection", (socket: Socket) => writeStalls.watch(socket));
-  answerClientErrors(http, (error) =>
-    logger.debug({ err: error }, "malformed or timed-out request"),
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(options.port ?? 4437, options.host ?? "127.0.0.1", () => {
-      http.off("error", reject);
-      resolve();
-    });
-  });
-  const address = http.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const { http, writeStalls } = createNodeServer(limits, onRequest, logger);
+  const url = await listen(http, options.port ?? 4437, options.host ?? "127.0.0.1");
   logger.info({ url, basePath, memory: options.memory ?? false }, "durastream listening");
 
   let closing: Promise<void> | undefined;
   return {
     url,
-    port: address.port,
+    port: (http.address() as AddressInfo).port,
     engine,
     store,
     http,
@@ -289,19 +196,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();
-        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-        engine.endLiveReads();
-        // Connections turn idle as their last responses finish: close them as they do,
-        // and cut whatever is still busy after the grace period.
-        const reaper = setInterval(() => http.closeIdleConnections(), 25);
-        const deadline = setTimeout(
-          () => http.closeAllConnections(),
-          options.shutdownGraceMs ?? 5_000,
-        );
-        http.closeIdleConnections();
-        await closed;
-        clearInterval(reaper);
-        clearTimeout(deadline);
+        await closeConnections(http, options.shutdownGraceMs ?? 5_000, () => engine.endLiveReads());
         // A compaction under way finishes its writes before the store closes.
         await yjs.idle();
         engine.close();
@@ -310,6 +205,36 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       })();
       return closing;
     },
+  };
+}
+
+/** The store: in memory, or SQLite in the data directory. */
+function openStore(options: ServerOptions, logger: Logger): ServerStore {
+  if (options.memory) return new MemoryStore();
+  return new SqliteStore({
+    ...options.storage,
+    dataDir: options.dataDir ?? "./data",
+    onBackgroundError: (error) => logger.error({ err: error }, "background storage work failed"),
+  });
+}
+
+/** What a request must pass before the engine sees it. */
+function requestAdmission(
+  options: ServerOptions,
+  limits: ServerLimits,
+  authEnabled: boolean,
+  metrics: ServerMetrics | null,
+): RequestAdmission {
+  return {
+    bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
+    liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxDrainBytes: limits.maxDrainBytes,
+    rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, authEnabled),
+    onRefused: (code) => metrics?.reject(code),
+    compression: options.compression
+      ? new Compression(options.compression === true ? {} : options.compression)
+      : undefined,
   };
 }
 
@@ -334,4 +259,50 @@ async function loadConsole(
     throw new Error(`console path ${path} must start with / and lie outside the stream root`);
   }
   return ConsoleSite.load({ path, dir, basePath });
+}
+
+/** What the engine runs on, beside the server's options. */
+interface EngineParts {
+  readonly store: ServerStore;
+  readonly sweeper: ExpirySweeper;
+  readonly metrics: ServerMetrics | null;
+  readonly logger: Logger;
+  /** The stream root's URL path. */
+  readonly basePath: string;
+}
+
+/** Builds the engine; throws on a malformed `publicUrl`. */
+function createEngine(
+  options: ServerOptions,
+  { store, sweeper, metrics, logger, basePath }: EngineParts,
+): DurableStreamsEngine {
+  const allowLocalhostWebhooks = options.allowLocalhostWebhooks ?? false;
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(options.publicUrl)) {
+    throw new Error(`public URL must be an http(s) origin, got "${options.publicUrl}"`);
+  }
+  // Every stream is in `store`, so the engine is its own fork peer; the
+  // store supplies its subscription store (the SQLite one shares its commits).
+  return new DurableStreamsEngine({
+    ...options,
+    store,
+    hub: new WakeHub(),
+    expiry: sweeper,
+    subscriptions: {
+      ...options.subscriptions,
+      ...(options.publicUrl
+        ? { publicRootUrl: `${options.publicUrl.replace(/\/+$/, "")}${basePath}` }
+        : {}),
+      allowLocalhostWebhooks,
+      webhookSender: nodeWebhookSender(allowLocalhostWebhooks),
+      onDeliveryFailure: (failure) =>
+        logger.warn(
+          { ...failure, nextAttemptAt: new Date(failure.nextAttemptAt).toISOString() },
+          "webhook delivery failed; retry scheduled",
+        ),
+    },
+    basePath,
+    secret: options.secret,
+    onInternalError: logInternalError(logger),
+    onRejected: (_status, code) => metrics?.reject(code),
+  });
 }

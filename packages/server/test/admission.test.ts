@@ -6,6 +6,7 @@
 
 import type { Socket } from "node:net";
 import { describe, expect, test } from "vitest";
+import { afterTurns } from "../../../test-support/eventually.js";
 import { jsonErrorCode, openSocket, rawExchange } from "../../../test-support/raw-http.js";
 import { readAll, streamUrl, suiteServer } from "./helpers.js";
 
@@ -153,7 +154,7 @@ describe("live reader caps", () => {
     expect((await a1).status).toBe(200);
     expect((await b1).status).toBe(200);
     await a2Response.body!.cancel();
-    await waitFor(() => suite.server.engine.liveReadCount === 0);
+    await afterTurns(() => suite.server.engine.liveReadCount === 0);
 
     await fetch(streamUrl(suite.server, "live/c"), { method: "POST", headers: text, body: "z" });
     const again = await fetch(`${streamUrl(suite.server, "live/c")}?offset=-1&live=long-poll`);
@@ -161,8 +162,3 @@ describe("live reader caps", () => {
     expect(await again.text()).toBe("z");
   });
 });
-
-/** Waits until `condition` holds, re-checking whenever the event loop turns. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}

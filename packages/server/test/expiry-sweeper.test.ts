@@ -1,7 +1,7 @@
 /** The Node runtime's expiry scheduler: sweeps when asked, and drains a backlog without waiting. */
 
 import { describe, expect, it, vi } from "vitest";
-import { ExpirySweeper } from "../src/expiry-sweeper.js";
+import { ExpirySweeper } from "../src/ports/expiry-sweeper.js";
 
 /** A sweep that answers `results` in turn and resolves `called(n)` on its n-th call. */
 function scriptedSweep(results: number[]) {

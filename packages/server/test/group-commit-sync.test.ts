@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { MemoryStore } from "@durastream/server-core";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { afterTurns } from "../../../test-support/eventually.js";
 import { DATABASE_FILE, type RunningServer, SqliteStore } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
-import { SyncGate, until } from "./sync-gate.js";
+import { SyncGate } from "./sync-gate.js";
 
 const text = { "content-type": "text/plain" };
 
@@ -82,7 +83,7 @@ describe("group commit with an injected WAL sync", () => {
       acknowledged++;
       return res;
     });
-    await until(() => decided > 0); // the server looked the retry up: it is a duplicate
+    await afterTurns(() => decided > 0); // the server looked the retry up: it is a duplicate
     await new Promise((resolve) => setImmediate(resolve)); // an answer not held would be out now
     expect(answers).toHaveLength(2);
     expect(answers.map((res) => res.headersSent)).toEqual([false, false]);
@@ -112,7 +113,7 @@ describe("group commit with an injected WAL sync", () => {
     const rest = bodies.map((body) => fetch(url, { method: "POST", headers: text, body }));
     // All ten reserved their place behind the held group.
     const total = "first;".length + bodies.join("").length;
-    await until(() => record.tail === total);
+    await afterTurns(() => record.tail === total);
     gate.release();
     expect((await first).status).toBe(204);
     expect((await Promise.all(rest)).map((res) => res.status)).toEqual(bodies.map(() => 204));

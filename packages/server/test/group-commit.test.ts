@@ -11,9 +11,10 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { afterTurns } from "../../../test-support/eventually.js";
 import { DATABASE_FILE, type RunningServer, type SqliteStore } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
-import { SyncGate, until } from "./sync-gate.js";
+import { SyncGate } from "./sync-gate.js";
 
 /** Chunk rows stored for the stream at `path`, read from the database file. */
 function chunkRows(dataDir: string, server: RunningServer, path: string): number {
@@ -49,7 +50,7 @@ describe("appends that share a commit", () => {
     const first = post(messages[0]!);
     await gate.syncWaiting();
     const rest = messages.slice(1).map(post);
-    await until(() => record.tail === messages.join("").length);
+    await afterTurns(() => record.tail === messages.join("").length);
     gate.release();
     const responses = [await first, ...(await Promise.all(rest))];
     expect(responses.map((res) => res.status)).toEqual(messages.map(() => 204));
@@ -128,7 +129,7 @@ describe("appends that share a commit", () => {
       await gate.syncWaiting();
       const size = record.tail - before;
       const wave = producers.map((producer) => send(producer, seq));
-      await until(() => record.tail === before + size * (1 + producers.length));
+      await afterTurns(() => record.tail === before + size * (1 + producers.length));
       gate.release();
       expect((await blocker).status).toBe(204);
       expect((await Promise.all(wave)).map((res) => res.status)).toEqual(producers.map(() => 200));

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 import { type PtyProcess, runInPty } from "../../../test-support/pty.js";
 import { openSocket } from "../../../test-support/raw-http.js";
-import { SERVER_NODE_FLAGS } from "../src/node-flags.js";
+import { SERVER_NODE_FLAGS } from "../src/process/node-flags.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
 const HEADERS_TIMEOUT_MS = 400;

@@ -1,18 +1,13 @@
 /** Test fixtures: real servers (in-process or child process) on real sockets, SQLite in temp dirs. */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { tempDir } from "../../../test-support/temp-dir.js";
 import { type RunningServer, type ServerOptions, startServer } from "../src/index.js";
 
-/** A fresh temp directory, removed by the returned cleanup. */
-export function tempDir(prefix = "durastream-test-"): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir };
 
 /** What a test leaves behind: servers to close, directories to remove. */
 export interface TestCleanups {

@@ -1,5 +1,5 @@
 import { storeContract } from "../../server-core/test/support/store-contract.js";
-import { SqliteStore } from "../src/sqlite-store.js";
+import { SqliteStore } from "../src/sqlite/sqlite-store.js";
 import { tempDir } from "./helpers.js";
 
 storeContract("SqliteStore", async () => {

@@ -7,9 +7,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { describe, expect, test } from "vitest";
+import { afterTurns } from "../../../test-support/eventually.js";
 import type { RunningServer } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
-import { until } from "./sync-gate.js";
 
 const MIB = 1024 * 1024;
 const APPENDS = 24;
@@ -87,7 +87,7 @@ describe("catch-up reads from disk", () => {
     socket.on("error", () => {});
     socket.write(`GET ${path}?offset=-1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     // The reader has its first bytes and stopped; the server has more than the socket takes.
-    await until(() => received.length > 0 && response?.writableNeedDrain === true);
+    await afterTurns(() => received.length > 0 && response?.writableNeedDrain === true);
 
     const deleted = await fetch(url, { method: "DELETE" });
     expect(deleted.status).toBe(204);

@@ -1,5 +1,7 @@
 /** Small HTTP helpers for the subscription tests (real requests to a real server). */
 
+import { eventually } from "../../../test-support/eventually.js";
+
 /** Parsed JSON of a response, read loosely by the tests' assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: assertions check the shape
 export type Json = any;
@@ -91,11 +93,7 @@ export async function waitForMessages(
   return messages;
 }
 
-/** Polls `check` (a server state read) until it returns true. */
-export async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls `check` (a server state read) every 20 ms until it returns true, for at most 15 s. */
+export function until(check: () => Promise<boolean>): Promise<void> {
+  return eventually(check, 15_000, 20);
 }

@@ -8,7 +8,7 @@
 
 import { importJWK, type JWK } from "jose";
 import { describe, expect, test } from "vitest";
-import { nodeWebhookSender } from "../src/webhook-sender.js";
+import { nodeWebhookSender } from "../src/ports/webhook-sender.js";
 import { suiteServer, testCleanups } from "./helpers.js";
 import { appendJson, call, createJsonStream, subUrl, until } from "./subscription-api.js";
 import { type ReceivedWebhook, startReceiver } from "./webhook-receiver.js";

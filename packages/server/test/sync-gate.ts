@@ -42,8 +42,3 @@ export class SyncGate {
     for (const run of this.#waiting.splice(0)) run();
   }
 }
-
-/** Resolves once `condition` holds, checking after each turn of the event loop. */
-export async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
-}

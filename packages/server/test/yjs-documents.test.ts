@@ -13,17 +13,15 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { describe, expect, test } from "vitest";
 import * as Y from "yjs";
+import { eventually } from "../../../test-support/eventually.js";
 import { seededRandom } from "../../../test-support/seeded-random.js";
 import { spawnServer, startTestServer, testCleanups } from "./helpers.js";
 
 const OCTETS = { "content-type": "application/octet-stream" };
 
-async function until(condition: () => boolean, label: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls `condition` every 20 ms until it holds, for at most `timeoutMs`. */
+function until(condition: () => boolean, label: string, timeoutMs = 15_000): Promise<void> {
+  return eventually(condition, timeoutMs, 20, label);
 }
 
 function frame(update: Uint8Array): Uint8Array<ArrayBuffer> {

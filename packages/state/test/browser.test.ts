@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserSuite } from "../../../test-support/browser.js";
 import { createDurableStream, defineStreamSchema } from "../src/index.js";
 import { handWrittenSchema, type Note } from "./fixtures.js";
-import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const MOUNTS = {
   "/state/": "packages/state/dist/",
@@ -76,7 +76,7 @@ describe("state in a browser (Chromium)", () => {
   describe.each(SERVER_KINDS)("against %s server", (kind) => {
     let server!: TestServer;
     beforeAll(async () => {
-      server = await startTestServer(kind);
+      server = await startServerOfKind(kind);
     });
     afterAll(async () => {
       await server?.close();

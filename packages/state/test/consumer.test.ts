@@ -1,5 +1,6 @@
 import { DurableStream } from "@durastream/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../../test-support/eventually.js";
 import {
   createDurableStream,
   defineStreamConsumer,
@@ -11,7 +12,7 @@ import {
   subscribeState,
 } from "../src/index.js";
 import { handWrittenSchema, type Note, userZod } from "./fixtures.js";
-import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const schema = defineStreamSchema({
   users: { schema: userZod, type: "user", primaryKey: "id" },
@@ -25,14 +26,6 @@ const quiet: StateLogger & { messages: string[] } = {
   },
 };
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function appendRaw(url: string, messages: unknown[]): Promise<void> {
   const handle = new DurableStream({ url, contentType: "application/json" });
   for (const message of messages) await handle.append(JSON.stringify(message));
@@ -41,7 +34,7 @@ async function appendRaw(url: string, messages: unknown[]): Promise<void> {
 describe.each(SERVER_KINDS)("subscribeState against %s server", (kind) => {
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    server = await startServerOfKind(kind);
   });
   afterAll(async () => {
     await server?.close();
@@ -66,7 +59,7 @@ describe.each(SERVER_KINDS)("subscribeState against %s server", (kind) => {
     producer.upsert("users", { id: "u1", name: "Ann" });
     producer.upsert("notes", { id: "n1", body: "hello" });
     await producer.flush();
-    await until(() => live.applied === 2);
+    await eventually(() => live.applied === 2);
     expect(live.get("users", "u1")).toEqual({ id: "u1", name: "Ann" });
     const user = live.get("users", "u1");
     expect(user?.name).toBe("Ann"); // typed as the zod output
@@ -74,7 +67,7 @@ describe.each(SERVER_KINDS)("subscribeState against %s server", (kind) => {
     producer.upsert("users", { id: "u1", name: "Ann B" });
     producer.delete("notes", "n1");
     await producer.flush();
-    await until(() => live.applied === 4);
+    await eventually(() => live.applied === 4);
     expect(live.get("users", "u1")?.name).toBe("Ann B");
     expect(live.get("notes", "n1")).toBeUndefined();
 
@@ -209,7 +202,7 @@ describe.each(SERVER_KINDS)("subscribeState against %s server", (kind) => {
       { operation: "upsert", collection: "notes", value: { id: "n", body: "b" } },
       { operation: "delete", collection: "users", key: "t1" },
     ]);
-    await until(() => view.applied === 3);
+    await eventually(() => view.applied === 3);
     expect(seen).toEqual(["t1", "n", "t1"]);
     expect(view.get("users", "t1")).toBeUndefined();
     expect(view.get("notes", "n")).toEqual({ id: "n", body: "b" });

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineStreamSchema, subscribeState } from "../src/index.js";
-import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const TOTAL = 30_000;
 const script = new URL("./fixtures/crash-producer.mjs", import.meta.url);
@@ -62,7 +62,7 @@ function runProducer(
 describe.each(SERVER_KINDS)("producer process crash and restart on %s server", (kind) => {
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    server = await startServerOfKind(kind);
   });
   afterAll(async () => {
     await server?.close();

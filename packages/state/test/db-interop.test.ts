@@ -18,7 +18,7 @@ import {
   readMessages,
   type StreamDBImpl,
 } from "./db-fixtures.js";
-import { startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const COMBINATIONS: Array<{ impl: StreamDBImpl; serverKind: string; label: string }> = [
   { impl: OURS, serverKind: "durastream", label: "durastream's createStreamDB, durastream server" },
@@ -33,7 +33,7 @@ describe.each(COMBINATIONS)("$label", ({ impl, serverKind }) => {
   const schema = lib.createStateSchema(boardCollections);
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(serverKind);
+    server = await startServerOfKind(serverKind);
   });
   afterAll(async () => {
     await server?.close();

@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDurableStream, defineStreamSchema, subscribeState } from "../src/index.js";
 import { handWrittenSchema, messageValibot, type Note, userZod } from "./fixtures.js";
-import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const collections = {
   users: { schema: userZod, type: "user", primaryKey: "id" },
@@ -29,7 +29,7 @@ function typeMapsOf(
 describe.each(SERVER_KINDS)("interop with @durable-streams/state on %s server", (kind) => {
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    server = await startServerOfKind(kind);
   });
   afterAll(async () => {
     await server?.close();

@@ -9,7 +9,7 @@ import {
 } from "../src/index.js";
 import { handWrittenSchema, type Note, userZod } from "./fixtures.js";
 import { stateProtocolValidator } from "./json-schema.js";
-import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const schema = defineStreamSchema({
   users: { schema: userZod, type: "user", primaryKey: "id" },
@@ -29,7 +29,7 @@ async function readAll(url: string): Promise<unknown[]> {
 describe.each(SERVER_KINDS)("createDurableStream against %s server", (kind) => {
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    server = await startServerOfKind(kind);
   });
   afterAll(async () => {
     await server?.close();

@@ -1,13 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { startTestServer, type TestServer } from "./servers.js";
+import { startServerOfKind, type TestServer } from "./servers.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const scratch = new URL("./.readme-example.generated.ts", import.meta.url);
 
 let server: TestServer | undefined;
 beforeAll(async () => {
-  server = await startTestServer("official");
+  server = await startServerOfKind("official");
 });
 afterAll(async () => {
   rmSync(scratch, { force: true });

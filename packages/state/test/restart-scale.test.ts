@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { seededRandom } from "../../../test-support/seeded-random.js";
 import { createDurableStream, defineStreamSchema, subscribeState } from "../src/index.js";
-import { SERVER_KINDS, startTestServer, type TestServer, uniquePath } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer, uniquePath } from "./servers.js";
 
 const TOTAL_OPS = 100_000;
 const RESTART_AT = 45_000;
@@ -61,7 +61,7 @@ function makeOps(count: number): Op[] {
 describe.each(SERVER_KINDS)("100k entity ops with a producer restart on %s server", (kind) => {
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    server = await startServerOfKind(kind);
   });
   afterAll(async () => {
     await server?.close();

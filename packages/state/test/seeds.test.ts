@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { SERVER_KINDS, startTestServer, type TestServer } from "./servers.js";
+import { SERVER_KINDS, startServerOfKind, type TestServer } from "./servers.js";
 
 type StateModule = typeof import("@durastream/state");
 
@@ -11,7 +11,7 @@ type StateModule = typeof import("@durastream/state");
 describe.each(SERVER_KINDS)("seed samples against %s server", (kind) => {
   let server!: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    server = await startServerOfKind(kind);
   });
   afterAll(async () => {
     await server?.close();

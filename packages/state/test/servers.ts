@@ -36,7 +36,7 @@ export const SERVER_KINDS = (process.env.STATE_TEST_SERVERS ?? "official,durastr
   .map((s) => s.trim())
   .filter(Boolean);
 
-export async function startTestServer(kind: string): Promise<TestServer> {
+export async function startServerOfKind(kind: string): Promise<TestServer> {
   if (kind === "official") return startOfficial();
   if (kind === "durastream") return startDurastream();
   throw new Error(`unknown server kind ${kind}`);

@@ -3,11 +3,8 @@
  * on a random loopback port; streams live under `${url}/v1/stream/`.
  */
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { DurableStreamTestServer } from "@durable-streams/server";
-import { startServer } from "@durastream/server";
+import { startTempServer } from "../../../../test-support/temp-server.js";
 
 export interface RunningServer {
   /** Origin, e.g. http://127.0.0.1:PORT */
@@ -40,15 +37,8 @@ const durastream: ServerImpl = {
   name: "durastream",
   forks: true,
   async start() {
-    const dataDir = await mkdtemp(join(tmpdir(), "durastream-client-test-"));
-    const server = await startServer({ port: 0, host: "127.0.0.1", dataDir });
-    return {
-      url: server.url,
-      async close() {
-        await server.close();
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
+    const { url, stop } = await startTempServer({}, "durastream-client-test-");
+    return { url, close: stop };
   },
 };
 
@@ -70,11 +60,4 @@ export function streamUrl(server: RunningServer, prefix = "s"): string {
   return `${server.url}/v1/stream/${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. */
-export async function eventually(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { eventually } from "../../../../test-support/eventually.js";

@@ -13,12 +13,15 @@ import {
   comparePaths,
   expiryOf,
   type ForkOrigin,
+  forkOfRow,
   type NewStream,
   newStreamRecord,
   type ProducerState,
   ProtocolError,
+  recordOfRow,
   reserveAppend,
   type StoredChunk,
+  type StreamColumns,
   type StreamRecord,
   type StreamStore,
   type StreamSummary,
@@ -58,27 +61,11 @@ export interface StoreObserver {
   appended(record: StreamRecord): void;
 }
 
-interface StreamRow extends Record<string, SqlStorageValue> {
-  id: number;
-  path: string;
-  content_type: string;
-  created_at: number;
-  ttl_seconds: number | null;
-  expires_at: number | null;
-  last_access_at: number;
-  closed: number;
-  closed_by_producer: string | null;
-  closed_by_epoch: number | null;
-  closed_by_seq: number | null;
-  last_stream_seq: string | null;
-  fork_source_path: string | null;
+/** A `streams` row: the shared columns, and the fork source's id (its path is stored too). */
+interface StreamRow extends StreamColumns, Record<string, SqlStorageValue> {
   fork_source_id: number | null;
-  fork_position: number | null;
-  fork_offset: string | null;
-  fork_sub_offset: number | null;
+  /** How many forks deep a fork is (schema 2; null for a root stream or an older fork). */
   fork_depth: number | null;
-  fork_count: number;
-  soft_deleted: number;
 }
 
 /** `StreamStore` over a Durable Object's SQLite storage. */
@@ -149,45 +136,17 @@ export class SqlStore implements StreamStore {
       .one();
     const start = row.fork_position ?? 0;
     const tail = Math.max(start, tailRow.tail ?? 0);
-    const record: StreamRecord = {
-      id: row.id,
-      path: row.path,
-      contentType: row.content_type,
-      createdAt: row.created_at,
-      ttlSeconds: row.ttl_seconds,
-      expiresAt: row.expires_at,
-      lastAccessAt: row.last_access_at,
+    const record = recordOfRow(row, {
       tail,
-      closed: row.closed === 1,
-      closedBy:
-        row.closed_by_producer === null
-          ? null
-          : {
-              producerId: row.closed_by_producer,
-              epoch: row.closed_by_epoch ?? 0,
-              seq: row.closed_by_seq ?? 0,
-            },
-      lastStreamSeq: row.last_stream_seq,
-      visibleTail: tail,
-      visibleClosed: row.closed === 1,
-      fork:
-        row.fork_source_path === null
-          ? null
-          : {
-              sourceId: row.fork_source_id ?? 0,
-              sourcePath: row.fork_source_path,
-              position: row.fork_position ?? 0,
-              requestedOffset: row.fork_offset ?? "",
-              requestedSubOffset: row.fork_sub_offset ?? 0,
-              ...(row.fork_depth === null ? {} : { depth: row.fork_depth }),
-            },
-      forkCount: row.fork_count,
-      softDeleted: row.soft_deleted === 1,
+      fork: withDepth(
+        forkOfRow(row.fork_source_path === null ? null : (row.fork_source_id ?? 0), row),
+        row.fork_depth,
+      ),
       // This store does not trim (docs/cloudflare.md): nothing is ever below 0.
       retention: null,
       earliest: 0,
       durable: DONE,
-    };
+    });
     this.#persistedAccess.set(record.id, row.last_access_at);
     this.#remember(record);
   }
@@ -526,4 +485,9 @@ export class SqlStore implements StreamStore {
   close(): Promise<void> {
     return DONE;
   }
+}
+
+/** A fork origin with the depth this store keeps for it (schema 2), when it has one. */
+function withDepth(origin: ForkOrigin | null, depth: number | null): ForkOrigin | null {
+  return origin === null || depth === null ? origin : { ...origin, depth };
 }

@@ -11,9 +11,12 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   Authenticator,
+  adapterJsonHeaders,
+  forkOfRow,
   listingPage,
   ProtocolError,
   type StreamSummary,
+  summaryOfRow,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
@@ -137,13 +140,7 @@ export class StreamRegistry extends DurableObject<Env> {
       const page = listingPage(url.searchParams, { listFrom: this.#listFrom }, Date.now(), visible);
       return new Response(JSON.stringify(page), {
         status: 200,
-        headers: {
-          "content-type": "application/json",
-          "cache-control": "no-store",
-          "x-content-type-options": "nosniff",
-          "cross-origin-resource-policy": "cross-origin",
-          "access-control-allow-origin": "*",
-        },
+        headers: adapterJsonHeaders(),
       });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
@@ -208,25 +205,11 @@ function prefixEnd(prefix: string): ArrayBuffer | null {
  * when its own alarm deletes it (and reports so), not earlier.
  */
 function summary(row: EntryRow, now: number): StreamSummary {
-  return {
-    path: row.path,
-    contentType: row.content_type,
-    createdAt: row.created_at,
-    ttlSeconds: row.ttl_seconds,
-    expiresAt: row.expires_at,
-    lastAccessAt: now,
-    visibleTail: row.tail,
-    visibleClosed: row.closed === 1,
-    fork:
-      row.fork_source_path === null
-        ? null
-        : {
-            sourceId: 0,
-            sourcePath: row.fork_source_path,
-            position: row.fork_position ?? 0,
-            requestedOffset: "",
-            requestedSubOffset: 0,
-          },
-    softDeleted: false,
-  };
+  // The registry keeps no requested fork offset: only where the fork branches.
+  const fork = forkOfRow(row.fork_source_path === null ? null : 0, {
+    ...row,
+    fork_offset: null,
+    fork_sub_offset: null,
+  });
+  return summaryOfRow({ ...row, last_access_at: now, soft_deleted: 0 }, row.tail, fork);
 }

@@ -8,6 +8,8 @@
  * Source maps are left out of the bundle to keep it small.
  */
 
+import { securityHeaders } from "@durastream/server-core";
+
 /** The console's files as the bundler embeds them. */
 export interface ConsoleAssets {
   /** The page's file name (`index.html`). */
@@ -75,7 +77,7 @@ export function serveConsole(
   const headers = new Headers({
     "cache-control": file.immutable ? IMMUTABLE : REVALIDATE,
     etag,
-    "x-content-type-options": "nosniff",
+    ...securityHeaders(),
     "referrer-policy": "no-referrer",
   });
   const match = request.headers.get("if-none-match");

@@ -16,7 +16,7 @@
  *   is public); the health routes never do.
  */
 
-import { authenticateBearer, ProtocolError } from "@durastream/server-core";
+import { authenticateBearer, ProtocolError, securityHeaders } from "@durastream/server-core";
 import type { Config, Env } from "../config.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { jsonError } from "./json-error.js";
@@ -77,7 +77,7 @@ export async function serveOps(
     headers: {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
       "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
+      ...securityHeaders(),
     },
   });
 }
@@ -88,7 +88,7 @@ function status(code: number, value: string): Response {
     headers: {
       "content-type": "application/json",
       "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
+      ...securityHeaders(),
     },
   });
 }

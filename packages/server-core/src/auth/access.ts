@@ -4,8 +4,8 @@
  */
 
 import { ProtocolError } from "../http/errors.js";
-import type { Operation } from "./operations.js";
 import { compilePathGlob, type PathMatcher } from "./path-glob.js";
+import type { Operation } from "./token-operations.js";
 
 /** The rights of one request. */
 export class Access {

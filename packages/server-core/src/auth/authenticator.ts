@@ -17,10 +17,11 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
+import { constantTimeEqual } from "../http/constant-time.js";
 import { ProtocolError } from "../http/errors.js";
 import type { EngineRequest } from "../http/http-types.js";
 import { Access } from "./access.js";
-import { isOperation, type Operation } from "./operations.js";
+import { isOperation, type Operation } from "./token-operations.js";
 
 /** How requests are authenticated. Auth is on when any credential source is set. */
 export interface AuthConfig {
@@ -193,12 +194,4 @@ function expired(): ProtocolError {
   return new ProtocolError(401, "TOKEN_EXPIRED", "bearer token expired", {
     "www-authenticate": 'Bearer realm="durastream", error="invalid_token"',
   });
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }

@@ -4,10 +4,10 @@
  * subscription callback tokens); each route calls these.
  */
 
-import type { EngineContext } from "../context.js";
 import type { EngineRequest } from "../http/http-types.js";
 import type { Access } from "./access.js";
-import type { Operation } from "./operations.js";
+import type { Authenticator } from "./authenticator.js";
+import type { Operation } from "./token-operations.js";
 
 /**
  * Authenticates `request` (401 when auth is on and its credential is
@@ -15,12 +15,12 @@ import type { Operation } from "./operations.js";
  * (403). Returns the access for further checks.
  */
 export async function authorizeReserved(
-  ctx: EngineContext,
+  auth: Pick<Authenticator, "authenticate">,
   request: EngineRequest,
   operation: Operation,
   ...paths: string[]
 ): Promise<Access> {
-  const access = await ctx.auth.authenticate(request);
+  const access = await auth.authenticate(request);
   for (const path of paths) access.require(operation, path);
   return access;
 }
@@ -31,10 +31,10 @@ export async function authorizeReserved(
  * out rather than refused, so a listing never reveals them.
  */
 export async function listableFilter(
-  ctx: EngineContext,
+  auth: Pick<Authenticator, "authenticate">,
   request: EngineRequest,
 ): Promise<(path: string) => boolean> {
-  const access = await ctx.auth.authenticate(request);
+  const access = await auth.authenticate(request);
   if (access.isFull) return () => true;
   return (path) => access.allows("read", path);
 }

@@ -5,7 +5,7 @@ import type { EngineContext } from "../context.js";
 import { forkSourcePath } from "../forks/fork-request.js";
 import type { EngineRequest } from "../http/http-types.js";
 import type { Access } from "./access.js";
-import type { Operation } from "./operations.js";
+import type { Operation } from "./token-operations.js";
 
 const OPERATION_OF_METHOD: Readonly<Record<string, Operation>> = {
   GET: "read",

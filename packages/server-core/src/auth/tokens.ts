@@ -1,7 +1,7 @@
 /** Issuing scoped tokens signed with the shared secret (HS256), for the CLI and embedders. */
 
 import { SignJWT } from "jose";
-import type { Operation } from "./operations.js";
+import type { Operation } from "./token-operations.js";
 
 /** What a token grants. */
 export interface TokenScope {

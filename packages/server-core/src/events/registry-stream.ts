@@ -6,8 +6,7 @@
  * instead of polling the listing.
  */
 
-import type { EngineContext } from "../context.js";
-import { wakeReaders } from "../operations/lifecycle.js";
+import type { FeatureContext } from "../context.js";
 import type { StreamRecord } from "../ports/store.js";
 import type { StreamEvent } from "./stream-events.js";
 
@@ -21,7 +20,7 @@ const encoder = new TextEncoder();
  * to it, in order. Returns the event listener.
  */
 export function openRegistry(
-  ctx: EngineContext,
+  ctx: FeatureContext,
   onError: (error: unknown) => void,
 ): (event: StreamEvent) => void {
   const current = (): StreamRecord =>
@@ -50,6 +49,6 @@ export function openRegistry(
         streamSeq: null,
         now: ctx.clock.now(),
       })
-      .then(() => wakeReaders(ctx, record.id), onError);
+      .then(() => ctx.wake(record.id), onError);
   };
 }

@@ -42,14 +42,11 @@ export interface StreamEventHooks {
 
 /** Where the engine reports lifecycle changes. */
 export class StreamEvents {
-  /** Also told of every event (the registry stream). */
-  listener: ((event: StreamEvent) => void) | null = null;
-  /** Whether the registry stream `__ds/registry` is kept (and served). */
-  registryEnabled = false;
-
   constructor(
     private readonly hooks: StreamEventHooks,
     private readonly onError: (error: unknown) => void,
+    /** Also told of every event (the registry stream), or null. */
+    private readonly listener: ((event: StreamEvent) => void) | null = null,
   ) {}
 
   /** Whether anyone listens (events are not built otherwise). */

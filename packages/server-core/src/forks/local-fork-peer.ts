@@ -8,7 +8,7 @@
 import { isJsonContentType, storedJsonPrefixLength } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest, ProtocolError } from "../http/errors.js";
-import { findStream, releaseReference } from "../operations/lifecycle.js";
+import { findStream, releaseReference } from "../lifecycle/stream-lifecycle.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { messageStart } from "../reads/message-start.js";
@@ -160,7 +160,21 @@ export async function forkMessageStart(
   origin: ForkOrigin,
   position: number,
 ): Promise<number | undefined> {
-  const source = ctx.store.getById(origin.sourceId);
+  let source = ctx.store.getById(origin.sourceId);
+  // Down the chain in a loop while the position is inherited from a source in
+  // this store: a chain may be --max-fork-depth long, and going through the
+  // peer once per level would nest that many calls on the stack.
+  while (source) {
+    const fork = source.fork;
+    const inherited =
+      fork !== null &&
+      position < fork.position &&
+      position > source.earliest &&
+      position < source.visibleTail;
+    const next = inherited ? ctx.store.getById(fork.sourceId) : undefined;
+    if (!next) break;
+    source = next;
+  }
   return source ? messageStart(ctx, source, position) : undefined;
 }
 

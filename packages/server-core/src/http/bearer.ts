@@ -4,9 +4,8 @@
  * Cloudflare), so every route refuses a bad token the same way.
  */
 
+import { constantTimeEqual } from "./constant-time.js";
 import { ProtocolError } from "./errors.js";
-
-const encoder = new TextEncoder();
 
 /**
  * Throws 401 `UNAUTHORIZED` unless `authorization` is `Bearer <secret>`; no
@@ -20,13 +19,4 @@ export function authenticateBearer(authorization: string | null, secret: string 
       "www-authenticate": 'Bearer realm="durastream"',
     });
   }
-}
-
-/** Compares without an early exit, so timing does not reveal a matching prefix. */
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }

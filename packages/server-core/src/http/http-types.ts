@@ -3,6 +3,10 @@
  * request into an `EngineRequest` and write the `EngineResponse` back.
  */
 
+import type { BodyPart } from "../ports/body-part.js";
+
+export { type BodyPart, type LazyBytes, loadPart, slicePart } from "../ports/body-part.js";
+
 /** A request as the engine sees it. */
 export interface EngineRequest {
   readonly method: string;
@@ -19,32 +23,6 @@ export interface EngineRequest {
   readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
-}
-
-/**
- * Bytes of known length read only when written: a stored chunk a catch-up
- * response streams from disk one piece at a time, so a large read neither
- * holds its whole body in memory nor waits for all of it before sending.
- */
-export interface LazyBytes {
-  readonly length: number;
-  /** Reads the bytes; throws when they are gone (the stream was deleted meanwhile). */
-  load(): Uint8Array;
-}
-
-/** One piece of a fixed-length body: bytes in memory, or bytes to read when written. */
-export type BodyPart = Uint8Array | LazyBytes;
-
-/** The bytes of a body part, reading them if needed. */
-export function loadPart(part: BodyPart): Uint8Array {
-  return part instanceof Uint8Array ? part : part.load();
-}
-
-/** `[from, to)` of a body part, without reading it. */
-export function slicePart(part: BodyPart, from: number, to: number): BodyPart {
-  if (from === 0 && to === part.length) return part;
-  if (part instanceof Uint8Array) return part.subarray(from, to);
-  return { length: to - from, load: () => part.load().subarray(from, to) };
 }
 
 /** Where a streaming (SSE) body writes its frames. */

@@ -8,6 +8,30 @@ import { EXPOSED_RESPONSE_HEADERS } from "@durastream/protocol";
 const EXPOSE = EXPOSED_RESPONSE_HEADERS.join(", ");
 
 /**
+ * The browser-security headers of every response (Section 12.7), the one
+ * list every adapter uses: a fresh object each call, for the caller to add to.
+ */
+export function securityHeaders(): Record<string, string> {
+  return {
+    "x-content-type-options": "nosniff",
+    "cross-origin-resource-policy": "cross-origin",
+  };
+}
+
+/**
+ * Headers of a JSON answer an adapter gives itself (an error before the
+ * engine runs, a listing): JSON, never cached, the security headers, and
+ * readable from any origin. A fresh object each call.
+ */
+export function adapterJsonHeaders(): Record<string, string> {
+  const headers = securityHeaders();
+  headers["content-type"] = "application/json";
+  headers["cache-control"] = "no-store";
+  headers["access-control-allow-origin"] = "*";
+  return headers;
+}
+
+/**
  * Security and CORS headers added to every response. A fresh object that
  * callers may add to (object spreads of header sets cost measurable time per
  * response: V8 makes their result a slow dictionary object).
@@ -16,10 +40,7 @@ export function baseHeaders(
   origin: string | null,
   allowOrigin: string | null,
 ): Record<string, string> {
-  const headers: Record<string, string> = {
-    "x-content-type-options": "nosniff",
-    "cross-origin-resource-policy": "cross-origin",
-  };
+  const headers = securityHeaders();
   if (allowOrigin !== null) {
     headers["access-control-allow-origin"] = allowOrigin;
     headers["access-control-expose-headers"] = EXPOSE;

@@ -13,22 +13,22 @@ import {
   STREAM_OFFSET_HEADER,
   STREAM_UP_TO_DATE_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
 import { gone, notFound } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import type { StreamRecord } from "../ports/store.js";
 import { readHeaders } from "../reads/catch-up-read.js";
 import { inherits } from "../reads/read-range.js";
 import { httpReadBody, readAt } from "../reads/read-result.js";
-import { nextCursor } from "./cursor.js";
-import type { Waiter } from "./hub.js";
-import { LiveCursor } from "./live-cursor.js";
+import type { LiveContext } from "./live-context.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
+import { nextCursor } from "./next-cursor.js";
+import { LiveCursor } from "./shared-cursor.js";
 import { SharedRead } from "./shared-read.js";
+import type { Waiter } from "./wake-hub.js";
 
 /** Handles `live=long-poll` from `position`. */
 export function longPollRead(
-  ctx: EngineContext,
+  ctx: LiveContext,
   request: EngineRequest,
   record: StreamRecord,
   position: number,
@@ -66,7 +66,7 @@ class LongPollWaiter implements Waiter<SharedRead>, Ticking {
   readonly #stop = () => this.#onAbort();
 
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly ctx: LiveContext,
     private readonly request: EngineRequest,
     private readonly record: StreamRecord,
     readonly position: number,
@@ -144,7 +144,7 @@ class LongPollWaiter implements Waiter<SharedRead>, Ticking {
 
 /** Data below a fork point, read through the fork peer (not shared: forks are read once). */
 async function inheritedRead(
-  ctx: EngineContext,
+  ctx: LiveContext,
   record: StreamRecord,
   position: number,
   clientCursor: string | null,

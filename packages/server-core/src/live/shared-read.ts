@@ -17,7 +17,7 @@ import {
   readOwnAt,
   sseDataFrame,
 } from "../reads/read-result.js";
-import { cursorInterval, LiveCursor } from "./live-cursor.js";
+import { cursorInterval, LiveCursor } from "./shared-cursor.js";
 
 /**
  * How long a read may be handed to later readers of the same position while

@@ -3,7 +3,10 @@
  * the stream, sharing each wake-up's encoded frame (data and control in one
  * write) with every subscriber at that position. A subscriber whose socket
  * is full stops pulling until it drains, so memory per subscriber stays
- * bounded. Keep-alive and lifetime run on the engine's shared ticker.
+ * bounded. Keep-alive and lifetime run on the engine's shared ticker where
+ * the session stays in the engine (Node); on Cloudflare the Worker relays the
+ * frames and runs both timers itself (`cloudflare/src/fanout/sse-relay.ts`),
+ * asking the object for a keep-alive through `SseStream.keepAlive`.
  */
 
 import {
@@ -11,15 +14,15 @@ import {
   isSseTextContentType,
   STREAM_SSE_DATA_ENCODING_HEADER,
 } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
 import type { ByteSink, EngineRequest, EngineResponse, StreamingBody } from "../http/http-types.js";
 import type { StreamRecord } from "../ports/store.js";
 import { type ReadResult, readAt, sseDataFrame } from "../reads/read-result.js";
-import { nextCursor } from "./cursor.js";
-import type { Waiter } from "./hub.js";
-import { LiveCursor } from "./live-cursor.js";
+import type { LiveContext } from "./live-context.js";
 import { type LiveTicker, liveTicker, type Ticking } from "./live-ticker.js";
+import { nextCursor } from "./next-cursor.js";
+import { LiveCursor } from "./shared-cursor.js";
 import { type SharedRead, sseFrame } from "./shared-read.js";
+import type { Waiter } from "./wake-hub.js";
 
 const TEXT_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream",
@@ -33,7 +36,7 @@ const BASE64_HEADERS: Readonly<Record<string, string>> = {
 
 /** Handles `live=sse` from `position`. */
 export function sseRead(
-  ctx: EngineContext,
+  ctx: LiveContext,
   request: EngineRequest,
   record: StreamRecord,
   position: number,
@@ -83,7 +86,7 @@ export function isSseStream(body: EngineResponse["body"]): body is SseStream {
  * returns null when its stream is gone (the runtime then ends the connection).
  */
 export function resumeSse(
-  ctx: EngineContext,
+  ctx: LiveContext,
   state: SseSessionState,
   sink: ByteSink,
 ): SseStream | null {
@@ -110,7 +113,7 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
   readonly #stop = () => this.#end();
 
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly ctx: LiveContext,
     private readonly record: StreamRecord,
     position: number,
     clientCursor: string | null,

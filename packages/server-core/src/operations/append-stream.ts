@@ -21,10 +21,10 @@ import { badRequest, ProtocolError } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { readBody } from "../http/read-body.js";
 import { parseContentType, parseProducer } from "../http/request-headers.js";
+import { requireStream } from "../lifecycle/stream-lifecycle.js";
 import type { ProducerState, ProducerTuple, StreamRecord } from "../ports/store.js";
 import { decideProducer } from "../producers/producer-fencing.js";
 import { compareUtf8 } from "./byte-order.js";
-import { requireStream, wakeReaders } from "./lifecycle.js";
 
 /** How long a request ahead of its sequence waits for in-flight predecessors. */
 const REORDER_WAIT_MS = 10_000;
@@ -160,11 +160,11 @@ async function applyAppend(
   });
   const tailAfter = record.tail;
   // Same turn as the append: the wakes it causes share its commit.
-  if (data) ctx.subscriptions?.streamAppended(record);
+  if (data) ctx.changes.appended(record);
   issued();
   await written;
-  wakeReaders(ctx, record.id);
-  ctx.retention?.mayTrim(record);
+  ctx.wake(record.id);
+  ctx.changes.appendDurable(record);
 
   const headers: Record<string, string> = { [STREAM_OFFSET_HEADER]: encodeOffset(tailAfter) };
   if (close) headers[STREAM_CLOSED_HEADER] = "true";

@@ -15,10 +15,10 @@ import { badRequest, ProtocolError } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { readBody } from "../http/read-body.js";
 import { parseContentType, parseLifetime } from "../http/request-headers.js";
+import { findStream } from "../lifecycle/stream-lifecycle.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { parseRetention, sameRetention } from "../retention/policy.js";
 import { expiryOf } from "../storage/expiry.js";
-import { findStream } from "./lifecycle.js";
 
 /** Handles PUT on a stream path. */
 export async function createStream(
@@ -30,7 +30,7 @@ export async function createStream(
   let lifetime = parseLifetime(request);
   const closed = isClosedFlag(request.header(STREAM_CLOSED_HEADER));
   const retention = parseRetention(request);
-  if (retention !== null && !ctx.retention) {
+  if (retention !== null && !ctx.store.retention) {
     throw badRequest(
       "RETENTION_UNSUPPORTED",
       "this server's store cannot apply retention settings",
@@ -110,11 +110,11 @@ export async function createStream(
     });
     referenced = false;
     // Same turn as the create: glob links and wakes share its commit.
-    ctx.subscriptions?.streamCreated(record);
+    ctx.changes.created(record);
     const expiry = expiryOf(record);
     if (expiry !== null) ctx.expiry?.wakeAt(expiry);
     await record.durable;
-    ctx.events.created(record);
+    ctx.changes.createDurable(record);
     return {
       status: 201,
       headers: Object.assign(createdHeaders(record), { location: streamUrl }),

@@ -2,7 +2,7 @@
 
 import type { EngineContext } from "../context.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
-import { requireStream, retire } from "./lifecycle.js";
+import { requireStream, retire } from "../lifecycle/stream-lifecycle.js";
 
 /** Handles DELETE on a stream path. */
 export async function deleteStream(

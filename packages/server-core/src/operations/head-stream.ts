@@ -12,7 +12,7 @@ import {
 } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
-import { requireStream } from "./lifecycle.js";
+import { requireStream } from "../lifecycle/stream-lifecycle.js";
 
 /** Handles HEAD on a stream path. */
 export function headStream(ctx: EngineContext, request: EngineRequest): EngineResponse {

@@ -1,20 +1,20 @@
 /** GET: catch-up, long-poll or SSE, chosen by the `live` query parameter. */
 
 import { LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
 import { badRequest } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import { requireStream } from "../lifecycle/stream-lifecycle.js";
+import type { LiveContext } from "../live/live-context.js";
 import { longPollRead } from "../live/long-poll.js";
 import { sseRead } from "../live/sse-session.js";
 import type { StreamRecord } from "../ports/store.js";
 import { catchUpRead, tailRead } from "../reads/catch-up-read.js";
 import { messageStart } from "../reads/message-start.js";
 import { parseReadOffset, type ReadOffset } from "../reads/read-offset.js";
-import { requireStream } from "./lifecycle.js";
 
 /** Handles GET on a stream path. */
 export function readStream(
-  ctx: EngineContext,
+  ctx: LiveContext,
   request: EngineRequest,
 ): EngineResponse | Promise<EngineResponse> {
   const record = requireStream(ctx, request.path);
@@ -38,7 +38,7 @@ export function readStream(
 }
 
 function startRead(
-  ctx: EngineContext,
+  ctx: LiveContext,
   request: EngineRequest,
   record: StreamRecord,
   live: string | null,

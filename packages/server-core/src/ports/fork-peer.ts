@@ -10,7 +10,7 @@
  * call to the engine that holds the source and answers with what it returns.
  */
 
-import type { BodyPart } from "../http/http-types.js";
+import type { BodyPart } from "./body-part.js";
 import type { ForkOrigin } from "./store.js";
 
 /** What a new fork asks of its source. */

@@ -11,7 +11,8 @@
  * `visibleClosed`) and only then may the engine acknowledge it.
  */
 
-import type { BodyPart } from "../http/http-types.js";
+import type { BodyPart } from "./body-part.js";
+import type { SubscriptionStore } from "./subscription-store.js";
 
 /** The `(producerId, epoch, seq)` tuple of an idempotent producer request. */
 export interface ProducerTuple {
@@ -233,4 +234,10 @@ export interface StreamStore {
   close(): Promise<void>;
   /** Retention support; absent when the store cannot trim (retention settings are refused). */
   readonly retention?: RetentionStore;
+  /**
+   * The subscription store that goes with this store when the engine is
+   * given none (an in-memory store keeps subscriptions in memory too).
+   * Absent: subscriptions are off unless a subscription store is configured.
+   */
+  defaultSubscriptionStore?(): SubscriptionStore;
 }

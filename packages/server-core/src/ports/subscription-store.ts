@@ -7,7 +7,7 @@
  * by a glob is linked in the commit of the write that gave it pending work).
  */
 
-import type { StreamLink, SubscriptionState } from "../subscriptions/types.js";
+import type { StreamLink, SubscriptionState } from "./subscription-types.js";
 
 /** Everything a subscription store holds, read once at start-up. */
 export interface StoredSubscriptions {

@@ -11,14 +11,14 @@ import { ProtocolError } from "../http/errors.js";
 import type { EngineResponse } from "../http/http-types.js";
 import { headStream } from "../operations/head-stream.js";
 import { readStream } from "../operations/read-stream.js";
-import type { ReservedCall, ReservedRoute } from "./route.js";
+import type { ReservedCall, ReservedRoute } from "./route-types.js";
 
 function registryRead({
   ctx,
   request,
   access,
 }: ReservedCall): EngineResponse | Promise<EngineResponse> {
-  if (!ctx.events.registryEnabled) {
+  if (!ctx.registryEnabled) {
     throw new ProtocolError(404, "NOT_FOUND", `no such reserved route: ${request.path}`);
   }
   access!.require("read", REGISTRY_PATH);

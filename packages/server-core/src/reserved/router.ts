@@ -7,10 +7,9 @@
  */
 
 import type { Access } from "../auth/access.js";
-import type { EngineContext } from "../context.js";
 import { ProtocolError } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
-import type { ReservedMethod, ReservedRoute } from "./route.js";
+import type { ReservedContext, ReservedMethod, ReservedRoute } from "./route-types.js";
 
 /** First path segment of the reserved namespace. */
 export const RESERVED_SEGMENT = "__ds";
@@ -53,7 +52,7 @@ export class ReservedRouter {
    * themselves.
    */
   route(
-    ctx: EngineContext,
+    ctx: ReservedContext,
     request: EngineRequest,
     streamUrl: string,
     authenticate: () => Access | Promise<Access>,

@@ -5,14 +5,14 @@
  * Listing reads metadata only: it never resets a stream's TTL.
  */
 
-import { encodeOffset } from "@durastream/protocol";
+import { encodeOffset, type ListedStream, type ListingPage } from "@durastream/protocol";
 import { badRequest } from "../http/errors.js";
 import type { EngineResponse } from "../http/http-types.js";
 import type { StreamStore, StreamSummary } from "../ports/store.js";
 import { expiryOf } from "../storage/expiry.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { decodeListingCursor, encodeListingCursor } from "./listing-cursor.js";
-import type { ReservedCall, ReservedRoute } from "./route.js";
+import type { ReservedCall, ReservedRoute } from "./route-types.js";
 import { isReservedPath } from "./router.js";
 
 /** Page size when `limit` is absent. */
@@ -22,29 +22,7 @@ export const MAX_LISTING_LIMIT = 1000;
 /** Longest accepted `prefix` (the longest stream path). */
 const MAX_PREFIX_LENGTH = 1024;
 
-/** One stream in a listing page (the JSON shape on the wire). */
-export interface ListedStream {
-  readonly path: string;
-  readonly contentType: string;
-  readonly nextOffset: string;
-  /** Bytes from the stream's start to its tail, inherited fork bytes included. */
-  readonly bytes: number;
-  readonly closed: boolean;
-  readonly createdAt: string | null;
-  /** The absolute `Stream-Expires-At`, if one was set. */
-  readonly expiresAt: string | null;
-  /** The sliding `Stream-TTL`, if one was set. */
-  readonly ttlSeconds: number | null;
-  /** The source stream and the offset where the fork branches off it. */
-  readonly forkedFrom: { readonly path: string; readonly offset: string } | null;
-}
-
-/** One listing page. */
-export interface ListingPage {
-  readonly streams: ListedStream[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  readonly nextCursor: string | null;
-}
+export type { ListedStream, ListingPage };
 
 /** The routes of the listing extension. */
 export const streamListingRoutes: readonly ReservedRoute[] = [

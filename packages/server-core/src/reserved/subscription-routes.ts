@@ -6,26 +6,25 @@
  */
 
 import { encodeOffset } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
 import type { EngineResponse } from "../http/http-types.js";
+import type { SubscriptionState } from "../ports/subscription-types.js";
+import { invalid, SubscriptionError } from "../subscriptions/errors.js";
 import {
   configHash,
   parseStreamList,
   parseSubscriptionConfig,
   streamPathProblem,
   validateSubscriptionId,
-} from "../subscriptions/config.js";
-import { invalid, SubscriptionError } from "../subscriptions/errors.js";
+} from "../subscriptions/parse-config.js";
 import type { Subscriptions } from "../subscriptions/subscriptions.js";
-import type { SubscriptionState } from "../subscriptions/types.js";
 import { acknowledge, claim, release } from "../subscriptions/wake-calls.js";
 import { bearerToken, jsonReply, NO_CONTENT, readJson, replying } from "./json-reply.js";
-import type { ReservedCall, ReservedRoute } from "./route.js";
+import type { ReservedCall, ReservedContext, ReservedRoute } from "./route-types.js";
 
 /** Most explicit streams one request may name. */
 const MAX_STREAMS_PER_REQUEST = 1000;
 
-function subscriptionsOf(ctx: EngineContext): Subscriptions {
+function subscriptionsOf(ctx: ReservedContext): Subscriptions {
   const subs = ctx.subscriptions;
   if (!subs) throw new SubscriptionError(404, "SUBSCRIPTION_NOT_FOUND", "subscriptions are off");
   return subs;

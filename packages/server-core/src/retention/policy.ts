@@ -47,7 +47,7 @@ export function sameRetention(a: RetentionPolicy | null, b: RetentionPolicy | nu
  * server default of that kind. Null when nothing limits it.
  */
 export function effectiveRetention(
-  ctx: EngineContext,
+  ctx: Pick<EngineContext, "options">,
   record: StreamRecord,
 ): RetentionPolicy | null {
   const maxBytes = record.retention?.maxBytes ?? ctx.options.retentionMaxBytes;

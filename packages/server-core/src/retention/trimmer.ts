@@ -23,7 +23,7 @@ export class RetentionTrimmer {
   #walkFrom = "";
 
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly ctx: Pick<EngineContext, "store" | "clock" | "options">,
     private readonly store: RetentionStore,
   ) {}
 

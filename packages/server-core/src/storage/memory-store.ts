@@ -13,7 +13,9 @@ import type {
   StreamStore,
   StreamSummary,
 } from "../ports/store.js";
+import type { SubscriptionStore } from "../ports/subscription-store.js";
 import { expiryOf } from "./expiry.js";
+import { MemorySubscriptionStore } from "./memory-subscription-store.js";
 import { newStreamRecord } from "./new-record.js";
 import { comparePaths, SortedPaths } from "./path-order.js";
 import { reserveAppend } from "./reserve-append.js";
@@ -163,6 +165,11 @@ export class MemoryStore implements StreamStore, RetentionStore {
 
   get retention(): RetentionStore | undefined {
     return this;
+  }
+
+  /** Subscriptions of an in-memory server live in memory too. */
+  defaultSubscriptionStore(): SubscriptionStore {
+    return new MemorySubscriptionStore();
   }
 
   agedEnd(record: StreamRecord, writtenBefore: number): number {

@@ -1,7 +1,7 @@
 /** The in-memory `SubscriptionStore` of the ephemeral mode: writes are durable at once. */
 
 import type { StoredSubscriptions, SubscriptionStore } from "../ports/subscription-store.js";
-import type { StreamLink, SubscriptionState } from "../subscriptions/types.js";
+import type { StreamLink, SubscriptionState } from "../ports/subscription-types.js";
 
 const DONE = Promise.resolve();
 

@@ -4,7 +4,7 @@
  * finds the subscriptions it concerns without scanning them all).
  */
 
-import type { StreamLink } from "./types.js";
+import type { StreamLink } from "../ports/subscription-types.js";
 
 /** In-memory links, kept in step with the subscription store by the caller. */
 export class LinkIndex {

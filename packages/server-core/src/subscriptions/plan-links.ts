@@ -4,21 +4,30 @@
  * stream store's indexed listing), all at their current tail so no history is replayed.
  */
 
+import type { StreamStore } from "../ports/store.js";
+import type { StreamLink, SubscriptionConfig } from "../ports/subscription-types.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { SubscriptionError } from "./errors.js";
 import { globMatches, literalPrefix } from "./glob.js";
-import type { Subscriptions } from "./subscriptions.js";
-import type { StreamLink, SubscriptionConfig } from "./types.js";
 
 const PAGE = 1000;
 
+/** What planning reads: the stream listing, a stream's tail, and the link limit. */
+export interface LinkPlanning {
+  readonly store: Pick<StreamStore, "listFrom">;
+  /** Most links one subscription may have. */
+  readonly maxLinks: number;
+  /** Where a new link of `path` starts (its tail; 0 for a stream that does not exist). */
+  tail(path: string): number;
+}
+
 /** Every link of subscription `id` by path; refused whole when over the link limit. */
 export function planLinks(
-  subs: Subscriptions,
+  subs: LinkPlanning,
   id: string,
   config: SubscriptionConfig,
 ): Map<string, StreamLink> {
-  const limit = subs.options.maxLinksPerSubscription;
+  const limit = subs.maxLinks;
   const planned = new Map<string, StreamLink>();
   const link = (path: string, explicit: boolean): StreamLink => ({
     subscriptionId: id,
@@ -41,7 +50,7 @@ export function planLinks(
     const prefix = literalPrefix(config.pattern);
     let from = prefix;
     for (;;) {
-      const page = subs.ctx.store.listFrom(from, prefix, PAGE);
+      const page = subs.store.listFrom(from, prefix, PAGE);
       for (const { path, softDeleted } of page) {
         if (softDeleted) continue;
         // Never its own wake stream: each wake event would wake it again.

@@ -9,18 +9,23 @@
  * webhook delivery in `webhook-delivery.ts`.
  */
 
-import { encodeOffset, frameJsonBody, isJsonContentType } from "@durastream/protocol";
-import type { EngineContext } from "../context.js";
-import { wakeReaders } from "../operations/lifecycle.js";
+import { encodeOffset } from "@durastream/protocol";
+import type { FeatureContext } from "../context.js";
 import type { StreamRecord } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
+import type {
+  StreamInfo,
+  StreamLink,
+  SubscriptionConfig,
+  SubscriptionState,
+} from "../ports/subscription-types.js";
 import { SubscriptionError, subscriptionNotFound } from "./errors.js";
 import { globMatches } from "./glob.js";
 import { LinkIndex } from "./link-index.js";
 import { planLinks } from "./plan-links.js";
 import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
 import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
-import type { StreamInfo, StreamLink, SubscriptionConfig, SubscriptionState } from "./types.js";
+import { announceWake } from "./wake-stream.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
 /** Subscription limits and policy. */
@@ -57,8 +62,6 @@ export interface DeliveryFailure {
   readonly nextAttemptAt: number;
 }
 
-const encoder = new TextEncoder();
-
 /** The subscriptions of one engine. */
 export class Subscriptions {
   /** @internal */ readonly subs = new Map<string, SubscriptionState>();
@@ -79,7 +82,7 @@ export class Subscriptions {
   readonly ready: Promise<void>;
 
   constructor(
-    /** @internal */ readonly ctx: EngineContext,
+    /** @internal */ readonly ctx: FeatureContext,
     /** @internal */ readonly store: SubscriptionStore,
     /** @internal */ readonly options: SubscriptionOptions,
     /** @internal */ readonly deliver: (subs: Subscriptions, sub: SubscriptionState) => void,
@@ -166,7 +169,15 @@ export class Subscriptions {
         `at most ${this.options.maxSubscriptions} subscriptions`,
       );
     }
-    const planned = planLinks(this, id, config);
+    const planned = planLinks(
+      {
+        store: this.ctx.store,
+        maxLinks: this.options.maxLinksPerSubscription,
+        tail: (path) => this.tail(path),
+      },
+      id,
+      config,
+    );
     const sub: SubscriptionState = {
       id,
       incarnation: randomId(),
@@ -409,40 +420,11 @@ export class Subscriptions {
       sub.nextAttemptAt ??= now;
     } else {
       sub.leaseExpiresAt = null;
-      if (announce) this.#announce(sub, stream, now);
+      const woken = announce ? announceWake(this.ctx, sub, stream, now, this.onError) : null;
+      // Other subscriptions may watch the wake stream; this one is busy with its wake.
+      if (woken) this.streamAppended(woken);
     }
     this.persist(sub);
-  }
-
-  /** Appends a wake event to the pull-wake subscription's wake stream, when it exists and is open. */
-  #announce(sub: SubscriptionState, stream: string, now: number): void {
-    const record = this.ctx.store.get(sub.config.wakeStream!);
-    if (!record || record.softDeleted || record.closed) return;
-    const event = JSON.stringify({
-      type: "wake",
-      subscription_id: sub.id,
-      stream,
-      generation: sub.generation,
-      ts: now,
-    });
-    let data: Uint8Array;
-    if (isJsonContentType(record.contentType)) {
-      const framed = frameJsonBody(encoder.encode(event), false);
-      if (typeof framed === "string") return;
-      data = framed.bytes;
-    } else {
-      data = encoder.encode(`${event}\n`);
-    }
-    const written = this.ctx.store.append(record, {
-      data,
-      close: false,
-      producer: null,
-      streamSeq: null,
-      now,
-    });
-    written.then(() => wakeReaders(this.ctx, record.id), this.onError);
-    // Other subscriptions may watch the wake stream; this one is busy with its wake.
-    this.streamAppended(record);
   }
 
   /** @internal Writes a subscription's state (this turn) and re-arms its timer once durable. */

@@ -6,9 +6,13 @@
  */
 
 import { decodeOffset } from "@durastream/protocol";
+import type {
+  StreamInfo,
+  SubscriptionState,
+  SubscriptionType,
+} from "../ports/subscription-types.js";
 import { fenced, invalid, SubscriptionError } from "./errors.js";
 import type { Subscriptions } from "./subscriptions.js";
-import type { StreamInfo, SubscriptionState, SubscriptionType } from "./types.js";
 
 /** A parsed callback / ack / release body. */
 interface WakeCall {

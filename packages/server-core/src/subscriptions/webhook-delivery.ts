@@ -5,9 +5,9 @@
  */
 
 import { decodeOffset } from "@durastream/protocol";
+import type { StreamInfo, SubscriptionState } from "../ports/subscription-types.js";
 import { retryDelayMs } from "./backoff.js";
 import type { Subscriptions } from "./subscriptions.js";
-import type { StreamInfo, SubscriptionState } from "./types.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

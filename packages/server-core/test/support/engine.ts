@@ -3,6 +3,7 @@
 import {
   type Clock,
   DurableStreamsEngine,
+  type EngineConfig,
   type EngineResponse,
   type ExpiryScheduler,
   type ForkPeer,
@@ -52,7 +53,14 @@ export interface TestEngine {
 
 /** An engine over a fresh memory store, with a counting hub and a test clock. */
 export function testEngine(
-  options: { forks?: ForkPeer; expiry?: ExpiryScheduler; now?: number; store?: MemoryStore } = {},
+  options: {
+    forks?: ForkPeer;
+    expiry?: ExpiryScheduler;
+    now?: number;
+    store?: MemoryStore;
+    /** More engine configuration (hooks, registry, subscriptions...). */
+    config?: Partial<EngineConfig>;
+  } = {},
 ): TestEngine {
   const store = options.store ?? new MemoryStore();
   const hub = new CountingHub();
@@ -64,6 +72,7 @@ export function testEngine(
     ...(options.forks ? { forks: options.forks } : {}),
     ...(options.expiry ? { expiry: options.expiry } : {}),
     longPollTimeoutMs: 60_000,
+    ...options.config,
   });
   return {
     engine,

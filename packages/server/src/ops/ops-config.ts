@@ -1,53 +1,14 @@
-/** Flags and environment of the production features: tokens, CORS, ops endpoints, registry. */
+/**
+ * Values of the production features' settings (tokens, CORS, ops endpoints,
+ * registry, compression, rate limits), checked together. The settings
+ * themselves (flags, environment, defaults, meaning) are declared in `process/settings.ts`.
+ */
 
 import { readFileSync } from "node:fs";
 import type { CorsOrigins, JWK } from "@durastream/server-core";
-import type { ServerOptions } from "../server.js";
+import type { OpsServerOptions } from "./ops-setup.js";
 
-/** `parseArgs` definitions of the flags below. */
-export const OPS_FLAGS = {
-  "token-public-key": { type: "string", multiple: true },
-  "token-jwks-url": { type: "string" },
-  "token-issuer": { type: "string" },
-  "token-audience": { type: "string" },
-  "cors-origin": { type: "string", multiple: true },
-  "drain-delay-ms": { type: "string" },
-  "no-metrics": { type: "boolean" },
-  registry: { type: "boolean" },
-  compression: { type: "boolean" },
-  "compression-threshold-bytes": { type: "string" },
-  "rate-limit-rps": { type: "string" },
-  "rate-limit-burst": { type: "string" },
-  "rate-limit-bytes-per-sec": { type: "string" },
-  "rate-limit-burst-bytes": { type: "string" },
-  "rate-limit-max-clients": { type: "string" },
-} as const;
-
-/** Usage lines of the flags below. */
-export const OPS_USAGE = `Access:
-  --token-public-key <file>   PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable;
-                          env STREAMS_TOKEN_PUBLIC_KEY_FILES, comma-separated)
-  --token-jwks-url <url>  JWKS URL of token issuers' public keys (env STREAMS_TOKEN_JWKS_URL)
-  --token-issuer <iss>    required "iss" claim of scoped tokens (env STREAMS_TOKEN_ISSUER)
-  --token-audience <aud>  required "aud" claim of scoped tokens (env STREAMS_TOKEN_AUDIENCE)
-  --cors-origin <origin>  browser origin allowed to read responses (repeatable, or *; env
-                          STREAMS_CORS_ORIGINS, comma-separated; default * without auth, none with it)
-
-Operations:
-  --drain-delay-ms <n>    on SIGTERM keep serving this long with /readyz at 503 (default 0)
-  --no-metrics            do not serve /metrics
-  --registry              keep the lifecycle event stream __ds/registry
-  --compression           compress catch-up reads of textual streams (br, gzip, deflate)
-  --compression-threshold-bytes <n>  smallest body compressed (default 1024)
-
-Rate limits (per bearer credential, or client address without one; default off):
-  --rate-limit-rps <n>            sustained requests per second
-  --rate-limit-burst <n>          requests at once (default: one second's worth)
-  --rate-limit-bytes-per-sec <n>  sustained request body bytes per second
-  --rate-limit-burst-bytes <n>    body bytes at once (default: one second's worth)
-  --rate-limit-max-clients <n>    clients remembered by the limiter (default 10000)`;
-
-/** Parsed values of {@link OPS_FLAGS}. */
+/** Parsed values of the production features' flags (declared in `process/settings.ts`, target `ops`). */
 export interface OpsFlagValues {
   readonly "token-public-key"?: string[] | undefined;
   readonly "token-jwks-url"?: string | undefined;
@@ -66,11 +27,11 @@ export interface OpsFlagValues {
   readonly "rate-limit-max-clients"?: string | undefined;
 }
 
-/** Server options from the flags above and the environment. */
+/** Server options from these flags and the environment. */
 export function opsOptions(
   values: OpsFlagValues,
   env: Record<string, string | undefined>,
-): Partial<ServerOptions> {
+): OpsServerOptions {
   const drain = integer("--drain-delay-ms", values["drain-delay-ms"]);
   const rateLimit: Record<string, number> = {};
   for (const [flag, name] of RATE_FLAGS) {
@@ -137,7 +98,7 @@ function integer(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function compressionOptions(values: OpsFlagValues): ServerOptions["compression"] {
+function compressionOptions(values: OpsFlagValues): OpsServerOptions["compression"] {
   const threshold = integer("--compression-threshold-bytes", values["compression-threshold-bytes"]);
   if (values.compression !== true) {
     if (threshold !== undefined)

@@ -10,15 +10,14 @@ import type {
   CorsOrigins,
   DurableStreamsEngine,
   EngineRequest,
-  StreamStore,
 } from "@durastream/server-core";
 import type { Logger } from "pino";
-import type { CompressionOptions } from "../compression.js";
-import { SqliteStore } from "../sqlite-store.js";
+import type { RateLimitOptions } from "../http/admission/rate-limit.js";
+import type { CompressionOptions } from "../http/compression.js";
+import type { ServerStore } from "../ports/server-store.js";
 import { ServerMetrics } from "./metrics.js";
 import { ObservedEngine } from "./observed-engine.js";
 import { handleOpsRequest, OPS_PATHS, type Readiness } from "./ops-endpoints.js";
-import type { RateLimitOptions } from "./rate-limit.js";
 import { requestId } from "./request-id.js";
 
 /** `startServer` options of the production features (see docs/operations.md). */
@@ -48,16 +47,11 @@ export interface OpsServerOptions {
   readonly drainDelayMs?: number;
 }
 
-/** A store that can count its streams (both of the Node runtime's stores can). */
-type CountingStore = StreamStore & { streamCount(): number };
-
 /** Metrics of a server, or null when they are turned off. */
-export function createMetrics(enabled: boolean, store: StreamStore): ServerMetrics | null {
+export function createMetrics(enabled: boolean, store: ServerStore): ServerMetrics | null {
   if (!enabled) return null;
-  const metrics = new ServerMetrics(() => (store as CountingStore).streamCount());
-  if (store instanceof SqliteStore) {
-    store.observeCommits((size, seconds) => metrics.commit(size, seconds));
-  }
+  const metrics = new ServerMetrics(() => store.streamCount());
+  store.observeCommits?.((size, seconds) => metrics.commit(size, seconds));
   return metrics;
 }
 
@@ -79,17 +73,16 @@ export class OpsSurface {
 
   constructor(
     engine: DurableStreamsEngine,
-    store: StreamStore,
+    store: ServerStore,
     readonly metrics: ServerMetrics | null,
     private readonly logger: Logger,
   ) {
     this.handler = metrics
       ? new ObservedEngine(engine, metrics, logger, logger.isLevelEnabled("debug"))
       : engine;
-    const sqlite = store instanceof SqliteStore ? store : null;
     this.#readiness = {
       draining: () => this.#draining,
-      checkWritable: () => (sqlite ? sqlite.checkWritable() : Promise.resolve()),
+      checkWritable: () => store.checkWritable?.() ?? Promise.resolve(),
     };
   }
 

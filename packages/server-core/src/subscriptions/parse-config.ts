@@ -4,9 +4,9 @@
  */
 
 import { MAX_STREAM_PATH_LENGTH, streamPathProblem as pathProblem } from "@durastream/protocol";
+import type { SubscriptionConfig } from "../ports/subscription-types.js";
 import { invalid, SubscriptionError } from "./errors.js";
 import { patternProblem } from "./glob.js";
-import type { SubscriptionConfig } from "./types.js";
 import { webhookUrlProblem } from "./webhook-url.js";
 
 /** Lease bounds and default (Section 6.2). */

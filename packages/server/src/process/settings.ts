@@ -2,10 +2,14 @@
  * Every server setting, once: its flag, its environment twins, its default
  * and what it means. `--help`, the README's configuration table (tested
  * against `configurationTable()`; `node scripts/config-table.mjs` rewrites
- * it) and the parser all read this list.
+ * it) and the flag parser (`config.ts`) read this list. The parser converts
+ * each value by its kind, except for the production features' settings
+ * (target `ops`), whose values `ops/ops-config.ts` checks together (rate
+ * limits come in pairs, key files are read).
  */
 
-import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "../http/limits.js";
+import type { OpsFlagValues } from "../ops/ops-config.js";
 
 /** How a setting's text becomes a value. */
 export type SettingKind = "string" | "integer" | "boolean" | "choice";
@@ -35,7 +39,8 @@ export type SettingTarget =
   | { readonly storage: "producerCacheSize" }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
-  | { readonly console: "off" | "path" };
+  | { readonly console: "off" | "path" }
+  | { readonly ops: keyof OpsFlagValues };
 
 /** One server setting. */
 export interface ServerSetting {
@@ -45,6 +50,8 @@ export interface ServerSetting {
   /** Environment variables, first set one wins; the flag wins over all of them. */
   readonly env: readonly string[];
   readonly kind: SettingKind;
+  /** Whether the flag may be given more than once (each adds a value). */
+  readonly multiple?: boolean;
   /** Allowed values of a `choice`. */
   readonly choices?: readonly string[];
   /** Placeholder in `--help`, e.g. `<n>`. */
@@ -54,7 +61,7 @@ export interface ServerSetting {
   readonly description: string;
 }
 
-/** A connection or request limit (`limits.ts`): a positive integer with a production default. */
+/** A connection or request limit (`http/limits.ts`): a positive integer with a production default. */
 function limit(flag: string, key: keyof ServerLimits, description: string): ServerSetting {
   return {
     flag,
@@ -63,6 +70,27 @@ function limit(flag: string, key: keyof ServerLimits, description: string): Serv
     kind: "integer",
     placeholder: "<n>",
     defaultText: String(DEFAULT_LIMITS[key]),
+    description,
+  };
+}
+
+/** A setting of the production features (tokens, CORS, ops, rate limits): see `ops/ops-config.ts`. */
+function ops(
+  flag: keyof OpsFlagValues,
+  kind: "string" | "boolean",
+  env: readonly string[],
+  defaultText: string,
+  description: string,
+  placeholder?: string,
+): ServerSetting {
+  return {
+    flag,
+    target: { ops: flag },
+    env,
+    kind,
+    ...(flag === "token-public-key" || flag === "cors-origin" ? { multiple: true } : {}),
+    ...(placeholder === undefined ? {} : { placeholder }),
+    defaultText,
     description,
   };
 }
@@ -300,6 +328,111 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     defaultText: "unset (no auth)",
     description: 'when set, every request needs "Authorization: Bearer <secret>"',
   },
+  ops(
+    "token-public-key",
+    "string",
+    ["STREAMS_TOKEN_PUBLIC_KEY_FILES"],
+    "none",
+    "PEM (SPKI) or JWK file of an EdDSA/ES256 token issuer (repeatable; the variable takes a comma-separated list)",
+    "<file>",
+  ),
+  ops(
+    "token-jwks-url",
+    "string",
+    ["STREAMS_TOKEN_JWKS_URL"],
+    "none",
+    "JWKS URL of token issuers' public keys",
+    "<url>",
+  ),
+  ops(
+    "token-issuer",
+    "string",
+    ["STREAMS_TOKEN_ISSUER"],
+    "any",
+    'required "iss" claim of scoped tokens',
+    "<iss>",
+  ),
+  ops(
+    "token-audience",
+    "string",
+    ["STREAMS_TOKEN_AUDIENCE"],
+    "any",
+    'required "aud" claim of scoped tokens',
+    "<aud>",
+  ),
+  ops(
+    "cors-origin",
+    "string",
+    ["STREAMS_CORS_ORIGINS"],
+    "* without auth, none with it",
+    "browser origin allowed to read responses (repeatable, or *; the variable takes a comma-separated list)",
+    "<origin>",
+  ),
+  ops(
+    "drain-delay-ms",
+    "string",
+    [],
+    "0",
+    "on SIGTERM keep serving this long with /readyz at 503",
+    "<n>",
+  ),
+  ops("no-metrics", "boolean", [], "off", "do not serve /metrics"),
+  ops("registry", "boolean", [], "off", "keep the lifecycle event stream __ds/registry"),
+  ops(
+    "compression",
+    "boolean",
+    [],
+    "off",
+    "compress catch-up reads of textual streams (br, gzip, deflate)",
+  ),
+  ops(
+    "compression-threshold-bytes",
+    "string",
+    [],
+    "1024",
+    "smallest body compressed (with --compression)",
+    "<n>",
+  ),
+  ops(
+    "rate-limit-rps",
+    "string",
+    [],
+    "off",
+    "rate limit per bearer credential (or client address without one): sustained requests per second",
+    "<n>",
+  ),
+  ops(
+    "rate-limit-burst",
+    "string",
+    [],
+    "one second's worth",
+    "rate limit: requests at once",
+    "<n>",
+  ),
+  ops(
+    "rate-limit-bytes-per-sec",
+    "string",
+    [],
+    "off",
+    "rate limit: sustained request body bytes per second",
+    "<n>",
+  ),
+  ops(
+    "rate-limit-burst-bytes",
+    "string",
+    [],
+    "one second's worth",
+    "rate limit: body bytes at once",
+    "<n>",
+  ),
+  ops(
+    "rate-limit-max-clients",
+    "string",
+    [],
+    "10000",
+    "clients remembered by the rate limiter",
+    "<n>",
+  ),
 ];
 
 /** `--help` text of the server, `program` being how it was invoked. */
@@ -309,7 +442,8 @@ export function usage(program = "durastream-server"): string {
   const width = Math.max(...flagged.map((s) => left(s).length), "-h, --help".length);
   const lines = flagged.map((s) => {
     const pad = "".padEnd(width + 4);
-    return `  ${left(s).padEnd(width)}  ${s.description}\n${pad}env ${s.env.join(", ")}; default ${s.defaultText}`;
+    const env = s.env.length > 0 ? `env ${s.env.join(", ")}; ` : "";
+    return `  ${left(s).padEnd(width)}  ${s.description}\n${pad}${env}default ${s.defaultText}`;
   });
   const envOnly = SERVER_SETTINGS.filter((s) => s.flag === null).map(
     (s) => `  ${s.env.join(" / ")}: ${s.description}`,

@@ -5,10 +5,10 @@
 
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
+import { type RunningServer, startServer } from "../server.js";
 import { banner, serverVersion } from "./banner.js";
 import type { ParsedConfig } from "./config.js";
 import { createProcessLogger, resolveLogFormat } from "./process-logger.js";
-import { type RunningServer, startServer } from "./server.js";
 
 /** A parsed configuration that asks to run a server. */
 export type RunConfig = Extract<ParsedConfig, { options: unknown }>;

@@ -1,15 +1,13 @@
 /** Server configuration from command-line flags and environment variables (see `settings.ts`). */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import type { ServerLimits } from "./limits.js";
-import { OPS_FLAGS, OPS_USAGE, type OpsFlagValues, opsOptions } from "./ops/ops-config.js";
-import type { ServerOptions } from "./server.js";
+import type { ServerLimits } from "../http/limits.js";
+import { type OpsFlagValues, opsOptions } from "../ops/ops-config.js";
+import type { ServerOptions } from "../server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
 /** Usage text for `--help`. */
-export const USAGE = `${usage()}
-
-${OPS_USAGE}`;
+export const USAGE = usage();
 
 /** How log lines are written. */
 export type LogFormat = "auto" | "pretty" | "json";
@@ -30,11 +28,11 @@ function parseOptions(): NonNullable<ParseArgsConfig["options"]> {
   const options: NonNullable<ParseArgsConfig["options"]> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
-    ...OPS_FLAGS,
   };
   for (const setting of SERVER_SETTINGS) {
     if (setting.flag === null) continue;
-    options[setting.flag] = { type: setting.kind === "boolean" ? "boolean" : "string" };
+    const type = setting.kind === "boolean" ? "boolean" : "string";
+    options[setting.flag] = setting.multiple ? { type, multiple: true } : { type };
   }
   return options;
 }
@@ -89,6 +87,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const consoleSettings: { off: boolean; path?: string } = { off: false };
   const storage: { producerCacheSize?: number } = {};
   for (const setting of SERVER_SETTINGS) {
+    // The production features' values are checked together by `opsOptions`.
+    if ("ops" in setting.target) continue;
     const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
     if (raw === undefined) continue;
     const value = convert(setting, raw);

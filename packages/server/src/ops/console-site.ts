@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseRequestTarget, type RequestTarget } from "@durastream/protocol";
+import { securityHeaders } from "@durastream/server-core";
 
 /** `manifest.json` of the console build (see packages/console/README.md). */
 interface ConsoleManifest {
@@ -103,7 +104,7 @@ export class ConsoleSite {
         "content-type": file.contentType,
         "cache-control": file.immutable ? IMMUTABLE : REVALIDATE,
         etag,
-        "x-content-type-options": "nosniff",
+        ...securityHeaders(),
         "referrer-policy": "no-referrer",
       };
       if (file.contentType.startsWith("text/html")) headers["content-security-policy"] = CSP;

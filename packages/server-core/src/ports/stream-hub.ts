@@ -2,7 +2,7 @@
  * The wake-hub port: where live readers of a stream wait and how a durable
  * change of that stream wakes them. The engine registers waiters and
  * notifies after every durable change; the hub decides when and in which
- * batches waiters run. `WakeHub` (in `live/hub.ts`) is the in-process one
+ * batches waiters run. `WakeHub` (in `live/wake-hub.ts`) is the in-process one
  * every runtime can use; a runtime that holds readers elsewhere supplies its own.
  */
 

@@ -1,25 +1,20 @@
 /** Stream listing over the SQLite store's path index. */
 
-import type { ForkOrigin, StreamSummary } from "@durastream/server-core";
+import {
+  type ForkColumns,
+  forkOfRow,
+  type StreamSummary,
+  type SummaryColumns,
+  summaryOfRow,
+} from "@durastream/server-core";
 import type BetterSqlite3 from "better-sqlite3";
 
 /** The columns of `streams` a listing shows. */
-export interface ListedRow {
+export interface ListedRow extends SummaryColumns, ForkColumns {
   id: number;
-  path: string;
-  content_type: string;
-  created_at: number;
-  ttl_seconds: number | null;
-  expires_at: number | null;
-  last_access_at: number;
   tail: number;
-  closed: number;
+  /** The fork source's row id, or null for a root stream. */
   fork_source: number | null;
-  fork_source_path: string | null;
-  fork_position: number | null;
-  fork_offset: string | null;
-  fork_sub_offset: number | null;
-  soft_deleted: number;
 }
 
 /** Reads `streams` rows in path order. */
@@ -47,34 +42,5 @@ export class SqliteListing {
 
 /** A row as the engine's listing sees it. */
 export function summaryOf(row: ListedRow): StreamSummary {
-  return {
-    path: row.path,
-    contentType: row.content_type,
-    createdAt: row.created_at,
-    ttlSeconds: row.ttl_seconds,
-    expiresAt: row.expires_at,
-    lastAccessAt: row.last_access_at,
-    visibleTail: row.tail,
-    visibleClosed: row.closed === 1,
-    fork: forkOfRow(row),
-    softDeleted: row.soft_deleted === 1,
-  };
-}
-
-/** The fork columns of a `streams` row. */
-export type ForkColumns = Pick<
-  ListedRow,
-  "fork_source" | "fork_source_path" | "fork_position" | "fork_offset" | "fork_sub_offset"
->;
-
-/** A row's fork origin, or null for a root stream. */
-export function forkOfRow(row: ForkColumns): ForkOrigin | null {
-  if (row.fork_source === null) return null;
-  return {
-    sourceId: row.fork_source,
-    sourcePath: row.fork_source_path ?? "",
-    position: row.fork_position ?? 0,
-    requestedOffset: row.fork_offset ?? "",
-    requestedSubOffset: row.fork_sub_offset ?? 0,
-  };
+  return summaryOfRow(row, row.tail, forkOfRow(row.fork_source, row));
 }

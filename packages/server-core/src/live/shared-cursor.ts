@@ -7,7 +7,7 @@
  * Shared cursors are what let a CDN collapse the group's next requests.
  */
 
-import { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./cursor.js";
+import { CURSOR_EPOCH_MS, CURSOR_INTERVAL_MS, nextCursor } from "./next-cursor.js";
 
 /** The largest jitter of `nextCursor`, in intervals (3600 s of 20 s). */
 const MAX_JITTER_INTERVALS = Math.ceil((3600 * 1000) / CURSOR_INTERVAL_MS);

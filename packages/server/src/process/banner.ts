@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 /** The server package's version. */
 export function serverVersion(): string {
   const require = createRequire(import.meta.url);
-  return (require("../package.json") as { version: string }).version;
+  return (require("../../package.json") as { version: string }).version;
 }
 
 /** What the banner reports. */

@@ -8,6 +8,7 @@
  */
 
 import type BetterSqlite3 from "better-sqlite3";
+import type { CommitObserver } from "../../ports/server-store.js";
 import { storageError } from "./storage-errors.js";
 
 /**
@@ -23,8 +24,7 @@ interface PendingWrite {
   readonly reject: (error: unknown) => void;
 }
 
-/** Told of every durable group: its number of writes and its disk sync's duration. */
-export type CommitObserver = (groupSize: number, syncSeconds: number) => void;
+export type { CommitObserver };
 
 /** Batches SQLite writes into durable groups. */
 export class GroupCommit {

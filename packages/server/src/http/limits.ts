@@ -2,7 +2,7 @@
  * Connection and request limits of the Node server. Each one bounds a
  * resource a client could otherwise hold forever (a socket, a file
  * descriptor, request-body memory, kernel send buffers) and each has a
- * production default; `config.ts` exposes them as flags and environment
+ * production default; `process/config.ts` exposes them as flags and environment
  * variables.
  */
 

@@ -1,28 +1,12 @@
 /**
- * Stream lifecycle rules shared by every operation: expiry on access,
+ * Stream lifecycle rules shared by every operation and feature: expiry on access,
  * soft-delete while forks remain, and cascading cleanup up a fork chain.
  */
 
 import type { EngineContext } from "../context.js";
 import { gone, notFound } from "../http/errors.js";
-import { SharedRead } from "../live/shared-read.js";
 import type { StreamRecord } from "../ports/store.js";
 import { isExpired } from "../storage/expiry.js";
-
-/**
- * Wakes the live readers of a stream after a durable change (data, closure,
- * deletion). The fan-out runs after the caller returns, so the change is
- * acknowledged first; readers already at the tail of an open stream keep waiting.
- */
-export function wakeReaders(ctx: EngineContext, streamId: number): void {
-  ctx.hub.notify(streamId, (position) => {
-    const record = ctx.store.getById(streamId);
-    if (record && !record.softDeleted && position >= record.visibleTail && !record.visibleClosed) {
-      return null;
-    }
-    return new SharedRead(ctx, streamId, position);
-  });
-}
 
 /**
  * The record at `path` if it exists and has not expired. An expired stream is
@@ -97,15 +81,15 @@ function retireOne(
 ): StreamRecord | undefined {
   // A soft-deleted stream was announced gone when it was deleted; its final removal is not news.
   const announce = !record.softDeleted;
-  ctx.subscriptions?.streamRemoved(record.path);
-  if (announce) announcements.push(() => ctx.events.deleted(record, reason, ctx.clock.now()));
+  ctx.changes.removed(record);
+  if (announce) announcements.push(() => ctx.changes.deleted(record, reason, ctx.clock.now()));
   if (record.forkCount > 0) {
     durable.push(ctx.store.softDelete(record));
-    wakeReaders(ctx, record.id);
+    ctx.wake(record.id);
     return undefined;
   }
   durable.push(ctx.store.remove(record));
-  wakeReaders(ctx, record.id);
+  ctx.wake(record.id);
   if (record.fork === null) return undefined;
   if (!ctx.localForks) {
     durable.push(ctx.forks.releaseFork(record.fork));
@@ -127,6 +111,6 @@ function releaseOne(
     return source;
   }
   // The fork may have held back data the source's retention would trim.
-  durable.push(released.then(() => ctx.retention?.mayTrim(source)));
+  durable.push(released.then(() => ctx.changes.forkReleased(source)));
   return undefined;
 }

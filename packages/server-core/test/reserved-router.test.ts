@@ -3,15 +3,15 @@
  * (subscriptions, JWKS, registry) rely on them.
  */
 
+import { describe, expect, test } from "vitest";
 import {
   Access,
-  type EngineContext,
   type EngineRequest,
   ProtocolError,
   type ReservedCall,
+  type ReservedContext,
   ReservedRouter,
-} from "@durastream/server-core";
-import { describe, expect, test } from "vitest";
+} from "../src/index.js";
 
 function request(method: string, path: string): EngineRequest {
   return {
@@ -38,7 +38,7 @@ const router = new ReservedRouter([
 
 function route(method: string, path: string, authenticate: () => Access = () => Access.FULL) {
   try {
-    const response = router.route({} as EngineContext, request(method, path), "", authenticate);
+    const response = router.route({} as ReservedContext, request(method, path), "", authenticate);
     if (response instanceof Promise) throw new Error("unexpected async handler");
     const body = response.body as Uint8Array[];
     return JSON.parse(new TextDecoder().decode(body[0]));

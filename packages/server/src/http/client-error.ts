@@ -10,6 +10,7 @@
 
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { adapterJsonHeaders } from "@durastream/server-core";
 
 const REASONS: Record<number, string> = {
   400: "Bad Request",
@@ -28,11 +29,8 @@ function rawJsonError(
 ): string {
   const body = JSON.stringify({ error: { code, message } });
   const headers: Record<string, string> = {
-    "content-type": "application/json",
+    ...adapterJsonHeaders(),
     "content-length": String(Buffer.byteLength(body)),
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    "access-control-allow-origin": "*",
     connection: "close",
     ...extraHeaders,
   };

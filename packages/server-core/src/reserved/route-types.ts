@@ -2,16 +2,31 @@
  * Routes of the reserved `{stream root}/__ds/...` namespace: protocol
  * extensions (subscriptions, JWKS, listing, registry), never application
  * streams. Each route group lives in its own file and is listed in
- * `routes.ts`; the router never changes when a route is added.
+ * `route-table.ts`; the router never changes when a route is added.
  */
 
 import type { Access } from "../auth/access.js";
-import type { EngineContext } from "../context.js";
+import type { Authenticator } from "../auth/authenticator.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
+import type { LiveContext } from "../live/live-context.js";
+import type { Subscriptions } from "../subscriptions/subscriptions.js";
+
+/**
+ * What reserved routes get of the engine: its context, and the features the
+ * routes serve (the authenticator, subscriptions, the registry switch).
+ */
+export interface ReservedContext extends LiveContext {
+  /** Authenticates requests; the reserved routes apply it through the router. */
+  readonly auth: Authenticator;
+  /** Subscriptions (Sections 6, 7); undefined when off. */
+  readonly subscriptions: Subscriptions | undefined;
+  /** Whether the registry stream `__ds/registry` is kept (and served). */
+  readonly registryEnabled: boolean;
+}
 
 /** What a reserved route handler gets. */
 export interface ReservedCall {
-  readonly ctx: EngineContext;
+  readonly ctx: ReservedContext;
   readonly request: EngineRequest;
   /** Values of the route pattern's `:name` and `*name` segments. */
   readonly params: Readonly<Record<string, string>>;

@@ -1,6 +1,6 @@
 /** The JSON error responses the Node adapter answers itself, before or beside the engine. */
 
-import type { EngineResponse } from "@durastream/server-core";
+import { adapterJsonHeaders, type EngineResponse } from "@durastream/server-core";
 
 const encoder = new TextEncoder();
 
@@ -8,13 +8,7 @@ const encoder = new TextEncoder();
 export function jsonError(status: number, code: string, message: string): EngineResponse {
   return {
     status,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-      "cross-origin-resource-policy": "cross-origin",
-      "access-control-allow-origin": "*",
-    },
+    headers: adapterJsonHeaders(),
     body: [encoder.encode(JSON.stringify({ error: { code, message } }))],
   };
 }

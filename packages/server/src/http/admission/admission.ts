@@ -1,6 +1,6 @@
 /**
  * Admission of a request before the engine runs: the client's rate limits
- * (`ops/rate-limit.ts`, 429), the global request-body budget
+ * (`rate-limit.ts`, 429), the global request-body budget
  * (`body-budget.ts`) and the live-reader caps (`live-readers.ts`). A refused
  * request gets 429 or 503 with `Retry-After`; an admitted one holds its
  * share until its response is decided.
@@ -8,11 +8,11 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type EngineResponse, ProtocolError } from "@durastream/server-core";
+import type { Compression } from "../compression.js";
+import { overloaded, RETRY_AFTER } from "../json-responses.js";
 import type { BodyBudget } from "./body-budget.js";
-import type { Compression } from "./compression.js";
-import { overloaded, RETRY_AFTER } from "./json-responses.js";
 import type { LiveReaderLimit } from "./live-readers.js";
-import { type RateLimiter, rateLimited } from "./ops/rate-limit.js";
+import { type RateLimiter, rateLimited } from "./rate-limit.js";
 
 /** The server-wide state admission checks. */
 export interface RequestAdmission {

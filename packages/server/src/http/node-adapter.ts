@@ -20,7 +20,12 @@ import {
   isStreamingBody,
   loadPart,
 } from "@durastream/server-core";
-import { type Admitted, admitRequest, isRefusal, type RequestAdmission } from "./admission.js";
+import {
+  type Admitted,
+  admitRequest,
+  isRefusal,
+  type RequestAdmission,
+} from "./admission/admission.js";
 import { drainRefused } from "./drain-refused.js";
 import { deferredContinue } from "./expect-continue.js";
 import { jsonError } from "./json-responses.js";

@@ -12,7 +12,7 @@
  * delivers everything new since the first one in a single wake-up per waiter.
  */
 
-import type { Share, StreamHub, Waiter } from "../ports/wake-hub.js";
+import type { Share, StreamHub, Waiter } from "../ports/stream-hub.js";
 
 export type { Share, Waiter };
 

@@ -1,0 +1,11 @@
+/** Fresh temp directories for tests (data dirs of servers, workerd persistence, files). */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A fresh temp directory, removed by the returned cleanup. */
+export function tempDir(prefix = "durastream-test-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
