@@ -45,6 +45,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     durableObjects: {
       STREAMS: { className: options.objectClass ?? "DurableStreamObject", useSQLite: true },
       REGISTRY: { className: "StreamRegistry", useSQLite: true },
+      SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
     },
     durableObjectsPersist: options.persistTo ?? false,
     bindings: { ...options.vars },

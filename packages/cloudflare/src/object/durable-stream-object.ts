@@ -22,6 +22,7 @@ import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
+import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { streamPath } from "../worker/stream-path.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
@@ -31,6 +32,7 @@ import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
 import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
 import { SqlStore } from "./sql-store.js";
+import { WatchReporter } from "./watch-reporter.js";
 
 /** The Durable Object that owns one stream. */
 export class DurableStreamObject extends DurableObject<Env> {
@@ -42,6 +44,7 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #engine: DurableStreamsEngine;
   readonly #sockets: SocketSessions;
   readonly #registry: RegistryOutbox;
+  readonly #watch: WatchReporter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,6 +63,11 @@ export class DurableStreamObject extends DurableObject<Env> {
       this.#registry,
     );
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
+    this.#watch = new WatchReporter({
+      coordinator: () => env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME),
+      retryAt: (at) => this.#alarm.requestAt(at),
+      now: systemClock.now,
+    });
     this.#forks = new RemoteForkPeer({
       namespace: env.STREAMS,
       storage: ctx.storage,
@@ -84,6 +92,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
       // a timer here would keep the object from hibernating.
       liveTimers: "runtime",
+      // Subscriptions run in the coordinator object: it hears of this stream's changes.
+      onStreamChange: (change) => this.#watch.changed(change),
       onInternalError: (error) => console.error("durastream: request failed", error),
     });
     this.#sockets = new SocketSessions(ctx, this.#engine);
@@ -100,6 +110,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       `${url.origin}${target.pathname}`,
     );
     await drainBody(request);
+    // The writer hears of its write once the coordinator has (when it must).
+    await this.#watch.flush();
     // Creates, closes and deletes reach the listing right after the answer,
     // not before it: one registry object serializes every report, and the
     // client's write must not wait on it (if it fails, the alarm retries).
@@ -140,11 +152,12 @@ export class DurableStreamObject extends DurableObject<Env> {
         await this.#expiry.sweep();
         await this.#forks.retryDue();
         await this.#registry.due((record) => this.#store.getById(record.id) === record);
+        await this.#watch.flush();
       },
       () =>
         earliest(
           earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
-          this.#registry.nextAttempt(),
+          earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
         ),
     );
     await this.#compact();
@@ -156,12 +169,32 @@ export class DurableStreamObject extends DurableObject<Env> {
    */
   async #compact(): Promise<void> {
     if (!this.#store.ready || !this.#store.isEmpty() || this.#forks.hasPending()) return;
-    if (this.#registry.hasPending()) return;
+    if (this.#registry.hasPending() || this.#watch.hasPending()) return;
     this.#store.dropped();
     this.#registry.dropped();
     this.#alarm.reset();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+  }
+
+  // --- Subscriptions, called by the coordinator. ---
+
+  /**
+   * The coordinator starts watching `path` (this object's): from now on
+   * appends are reported. Returns the stream's tail, or null when it does not exist.
+   */
+  watchedBy(path: string): number | null {
+    this.#watch.markWatched();
+    const record = this.#store.get(path);
+    return record && !record.softDeleted ? record.tail : null;
+  }
+
+  /** Appends a pull-wake event to this object's stream (the wake stream of a subscription). */
+  async appendWakeEvent(path: string, event: string): Promise<boolean> {
+    const appended = await this.#engine.appendWakeEvent(path, event);
+    await this.#watch.flush();
+    if (this.#registry.hasPending()) this.ctx.waitUntil(this.#registry.deliver());
+    return appended;
   }
 
   // --- The source's side of forks, called by forks in other objects. ---

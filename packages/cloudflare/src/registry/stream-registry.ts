@@ -101,6 +101,14 @@ export class StreamRegistry extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Live paths under `prefix` at or after `from`, in path order (the
+   * subscription coordinator's backfill of a pattern).
+   */
+  livePaths(from: string, prefix: string, limit: number): string[] {
+    return this.#listFrom(from, prefix, limit).map((summary) => summary.path);
+  }
+
   /** `GET {root}/__ds/streams` (routed here by the Worker). */
   override async fetch(request: Request): Promise<Response> {
     // An unread body (a refused method) would cost the client its connection.

@@ -8,7 +8,7 @@
 
 import worker, { DurableStreamObject, type Env } from "../../src/index.js";
 
-export { StreamRegistry } from "../../src/index.js";
+export { StreamRegistry, SubscriptionCoordinator } from "../../src/index.js";
 
 let constructions = 0;
 
