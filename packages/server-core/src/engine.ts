@@ -162,6 +162,16 @@ export class DurableStreamsEngine implements ForkPeer {
   }
 
   /**
+   * Notes that stream `path` may have data to trim on the next
+   * `trimRetained` (a runtime whose instances do not live from one append to
+   * the next trim re-notes its streams before trimming).
+   */
+  mayTrim(path: string): void {
+    const record = this.#ctx.store.get(path);
+    if (record && !record.softDeleted) this.#retention?.mayTrim(record);
+  }
+
+  /**
    * Appends a subscription's wake event (one JSON value) to `path`, a stream
    * of this engine, when it is live and open: the pull-wake announcement of
    * a subscription engine that runs elsewhere. Settles once it is durable

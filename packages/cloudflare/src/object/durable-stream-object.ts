@@ -93,9 +93,15 @@ export class DurableStreamObject extends DurableObject<Env> {
       // a timer here would keep the object from hibernating.
       liveTimers: "runtime",
       // Subscriptions run in the coordinator object: it hears of this stream's changes.
-      onStreamChange: (change) => this.#watch.changed(change),
+      onStreamChange: (change) => {
+        this.#watch.changed(change);
+        if (change.kind !== "removed") this.#trimLater(change.path);
+      },
       onInternalError: (error) => console.error("durastream: request failed", error),
     });
+    // A fork trimming past its fork point first drops its hold on the source.
+    this.#store.retention.beforeForkTrim = (record) =>
+      this.#forks.dropHold(record.fork!, record.earliest);
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
   }
@@ -149,6 +155,10 @@ export class DurableStreamObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.#alarm.run(
       async () => {
+        // This instance may not be the one that saw the appends: note every stream with limits.
+        for (const record of this.#store.records()) {
+          if (record.retention !== null) this.#engine.mayTrim(record.path);
+        }
         await this.#expiry.sweep();
         await this.#forks.retryDue();
         await this.#registry.due((record) => this.#store.getById(record.id) === record);
@@ -157,10 +167,43 @@ export class DurableStreamObject extends DurableObject<Env> {
       () =>
         earliest(
           earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
-          earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
+          earliest(
+            earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
+            this.#nextTrim(),
+          ),
         ),
     );
     await this.#compact();
+  }
+
+  /** Trims `path` from the alarm shortly (a write or a released fork may have made room). */
+  #trimLater(path: string): void {
+    const record = this.#store.get(path);
+    if (record?.retention) void this.#alarm.requestAt(systemClock.now() + TRIM_DELAY_MS);
+  }
+
+  /** A fork of stream `sourceId` here stopped holding data back. */
+  async #trimSoon(sourceId: number): Promise<void> {
+    const record = this.#store.getById(sourceId);
+    if (record?.retention) await this.#alarm.requestAt(systemClock.now() + TRIM_DELAY_MS);
+  }
+
+  /**
+   * When the alarm must trim next: when the oldest retained data ages out.
+   * Data still due after a trim is held back by forks, whose releases (and
+   * trims past their fork points) wake the alarm; byte limits are checked
+   * after each write.
+   */
+  #nextTrim(): number | null {
+    const now = systemClock.now();
+    let next: number | null = null;
+    for (const record of this.#store.records()) {
+      const maxAge = record.retention?.maxAgeSeconds ?? null;
+      if (maxAge === null || record.softDeleted) continue;
+      const due = this.#store.retention.nextAgeOut(record, maxAge);
+      if (due !== null && due > now) next = earliest(next, due);
+    }
+    return next;
   }
 
   /**
@@ -201,7 +244,30 @@ export class DurableStreamObject extends DurableObject<Env> {
 
   /** Resolves a fork point on this object's stream and takes a reference on it. */
   forkExport(request: ForkRequest): Promise<RpcResult<ForkSource>> {
-    return rpcResult(() => this.#engine.exportFork(request));
+    return rpcResult(async () => {
+      const source = await this.#engine.exportFork(request);
+      // The fork reads this stream from its earliest offset up to the fork
+      // point: retention keeps that range until the fork says otherwise.
+      if (source.earliest < source.origin.position) {
+        this.#store.retention.hold(source.origin.sourceId, source.earliest);
+      }
+      return source;
+    });
+  }
+
+  /** A fork in another object trimmed past its fork point: it reads nothing here any more. */
+  forkUnhold(origin: ForkOrigin, key: string, heldFrom: number): Promise<RpcResult<null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready) return null;
+      const first = this.ctx.storage.sql.exec(
+        "INSERT OR IGNORE INTO applied_releases (release_key) VALUES (?)",
+        key,
+      ).rowsWritten;
+      if (first === 0) return null;
+      this.#store.retention.unhold(origin.sourceId, heldFrom);
+      await this.#trimSoon(origin.sourceId);
+      return null;
+    });
   }
 
   /** Bytes of `[from, to)` of this object's stream, inherited data included. */
@@ -227,7 +293,11 @@ export class DurableStreamObject extends DurableObject<Env> {
    * until it hears back). The key is recorded in the same write batch as the
    * count, so a retry after a lost answer is a no-op.
    */
-  forkRelease(origin: ForkOrigin, releaseKey: string): Promise<RpcResult<null>> {
+  forkRelease(
+    origin: ForkOrigin,
+    releaseKey: string,
+    heldFrom: number | null = null,
+  ): Promise<RpcResult<null>> {
     return rpcResult(async () => {
       if (!this.#store.ready || this.#store.getById(origin.sourceId) === undefined) return null;
       const first = this.ctx.storage.sql.exec(
@@ -235,12 +305,17 @@ export class DurableStreamObject extends DurableObject<Env> {
         releaseKey,
       ).rowsWritten;
       if (first === 0) return null;
+      if (heldFrom !== null) this.#store.retention.unhold(origin.sourceId, heldFrom);
       await this.#engine.releaseFork(origin);
+      await this.#trimSoon(origin.sourceId);
       await this.#compact();
       return null;
     });
   }
 }
+
+/** How long after a write the alarm trims a stream with retention limits. */
+const TRIM_DELAY_MS = 1_000;
 
 /** The earlier of two optional times. */
 function earliest(a: number | null, b: number | null): number | null {

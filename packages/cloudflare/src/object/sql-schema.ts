@@ -7,7 +7,7 @@
 import { PRODUCERS_TABLE } from "@durastream/server-core";
 
 /** Bumped when the schema changes; an object refuses a newer one. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /**
  * Whether the object has tables yet. An object is created by any request to
@@ -35,6 +35,11 @@ export function ensureSchema(sql: SqlStorage): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
+  if (version === 1) {
+    for (const statement of RETENTION_STATEMENTS) sql.exec(statement);
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
+    return;
+  }
   // One statement per exec: the SQL API runs multi-statement strings, but
   // keeping them apart makes a failure name its statement.
   for (const statement of [
@@ -86,8 +91,30 @@ export function ensureSchema(sql: SqlStorage): void {
       attempts INTEGER NOT NULL DEFAULT 0,
       next_attempt_at INTEGER NOT NULL
     ) WITHOUT ROWID`,
+    ...RETENTION_STATEMENTS,
   ]) {
     sql.exec(statement);
   }
   sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
 }
+
+/**
+ * Version 2: retention. A stream's own settings and its earliest retained
+ * position, each chunk's write time (for age limits; null in chunks written
+ * before, which count as old), and the holds forks in other objects keep on
+ * this object's stream: per source stream and earliest position a fork still
+ * reads from, how many forks read from there (a fork's own object cannot be
+ * asked synchronously when a trim is planned).
+ */
+const RETENTION_STATEMENTS = [
+  "ALTER TABLE streams ADD COLUMN retention_max_bytes INTEGER",
+  "ALTER TABLE streams ADD COLUMN retention_max_age_seconds INTEGER",
+  "ALTER TABLE streams ADD COLUMN earliest INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE chunks ADD COLUMN written_at INTEGER",
+  `CREATE TABLE fork_holds (
+    source_id INTEGER NOT NULL,
+    earliest INTEGER NOT NULL,
+    forks INTEGER NOT NULL,
+    PRIMARY KEY (source_id, earliest)
+  ) WITHOUT ROWID`,
+];
