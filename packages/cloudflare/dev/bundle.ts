@@ -1,5 +1,7 @@
 /** Builds the Worker bundle (one ES module) with esbuild. */
 
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -40,6 +42,7 @@ export async function bundleWorker(options: BundleOptions = {}): Promise<string>
     minify: false,
     legalComments: "none",
     alias: options.alias ?? {},
+    define: { __DURASTREAM_CONSOLE__: JSON.stringify(consoleAssets()) },
     write: false,
     outfile: outfile ?? join(PACKAGE_DIR, "dist-worker", "worker.js"),
     logLevel: "silent",
@@ -52,4 +55,36 @@ export async function bundleWorker(options: BundleOptions = {}): Promise<string>
     await writeFile(outfile, file.contents);
   }
   return file.text;
+}
+
+/** `manifest.json` of the console build (see packages/console/README.md). */
+interface ConsoleManifest {
+  readonly version: 1;
+  readonly index: string;
+  readonly files: Record<string, { contentType: string; etag: string; immutable: boolean }>;
+}
+
+/**
+ * The built web console to embed in the Worker (`src/worker/console-site.ts`),
+ * source maps left out; null when `@durastream/console` is not built, and the
+ * Worker then answers `/` with 404 as before.
+ */
+function consoleAssets(): unknown {
+  let dir: string;
+  try {
+    const require = createRequire(import.meta.url);
+    dir = join(dirname(require.resolve("@durastream/console/package.json")), "dist", "assets");
+  } catch {
+    return null;
+  }
+  const manifestPath = join(dir, "manifest.json");
+  if (!existsSync(manifestPath)) return null;
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as ConsoleManifest;
+  if (manifest.version !== 1) throw new Error(`unknown console manifest version in ${dir}`);
+  const files: Record<string, unknown> = {};
+  for (const [name, file] of Object.entries(manifest.files)) {
+    if (name.endsWith(".map")) continue;
+    files[name] = { ...file, body: readFileSync(join(dir, name), "utf8") };
+  }
+  return { index: manifest.index, files };
 }

@@ -17,7 +17,11 @@ export interface LocalWorkerOptions {
   readonly host?: string;
   /** Directory of the objects' SQLite files; absent: in memory, gone on stop. */
   readonly persistTo?: string;
-  /** `vars` of the Worker (as in `wrangler.jsonc`), e.g. `LONG_POLL_TIMEOUT_MS`. */
+  /**
+   * `vars` of the Worker (as in `wrangler.jsonc`), e.g. `LONG_POLL_TIMEOUT_MS`.
+   * `STREAMS_ALLOW_ANONYMOUS_WRITES` defaults to `1` here (local development
+   * and tests); pass `""` to run as a deployment without it does.
+   */
   readonly vars?: Record<string, string>;
   /** The bundle to run; built from source when absent. */
   readonly script?: string;
@@ -48,7 +52,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
     },
     durableObjectsPersist: options.persistTo ?? false,
-    bindings: { ...options.vars },
+    bindings: { STREAMS_ALLOW_ANONYMOUS_WRITES: "1", ...options.vars },
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8787,
     log: new Log(options.logLevel ?? LogLevel.WARN),

@@ -34,6 +34,10 @@ export interface Env {
   readonly STREAMS_TOKEN_JWKS_URL?: string;
   /** Public keys of scoped-token issuers: a JSON array of JWKs. */
   readonly STREAMS_TOKEN_PUBLIC_KEYS?: string;
+  /** Required `iss` claim of scoped tokens, when set (Node: `--token-issuer`). */
+  readonly STREAMS_TOKEN_ISSUER?: string;
+  /** Required `aud` claim of scoped tokens, when set (Node: `--token-audience`). */
+  readonly STREAMS_TOKEN_AUDIENCE?: string;
   /** Long-poll wait before a 204, and the SSE keep-alive period, in ms. Default 20000. */
   readonly LONG_POLL_TIMEOUT_MS?: string;
   /** How long an SSE connection lives before the server closes it, in ms. Default 60000. */
@@ -44,6 +48,16 @@ export interface Env {
   readonly MAX_STREAM_BYTES?: string;
   /** How long after an append a stream reports its tail to the listing, in ms. Default 10000. */
   readonly REGISTRY_REFRESH_MS?: string;
+  /** Longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP. Default 1000. */
+  readonly MAX_FORK_DEPTH?: string;
+  /**
+   * `1` (or `true`) lets a deployment with neither `STREAMS_SECRET` nor a
+   * token issuer accept writes from anyone. Unset, such a deployment is
+   * read-only to anonymous clients: a Worker is public on the internet, and an
+   * open write endpoint must be the operator's explicit choice. The local
+   * runner (`npm run dev:cloudflare`, the tests) sets it.
+   */
+  readonly STREAMS_ALLOW_ANONYMOUS_WRITES?: string;
 }
 
 /** Resolved configuration. */
@@ -53,7 +67,12 @@ export interface Config {
   /** Allowed browser origins; undefined for the engine's default. */
   readonly corsOrigins: "*" | readonly string[] | undefined;
   /** Scoped tokens from issuers other than the secret. */
-  readonly tokens: { readonly jwksUrl?: string; readonly publicKeys?: readonly JWK[] };
+  readonly tokens: {
+    readonly jwksUrl?: string;
+    readonly publicKeys?: readonly JWK[];
+    readonly issuer?: string;
+    readonly audience?: string;
+  };
   readonly longPollTimeoutMs: number;
   readonly sseMaxConnectionMs: number;
   readonly maxBodyBytes: number;
@@ -61,6 +80,9 @@ export interface Config {
   readonly registryRefreshMs: number;
   /** Loopback webhook targets are accepted (development). */
   readonly allowLocalhostWebhooks: boolean;
+  readonly maxForkDepth: number;
+  /** Writes are refused (403) because nothing authenticates them and the operator did not allow that. */
+  readonly anonymousWritesRefused: boolean;
 }
 
 /** URL path of the stream root. */
@@ -68,11 +90,15 @@ export const BASE_PATH = "/v1/stream";
 
 /** Reads `env`, applying defaults; a malformed number is a deployment error. */
 export function readConfig(env: Env): Config {
+  const secret = env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined;
+  const tokens = tokenIssuers(env);
+  const authenticated =
+    secret !== undefined || tokens.jwksUrl !== undefined || (tokens.publicKeys?.length ?? 0) > 0;
   return {
     basePath: BASE_PATH,
-    secret: env.STREAMS_SECRET || env.DURABLE_STREAMS_SECRET || undefined,
+    secret,
     corsOrigins: corsOrigins(env.STREAMS_CORS_ORIGINS),
-    tokens: tokenIssuers(env),
+    tokens,
     longPollTimeoutMs: integer("LONG_POLL_TIMEOUT_MS", env.LONG_POLL_TIMEOUT_MS, 20_000),
     sseMaxConnectionMs: integer("SSE_MAX_CONNECTION_MS", env.SSE_MAX_CONNECTION_MS, 60_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
@@ -82,7 +108,16 @@ export function readConfig(env: Env): Config {
       "STREAMS_ALLOW_LOCALHOST_WEBHOOKS",
       env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS,
     ),
+    maxForkDepth: Math.max(1, integer("MAX_FORK_DEPTH", env.MAX_FORK_DEPTH, 1_000)),
+    anonymousWritesRefused:
+      !authenticated && !flag("STREAMS_ALLOW_ANONYMOUS_WRITES", env.STREAMS_ALLOW_ANONYMOUS_WRITES),
   };
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new Error(`${name} must be 1, true, 0 or false, got "${value}"`);
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -90,12 +125,6 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (!/^\d+$/.test(value))
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
-}
-
-function flag(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === "" || value === "0" || value === "false") return false;
-  if (value === "1" || value === "true") return true;
-  throw new Error(`${name} must be 1 or 0, got "${value}"`);
 }
 
 function corsOrigins(value: string | undefined): "*" | readonly string[] | undefined {
@@ -108,6 +137,14 @@ function corsOrigins(value: string | undefined): "*" | readonly string[] | undef
 }
 
 function tokenIssuers(env: Env): Config["tokens"] {
+  const claims = {
+    ...(env.STREAMS_TOKEN_ISSUER ? { issuer: env.STREAMS_TOKEN_ISSUER } : {}),
+    ...(env.STREAMS_TOKEN_AUDIENCE ? { audience: env.STREAMS_TOKEN_AUDIENCE } : {}),
+  };
+  return { ...claims, ...tokenKeys(env) };
+}
+
+function tokenKeys(env: Env): Pick<Config["tokens"], "jwksUrl" | "publicKeys"> {
   const jwksUrl = env.STREAMS_TOKEN_JWKS_URL || undefined;
   const raw = env.STREAMS_TOKEN_PUBLIC_KEYS;
   if (raw === undefined || raw === "") return jwksUrl ? { jwksUrl } : {};

@@ -137,3 +137,80 @@ describe("SSE timers in the Worker", () => {
     expect(offsets.size).toBe(1);
   });
 });
+
+/** Reads SSE `data` events until a control event says `upToDate`; returns their payloads. */
+async function readUntilUpToDate(next: SseReader): Promise<string[]> {
+  const data: string[] = [];
+  for (let event = await next(); event !== null; event = await next()) {
+    if (event.event === "data") data.push(event.data);
+    else if (JSON.parse(event.data).upToDate) return data;
+  }
+  throw new Error("the SSE connection ended before it was up to date");
+}
+
+describe("SSE events of any size through the Worker", () => {
+  let worker: LocalWorker;
+
+  beforeAll(async () => {
+    worker = await startLocalWorker({ port: 0 });
+  });
+
+  afterAll(() => worker?.close());
+
+  it("delivers a 12 MB text event whole (frames are sliced under workerd's 1 MiB message limit)", async () => {
+    const url = `${worker.url}/v1/stream/fanout/huge-text`;
+    const headers = { "content-type": "text/plain" };
+    expect((await fetch(url, { method: "PUT", headers })).status).toBe(201);
+    const body = "0123456789abcdef".repeat(750_000); // 12,000,000 bytes
+    expect((await fetch(url, { method: "POST", headers, body })).status).toBe(204);
+    const response = await fetch(`${url}?offset=-1&live=sse`);
+    const next = sseEvents(response.body!);
+    const received = (await readUntilUpToDate(next)).join("");
+    await next.cancel();
+    expect(received.length).toBe(body.length);
+    expect(received === body).toBe(true);
+  }, 60_000);
+
+  it("delivers a 3 MiB binary event whole (base64 makes its frame 4 MiB)", async () => {
+    const url = `${worker.url}/v1/stream/fanout/huge-binary`;
+    const headers = { "content-type": "application/octet-stream" };
+    expect((await fetch(url, { method: "PUT", headers })).status).toBe(201);
+    const body = new Uint8Array(3 * 1024 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >> 11)) & 0xff;
+    expect((await fetch(url, { method: "POST", headers, body })).status).toBe(204);
+    const response = await fetch(`${url}?offset=-1&live=sse`);
+    expect(response.headers.get("stream-sse-data-encoding")).toBe("base64");
+    const next = sseEvents(response.body!);
+    const chunks = (await readUntilUpToDate(next)).map((data) => Buffer.from(data, "base64"));
+    await next.cancel();
+    expect(Buffer.concat(chunks).equals(Buffer.from(body))).toBe(true);
+  }, 60_000);
+
+  it("delivers 1,000 appends of 10 KB in order, to a reader that catches up and to one that follows live", async () => {
+    const url = `${worker.url}/v1/stream/fanout/many-appends`;
+    const headers = { "content-type": "text/plain" };
+    expect((await fetch(url, { method: "PUT", headers })).status).toBe(201);
+    const live = await fetch(`${url}?offset=now&live=sse`);
+    const liveNext = sseEvents(live.body!);
+    expect((await liveNext())?.event).toBe("control");
+    const message = (i: number) => `${String(i).padStart(4, "0")}:${"x".repeat(10_000 - 5)}`;
+    const COUNT = 1_000;
+    for (let i = 0; i < COUNT; i++) {
+      const answer = await fetch(url, { method: "POST", headers, body: message(i) });
+      expect(answer.status).toBe(204);
+    }
+    const expected = Array.from({ length: COUNT }, (_, i) => message(i)).join("");
+    const catchUp = await fetch(`${url}?offset=-1&live=sse`);
+    const catchUpNext = sseEvents(catchUp.body!);
+    expect((await readUntilUpToDate(catchUpNext)).join("")).toBe(expected);
+    await catchUpNext.cancel();
+    let followed = "";
+    while (followed.length < expected.length) {
+      const event = await liveNext();
+      if (event === null) throw new Error("the live reader's connection ended early");
+      if (event.event === "data") followed += event.data;
+    }
+    await liveNext.cancel();
+    expect(followed).toBe(expected);
+  }, 120_000);
+});

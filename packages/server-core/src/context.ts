@@ -41,6 +41,12 @@ export interface EngineContext {
   readonly store: StreamStore;
   /** How forks reach their sources (this engine itself when they share the store). */
   readonly forks: ForkPeer;
+  /**
+   * Whether `forks` is this engine (every source in `store`): fork chains are
+   * then walked in a loop over the store instead of hop by hop through the
+   * peer, whose calls would nest once per ancestor and overflow the stack.
+   */
+  readonly localForks: boolean;
   /** Told when a stream with an expiry is created; null when the runtime sweeps on its own. */
   readonly expiry: ExpiryScheduler | null;
   readonly clock: Clock;

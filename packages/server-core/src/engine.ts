@@ -124,6 +124,7 @@ export class DurableStreamsEngine implements ForkPeer {
       store: config.store,
       hub: config.hub,
       forks: config.forks ?? this,
+      localForks: config.forks === undefined || config.forks === this,
       expiry: config.expiry ?? null,
       clock,
       options,
@@ -233,8 +234,13 @@ export class DurableStreamsEngine implements ForkPeer {
    * an expired stream is refused even between sweeps. Returns how many.
    */
   async sweepExpired(limit = 1000): Promise<number> {
-    const expired = this.#ctx.store.expiredBefore(this.#ctx.clock.now(), limit);
-    await Promise.all(expired.map((record) => retire(this.#ctx, record, "expired")));
+    const now = this.#ctx.clock.now();
+    const expired = this.#ctx.store.expiredBefore(now, limit);
+    const idleBefore = now - this.#ctx.options.producerTtlSeconds * 1000;
+    await Promise.all([
+      ...expired.map((record) => retire(this.#ctx, record, "expired")),
+      this.#ctx.store.expireProducers?.(idleBefore + 1, limit),
+    ]);
     return expired.length;
   }
 

@@ -91,7 +91,6 @@ export {
   closedByOfRow,
   type ForkColumns,
   forkOfRow,
-  PRODUCERS_TABLE,
   type RowState,
   recordOfRow,
   type StreamColumns,

@@ -30,6 +30,22 @@ export interface EngineOptions {
    * older than this many seconds. Default null (keep all).
    */
   retentionMaxAgeSeconds?: number | null;
+  /**
+   * Longest fork chain: a fork whose source already has this many ancestors
+   * (forks of forks) is refused with 400 `FORK_TOO_DEEP`. Every read below a
+   * fork point, and every cascading delete, walks the chain, so its length
+   * bounds their cost. Default 1,000.
+   */
+  maxForkDepth?: number;
+  /** Longest accepted `Producer-Id`, in UTF-8 bytes (400 `PRODUCER_ID_TOO_LONG` beyond). Default 256. */
+  maxProducerIdBytes?: number;
+  /**
+   * Idle time after which a producer's state (epoch, last sequence) on a
+   * stream is forgotten, in seconds: the producer is then treated as new
+   * (Section 5.2.1, "Producer State Cleanup"). Counted from its last accepted
+   * append; expired states are deleted by the expiry sweep. Default 7 days.
+   */
+  producerTtlSeconds?: number;
 }
 
 /** Options with every default applied. */
@@ -46,5 +62,8 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     liveTimers: options.liveTimers ?? "engine",
     retentionMaxBytes: options.retentionMaxBytes ?? null,
     retentionMaxAgeSeconds: options.retentionMaxAgeSeconds ?? null,
+    maxForkDepth: options.maxForkDepth ?? 1_000,
+    maxProducerIdBytes: options.maxProducerIdBytes ?? 256,
+    producerTtlSeconds: options.producerTtlSeconds ?? 7 * 24 * 3600,
   };
 }

@@ -20,8 +20,9 @@ import { RateLimiter } from "./http/admission/rate-limit.js";
 import { Compression } from "./http/compression.js";
 import { IdleRelease } from "./http/idle-release.js";
 import { resolveLimits, type ServerLimits } from "./http/limits.js";
-import { handleNodeRequest } from "./http/node-adapter.js";
+import { handleNodeRequest, writeResponse } from "./http/node-adapter.js";
 import { closeConnections, createNodeServer, listen } from "./http/node-server.js";
+import { refuseRequestHead } from "./http/request-head.js";
 import { ConsoleSite, defaultConsoleDir } from "./ops/console-site.js";
 import type { ServerMetrics } from "./ops/metrics.js";
 import {
@@ -135,6 +136,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const admission = requestAdmission(options, limits, engine.auth.enabled, metrics);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
+    const refused = refuseRequestHead(req, limits.maxHeaderCount);
+    if (refused !== null) {
+      writeResponse(res, refused);
+      return;
+    }
     // Health and metrics first: the console may be served at `/`.
     let work = ops.route(req, res);
     if (work === null) {
@@ -200,6 +206,7 @@ function requestAdmission(
     bodyBudget: new BodyBudget(limits.bodyBudgetBytes),
     liveReaders: new LiveReaderLimit(limits.maxLiveReaders, limits.maxLiveReadersPerStream),
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxDrainBytes: limits.maxDrainBytes,
     rateLimit: options.rateLimit && new RateLimiter(options.rateLimit, authEnabled),
     onRefused: (code) => metrics?.reject(code),
     compression: options.compression

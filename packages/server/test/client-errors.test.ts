@@ -76,6 +76,18 @@ const cases: Case[] = [
     code: "EXPECTATION_FAILED",
   },
   {
+    name: "an HTTP/1.1 request without Host",
+    request: head(["POST /v1/stream/ce/a HTTP/1.1"]),
+    status: 400,
+    code: "BAD_REQUEST",
+  },
+  {
+    name: "an HTTP/1.1 GET without Host",
+    request: head(["GET /healthz HTTP/1.1"]),
+    status: 400,
+    code: "BAD_REQUEST",
+  },
+  {
     name: "CONNECT",
     request: head(["CONNECT example.com:443 HTTP/1.1", "Host: example.com:443"]),
     status: 405,

@@ -1,6 +1,6 @@
 /** The Node runtime's expiry scheduler: sweeps when asked, and drains a backlog without waiting. */
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ExpirySweeper } from "../src/ports/expiry-sweeper.js";
 
 /** A sweep that answers `results` in turn and resolves `called(n)` on its n-th call. */
@@ -62,4 +62,58 @@ describe("ExpirySweeper", () => {
     await script.called(2);
     sweeper.stop();
   });
+
+  it("a due time past setTimeout's range, asked for during a sweep, warns nothing and sweeps no earlier", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const sweeper = new ExpirySweeper(3_600_000);
+      const script = scriptedSweep([0, 0]);
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      sweeper.start(async () => {
+        const retired = await script.sweep();
+        if (script.calls === 1) await held;
+        return retired;
+      });
+      sweeper.wakeAt(Date.now());
+      await script.called(1);
+      // A stream with a huge Stream-TTL / Stream-Expires-At created while the sweep runs.
+      sweeper.wakeAt(Date.now() + 2 ** 40);
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+      // The next sweep runs when a nearer expiry asks for it, not before.
+      const askedAt = Date.now();
+      sweeper.wakeAt(askedAt + 50);
+      await script.called(2);
+      expect(Date.now() - askedAt).toBeGreaterThanOrEqual(45);
+      sweeper.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("reaches a due time past setTimeout's range by re-arming", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const sweeper = new ExpirySweeper(2 ** 33);
+      const script = scriptedSweep([0]);
+      sweeper.start(script.sweep);
+      sweeper.wakeAt(Date.now() + 2 ** 32);
+      await vi.advanceTimersByTimeAsync(2 ** 31);
+      expect(script.calls).toBe(0);
+      await vi.advanceTimersByTimeAsync(2 ** 32 - 2 ** 31 - 10);
+      expect(script.calls).toBe(0);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(script.calls).toBe(1);
+      sweeper.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 5_000);
 });

@@ -158,6 +158,8 @@ describe("restart persistence (SQLite)", () => {
     const db = new Database(join(dir, DATABASE_FILE));
     db.exec(`
       DROP INDEX streams_fork_source;
+      DROP INDEX producers_updated_at;
+      ALTER TABLE producers DROP COLUMN updated_at;
       ALTER TABLE streams DROP COLUMN earliest;
       ALTER TABLE streams DROP COLUMN retention_max_bytes;
       ALTER TABLE streams DROP COLUMN retention_max_age;

@@ -52,6 +52,7 @@ function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting):
     const console = config.options.console;
     return target.console === "off" ? console === false : console ? console.path : undefined;
   }
+  if ("storage" in target) return config.options.storage?.[target.storage];
   return (config.options as Record<string, unknown>)[target.option];
 }
 

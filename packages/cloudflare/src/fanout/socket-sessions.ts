@@ -15,19 +15,32 @@ import type {
   SseStream,
 } from "@durastream/server-core";
 
-/** What the Worker sends when the reader's connection has been idle for the keep-alive period. */
-export const KEEP_ALIVE_MESSAGE = "keep-alive";
+import { FLOW_WINDOW_BYTES, KEEP_ALIVE_MESSAGE, messageSlices, parseAck } from "./relay-flow.js";
+
+export { KEEP_ALIVE_MESSAGE } from "./relay-flow.js";
 
 /** WebSocket close code for a session that ended normally (EOF, deleted stream). */
 const NORMAL_CLOSURE = 1000;
 /** WebSocket close code for a session that cannot go on (state lost or too large). */
 const INTERNAL_ERROR = 1011;
 
+/**
+ * Flow control of one socket: bytes sent and not yet acknowledged by the
+ * Worker, and the session's wait for room. Kept in memory only: after the
+ * object was evicted it starts again at zero, which at worst lets one more
+ * window through.
+ */
+interface Flow {
+  unacknowledged: number;
+  drain: (() => void) | null;
+}
+
 /** The SSE sessions of one object, one per accepted socket. */
 export class SocketSessions {
   readonly #ctx: DurableObjectState;
   readonly #engine: DurableStreamsEngine;
   readonly #sessions = new Map<WebSocket, SseStream>();
+  readonly #flows = new Map<WebSocket, Flow>();
 
   constructor(ctx: DurableObjectState, engine: DurableStreamsEngine) {
     this.#ctx = ctx;
@@ -65,15 +78,33 @@ export class SocketSessions {
     return new Response(null, { status: 101, webSocket: client, headers: response.headers });
   }
 
-  /** A message from the Worker: the reader's connection is idle, send a keep-alive. */
+  /**
+   * A message from the Worker: the reader's connection is idle (send a
+   * keep-alive), or bytes reached the reader (release the session if it
+   * waits for room).
+   */
   message(socket: WebSocket, message: string | ArrayBuffer): void {
-    if (message === KEEP_ALIVE_MESSAGE) this.#sessions.get(socket)?.keepAlive();
+    if (typeof message !== "string") return;
+    if (message === KEEP_ALIVE_MESSAGE) {
+      this.#sessions.get(socket)?.keepAlive();
+      return;
+    }
+    const acknowledged = parseAck(message);
+    const flow = this.#flows.get(socket);
+    if (acknowledged === null || !flow) return;
+    flow.unacknowledged = Math.max(0, flow.unacknowledged - acknowledged);
+    if (flow.unacknowledged < FLOW_WINDOW_BYTES && flow.drain) {
+      const drain = flow.drain;
+      flow.drain = null;
+      drain();
+    }
   }
 
   /** The Worker closed the socket (the reader left, or its connection's lifetime ended). */
   closed(socket: WebSocket): void {
     const session = this.#sessions.get(socket);
     this.#sessions.delete(socket);
+    this.#flows.delete(socket);
     session?.cancel();
     close(socket, NORMAL_CLOSURE, "closed");
   }
@@ -84,20 +115,29 @@ export class SocketSessions {
   }
 
   /**
-   * A sink that sends each frame as one binary message and saves the
-   * session's state after it. `send` does not report a full buffer: the
-   * Worker reads as messages arrive and bounds what it buffers per reader.
+   * A sink that sends each frame as binary messages of at most
+   * `MAX_MESSAGE_BYTES` and saves the session's state after it. A frame is
+   * always sent whole, whatever its size; the sink reports a full buffer once
+   * a window's worth is unacknowledged, and the session waits for the
+   * Worker's acknowledgement to go on (`relay-flow.ts`).
    */
   #sink(socket: WebSocket, holder: { session: SseStream | null }): ByteSink {
+    const flow: Flow = { unacknowledged: 0, drain: null };
+    this.#flows.set(socket, flow);
     return {
       write: (frame) => {
-        socket.send(frame);
+        for (const slice of messageSlices(frame)) socket.send(slice);
+        flow.unacknowledged += frame.byteLength;
         if (holder.session) save(socket, holder.session);
-        return true;
+        return flow.unacknowledged < FLOW_WINDOW_BYTES;
       },
-      onDrain: () => {},
+      onDrain: (callback) => {
+        if (flow.unacknowledged < FLOW_WINDOW_BYTES) callback();
+        else flow.drain = callback;
+      },
       end: () => {
         this.#sessions.delete(socket);
+        this.#flows.delete(socket);
         close(socket, NORMAL_CLOSURE, "end");
       },
     };

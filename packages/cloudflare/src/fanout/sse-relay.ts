@@ -12,13 +12,7 @@
  */
 
 import type { Config } from "../config.js";
-import { KEEP_ALIVE_MESSAGE } from "./socket-sessions.js";
-
-/**
- * Most bytes buffered for one reader that does not read: past it the
- * connection is closed and the client resumes from its last offset.
- */
-export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+import { ACK_EVERY_BYTES, ackMessage, KEEP_ALIVE_MESSAGE } from "./relay-flow.js";
 
 /** Headers of the upgrade answer that belong to the socket, not to the SSE response. */
 const SOCKET_HEADERS = ["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol"];
@@ -39,11 +33,13 @@ export async function relaySse(
   socket.binaryType = "arraybuffer";
   socket.accept();
 
-  // The reader's response body: frames are written as they arrive; bytes the
-  // reader has not taken yet are counted, and past the bound it is cut off.
+  // The reader's response body: slices are written as they arrive, and the
+  // bytes the reader took are acknowledged to the object, which sends no more
+  // than a window ahead of them (relay-flow.ts): a slow reader holds the
+  // Worker to a window plus one frame, and an event of any size gets through.
   const { readable, writable } = new IdentityTransformStream();
   const writer = writable.getWriter();
-  let buffered = 0;
+  let delivered = 0;
   let finished = false;
   let keepAlive: ReturnType<typeof setTimeout> | null = null;
   const finish = () => {
@@ -85,13 +81,16 @@ export async function relaySse(
       typeof data === "string"
         ? new TextEncoder().encode(data)
         : new Uint8Array(data as ArrayBuffer);
-    buffered += frame.byteLength;
-    if (buffered > MAX_BUFFERED_BYTES) {
-      finish();
-      return;
-    }
     writer.write(frame).then(() => {
-      buffered -= frame.byteLength;
+      if (finished) return;
+      delivered += frame.byteLength;
+      if (delivered < ACK_EVERY_BYTES) return;
+      try {
+        socket.send(ackMessage(delivered));
+        delivered = 0;
+      } catch {
+        finish();
+      }
     }, finish);
     lastFrameAt = Date.now();
   });

@@ -89,6 +89,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       longPollTimeoutMs: this.#config.longPollTimeoutMs,
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
+      maxForkDepth: this.#config.maxForkDepth,
       // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
       // a timer here would keep the object from hibernating.
       liveTimers: "runtime",
@@ -161,7 +162,7 @@ export class DurableStreamObject extends DurableObject<Env> {
         }
         await this.#expiry.sweep();
         await this.#forks.retryDue();
-        await this.#registry.due((record) => this.#store.getById(record.id) === record);
+        await this.#registry.due((path) => this.#store.get(path));
         await this.#watch.flush();
       },
       () =>

@@ -9,8 +9,16 @@
  *
  * Appends are not reported one by one (a row write and an RPC per append
  * would double their cost): the first append after a report asks the alarm
- * to report the tail `refreshMs` later, so a listing's `bytes` / `nextOffset`
- * of an open stream lag by about that much.
+ * to report the tail `refreshMs` later, so a stream reports its tail at most
+ * once per `refreshMs`, and a listing's `bytes` / `nextOffset` of an open
+ * stream lag by about that much.
+ *
+ * Invariant: a moved tail is reported even if the object is evicted before
+ * the alarm fires (workerd evicts an idle object after about 10 s, sooner than
+ * the default refresh). The alarm is durable, and so is the last tail
+ * reported for each path (`registry_reported`, written with each report): an
+ * alarm that finds no pending tail in memory compares the streams' tails with
+ * it and reports what moved. No row is written per append.
  */
 
 import type { StreamRecord } from "@durastream/server-core";
@@ -38,9 +46,22 @@ const SAFETY_ALARM_MS = 30_000;
 /** Most reports sent in one RPC (a report is a few hundred bytes). */
 const BATCH = 256;
 
+/** The last tail reported per path (see the invariant above). */
+const REPORTED_TABLE = `CREATE TABLE IF NOT EXISTS registry_reported (
+  path TEXT PRIMARY KEY,
+  incarnation INTEGER NOT NULL,
+  tail INTEGER NOT NULL
+)`;
+
 interface OutboxRow extends Record<string, SqlStorageValue> {
   seq: number;
   entry: string;
+}
+
+interface ReportedRow extends Record<string, SqlStorageValue> {
+  path: string;
+  incarnation: number;
+  tail: number;
 }
 
 /** What the outbox needs from its object. */
@@ -78,11 +99,22 @@ export class RegistryOutbox implements StreamChangeObserver {
   }
 
   changed(record: StreamRecord, live: boolean): void {
+    this.#report(record, live);
+    // Set with the write (the runtime commits both together), so a crash
+    // before delivery still leaves an alarm to deliver it.
+    const at = this.#options.now() + SAFETY_ALARM_MS;
+    this.#retryAt = Math.min(this.#retryAt ?? at, at);
+    void this.#options.alarm.requestAt(at);
+  }
+
+  /** Writes the report of `record` to the outbox and remembers its tail as reported. */
+  #report(record: StreamRecord, live: boolean): void {
     if (this.#table !== true) {
       this.#sql.exec(`CREATE TABLE IF NOT EXISTS registry_outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         entry TEXT NOT NULL
       )`);
+      this.#sql.exec(REPORTED_TABLE);
       this.#table = true;
     }
     const entry: Omit<RegistryEntry, "version"> = {
@@ -99,12 +131,17 @@ export class RegistryOutbox implements StreamChangeObserver {
       forkPosition: record.fork?.position ?? null,
     };
     this.#sql.exec("INSERT INTO registry_outbox (entry) VALUES (?)", JSON.stringify(entry));
+    if (live) {
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO registry_reported (path, incarnation, tail) VALUES (?, ?, ?)",
+        record.path,
+        record.id,
+        record.tail,
+      );
+    } else {
+      this.#sql.exec("DELETE FROM registry_reported WHERE path = ?", record.path);
+    }
     if (this.#dirty === record) this.#dirty = null;
-    // Set with the write (the runtime commits both together), so a crash
-    // before delivery still leaves an alarm to deliver it.
-    const at = this.#options.now() + SAFETY_ALARM_MS;
-    this.#retryAt = Math.min(this.#retryAt ?? at, at);
-    void this.#options.alarm.requestAt(at);
   }
 
   appended(record: StreamRecord): void {
@@ -116,14 +153,23 @@ export class RegistryOutbox implements StreamChangeObserver {
 
   /** Whether reports wait for delivery (the object must not erase itself meanwhile). */
   hasPending(): boolean {
+    if (!this.#hasTable()) return false;
+    return this.#sql.exec("SELECT seq FROM registry_outbox LIMIT 1").toArray().length > 0;
+  }
+
+  /**
+   * Whether the outbox's tables exist (they are made with the first report).
+   * An object written before `registry_reported` existed gets it here.
+   */
+  #hasTable(): boolean {
     if (this.#table === undefined) {
       this.#table =
         this.#sql
           .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'registry_outbox'")
           .toArray().length > 0;
+      if (this.#table) this.#sql.exec(REPORTED_TABLE);
     }
-    if (!this.#table) return false;
-    return this.#sql.exec("SELECT seq FROM registry_outbox LIMIT 1").toArray().length > 0;
+    return this.#table;
   }
 
   /** The next time the alarm has work here, or null. */
@@ -145,18 +191,39 @@ export class RegistryOutbox implements StreamChangeObserver {
    * when the last delivery did not fail (an expiry the alarm just applied is
    * listed without waiting), else when the retry is due.
    */
-  async due(isCurrent: (record: StreamRecord) => boolean): Promise<void> {
+  async due(current: (path: string) => StreamRecord | undefined): Promise<void> {
     const dirty = this.#dirty;
     if (dirty !== null && this.#refreshAt !== null && this.#refreshAt <= this.#options.now()) {
       this.#dirty = null;
       this.#refreshAt = null;
-      if (isCurrent(dirty) && !dirty.softDeleted) {
-        this.#storage.transactionSync(() => this.changed(dirty, true));
+      if (current(dirty.path) === dirty && !dirty.softDeleted) {
+        // Delivered below in this alarm run; should the object die first,
+        // the runtime retries the alarm, so no safety alarm is needed.
+        this.#storage.transactionSync(() => this.#report(dirty, true));
       }
+    } else if (dirty === null) {
+      this.#reportMovedTails(current);
     }
     const failing = this.#retryDelay > FIRST_RETRY_MS;
     const due = this.#retryAt !== null && this.#retryAt <= this.#options.now();
     if ((!failing && this.hasPending()) || due) await this.deliver();
+  }
+
+  /**
+   * Reports every stream whose tail moved since its last report without this
+   * instance knowing (the append's instance was evicted before its alarm).
+   */
+  #reportMovedTails(current: (path: string) => StreamRecord | undefined): void {
+    if (!this.#hasTable()) return;
+    const reported = this.#sql
+      .exec<ReportedRow>("SELECT path, incarnation, tail FROM registry_reported")
+      .toArray();
+    for (const row of reported) {
+      const record = current(row.path);
+      if (!record || record.softDeleted || record.id !== row.incarnation) continue;
+      if (record.tail === row.tail) continue;
+      this.#storage.transactionSync(() => this.#report(record, true));
+    }
   }
 
   /**

@@ -4,10 +4,12 @@
  * same path), its chunks and producers, and the bookkeeping of forks.
  */
 
-import { PRODUCERS_TABLE } from "@durastream/server-core";
-
-/** Bumped when the schema changes; an object refuses a newer one. */
-const SCHEMA_VERSION = 2;
+/**
+ * Bumped when the schema changes; an object refuses a newer one.
+ * 2: `streams.fork_depth`, how many forks deep a fork is (`maxForkDepth`).
+ * 3: retention (see `RETENTION_STATEMENTS`).
+ */
+const SCHEMA_VERSION = 3;
 
 /**
  * Whether the object has tables yet. An object is created by any request to
@@ -35,8 +37,13 @@ export function ensureSchema(sql: SqlStorage): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
-  if (version === 1) {
-    for (const statement of RETENTION_STATEMENTS) sql.exec(statement);
+  if (version > 0) {
+    // An object written by an older Worker: each version's changes in turn.
+    if (version < 2) {
+      // Forks stored before it have no depth: theirs is counted as 1 (the chain is in other objects).
+      sql.exec("ALTER TABLE streams ADD COLUMN fork_depth INTEGER");
+    }
+    if (version < 3) for (const statement of RETENTION_STATEMENTS) sql.exec(statement);
     sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
     return;
   }
@@ -64,7 +71,8 @@ export function ensureSchema(sql: SqlStorage): void {
       fork_offset TEXT,
       fork_sub_offset INTEGER,
       fork_count INTEGER NOT NULL DEFAULT 0,
-      soft_deleted INTEGER NOT NULL DEFAULT 0
+      soft_deleted INTEGER NOT NULL DEFAULT 0,
+      fork_depth INTEGER
     )`,
     // Chunks of at most MAX_CHUNK_BYTES (a SQLite value in a Durable Object is
     // limited to 2 MB); `append_end` is where the append that wrote it ends.
@@ -76,7 +84,13 @@ export function ensureSchema(sql: SqlStorage): void {
       data BLOB NOT NULL,
       PRIMARY KEY (stream_id, end_pos)
     ) WITHOUT ROWID`,
-    PRODUCERS_TABLE,
+    `CREATE TABLE producers (
+      stream_id INTEGER NOT NULL,
+      producer_id TEXT NOT NULL,
+      epoch INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL,
+      PRIMARY KEY (stream_id, producer_id)
+    ) WITHOUT ROWID`,
     // Releases of this object's streams applied for forks in other objects,
     // by key: a fork retries a release until it hears back, so one can arrive twice.
     `CREATE TABLE applied_releases (
@@ -99,7 +113,7 @@ export function ensureSchema(sql: SqlStorage): void {
 }
 
 /**
- * Version 2: retention. A stream's own settings and its earliest retained
+ * Version 3: retention. A stream's own settings and its earliest retained
  * position, each chunk's write time (for age limits; null in chunks written
  * before, which count as old), and the holds forks in other objects keep on
  * this object's stream: per source stream and earliest position a fork still

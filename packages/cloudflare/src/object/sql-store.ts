@@ -68,6 +68,8 @@ interface StreamRow extends StreamColumns, Record<string, SqlStorageValue> {
   retention_max_bytes: number | null;
   retention_max_age_seconds: number | null;
   earliest: number;
+  /** How many forks deep a fork is (schema 2; null for a root stream or an older fork). */
+  fork_depth: number | null;
 }
 
 /** `StreamStore` over a Durable Object's SQLite storage. */
@@ -144,7 +146,10 @@ export class SqlStore implements StreamStore {
     const tail = Math.max(start, tailRow.tail ?? 0);
     const record = recordOfRow(row, {
       tail,
-      fork: forkOfRow(row.fork_source_path === null ? null : (row.fork_source_id ?? 0), row),
+      fork: withDepth(
+        forkOfRow(row.fork_source_path === null ? null : (row.fork_source_id ?? 0), row),
+        row.fork_depth,
+      ),
       retention:
         row.retention_max_bytes === null && row.retention_max_age_seconds === null
           ? null
@@ -206,8 +211,8 @@ export class SqlStore implements StreamStore {
         this.#sql.exec(
           `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
-          fork_sub_offset, retention_max_bytes, retention_max_age_seconds, earliest)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          fork_sub_offset, fork_depth, retention_max_bytes, retention_max_age_seconds, earliest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           init.path,
           init.contentType,
@@ -221,6 +226,7 @@ export class SqlStore implements StreamStore {
           init.fork?.position ?? null,
           init.fork?.requestedOffset ?? null,
           init.fork?.requestedSubOffset ?? null,
+          init.fork?.depth ?? null,
           record.retention?.maxBytes ?? null,
           record.retention?.maxAgeSeconds ?? null,
           record.earliest,
@@ -484,4 +490,9 @@ export class SqlStore implements StreamStore {
   close(): Promise<void> {
     return DONE;
   }
+}
+
+/** A fork origin with the depth this store keeps for it (schema 2), when it has one. */
+function withDepth(origin: ForkOrigin | null, depth: number | null): ForkOrigin | null {
+  return origin === null || depth === null ? origin : { ...origin, depth };
 }

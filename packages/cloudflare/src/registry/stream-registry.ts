@@ -10,8 +10,8 @@
 
 import { DurableObject } from "cloudflare:workers";
 import {
+  Authenticator,
   adapterJsonHeaders,
-  authenticateBearer,
   forkOfRow,
   listingPage,
   ProtocolError,
@@ -20,6 +20,7 @@ import {
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
+import { engineRequest } from "../object/http-bridge.js";
 import { jsonError } from "../worker/json-error.js";
 import type { RegistryEntry } from "./registry-entry.js";
 
@@ -39,11 +40,16 @@ interface EntryRow extends Record<string, SqlStorageValue> {
 export class StreamRegistry extends DurableObject<Env> {
   readonly #config: Config;
   readonly #sql: SqlStorage;
+  /** The same credentials as the stream objects: the secret and scoped tokens. */
+  readonly #auth: Authenticator;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = readConfig(env);
     this.#sql = ctx.storage.sql;
+    this.#auth = new Authenticator({ ...this.#config.tokens, secret: this.#config.secret }, () =>
+      Date.now(),
+    );
     // One row per path ever reported: deleted streams stay as small
     // tombstones (live = 0) so that a late, repeated report of a deleted
     // incarnation can never bring it back. The partial index covers live
@@ -109,23 +115,37 @@ export class StreamRegistry extends DurableObject<Env> {
     return this.#listFrom(from, prefix, limit).map((summary) => summary.path);
   }
 
+  /**
+   * What `/metrics` reports from the registry: live streams, their bytes and
+   * how many are closed, as of the streams' last reports (tails lag by at most
+   * the refresh period), and the reports applied since the registry was
+   * created. One indexed scan over live paths.
+   */
+  stats(): RegistryStats {
+    const row = this.#sql
+      .exec<{ streams: number; bytes: number | null; closed: number | null }>(
+        "SELECT COUNT(*) AS streams, SUM(tail) AS bytes, SUM(closed) AS closed FROM entries WHERE live = 1",
+      )
+      .one();
+    return { streams: row.streams, bytes: row.bytes ?? 0, closed: row.closed ?? 0 };
+  }
+
   /** `GET {root}/__ds/streams` (routed here by the Worker). */
   override async fetch(request: Request): Promise<Response> {
     // An unread body (a refused method) would cost the client its connection.
     await drainBody(request);
     try {
-      authenticateBearer(request.headers.get("authorization"), this.#config.secret);
+      const url = new URL(request.url);
+      const access = await this.#auth.authenticate(engineRequest(request, "__ds/streams", url));
       if (request.method !== "GET") {
         throw new ProtocolError(405, "METHOD_NOT_ALLOWED", `method ${request.method} not allowed`, {
           allow: "GET, OPTIONS",
         });
       }
-      const now = Date.now();
-      const page = listingPage(
-        new URL(request.url).searchParams,
-        { listFrom: this.#listFrom },
-        now,
-      );
+      // As on Node: only streams the caller may read are listed; the others
+      // are left out, not refused.
+      const visible = access.isFull ? null : (path: string) => access.allows("read", path);
+      const page = listingPage(url.searchParams, { listFrom: this.#listFrom }, Date.now(), visible);
       return new Response(JSON.stringify(page), {
         status: 200,
         headers: adapterJsonHeaders(),
@@ -160,6 +180,16 @@ export class StreamRegistry extends DurableObject<Env> {
       .toArray();
     return rows.map((row) => summary(row, now));
   };
+}
+
+/** The registry's view of the deployment, for `/metrics`. */
+export interface RegistryStats {
+  /** Live streams (not deleted, not expired by their own objects yet). */
+  readonly streams: number;
+  /** Sum of their tails as last reported. */
+  readonly bytes: number;
+  /** Those of them that are closed. */
+  readonly closed: number;
 }
 
 const encoder = new TextEncoder();

@@ -9,7 +9,9 @@ import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
+import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
+import { serveOps } from "./ops-routes.js";
 import { streamPath } from "./stream-path.js";
 
 /** The Worker's fetch handler. */
@@ -24,10 +26,21 @@ async function route(request: Request, env: Env): Promise<Response> {
   const config = readConfig(env);
   const target = streamPath(request.url, config.basePath);
   if (target.kind === "outside") {
-    return jsonError(404, "NOT_FOUND", `no stream route at ${target.pathname}`);
+    const ops = await serveOps(request, target.pathname, env, config);
+    if (ops) return ops;
+    const assets = embeddedConsole();
+    const page = assets && serveConsole(request, target.pathname, assets, config.basePath);
+    return page ?? jsonError(404, "NOT_FOUND", `no stream route at ${target.pathname}`);
   }
   if (target.kind === "malformed") {
     return jsonError(400, "BAD_REQUEST", target.message);
+  }
+  if (config.anonymousWritesRefused && !READ_METHODS.has(request.method)) {
+    return jsonError(
+      403,
+      "ANONYMOUS_WRITES_DISABLED",
+      "this deployment has no STREAMS_SECRET or token issuer; set one, or set STREAMS_ALLOW_ANONYMOUS_WRITES=1 to accept anonymous writes",
+    );
   }
   if (target.path === `${RESERVED}/streams` && request.method !== "OPTIONS") {
     // The listing needs every stream's path: the registry object holds them.
@@ -79,6 +92,9 @@ function unreachable(error: unknown): Response {
   response.headers.set("retry-after", "1");
   return response;
 }
+
+/** Methods that change nothing, served without credentials when no auth is configured. */
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** First segment of the reserved namespace: never an application stream. */
 const RESERVED = "__ds";

@@ -9,9 +9,13 @@ import type { RegistryEntry } from "../../src/registry/registry-entry.js";
 
 export { DurableStreamObject, SubscriptionCoordinator } from "../../src/index.js";
 
-/** A registry that is down for reports (listing still answers). */
+/** A registry that is down for reports and for stats (listing still answers). */
 export class StreamRegistry extends ProductionRegistry {
   override report(_entries: readonly RegistryEntry[]): void {
+    throw new Error("registry unavailable (test)");
+  }
+
+  override stats(): never {
     throw new Error("registry unavailable (test)");
   }
 }

@@ -8,13 +8,13 @@
 import { isJsonContentType, storedJsonPrefixLength } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { badRequest, ProtocolError } from "../http/errors.js";
-import { findStream, retire } from "../lifecycle/stream-lifecycle.js";
+import { findStream, releaseReference } from "../lifecycle/stream-lifecycle.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { isJsonMessageBoundary } from "../reads/json-boundary.js";
 import { readRange } from "../reads/read-range.js";
 import { concat } from "../reads/read-result.js";
-import { isExpired } from "../storage/expiry.js";
+import { forkDepth } from "./fork-chain.js";
 
 /** `ForkPeer.exportFork` for a source of this store. */
 export async function exportFork(ctx: EngineContext, request: ForkRequest): Promise<ForkSource> {
@@ -41,6 +41,16 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
     }
     source = current;
   }
+  // Checked last: the walk is over the source as it is when the reference is taken.
+  const maxDepth = ctx.options.maxForkDepth;
+  const sourceDepth =
+    source.fork === null ? 0 : (source.fork.depth ?? forkDepth(ctx, source, maxDepth));
+  if (sourceDepth >= maxDepth) {
+    throw badRequest(
+      "FORK_TOO_DEEP",
+      `fork source ${path} is already ${maxDepth} forks deep (the server's --max-fork-depth)`,
+    );
+  }
   await ctx.store.changeForkCount(source, 1);
   return {
     origin: {
@@ -49,6 +59,7 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
       position: forkPosition,
       requestedOffset: request.requestedOffset,
       requestedSubOffset: request.subOffset,
+      depth: sourceDepth + 1,
     },
     contentType: source.contentType,
     ttlSeconds: source.ttlSeconds,
@@ -96,18 +107,31 @@ async function subOffsetBytes(
   return subOffset;
 }
 
-/** The data boundary after `position` of `record`: the end of the append that wrote it. */
+/**
+ * The data boundary after `position` of `record`: the end of the append that
+ * wrote it, in the ancestor that holds `position` (found in a loop, see
+ * `fork-chain.ts`), and never past a fork point on the way down.
+ */
 async function appendEndAt(
   ctx: EngineContext,
   record: StreamRecord,
   position: number,
 ): Promise<number | undefined> {
-  const fork = record.fork;
-  if (fork !== null && position < fork.position) {
-    const end = await ctx.forks.forkBoundary(fork, position);
-    return end === undefined ? undefined : Math.min(end, fork.position);
+  let current = record;
+  let cap = Number.POSITIVE_INFINITY;
+  while (current.fork !== null && position < current.fork.position) {
+    const fork = current.fork;
+    cap = Math.min(cap, fork.position);
+    if (!ctx.localForks) {
+      const end = await ctx.forks.forkBoundary(fork, position);
+      return end === undefined ? undefined : Math.min(end, cap);
+    }
+    const source = ctx.store.getById(fork.sourceId);
+    if (!source) return undefined;
+    current = source;
   }
-  return ctx.store.appendEnd(record, position);
+  const end = ctx.store.appendEnd(current, position);
+  return end === undefined ? undefined : Math.min(end, cap);
 }
 
 /** `ForkPeer.readFork` for a source of this store. */
@@ -137,14 +161,6 @@ export async function forkBoundary(
 export async function releaseFork(ctx: EngineContext, origin: ForkOrigin): Promise<void> {
   const source = ctx.store.getById(origin.sourceId);
   if (!source) return;
-  // Issued before any await: on a store with a group commit it joins the
-  // fork's own removal in one transaction.
-  const released = ctx.store.changeForkCount(source, -1);
-  if (source.forkCount === 0 && (source.softDeleted || isExpired(source, ctx.clock.now()))) {
-    await Promise.all([released, retire(ctx, source, "expired")]);
-    return;
-  }
-  await released;
-  // The fork may have held back data the source's retention would trim.
-  ctx.changes.forkReleased(source);
+  // `retire` releases the source's own source in the same loop (the cascade).
+  await releaseReference(ctx, source);
 }

@@ -61,8 +61,10 @@ export function creationContentType(request: EngineRequest): string {
   return parseContentType(request) ?? DEFAULT_CONTENT_TYPE;
 }
 
+const utf8 = new TextEncoder();
+
 /** Producer headers: all three or none (Section 5.2.1). */
-export function parseProducer(request: EngineRequest): ProducerTuple | null {
+export function parseProducer(request: EngineRequest, maxIdBytes: number): ProducerTuple | null {
   const id = request.header(PRODUCER_ID_HEADER);
   const epoch = request.header(PRODUCER_EPOCH_HEADER);
   const seq = request.header(PRODUCER_SEQ_HEADER);
@@ -74,6 +76,13 @@ export function parseProducer(request: EngineRequest): ProducerTuple | null {
     );
   }
   if (id.trim() === "") throw badRequest("INVALID_HEADER", "Producer-Id must not be empty");
+  // Characters first: no string of fewer characters than the limit is over it in bytes.
+  if (id.length > maxIdBytes || utf8.encode(id).length > maxIdBytes) {
+    throw badRequest(
+      "PRODUCER_ID_TOO_LONG",
+      `Producer-Id is longer than ${maxIdBytes} bytes (the server's --max-producer-id-bytes)`,
+    );
+  }
   const epochValue = parseNonNegativeInteger(epoch.trim());
   if (epochValue === undefined) {
     throw badRequest("INVALID_HEADER", "Producer-Epoch must be a non-negative integer ≤ 2^53-1");

@@ -36,7 +36,7 @@ export async function appendStream(
 ): Promise<EngineResponse> {
   requireStream(ctx, request.path);
   const close = isClosedFlag(request.header(STREAM_CLOSED_HEADER));
-  const producer = parseProducer(request);
+  const producer = parseProducer(request, ctx.options.maxProducerIdBytes);
   const parsed: ParsedAppend = {
     close,
     producer,
@@ -107,7 +107,7 @@ async function applyAppend(
 
   let producerState: ProducerState | null = null;
   if (producer) {
-    const decision = decideProducer(producer, ctx.store.getProducer(record, producer.producerId));
+    const decision = decideProducer(producer, liveProducer(ctx, record, producer.producerId));
     if (decision.kind === "duplicate") {
       issued();
       await record.durable;
@@ -120,7 +120,7 @@ async function applyAppend(
         body: null,
       };
     }
-    producerState = decision.state;
+    producerState = { ...decision.state, updatedAt: ctx.clock.now() };
   }
 
   if (streamSeq !== null && record.lastStreamSeq !== null) {
@@ -209,4 +209,19 @@ async function closedResponse(
     return { status: 204, headers, body: null };
   }
   throw new ProtocolError(409, "STREAM_CLOSED", "stream is closed", tailHeaders(record));
+}
+
+/**
+ * The producer's state on the stream, or undefined when it has none or it
+ * expired (idle past `producerTtlSeconds`): an expired producer is new again.
+ */
+function liveProducer(
+  ctx: EngineContext,
+  record: StreamRecord,
+  producerId: string,
+): ProducerState | undefined {
+  const state = ctx.store.getProducer(record, producerId);
+  if (state?.updatedAt === undefined) return state;
+  const idleMs = ctx.clock.now() - state.updatedAt;
+  return idleMs >= ctx.options.producerTtlSeconds * 1000 ? undefined : state;
 }

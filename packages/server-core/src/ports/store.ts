@@ -25,6 +25,11 @@ export interface ProducerTuple {
 export interface ProducerState {
   readonly epoch: number;
   readonly lastSeq: number;
+  /**
+   * When its last accepted append was made (ms since epoch), for expiry of
+   * idle producers; absent in a store that does not keep it (never expires).
+   */
+  readonly updatedAt?: number;
 }
 
 /** Where a fork branches off its source. */
@@ -39,6 +44,12 @@ export interface ForkOrigin {
   readonly requestedOffset: string;
   /** The requested sub-offset (0 when absent). */
   readonly requestedSubOffset: number;
+  /**
+   * How many forks deep the stream holding this origin is (1 for a fork of a
+   * root stream), for `maxForkDepth` where the chain lives in other objects;
+   * absent when not recorded (then counted by walking what this store holds).
+   */
+  readonly depth?: number;
 }
 
 /**
@@ -206,6 +217,12 @@ export interface StreamStore {
    * cost does not depend on how many streams exist.
    */
   listFrom(from: string, prefix: string, limit: number): StreamSummary[];
+  /**
+   * Deletes up to `limit` producer states whose last accepted append was
+   * before `before` (ms since epoch); settles with how many, once durable.
+   * Absent when the store keeps producer states only as long as its streams.
+   */
+  expireProducers?(before: number, limit: number): Promise<number>;
   /** Records whose expiry is at or before `now`, oldest first, at most `limit`. */
   expiredBefore(now: number, limit: number): StreamRecord[];
   /** Flushes and releases resources. */

@@ -33,6 +33,12 @@ export function readRange(
   return readInheritedRange(ctx, record, from, limit, maxBytes);
 }
 
+/**
+ * A range starting in inherited data. The chain is walked down to the
+ * ancestor that holds `from` (a loop over this store; a remote source is
+ * asked through the fork peer), then each level's own data is stitched on
+ * the way back up while the budget and its fork point allow.
+ */
 async function readInheritedRange(
   ctx: EngineContext,
   record: StreamRecord,
@@ -40,8 +46,49 @@ async function readInheritedRange(
   limit: number,
   maxBytes: number,
 ): Promise<ByteRange> {
+  // The levels above the one holding `from`, leaf first, with their read limits.
+  const levels: { record: StreamRecord; limit: number }[] = [];
+  let current = record;
+  let currentLimit = limit;
+  let inherited: ByteRange | undefined;
+  while (inherits(current, from)) {
+    levels.push({ record: current, limit: currentLimit });
+    const fork = current.fork!;
+    if (!ctx.localForks) {
+      inherited = await ctx.forks.readFork(
+        fork,
+        from,
+        Math.min(currentLimit, fork.position),
+        maxBytes,
+      );
+      break;
+    }
+    const source = ctx.store.getById(fork.sourceId);
+    if (!source) {
+      inherited = { start: from, end: from, chunks: [] };
+      break;
+    }
+    currentLimit = Math.min(currentLimit, fork.position, source.visibleTail);
+    current = source;
+  }
+  let range = inherited ?? readOwnRange(ctx.store, current, from, currentLimit, maxBytes, []);
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const level = levels[i]!;
+    range = stitchOwn(ctx, level.record, from, level.limit, maxBytes, range);
+  }
+  return range;
+}
+
+/** `inherited` (read below the fork point of `record`) followed by as much of its own data as fits. */
+function stitchOwn(
+  ctx: EngineContext,
+  record: StreamRecord,
+  from: number,
+  limit: number,
+  maxBytes: number,
+  inherited: ByteRange,
+): ByteRange {
   const fork = record.fork!;
-  const inherited = await ctx.forks.readFork(fork, from, Math.min(limit, fork.position), maxBytes);
   const chunks = inherited.chunks.slice();
   let budget = maxBytes;
   for (const chunk of chunks) budget -= chunk.length;

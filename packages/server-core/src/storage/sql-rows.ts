@@ -1,8 +1,8 @@
 /**
- * The `streams` and `producers` tables both SQL stores keep (the Node
- * server's SQLite file and a Cloudflare object's `ctx.storage.sql`), and how
- * a `streams` row becomes a record. Dialect-neutral: plain SQLite DDL and row
- * shapes, no driver, so either runtime imports it. What differs between the
+ * The `streams` table both SQL stores keep (the Node server's SQLite file and
+ * a Cloudflare object's `ctx.storage.sql`), and how one of its rows becomes a
+ * record or a listing summary. Dialect-neutral: row shapes only, no
+ * driver, so either runtime imports it. What differs between the
  * two stays with each store: where the tail comes from (a column on Node, the
  * last chunk on Cloudflare), how a fork names its source (a row id joined to
  * its path on Node, both stored on Cloudflare), retention columns, chunks.
@@ -15,15 +15,6 @@ import type {
   StreamRecord,
   StreamSummary,
 } from "../ports/store.js";
-
-/** The `producers` table: each idempotent producer's epoch and last sequence per stream. */
-export const PRODUCERS_TABLE = `CREATE TABLE producers (
-      stream_id INTEGER NOT NULL,
-      producer_id TEXT NOT NULL,
-      epoch INTEGER NOT NULL,
-      last_seq INTEGER NOT NULL,
-      PRIMARY KEY (stream_id, producer_id)
-    ) WITHOUT ROWID`;
 
 /** The fork columns of a `streams` row (the source's path, joined or stored). */
 export interface ForkColumns {

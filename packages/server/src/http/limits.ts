@@ -28,6 +28,14 @@ export interface ServerLimits {
   readonly maxConnections: number;
   /** Largest request head (request line and headers) in bytes; 431 beyond. Default 16 KiB. */
   readonly maxHeaderBytes: number;
+  /**
+   * Most header fields in one request; 431 beyond. node:http's own cap
+   * (`maxHeadersCount`, 2,000) silently drops the fields past it, which could
+   * half-apply a request (producer headers or `Stream-Closed` unseen); the
+   * server lifts that cap and refuses the whole request instead. Default 100
+   * (what Apache httpd allows; clients send about 10).
+   */
+  readonly maxHeaderCount: number;
   /** Concurrent live reads (long-poll and SSE) in total; 503 beyond. Default 20,000. */
   readonly maxLiveReaders: number;
   /**
@@ -42,6 +50,12 @@ export interface ServerLimits {
    * budget is admitted only while no other body is in flight. Default 128 MiB.
    */
   readonly bodyBudgetBytes: number;
+  /**
+   * Most bytes of a refused request's body (503, 404, 413, …) read and
+   * discarded so that a client still sending it reads the answer instead of
+   * a reset; a larger body is cut off (the connection closed). Default 64 MiB.
+   */
+  readonly maxDrainBytes: number;
 }
 
 /** The production defaults. */
@@ -52,9 +66,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   writeTimeoutMs: 30_000,
   maxConnections: 32_000,
   maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
   maxLiveReaders: 20_000,
   maxLiveReadersPerStream: 15_000,
   bodyBudgetBytes: 128 * 1024 * 1024,
+  maxDrainBytes: 64 * 1024 * 1024,
 };
 
 /** Applies defaults; a headers timeout longer than the request timeout is cut to it. */

@@ -26,8 +26,10 @@ import {
   isRefusal,
   type RequestAdmission,
 } from "./admission/admission.js";
+import { drainRefused } from "./drain-refused.js";
 import { deferredContinue } from "./expect-continue.js";
-import { jsonError, withConnectionClose } from "./json-responses.js";
+import { jsonError } from "./json-responses.js";
+import { DEFAULT_LIMITS } from "./limits.js";
 import { requestBody } from "./request-body.js";
 
 /** Handles one node:http request with the engine, for streams under `basePath`. */
@@ -72,7 +74,10 @@ export async function handleNodeRequest(
   if (admission !== undefined) {
     const result = admitRequest(admission, req, res, path, query, hasBody);
     if (isRefusal(result)) {
-      writeResponse(res, result);
+      writeResponse(
+        res,
+        hasBody ? drainRefused(req, res, result, admission.maxDrainBytes) : result,
+      );
       return;
     }
     admitted = result;
@@ -88,10 +93,14 @@ export async function handleNodeRequest(
     admitted?.release();
   }
   if (hasBody && !req.readableEnded) {
-    // A body the engine did not read (errors before reading) must not stall
-    // keep-alive; one refused mid-way is not worth receiving: close after.
-    if (response.status === 503) response = withConnectionClose(response);
-    req.resume();
+    // A body the engine did not read (errors before reading, a 503 mid-way)
+    // is drained, bounded, so the client reads the answer and keep-alive goes on.
+    response = drainRefused(
+      req,
+      res,
+      response,
+      admission?.maxDrainBytes ?? DEFAULT_LIMITS.maxDrainBytes,
+    );
   }
   const coding = admission?.compression?.choose(req, query, response) ?? null;
   if (coding !== null && !res.destroyed) {

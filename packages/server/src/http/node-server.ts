@@ -30,6 +30,8 @@ export function createNodeServer(
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.maxHeaderBytes,
+      // Answered by `refuseRequestHead` with a JSON body rather than node:http's empty 400.
+      requireHostHeader: false,
       // How often node:http looks for requests past their timeouts (its default is 30 s,
       // which would stretch a 10 s headers timeout to 40).
       connectionsCheckingInterval: Math.min(
@@ -45,6 +47,8 @@ export function createNodeServer(
   http.on("checkContinue", onRequest);
   http.on("checkExpectation", refuseExpectation);
   http.maxConnections = limits.maxConnections;
+  // No cap of node:http's own (it drops fields past it): `refuseRequestHead` refuses instead.
+  http.maxHeadersCount = 0;
   http.on("drop", () => logger.debug("closed a connection over --max-connections"));
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),

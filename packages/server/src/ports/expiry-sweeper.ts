@@ -11,6 +11,13 @@ import type { ExpiryScheduler } from "@durastream/server-core";
 /** Streams retired per sweep call (the engine's default batch). */
 const SWEEP_BATCH = 1000;
 
+/**
+ * Longest delay `setTimeout` takes (2^31-1 ms, about 24.8 days): Node fires a
+ * longer one after 1 ms, with a `TimeoutOverflowWarning`. A later due time is
+ * reached by re-arming at this delay until it is near.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /** Sweeps on a timer; `stop()` ends it. */
 export class ExpirySweeper implements ExpiryScheduler {
   #sweep: (() => Promise<number>) | null = null;
@@ -54,7 +61,11 @@ export class ExpirySweeper implements ExpiryScheduler {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#due = at;
-    this.#timer = setTimeout(() => void this.#run(), Math.max(0, at - Date.now()));
+    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_DELAY_MS);
+    this.#timer = setTimeout(() => {
+      if (Date.now() < this.#due) this.#arm(this.#due);
+      else void this.#run();
+    }, delay);
     this.#timer.unref();
   }
 

@@ -85,6 +85,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const limits: Partial<Record<keyof ServerLimits, number>> = {};
   const log: { level: string; format: LogFormat } = { level: "info", format: "auto" };
   const consoleSettings: { off: boolean; path?: string } = { off: false };
+  const storage: { producerCacheSize?: number } = {};
   for (const setting of SERVER_SETTINGS) {
     // The production features' values are checked together by `opsOptions`.
     if ("ops" in setting.target) continue;
@@ -95,6 +96,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if ("limit" in target) {
       if (value === 0) throw new Error(`${raw.source} must be positive`);
       limits[target.limit] = value as number;
+    } else if ("storage" in target) {
+      if (value === 0) throw new Error(`${raw.source} must be positive`);
+      storage[target.storage] = value as number;
     } else if ("console" in target) {
       if (target.console === "off") consoleSettings.off = value as boolean;
       else consoleSettings.path = value as string;
@@ -102,9 +106,13 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
     } else {
-      const isRetention =
-        target.option === "retentionMaxBytes" || target.option === "retentionMaxAgeSeconds";
-      if (isRetention && value === 0) throw new Error(`${raw.source} must be positive`);
+      const mustBePositive =
+        target.option === "retentionMaxBytes" ||
+        target.option === "retentionMaxAgeSeconds" ||
+        target.option === "maxForkDepth" ||
+        target.option === "maxProducerIdBytes" ||
+        target.option === "producerTtlSeconds";
+      if (mustBePositive && value === 0) throw new Error(`${raw.source} must be positive`);
       options[target.option] = value;
     }
   }
@@ -118,6 +126,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     memory: (options.memory as boolean | undefined) ?? false,
     basePath: (options.basePath as string | undefined) ?? "/v1/stream",
     limits,
+    ...(storage.producerCacheSize === undefined ? {} : { storage }),
     secret: (options.secret as string | undefined) || undefined,
     console: consoleSettings.off
       ? false

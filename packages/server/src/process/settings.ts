@@ -30,8 +30,12 @@ export type SettingTarget =
         | "publicUrl"
         | "secret"
         | "retentionMaxBytes"
-        | "retentionMaxAgeSeconds";
+        | "retentionMaxAgeSeconds"
+        | "maxForkDepth"
+        | "maxProducerIdBytes"
+        | "producerTtlSeconds";
     }
+  | { readonly storage: "producerCacheSize" }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
   | { readonly console: "off" | "path" }
@@ -220,6 +224,43 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     defaultText: "unset (keep all)",
     description: "default retention: trim data older than this many seconds (docs/retention.md)",
   },
+  {
+    flag: "max-fork-depth",
+    target: { option: "maxForkDepth" },
+    env: ["STREAMS_MAX_FORK_DEPTH"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "1000",
+    description: "longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP",
+  },
+  {
+    flag: "max-producer-id-bytes",
+    target: { option: "maxProducerIdBytes" },
+    env: ["STREAMS_MAX_PRODUCER_ID_BYTES"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "256",
+    description: "longest Producer-Id in UTF-8 bytes (400 PRODUCER_ID_TOO_LONG beyond)",
+  },
+  {
+    flag: "producer-ttl",
+    target: { option: "producerTtlSeconds" },
+    env: ["STREAMS_PRODUCER_TTL"],
+    kind: "integer",
+    placeholder: "<seconds>",
+    defaultText: "604800 (7 days)",
+    description:
+      "idle time after which a producer's state on a stream is forgotten (it is then treated as new)",
+  },
+  {
+    flag: "producer-cache-size",
+    target: { storage: "producerCacheSize" },
+    env: ["STREAMS_PRODUCER_CACHE_SIZE"],
+    kind: "integer",
+    placeholder: "<n>",
+    defaultText: "10000",
+    description: "producer states kept in memory (the rest are read from the database when used)",
+  },
   limit("headers-timeout-ms", "headersTimeoutMs", "time to send complete request headers"),
   limit("request-timeout-ms", "requestTimeoutMs", "time to send a complete request, body included"),
   limit("keep-alive-timeout-ms", "keepAliveTimeoutMs", "idle keep-alive connection lifetime"),
@@ -230,6 +271,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   ),
   limit("max-connections", "maxConnections", "open connections at most"),
   limit("max-header-bytes", "maxHeaderBytes", "largest request line and headers (431 beyond)"),
+  limit("max-header-count", "maxHeaderCount", "most header fields in one request (431 beyond)"),
   limit(
     "max-live-readers",
     "maxLiveReaders",
@@ -244,6 +286,11 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     "body-budget-bytes",
     "bodyBudgetBytes",
     "request-body bytes in flight across all requests (503 + Retry-After beyond)",
+  ),
+  limit(
+    "max-drain-bytes",
+    "maxDrainBytes",
+    "bytes of a refused upload read and discarded so its client reads the answer (closed beyond)",
   ),
   {
     flag: "allow-localhost-webhooks",

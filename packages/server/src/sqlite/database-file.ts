@@ -16,6 +16,11 @@ export interface SqliteStoreOptions {
   /** Records kept in memory at most. Default 10,000. */
   readonly cacheSize?: number;
   /**
+   * Idempotent-producer states kept in memory at most (least recently used
+   * go; a miss reads the table). Default 10,000.
+   */
+  readonly producerCacheSize?: number;
+  /**
    * WAL bytes written since the last checkpoint that trigger a background one
    * (frames counted from the wal-index; payload bytes when it cannot be read).
    * Default 64 MiB.

@@ -20,8 +20,6 @@ export class RecordCache {
     private readonly size: number,
     /** Whether a record must stay in memory. */
     private readonly pinned: (record: StreamRecord) => boolean,
-    /** Told of each record evicted (its other in-memory state may go too). */
-    private readonly evicted: (record: StreamRecord) => void,
   ) {}
 
   /** The cached record at `path`, marked recently used. */
@@ -71,7 +69,6 @@ export class RecordCache {
       if (dropped >= excess) break;
       if (this.pinned(record)) continue;
       this.forget(record);
-      this.evicted(record);
       dropped++;
     }
   }

@@ -1,6 +1,5 @@
 /** The SQLite schema of the durable store, created on first open. */
 
-import { PRODUCERS_TABLE } from "@durastream/server-core";
 import type BetterSqlite3 from "better-sqlite3";
 
 /**
@@ -8,8 +7,19 @@ import type BetterSqlite3 from "better-sqlite3";
  * 2: `chunks.ends`, the append boundaries inside a chunk that holds several appends.
  * 3: retention: `streams.earliest`, `streams.retention_*`, `chunks.written_at`
  *    and an index of forks by source (a source keeps what its forks reference).
+ * 4: `producers.updated_at` (ms of a producer's last accepted append) and its
+ *    index: idle producer state expires.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
+
+/**
+ * What version 4 adds to a version 3 file. States stored before it count
+ * from the upgrade (`?` is now), not from 1970: none expires at the first sweep.
+ */
+const PRODUCER_EXPIRY = `
+  ALTER TABLE producers ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX producers_updated_at ON producers (updated_at);
+`;
 
 /** What version 3 adds to a version 2 file. */
 const RETENTION_COLUMNS = `
@@ -39,13 +49,15 @@ function upgrade(db: BetterSqlite3.Database): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
-  if (version === 1 || version === 2) {
+  if (version >= 1) {
     // Rows written before version 3 have no write time: age limits treat them as old.
     db.exec(`
       ${version === 1 ? "ALTER TABLE chunks ADD COLUMN ends BLOB;" : ""}
-      ${RETENTION_COLUMNS}
+      ${version <= 2 ? RETENTION_COLUMNS : ""}
+      ${PRODUCER_EXPIRY}
       PRAGMA user_version = ${SCHEMA_VERSION};
     `);
+    db.prepare("UPDATE producers SET updated_at = ?").run(Date.now());
     return;
   }
   db.exec(`
@@ -86,7 +98,15 @@ function upgrade(db: BetterSqlite3.Database): void {
       written_at INTEGER,
       PRIMARY KEY (stream_id, end_pos)
     );
-    ${PRODUCERS_TABLE};
+    CREATE TABLE producers (
+      stream_id INTEGER NOT NULL,
+      producer_id TEXT NOT NULL,
+      epoch INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (stream_id, producer_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX producers_updated_at ON producers (updated_at);
     PRAGMA user_version = ${SCHEMA_VERSION};
   `);
 }

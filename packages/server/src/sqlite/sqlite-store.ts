@@ -35,6 +35,7 @@ import { AppendBatch } from "./commit/append-batch.js";
 import { syncDirectory } from "./commit/durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./commit/group-commit.js";
 import { openDatabaseFile, type SqliteStoreOptions, syncNewWal } from "./database-file.js";
+import { ProducerCache } from "./producer-cache.js";
 import { RecordCache } from "./record-cache.js";
 import { SqliteRetention } from "./retention-trim.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";
@@ -54,7 +55,7 @@ export class SqliteStore implements ServerStore {
   readonly #dataDir: string;
   #walFd: number;
   readonly #records: RecordCache;
-  readonly #producers = new Map<number, Map<string, ProducerState>>();
+  readonly #producers: ProducerCache;
   readonly #pending = new Map<number, number>();
   readonly #accessTimes: AccessTimes;
   /**
@@ -91,8 +92,8 @@ export class SqliteStore implements ServerStore {
     this.#records = new RecordCache(
       options.cacheSize ?? 10_000,
       (record) => this.#pending.has(record.id) || this.#accessTimes.has(record),
-      (record) => this.#producers.delete(record.id),
     );
+    this.#producers = new ProducerCache(options.producerCacheSize ?? 10_000);
     this.#tailCache = new TailCache({
       perStreamBytes: options.tailCacheStreamBytes ?? 1024 * 1024,
       totalBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,
@@ -167,10 +168,8 @@ export class SqliteStore implements ServerStore {
     return record;
   }
 
-  /** Drops a record and its in-memory producer states. */
   #forget(record: StreamRecord): void {
     this.#records.forget(record);
-    this.#producers.delete(record.id);
   }
 
   /** Runs `apply` in the next durable group, pinning the record until then. */
@@ -211,7 +210,6 @@ export class SqliteStore implements ServerStore {
     const tail = start + (data?.length ?? 0);
     const record = newStreamRecord(this.#nextId++, init, false);
     this.#records.remember(record);
-    this.#producers.set(record.id, new Map());
     this.#checkpoints.wrote((data?.length ?? 0) + 256);
     const fork = init.fork;
     void this.#write(
@@ -252,13 +250,14 @@ export class SqliteStore implements ServerStore {
     const tail = record.tail;
     this.#accessTimes.delete(record);
     const producer = write.producer;
-    if (producer) this.#producerMap(record).set(producer.producerId, producer.state);
+    if (producer) this.#producers.written(record.id, producer.producerId, producer.state);
     this.#checkpoints.wrote((data?.length ?? 0) + 128);
 
     const closed = record.closed;
     const onDurable = () => {
       record.visibleTail = Math.max(record.visibleTail, tail);
       record.visibleClosed = record.visibleClosed || closed;
+      if (producer) this.#producers.durable(record.id, producer.producerId, producer.state);
     };
     const open = this.#openBatches.get(record.id);
     if (open?.accepts(write)) {
@@ -304,28 +303,41 @@ export class SqliteStore implements ServerStore {
       }),
     });
     for (const [producerId, producer] of batch.producers) {
-      this.#sql.upsertProducer.run(id, producerId, producer.epoch, producer.lastSeq);
+      this.#sql.upsertProducer.run(
+        id,
+        producerId,
+        producer.epoch,
+        producer.lastSeq,
+        producer.updatedAt ?? state.lastAccessAt,
+      );
     }
-  }
-
-  #producerMap(record: StreamRecord): Map<string, ProducerState> {
-    let map = this.#producers.get(record.id);
-    if (!map) {
-      map = new Map();
-      this.#producers.set(record.id, map);
-    }
-    return map;
   }
 
   getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
-    const map = this.#producerMap(record);
-    const cached = map.get(producerId);
+    const cached = this.#producers.get(record.id, producerId);
     if (cached) return cached;
     const row = this.#sql.producer.get(record.id, producerId);
     if (!row) return undefined;
-    const state = { epoch: row.epoch, lastSeq: row.last_seq };
-    map.set(producerId, state);
+    const state = { epoch: row.epoch, lastSeq: row.last_seq, updatedAt: row.updated_at };
+    this.#producers.loaded(record.id, producerId, state);
     return state;
+  }
+
+  /** Producer states held in memory (bounded by `producerCacheSize`). */
+  get cachedProducers(): number {
+    return this.#producers.size;
+  }
+
+  expireProducers(before: number, limit: number): Promise<number> {
+    let removed = 0;
+    return this.#commit
+      .write(
+        () => {
+          removed = this.#sql.expireProducers.run(before, limit).changes;
+        },
+        () => {},
+      )
+      .then(() => removed);
   }
 
   readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {

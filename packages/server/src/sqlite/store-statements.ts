@@ -27,7 +27,11 @@ export interface StoreStatements {
   readonly insertChunk: Database.Statement;
   readonly updateAfterAppend: Database.Statement;
   readonly upsertProducer: Database.Statement;
-  readonly producer: Database.Statement<[number, string], { epoch: number; last_seq: number }>;
+  readonly producer: Database.Statement<
+    [number, string],
+    { epoch: number; last_seq: number; updated_at: number }
+  >;
+  readonly expireProducers: Database.Statement<[number, number]>;
   readonly chunkSpansFrom: Database.Statement<
     [number, number, number],
     { start_pos: number; end_pos: number }
@@ -79,12 +83,17 @@ export function prepareStatements(db: Database.Database): StoreStatements {
         expiry_due = @expiryDue WHERE id = @id`,
     ),
     upsertProducer: db.prepare(
-      `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+      `INSERT INTO producers (stream_id, producer_id, epoch, last_seq, updated_at)
+        VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
-        last_seq = excluded.last_seq`,
+        last_seq = excluded.last_seq, updated_at = excluded.updated_at`,
     ),
-    producer: db.prepare<[number, string], { epoch: number; last_seq: number }>(
-      "SELECT epoch, last_seq FROM producers WHERE stream_id = ? AND producer_id = ?",
+    producer: db.prepare<[number, string], { epoch: number; last_seq: number; updated_at: number }>(
+      "SELECT epoch, last_seq, updated_at FROM producers WHERE stream_id = ? AND producer_id = ?",
+    ),
+    expireProducers: db.prepare<[number, number]>(
+      `DELETE FROM producers WHERE (stream_id, producer_id) IN (SELECT stream_id, producer_id
+        FROM producers WHERE updated_at < ? ORDER BY updated_at LIMIT ?)`,
     ),
     // Spans only: a row's first page holds them, its blob stays on disk until loaded.
     chunkSpansFrom: db.prepare<[number, number, number], { start_pos: number; end_pos: number }>(

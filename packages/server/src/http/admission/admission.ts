@@ -20,6 +20,8 @@ export interface RequestAdmission {
   readonly liveReaders: LiveReaderLimit;
   /** The engine's body size limit: larger declared bodies get its 413, not a reservation. */
   readonly maxBodyBytes: number;
+  /** Most bytes of a refused request's unread body drained so its client reads the answer. */
+  readonly maxDrainBytes: number;
   /** Request and body-byte rates per client, when configured. */
   readonly rateLimit?: RateLimiter | undefined;
   /** Told of each request refused here, by error code (metrics). */
@@ -103,7 +105,8 @@ function admit(
   }
   const declared = Number(header);
   if (declared > 0 && declared <= maxBodyBytes) {
-    if (!bodyBudget.tryReserve(declared)) return overloaded(BUDGET_EXCEEDED, true);
+    // Not closed here: the adapter drains the unread body (bounded) or closes.
+    if (!bodyBudget.tryReserve(declared)) return overloaded(BUDGET_EXCEEDED, false);
     reserved = declared;
   }
   return { release, body: (body) => body };
