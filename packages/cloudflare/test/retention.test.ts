@@ -88,4 +88,32 @@ describe("Cloudflare Durable Object store: retention", () => {
     await eventually(async () => (await earliestOf("ret/source")) === encodeOffset(8), 10_000);
     expect(await (await fetch(`${url("ret/source")}?offset=-1`)).text()).toBe("89ab");
   }, 30_000);
+
+  it("frees the source once a fork trims past its own fork point", async () => {
+    const put = await fetch(url("ret/base"), {
+      method: "PUT",
+      headers: { ...TEXT, "stream-retention-max-bytes": "4" },
+      body: "0123",
+    });
+    expect(put.status).toBe(201);
+    const fork = await fetch(url("ret/branch"), {
+      method: "PUT",
+      headers: {
+        ...TEXT,
+        "stream-forked-from": "/v1/stream/ret/base",
+        "stream-retention-max-bytes": "4",
+      },
+    });
+    expect(fork.status).toBe(201);
+    await append("ret/base", "wxyz");
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Held for the fork, which reads [0, 4) of it.
+    expect(await earliestOf("ret/base")).toBe(encodeOffset(0));
+    // The fork keeps its newest 4 bytes: it trims past its fork point, reading nothing of the source.
+    for (const part of ["4567", "89ab"]) await append("ret/branch", part);
+    await eventually(async () => (await earliestOf("ret/branch")) === encodeOffset(8), 10_000);
+    await eventually(async () => (await earliestOf("ret/base")) === encodeOffset(4), 10_000);
+    expect(await (await fetch(`${url("ret/base")}?offset=-1`)).text()).toBe("wxyz");
+    expect(await (await fetch(`${url("ret/branch")}?offset=-1`)).text()).toBe("89ab");
+  }, 30_000);
 });
