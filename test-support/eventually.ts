@@ -14,10 +14,12 @@ export async function eventually(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
   intervalMs = 10,
+  /** What is awaited, for the error message. */
+  what = "condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -42,6 +42,14 @@ export const config = {
     idleSettleMs: 3_000,
     restartTimeoutMs: 30_000,
   },
+  yjs: {
+    providers: 5,
+    keystrokesPerSecond: 10,
+    durationMs: scaled(20_000, 3_000),
+    /** Compaction threshold of the compacting variant: reached a few times in a run. */
+    compactionBytes: scaled(32 * 1024, 1024),
+  },
+  streamDb: { events: scaled(100_000, 1_000) },
   /** Time allowed for deliveries after the writer's last append. */
   deliveryGraceMs: 2_000,
   /** An append slower than this stops the paced writer (the server is falling over). */

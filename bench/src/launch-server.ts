@@ -22,20 +22,47 @@ async function start(
 ): Promise<Stoppable> {
   // Set by the parent for the compressed catch-up scenario.
   const compression = process.env.BENCH_COMPRESSION === "1";
+  // Set by the parent for the Yjs scenarios: documents at /v1/yjs, compacting at this many bytes.
+  const yjsCompaction = Number(process.env.BENCH_YJS_COMPACTION || Number.NaN);
   // Each process loads only its own server's code (the restart figure includes loading it).
   if (kind === "durastream") {
     const { startServer } = await import("@durastream/server");
-    const server = await startServer({ port, host: "127.0.0.1", dataDir, compression });
+    const server = await startServer({
+      port,
+      host: "127.0.0.1",
+      dataDir,
+      compression,
+      ...(Number.isFinite(yjsCompaction) ? { yjsCompactionThreshold: yjsCompaction } : {}),
+    });
     return { port: server.port, stop: () => server.close() };
   }
   const { DurableStreamTestServer } = await import("@durable-streams/server");
   const official = new DurableStreamTestServer({
-    port,
+    // With the Yjs server in front, that one takes the port.
+    port: Number.isFinite(yjsCompaction) ? 0 : port,
     host: "127.0.0.1",
     ...(kind === "official-file" ? { dataDir } : {}),
     compression,
   });
   const url = await official.start();
+  if (Number.isFinite(yjsCompaction)) {
+    // The official Yjs server in front (it passes other routes through to the streams server).
+    const { YjsServer } = await import("@durable-streams/y-durable-streams/server");
+    const yjs = new YjsServer({
+      port,
+      host: "127.0.0.1",
+      dsServerUrl: url,
+      compactionThreshold: yjsCompaction,
+    });
+    const yjsUrl = await yjs.start();
+    return {
+      port: Number(new URL(yjsUrl).port),
+      stop: async () => {
+        await yjs.stop();
+        await official.stop();
+      },
+    };
+  }
   return { port: Number(new URL(url).port), stop: () => official.stop() };
 }
 

@@ -20,6 +20,8 @@ import { catchUpRead, catchUpReadCompressed } from "./scenarios/catch-up-read.js
 import { longPollFanOut, sseFanOut } from "./scenarios/fan-out.js";
 import { manyStreams } from "./scenarios/many-streams.js";
 import { producerIngest } from "./scenarios/producer-ingest.js";
+import { streamDbMaterialize } from "./scenarios/stream-db.js";
+import { yjsTyping, yjsTypingNoCompaction } from "./scenarios/yjs-typing.js";
 import { SERVER_LABELS, type ServerKind } from "./server-kind.js";
 import { SERVER_LOG_DIR, ServerProcess } from "./server-process.js";
 import { ensureWrk } from "./wrk.js";
@@ -33,6 +35,9 @@ const SCENARIOS: readonly Scenario[] = [
   sseFanOut,
   longPollFanOut,
   manyStreams,
+  streamDbMaterialize,
+  yjsTyping,
+  yjsTypingNoCompaction,
 ];
 
 const RESULTS_DIR = new URL("../results/", import.meta.url).pathname;

@@ -29,6 +29,11 @@ export interface ServerProcessOptions {
   readonly profileTag?: string;
   /** Turn on the server's response compression (gzip/deflate, and brotli for durastream). */
   readonly compression?: boolean;
+  /**
+   * Serve Yjs documents (`/v1/yjs`) compacting at this many bytes: durastream's
+   * own routes, or the official Yjs server started in front of an official server.
+   */
+  readonly yjsCompactionThreshold?: number;
 }
 
 export class ServerProcess {
@@ -85,7 +90,11 @@ export class ServerProcess {
       ],
       {
         stdio: ["ignore", "pipe", stderrFd],
-        env: { ...process.env, BENCH_COMPRESSION: options.compression ? "1" : "" },
+        env: {
+          ...process.env,
+          BENCH_COMPRESSION: options.compression ? "1" : "",
+          BENCH_YJS_COMPACTION: options.yjsCompactionThreshold?.toString() ?? "",
+        },
       },
     );
     closeSync(stderrFd);

@@ -48,6 +48,8 @@ export interface Env {
   readonly MAX_STREAM_BYTES?: string;
   /** How long after an append a stream reports its tail to the listing, in ms. Default 10000. */
   readonly REGISTRY_REFRESH_MS?: string;
+  /** Yjs documents: bytes of updates after the last snapshot that trigger a compaction. Default 1 MiB. */
+  readonly STREAMS_YJS_COMPACTION_THRESHOLD?: string;
   /** Longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP. Default 1000. */
   readonly MAX_FORK_DEPTH?: string;
   /**
@@ -80,6 +82,7 @@ export interface Config {
   readonly registryRefreshMs: number;
   /** Loopback webhook targets are accepted (development). */
   readonly allowLocalhostWebhooks: boolean;
+  readonly yjsCompactionThreshold: number;
   readonly maxForkDepth: number;
   /** Writes are refused (403) because nothing authenticates them and the operator did not allow that. */
   readonly anonymousWritesRefused: boolean;
@@ -107,6 +110,11 @@ export function readConfig(env: Env): Config {
     allowLocalhostWebhooks: flag(
       "STREAMS_ALLOW_LOCALHOST_WEBHOOKS",
       env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS,
+    ),
+    yjsCompactionThreshold: integer(
+      "STREAMS_YJS_COMPACTION_THRESHOLD",
+      env.STREAMS_YJS_COMPACTION_THRESHOLD,
+      1024 * 1024,
     ),
     maxForkDepth: Math.max(1, integer("MAX_FORK_DEPTH", env.MAX_FORK_DEPTH, 1_000)),
     anonymousWritesRefused:

@@ -12,5 +12,5 @@ export { StreamRegistry } from "./registry/stream-registry.js";
 export { SubscriptionCoordinator } from "./subscriptions/subscription-coordinator.js";
 
 export default {
-  fetch: (request, env) => handleFetch(request, env),
+  fetch: (request, env, ctx) => handleFetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

@@ -87,6 +87,32 @@ export function jsonArrayBody(stored: Uint8Array): Uint8Array {
 }
 
 /**
+ * Where the last message of `stored` that is not yet complete starts: the
+ * byte after its last top-level comma, or 0 when it has none. `stored` must
+ * start at a message boundary; when it ends with a comma (on a boundary), its
+ * length is returned. Rounds an offset inside a stored JSON message down to
+ * that message's start.
+ */
+export function storedJsonMessageStart(stored: Uint8Array): number {
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < stored.length; i++) {
+    const b = stored[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+      continue;
+    }
+    if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
+    else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+    else if (b === COMMA && depth === 0) start = i + 1;
+  }
+  return start;
+}
+
+/**
  * The byte length of the first `messages` stored messages of `stored`, or
  * `undefined` when it holds fewer. Used to resolve JSON fork sub-offsets.
  */

@@ -11,7 +11,13 @@ import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
 import { boundLiveRead } from "./auth/live-expiry.js";
 import { authorizeStreamRequest } from "./auth/stream-access.js";
 import { buildFeatures, type FeatureConfig, type Features } from "./features.js";
-import { exportFork, forkBoundary, readFork, releaseFork } from "./forks/local-fork-peer.js";
+import {
+  exportFork,
+  forkBoundary,
+  forkMessageStart,
+  readFork,
+  releaseFork,
+} from "./forks/local-fork-peer.js";
 import { badRequest, ProtocolError } from "./http/errors.js";
 import type { ByteSink, EngineRequest, EngineResponse } from "./http/http-types.js";
 import { baseHeaders, preflightHeaders } from "./http/response-headers.js";
@@ -272,6 +278,11 @@ export class DurableStreamsEngine implements ForkPeer {
   /** `ForkPeer.forkBoundary` for a source in this engine's store. */
   forkBoundary(origin: ForkOrigin, position: number): Promise<number | undefined> {
     return forkBoundary(this.#ctx, origin, position);
+  }
+
+  /** `ForkPeer.forkMessageStart` for a source in this engine's store. */
+  forkMessageStart(origin: ForkOrigin, position: number): Promise<number | undefined> {
+    return forkMessageStart(this.#ctx, origin, position);
   }
 
   /** `ForkPeer.releaseFork` for a source in this engine's store. */

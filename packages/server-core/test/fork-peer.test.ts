@@ -28,6 +28,9 @@ class RemotePeer implements ForkPeer {
   forkBoundary(origin: ForkOrigin, position: number): Promise<number | undefined> {
     return this.#hop("forkBoundary", () => this.target().forkBoundary(origin, position));
   }
+  forkMessageStart(origin: ForkOrigin, position: number): Promise<number | undefined> {
+    return this.#hop("forkMessageStart", () => this.target().forkMessageStart(origin, position));
+  }
   releaseFork(origin: ForkOrigin): Promise<void> {
     return this.#hop("releaseFork", () => this.target().releaseFork(origin));
   }

@@ -12,6 +12,7 @@ import {
   type SubscriptionSettings,
   WakeHub,
 } from "@durastream/server-core";
+import { YjsRoutes } from "@durastream/yjs/server";
 import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./http/admission/admission.js";
 import { BodyBudget } from "./http/admission/body-budget.js";
@@ -35,6 +36,10 @@ import { ExpirySweeper } from "./ports/expiry-sweeper.js";
 import type { ServerStore } from "./ports/server-store.js";
 import { nodeWebhookSender } from "./ports/webhook-sender.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
+
+/** Yjs documents live under this path (the official layout), beside the stream root. */
+const YJS_BASE_PATH = "/v1/yjs";
+const YJS_PREFIX = `${YJS_BASE_PATH}/`;
 
 /** Options of `startServer`. */
 export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServerOptions {
@@ -86,6 +91,12 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServe
    * for none. Without built assets the server starts without it and logs why.
    */
   readonly console?: false | { readonly path?: string; readonly dir?: string };
+  /**
+   * Yjs documents at `/v1/yjs/{service}/docs/{doc}` (docs/yjs.md): bytes of
+   * updates after a document's last snapshot that trigger a compaction.
+   * Default 1 MiB.
+   */
+  readonly yjsCompactionThreshold?: number;
 }
 
 /** A running server. */
@@ -134,6 +145,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const ops = new OpsSurface(engine, store, metrics, logger);
   const admission = requestAdmission(options, limits, engine.auth.enabled, metrics);
+  const yjs = new YjsRoutes({
+    engine: ops.handler,
+    streamBasePath: basePath,
+    secret: options.secret,
+    compactionThreshold: options.yjsCompactionThreshold,
+    onCompactionError: (error, doc) =>
+      logger.error({ err: error, doc: `${doc.service}/${doc.docPath}` }, "yjs compaction failed"),
+  });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     idleRelease.touch();
     const refused = refuseRequestHead(req, limits.maxHeaderCount);
@@ -145,7 +164,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     let work = ops.route(req, res);
     if (work === null) {
       if (consoleSite?.handle(req, res)) return;
-      work = handleNodeRequest(ops.handler, basePath, req, res, admission);
+      work = req.url?.startsWith(YJS_PREFIX)
+        ? handleNodeRequest(yjs, YJS_BASE_PATH, req, res, admission)
+        : handleNodeRequest(ops.handler, basePath, req, res, admission);
     }
     work.catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
@@ -176,6 +197,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         idleRelease.stop();
         writeStalls.stop();
         await closeConnections(http, options.shutdownGraceMs ?? 5_000, () => engine.endLiveReads());
+        // A compaction under way finishes its writes before the store closes.
+        await yjs.idle();
         engine.close();
         await store.close();
         logger.info("durastream stopped");

@@ -289,6 +289,11 @@ export class DurableStreamObject extends DurableObject<Env> {
     return rpcResult(async () => (await this.#engine.forkBoundary(origin, position)) ?? null);
   }
 
+  /** The start of the stored message that holds byte `position`, or null. */
+  forkMessageStart(origin: ForkOrigin, position: number): Promise<RpcResult<number | null>> {
+    return rpcResult(async () => (await this.#engine.forkMessageStart(origin, position)) ?? null);
+  }
+
   /**
    * Drops the reference a fork took, once per `releaseKey` (a fork retries
    * until it hears back). The key is recorded in the same write batch as the

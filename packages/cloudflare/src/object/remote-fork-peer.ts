@@ -101,6 +101,11 @@ export class RemoteForkPeer implements ForkPeer {
     return end ?? undefined;
   }
 
+  async forkMessageStart(origin: ForkOrigin, position: number): Promise<number | undefined> {
+    const start = unwrap(await this.#source(origin.sourcePath).forkMessageStart(origin, position));
+    return start ?? undefined;
+  }
+
   /**
    * Journals the release, then asks the source. Resolves once the journal
    * row is written: from then on the release happens, now or on a retry.

@@ -394,16 +394,39 @@ export class SqlStore implements StreamStore {
   }
 
   appendEnd(record: StreamRecord, position: number): number | undefined {
-    const row = this.#sql
-      .exec<{ append_end: number }>(
-        `SELECT append_end FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos <= ?
+    return this.#chunkAt(record.id, position)?.append_end;
+  }
+
+  appendStart(record: StreamRecord, position: number): number | undefined {
+    const row = this.#chunkAt(record.id, position);
+    if (!row) return undefined;
+    // An append longer than a row spans several rows with the same `append_end`:
+    // walk back through them (contiguous, keyed by their end) to the first.
+    let start = row.start_pos;
+    for (;;) {
+      const previous = this.#sql
+        .exec<{ start_pos: number; append_end: number }>(
+          "SELECT start_pos, append_end FROM chunks WHERE stream_id = ? AND end_pos = ?",
+          record.id,
+          start,
+        )
+        .toArray()[0];
+      if (previous?.append_end !== row.append_end) return start;
+      start = previous.start_pos;
+    }
+  }
+
+  /** The stored row holding byte `position` of stream `id`, or undefined. */
+  #chunkAt(id: number, position: number): { start_pos: number; append_end: number } | undefined {
+    return this.#sql
+      .exec<{ start_pos: number; append_end: number }>(
+        `SELECT start_pos, append_end FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos <= ?
          ORDER BY end_pos LIMIT 1`,
-        record.id,
+        id,
         position,
         position,
       )
       .toArray()[0];
-    return row?.append_end;
   }
 
   touch(record: StreamRecord, now: number): void {

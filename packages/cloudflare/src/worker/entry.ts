@@ -7,19 +7,42 @@
 import { type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
+import { engineRequest, fetchResponse } from "../object/http-bridge.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
 import { serveOps } from "./ops-routes.js";
 import { streamPath } from "./stream-path.js";
+import { YJS_BASE_PATH, yjsRoutes } from "./yjs.js";
 
 /** The Worker's fetch handler. */
-export async function handleFetch(request: Request, env: Env): Promise<Response> {
-  const answer = await route(request, env);
+export async function handleFetch(
+  request: Request,
+  env: Env,
+  ctx?: Pick<ExecutionContext, "waitUntil">,
+): Promise<Response> {
+  const answer = await routeWithYjs(request, env, ctx);
   // A body nobody read (an answer from the Worker itself) keeps the connection only once read.
   await drainBody(request);
   return answer;
+}
+
+/** Yjs documents (`/v1/yjs/…`, docs/yjs.md) first: their routes call back into `route`. */
+async function routeWithYjs(
+  request: Request,
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil"> | undefined,
+): Promise<Response> {
+  const target = streamPath(request.url, YJS_BASE_PATH);
+  if (target.kind === "outside") return route(request, env);
+  if (target.kind === "malformed") return jsonError(400, "INVALID_REQUEST", target.message);
+  const url = new URL(request.url);
+  const routes = await yjsRoutes(readConfig(env), (inner) => route(inner, env), url.origin);
+  const response = await routes.handle(engineRequest(request, target.path, url), request.url, {
+    background: (work) => ctx?.waitUntil(work),
+  });
+  return fetchResponse(response);
 }
 
 async function route(request: Request, env: Env): Promise<Response> {

@@ -36,10 +36,10 @@ export class CountingStreamObject extends DurableStreamObject {
 }
 
 export default {
-  fetch(request, env) {
+  fetch(request, env, ctx) {
     const pathname = new URL(request.url).pathname;
     if (pathname === "/constructions") return new Response(String(constructions));
     if (pathname === "/reports") return new Response(String(reports));
-    return worker.fetch(request, env);
+    return worker.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

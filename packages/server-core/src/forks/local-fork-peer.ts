@@ -11,7 +11,7 @@ import { badRequest, ProtocolError } from "../http/errors.js";
 import { findStream, releaseReference } from "../lifecycle/stream-lifecycle.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
-import { isJsonMessageBoundary } from "../reads/json-boundary.js";
+import { messageStart } from "../reads/message-start.js";
 import { readRange } from "../reads/read-range.js";
 import { concat } from "../reads/read-result.js";
 import { forkDepth } from "./fork-chain.js";
@@ -21,16 +21,13 @@ export async function exportFork(ctx: EngineContext, request: ForkRequest): Prom
   const path = request.sourcePath;
   let source = liveSource(ctx, path);
   const tail = source.visibleTail;
-  const position = request.position ?? tail;
-  if (position > tail) {
+  const requested = request.position ?? tail;
+  if (requested > tail) {
     throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is beyond the source stream's tail");
   }
-  if (
-    isJsonContentType(source.contentType) &&
-    !(await isJsonMessageBoundary(ctx, source, position))
-  ) {
-    throw badRequest("INVALID_OFFSET", "Stream-Fork-Offset is not on a message boundary");
-  }
+  // A fork offset inside a stored message inherits the messages before it,
+  // as a read there starts at that message (see reads/message-start.ts).
+  const position = await messageStart(ctx, source, requested);
   let forkPosition = position;
   if (request.subOffset !== 0) {
     forkPosition += await subOffsetBytes(ctx, source, position, request.subOffset);
@@ -155,6 +152,30 @@ export async function forkBoundary(
 ): Promise<number | undefined> {
   const source = ctx.store.getById(origin.sourceId);
   return source ? appendEndAt(ctx, source, position) : undefined;
+}
+
+/** `ForkPeer.forkMessageStart` for a source of this store. */
+export async function forkMessageStart(
+  ctx: EngineContext,
+  origin: ForkOrigin,
+  position: number,
+): Promise<number | undefined> {
+  let source = ctx.store.getById(origin.sourceId);
+  // Down the chain in a loop while the position is inherited from a source in
+  // this store: a chain may be --max-fork-depth long, and going through the
+  // peer once per level would nest that many calls on the stack.
+  while (source) {
+    const fork = source.fork;
+    const inherited =
+      fork !== null &&
+      position < fork.position &&
+      position > source.earliest &&
+      position < source.visibleTail;
+    const next = inherited ? ctx.store.getById(fork.sourceId) : undefined;
+    if (!next) break;
+    source = next;
+  }
+  return source ? messageStart(ctx, source, position) : undefined;
 }
 
 /** `ForkPeer.releaseFork` for a source of this store. */

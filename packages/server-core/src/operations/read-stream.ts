@@ -1,6 +1,6 @@
 /** GET: catch-up, long-poll or SSE, chosen by the `live` query parameter. */
 
-import { isJsonContentType, LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
+import { LIVE_QUERY_PARAM, OFFSET_QUERY_PARAM } from "@durastream/protocol";
 import { badRequest } from "../http/errors.js";
 import type { EngineRequest, EngineResponse } from "../http/http-types.js";
 import { requireStream } from "../lifecycle/stream-lifecycle.js";
@@ -9,7 +9,7 @@ import { longPollRead } from "../live/long-poll.js";
 import { sseRead } from "../live/sse-session.js";
 import type { StreamRecord } from "../ports/store.js";
 import { catchUpRead, tailRead } from "../reads/catch-up-read.js";
-import { isJsonMessageBoundary } from "../reads/json-boundary.js";
+import { messageStart } from "../reads/message-start.js";
 import { parseReadOffset, type ReadOffset } from "../reads/read-offset.js";
 
 /** Handles GET on a stream path. */
@@ -27,21 +27,14 @@ export function readStream(
     throw badRequest("INVALID_OFFSET", "live reads need an offset");
   }
   const offset = parseReadOffset(rawOffset, record);
-  if (isJsonContentType(record.contentType)) {
-    const boundary = isJsonMessageBoundary(ctx, record, offset.position);
-    if (boundary instanceof Promise) {
-      return boundary.then((ok) => {
-        if (!ok) throw notOnBoundary();
-        return startRead(ctx, request, record, live, offset);
-      });
-    }
-    if (!boundary) throw notOnBoundary();
+  // An offset inside a stored message reads from that message's start.
+  const start = messageStart(ctx, record, offset.position);
+  if (start instanceof Promise) {
+    return start.then((position) =>
+      startRead(ctx, request, record, live, { position, now: offset.now }),
+    );
   }
-  return startRead(ctx, request, record, live, offset);
-}
-
-function notOnBoundary() {
-  return badRequest("INVALID_OFFSET", "offset is not on a message boundary of this JSON stream");
+  return startRead(ctx, request, record, live, { position: start, now: offset.now });
 }
 
 function startRead(

@@ -65,6 +65,11 @@ export interface ForkPeer {
    */
   forkBoundary(origin: ForkOrigin, position: number): Promise<number | undefined>;
   /**
+   * Where the stored message of the source that holds byte `position` starts
+   * (`position` itself on a boundary), or undefined when the source is gone.
+   */
+  forkMessageStart(origin: ForkOrigin, position: number): Promise<number | undefined>;
+  /**
    * Drops the reference `exportFork` took. The source retires itself when it
    * was deleted or has expired and this was its last fork (cascading up its
    * own chain). Resolves once durable.

@@ -199,6 +199,11 @@ export interface StreamStore {
    * Stores may keep several appends in one chunk; boundaries survive that.
    */
   appendEnd(record: StreamRecord, position: number): number | undefined;
+  /**
+   * Where the append that stored the byte at `position` of the stream's own
+   * data starts (a data boundary), or undefined when nothing is stored there.
+   */
+  appendStart(record: StreamRecord, position: number): number | undefined;
   /** Records a read or write for the TTL window (persisted lazily). */
   touch(record: StreamRecord, now: number): void;
   /** Marks a stream soft-deleted (it keeps its data for forks). */

@@ -18,16 +18,18 @@ export interface ReadOffset {
   readonly now: boolean;
 }
 
-/** Resolves the request's offset against the stream; 400 when malformed or past the tail. */
+/** Resolves the request's offset against the stream; 400 when malformed, 410 before the earliest. */
 export function parseReadOffset(raw: string | null, record: StreamRecord): ReadOffset {
   // The beginning is the earliest retained offset (0 unless retention trimmed the stream).
   if (raw === null || raw === OFFSET_BEGINNING) return { position: record.earliest, now: false };
   if (raw === OFFSET_NOW) return { position: record.visibleTail, now: true };
   const position = decodeOffset(raw);
   if (position === undefined) throw badRequest("INVALID_OFFSET", `malformed offset: ${raw}`);
-  if (position > record.visibleTail) {
-    throw badRequest("INVALID_OFFSET", "offset is beyond the stream's tail");
-  }
+  // Past the tail: read at the tail, as the official server does (it returns
+  // every message that ends past the offset: none yet). The official Yjs
+  // server reads from its snapshot's offset plus one, past the tail until
+  // the next update arrives.
+  if (position > record.visibleTail) return { position: record.visibleTail, now: false };
   if (position < record.earliest) {
     throw new ProtocolError(
       410,

@@ -110,6 +110,10 @@ export class MemoryStore implements StreamStore, RetentionStore {
     return chunk ? chunk.start + chunk.bytes.length : undefined;
   }
 
+  appendStart(record: StreamRecord, position: number): number | undefined {
+    return this.readChunks(record, position, position + 1, 1)[0]?.start;
+  }
+
   touch(record: StreamRecord, now: number): void {
     record.lastAccessAt = now;
   }

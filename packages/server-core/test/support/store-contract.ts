@@ -170,6 +170,26 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHandle
         expect(store.appendEnd(record, 7)).toBe(12);
         expect(store.appendEnd(record, 11)).toBe(12);
         expect(store.appendEnd(record, 12)).toBeUndefined();
+        expect(store.appendStart(record, 0)).toBe(0);
+        expect(store.appendStart(record, 2)).toBe(0);
+        expect(store.appendStart(record, 3)).toBe(3);
+        expect(store.appendStart(record, 6)).toBe(3);
+        expect(store.appendStart(record, 8)).toBe(7);
+        expect(store.appendStart(record, 11)).toBe(7);
+        expect(store.appendStart(record, 12)).toBeUndefined();
+      }));
+
+    it("knows where an append starts when it is stored in several pieces", () =>
+      withStore(async ({ store }) => {
+        const record = await created(store, newStream("big"));
+        const big = 2_500_000;
+        await store.append(record, write("head"));
+        await store.append(record, write("x".repeat(big)));
+        await store.append(record, write("tail"));
+        expect(store.appendStart(record, 4 + 2_100_000)).toBe(4);
+        expect(store.appendStart(record, 4 + big - 1)).toBe(4);
+        expect(store.appendStart(record, 4 + big + 1)).toBe(4 + big);
+        expect(store.appendEnd(record, 5)).toBe(4 + big);
       }));
 
     it("returns chunks in order, overlapping the range, bounded by maxBytes but at least one", () =>
@@ -248,6 +268,8 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHandle
         expect(textOf(store.readChunks(fork, 4, 8, 1 << 20), 4, 8)).toBe("abcd");
         expect(store.readChunks(fork, 0, 4, 1 << 20)).toEqual([]);
         expect(store.appendEnd(fork, 4)).toBe(6);
+        expect(store.appendStart(fork, 5)).toBe(4);
+        expect(store.appendStart(fork, 7)).toBe(6);
         expect(store.getById(fork.id)?.fork).toEqual(origin);
       }));
 

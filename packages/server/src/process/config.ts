@@ -111,7 +111,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         target.option === "retentionMaxAgeSeconds" ||
         target.option === "maxForkDepth" ||
         target.option === "maxProducerIdBytes" ||
-        target.option === "producerTtlSeconds";
+        target.option === "producerTtlSeconds" ||
+        target.option === "yjsCompactionThreshold";
       if (mustBePositive && value === 0) throw new Error(`${raw.source} must be positive`);
       options[target.option] = value;
     }

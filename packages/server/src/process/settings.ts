@@ -33,7 +33,8 @@ export type SettingTarget =
         | "retentionMaxAgeSeconds"
         | "maxForkDepth"
         | "maxProducerIdBytes"
-        | "producerTtlSeconds";
+        | "producerTtlSeconds"
+        | "yjsCompactionThreshold";
     }
   | { readonly storage: "producerCacheSize" }
   | { readonly limit: keyof ServerLimits }
@@ -223,6 +224,16 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     placeholder: "<seconds>",
     defaultText: "unset (keep all)",
     description: "default retention: trim data older than this many seconds (docs/retention.md)",
+  },
+  {
+    flag: "yjs-compaction-threshold",
+    target: { option: "yjsCompactionThreshold" },
+    env: ["STREAMS_YJS_COMPACTION_THRESHOLD"],
+    kind: "integer",
+    placeholder: "<bytes>",
+    defaultText: "1048576",
+    description:
+      "Yjs documents (/v1/yjs): compact a document into a snapshot once this many bytes of updates follow its last one (docs/yjs.md)",
   },
   {
     flag: "max-fork-depth",

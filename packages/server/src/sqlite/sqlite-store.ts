@@ -380,6 +380,20 @@ export class SqliteStore implements ServerStore {
     return row.end_pos;
   }
 
+  appendStart(record: StreamRecord, position: number): number | undefined {
+    const row = this.#sql.chunkEnds.get(record.id, position);
+    if (!row || row.start_pos > position) return undefined;
+    // A group-committed chunk holds several appends: `ends` has all but the last one's end.
+    let start = row.start_pos;
+    const ends = row.ends;
+    for (let at = 0; ends && at + 4 <= ends.length; at += 4) {
+      const end = row.start_pos + ends.readUInt32LE(at);
+      if (end > position) break;
+      start = end;
+    }
+    return start;
+  }
+
   touch(record: StreamRecord, now: number): void {
     this.#accessTimes.touch(record, now);
   }
