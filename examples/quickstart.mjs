@@ -2,7 +2,8 @@
 //   node examples/quickstart.mjs
 import { DurableStream } from "@durastream/client";
 
-const url = `${process.env.DURABLE_STREAMS_URL ?? "http://localhost:4437/v1/stream"}/chat/44`;
+// A fresh stream per run, so every run prints exactly the one message it wrote.
+const url = `${process.env.DURABLE_STREAMS_URL ?? "http://localhost:4437/v1/stream"}/chat/${Date.now()}`;
 const handle = await DurableStream.create({ url, contentType: "application/json" });
 await handle.append({ role: "user", text: "hi" });
 const res = await handle.stream({ offset: "-1", live: false });

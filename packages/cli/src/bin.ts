@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /** `durastream`: the command-line entry point. */
 
+import { onShutdown } from "@durastream/server/shutdown-signals";
 import { run } from "./cli.js";
 import { ExitCode } from "./errors.js";
 
 const interrupt = new AbortController();
-const onSignal = (signal: NodeJS.Signals) => {
+// SIGINT, SIGTERM, SIGHUP, or the npm process of `npx durastream …` gone
+// (npm does not pass its signals through the shell it starts node under).
+onShutdown((reason) => {
+  interrupt.abort(reason);
   // A second signal means "now": skip graceful shutdown.
-  if (interrupt.signal.aborted) process.exit(ExitCode.INTERRUPTED);
-  interrupt.abort(signal);
-};
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => process.exit(ExitCode.INTERRUPTED));
+  }
+});
 
 // A reader that went away (`durastream read x | head -1`) is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -61,6 +61,23 @@ export function streamNotFound(path: string, detail?: unknown): CliError {
   );
 }
 
+/**
+ * A read's `--offset` the server refused (400 INVALID_OFFSET) as a usage
+ * error, exit 2, as the exit-code table says: only the server can tell a
+ * well-formed token from a wrong one, but it is still the caller's argument.
+ * Anything else is left to {@link describeFailure}.
+ */
+export function readOffsetFailure(error: unknown): CliError | undefined {
+  if (!(error instanceof DurableStreamError) || error.status !== 400) return undefined;
+  if (serverCode(error) !== "INVALID_OFFSET") return undefined;
+  return new CliError(
+    `invalid offset: ${serverMessage(error)}`,
+    ExitCode.USAGE,
+    "use -1 (the beginning), now, or an offset printed by head, close or --print-offset",
+    error,
+  );
+}
+
 /** `--verbose` text: the failure behind a one-line error (server body, causes, stack). */
 export function verboseDetail(error: unknown): string {
   const lines: string[] = [];

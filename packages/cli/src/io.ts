@@ -9,7 +9,7 @@ export interface Io {
   readonly stdout: Writable & { readonly isTTY?: boolean; readonly columns?: number };
   readonly stderr: Writable & { readonly isTTY?: boolean; readonly columns?: number };
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Aborted on SIGINT/SIGTERM; the reason is the signal name. */
+  /** Aborted on SIGINT/SIGTERM/SIGHUP (or when the npm launcher exits); the reason says which. */
   readonly signal: AbortSignal;
 }
 

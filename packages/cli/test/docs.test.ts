@@ -2,19 +2,29 @@
  * Every fenced sh / ts / js block of README.md, the package READMEs,
  * docs/*.md and examples/README.md runs against a real server, in document
  * order (later blocks may use what earlier ones created), as a reader would
- * paste them: `http://localhost:4437` is the test's server, `durastream`,
- * `durastream-server` and `npx durastream…` are the repository's binaries,
- * TypeScript is stripped with esbuild (Node 20 cannot run it). A block that
- * cannot run here says why: `<!-- docs-test: skip (reason) -->` above it.
+ * run them from a clone: `http://localhost:4437` is the test's server, `npx
+ * durastream…` and `npx durastream-server` are the repository's binaries (as
+ * npx finds them in a clone), and nothing else is on the PATH — a bare
+ * `durastream` is "command not found", as it is for a reader. JavaScript
+ * blocks run with node (Node 20); TypeScript blocks run with `npx tsx`, and
+ * only on a page that tells the reader so. A block that cannot run here says
+ * why: `<!-- docs-test: skip (reason) -->` above it.
  */
 
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "@durastream/server";
-import { transformSync } from "esbuild";
 import { describe, expect, test } from "vitest";
 import {
   blocksOf,
@@ -26,23 +36,28 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const CLI = join(ROOT, "packages", "cli", "bin", "durastream.js");
 const SERVER = join(ROOT, "packages", "server", "bin", "durastream-server.js");
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** How a page tells its reader to run its TypeScript examples. */
+const TSX_INSTRUCTION = /`npx tsx [^`]*\.m?ts`/;
 /** Transpiled blocks live under the repository so their imports resolve like the examples'. */
 const SCRATCH = join(ROOT, "node_modules", ".docs-test");
 const BLOCK_TIMEOUT_MS = 60_000;
 
 const DOCUMENTS = [...documents(ROOT), join(ROOT, "examples", "README.md")];
 
-/** Commands the blocks may call: the repository's binaries, nothing from the registry. */
+/**
+ * `npx` as it behaves in a clone: the repository's binaries, nothing from the
+ * registry. No bare `durastream` on the PATH: a clone has none.
+ */
 function writeShims(dir: string): void {
   const node = process.execPath;
   const shims: Record<string, string> = {
-    durastream: `#!/bin/sh\nexec "${node}" "${CLI}" "$@"\n`,
-    "durastream-server": `#!/bin/sh\nexec "${node}" "${SERVER}" "$@"\n`,
     npx: `#!/bin/sh
 case "$1" in
   durastream) shift; exec "${node}" "${CLI}" "$@";;
   durastream-server) shift; exec "${node}" "${SERVER}" "$@";;
-  *) echo "docs test: 'npx $1' is not available (only durastream, durastream-server)" >&2; exit 127;;
+  tsx) shift; exec "${node}" "${TSX}" "$@";;
+  *) echo "docs test: 'npx $1' is not available (only durastream, durastream-server, tsx)" >&2; exit 127;;
 esac
 `,
   };
@@ -98,12 +113,15 @@ async function runBlock(
     writeFileSync(file, code);
     return run(["bash", "-eo", "pipefail", file], { cwd: work, env });
   }
-  const js = language === "ts" ? transformSync(code, { loader: "ts", format: "esm" }).code : code;
   mkdirSync(SCRATCH, { recursive: true });
-  const file = join(SCRATCH, `${name}-${process.pid}.mjs`);
-  writeFileSync(file, js);
+  // As the page says: `node example.mjs`, or `npx tsx example.ts`.
+  const file = join(SCRATCH, `${name}-${process.pid}.${language === "ts" ? "mts" : "mjs"}`);
+  writeFileSync(file, code);
   try {
-    return await run([process.execPath, file], { cwd: work, env });
+    return await run(language === "ts" ? ["npx", "tsx", file] : [process.execPath, file], {
+      cwd: work,
+      env,
+    });
   } finally {
     rmSync(file, { force: true });
   }
@@ -111,6 +129,22 @@ async function runBlock(
 
 describe.each(DOCUMENTS.map((file) => [file.slice(ROOT.length + 1), file]))("%s", (_name, file) => {
   const blocks = blocksOf(ROOT, file).filter((b) => runnableLanguage(b.language) !== null);
+
+  test("a page with TypeScript examples tells the reader how to run them", () => {
+    // Skipped blocks too: a reader runs those by hand.
+    const typescript = blocksOf(ROOT, file).filter((b) => runnableLanguage(b.language) === "ts");
+    if (typescript.length === 0) return;
+    const text = readFileSync(file, "utf8");
+    const firstLine = text.split("\n").findIndex((line) => TSX_INSTRUCTION.test(line));
+    expect(
+      firstLine,
+      `${_name} has TypeScript examples but never says \`npx tsx file.ts\``,
+    ).toBeGreaterThan(-1);
+    expect(
+      firstLine + 1,
+      `${_name}: say how to run TypeScript before the first example`,
+    ).toBeLessThan(typescript[0]!.line);
+  });
 
   test("every sh / ts / js example runs", async () => {
     const work = mkdtempSync(join(tmpdir(), "durastream-docs-"));
@@ -125,7 +159,11 @@ describe.each(DOCUMENTS.map((file) => [file.slice(ROOT.length + 1), file]))("%s"
     });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
+      // `npm test` puts node_modules/.bin (with a `durastream`) on the PATH; a reader's shell has none.
+      PATH: [
+        bin,
+        ...(process.env.PATH ?? "").split(":").filter((dir) => !dir.includes("node_modules")),
+      ].join(":"),
       DURABLE_STREAMS_URL: `${server.url}/v1/stream`,
       NO_COLOR: "1",
     };

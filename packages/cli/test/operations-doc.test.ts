@@ -1,8 +1,8 @@
 /**
  * docs/operations.md runs: every `ts` block is imported as a program and
  * prints the `text` block after it; every `sh` block is a command line that
- * works (`durastream token` prints a token the server accepts,
- * `durastream-server` flags parse).
+ * works (`npx durastream token` prints a token the server accepts,
+ * `npx durastream-server` flags parse).
  */
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -70,8 +70,10 @@ describe("docs/operations.md", () => {
       });
     } else if (block.lang === "sh") {
       test(`command line ${i + 1} works: ${block.code.trim().slice(0, 60)}`, async () => {
-        const { env, argv } = shellWords(block.code.trim());
-        const [program, ...args] = argv;
+        const { env, argv: words } = shellWords(block.code.trim());
+        // The docs run commands through npx (as written from a clone or an install).
+        expect(words[0]).toBe("npx");
+        const [program, ...args] = words.slice(1);
         if (program === "durastream-server") {
           const parsed = parseConfig(args, env);
           expect(parsed.help).toBe(false);

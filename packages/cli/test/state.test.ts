@@ -1,7 +1,7 @@
 /** `durastream state`: a State Protocol stream's entities as tables, JSON, and live. */
 
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
-import { runInPty } from "../../../test-support/pty.js";
+import { runInPty, stripEscapes } from "../../../test-support/pty.js";
 import { BIN, runCli, spawnCli, startTestServer } from "./helpers.js";
 
 let root: string;
@@ -36,15 +36,33 @@ async function seed(path: string): Promise<void> {
 }
 
 describe("durastream state", () => {
-  test("prints the latest value per key, one table per collection", async () => {
+  test("on a terminal: the latest value per key, one table per collection", async () => {
     await seed("state/a");
-    const result = await cli(["state", "state/a"]);
-    expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^user \(2 entities\)/m);
-    expect(result.out).toMatch(/│ key\s+│ name\s+│ role\s+│/);
-    expect(result.out).toMatch(/│ u2\s+│ Bob\s+│ lead\s+│/);
-    expect(result.out).toMatch(/^task \(1 entity\)/m);
-    expect(result.out).not.toContain("tmp");
+    const pty = runInPty([process.execPath, BIN, "state", "state/a"], { env });
+    onTestFinished(() => pty.kill("SIGKILL"));
+    expect(await pty.exited).toBe(0);
+    const out = stripEscapes(pty.output());
+    expect(out).toMatch(/^user \(2 entities\)/m);
+    expect(out).toMatch(/│ key\s+│ name\s+│ role\s+│/);
+    expect(out).toMatch(/│ u2\s+│ Bob\s+│ lead\s+│/);
+    expect(out).toMatch(/^task \(1 entity\)/m);
+    expect(out).not.toContain("tmp");
+  });
+
+  test("in a pipe: no boxed table, one JSON object per entity (as --json)", async () => {
+    const piped = await cli(["state", "state/a"]);
+    expect(piped.code).toBe(0);
+    expect(piped.out).not.toMatch(/[│┌└─]/);
+    const entities = piped.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(entities).toContainEqual({
+      type: "user",
+      key: "u2",
+      value: { name: "Bob", role: "lead" },
+    });
+    expect(entities).toHaveLength(3);
     const json = await cli(["state", "state/a", "--json", "--type", "user"]);
     expect(
       json.out
@@ -55,6 +73,19 @@ describe("durastream state", () => {
       { type: "user", key: "u1", value: { name: "Ann", role: "admin" } },
       { type: "user", key: "u2", value: { name: "Bob", role: "lead" } },
     ]);
+  });
+
+  test("a stream that is not JSON: one line, exit 2, decided from its content type", async () => {
+    await cli(["create", "state/text", "--content-type", "text/plain"]);
+    // Bytes that would make a JSON parser fail, and be echoed in its error, if they were read.
+    await cli(["append", "state/text"], `hello ${"x".repeat(2_000_000)}\n`);
+    const result = await cli(["state", "state/text"]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/state\/text is not a JSON stream \(content type text\/plain\)/);
+    expect(result.stderr).not.toContain("hello");
+    expect(result.stderr.length).toBeLessThan(300);
   });
 
   test("-f --json prints the snapshot, then each change, until the stream is closed", async () => {

@@ -5,9 +5,24 @@
  *   npm run dev:cloudflare -- --port 9000 --persist-to ./data-cf
  */
 
+import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { LogLevel } from "miniflare";
 import { startLocalWorker } from "./local-worker.js";
+import { watchWorkerd } from "./workerd-watchdog.js";
+
+/**
+ * Whether `host:port` can be bound. Checked before workerd starts: workerd
+ * reports a busy port as a fatal kj::Exception with a native stack trace.
+ */
+async function portIsFree(host: string, port: number): Promise<boolean> {
+  if (port === 0) return true;
+  const probe = createServer();
+  return new Promise((resolve) => {
+    probe.once("error", () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
 
 const USAGE = `Usage: npm run dev:cloudflare -- [options]
 
@@ -51,13 +66,21 @@ async function main(): Promise<void> {
   if (secret) vars.STREAMS_SECRET = secret;
   const localhostWebhooks = process.env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS;
   if (localhostWebhooks) vars.STREAMS_ALLOW_LOCALHOST_WEBHOOKS ??= localhostWebhooks;
+  const host = values.host ?? "127.0.0.1";
+  if (!(await portIsFree(host, port))) {
+    console.error(
+      `cannot listen on ${host}:${port}: address in use — stop the other server or pick another port with --port`,
+    );
+    process.exit(1);
+  }
   const worker = await startLocalWorker({
     port,
-    host: values.host ?? "127.0.0.1",
+    host,
     persistTo: values["persist-to"],
     vars,
     logLevel: LogLevel.INFO,
   });
+  watchWorkerd();
   console.log(`durastream (Cloudflare Worker on workerd) listening on ${worker.url}`);
   console.log(`streams: ${worker.url}/v1/stream/<path>`);
   let stopping = false;
@@ -79,6 +102,7 @@ async function main(): Promise<void> {
   process.removeAllListeners("SIGTERM");
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGHUP", () => stop("SIGHUP"));
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,5 +74,45 @@ describe("npm run dev:cloudflare", () => {
     } finally {
       temp.cleanup();
     }
+  }, 60_000);
+
+  it("a busy port: one friendly line and exit 1, no workerd stack trace", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = String((busy.address() as AddressInfo).port);
+      const child = spawn(process.execPath, [DEV, "--port", port], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      running.add(child);
+      let output = "";
+      child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text));
+      child.stderr!.setEncoding("utf8").on("data", (text: string) => (output += text));
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+      expect(code).toBe(1);
+      expect(output).not.toMatch(/kj::Exception|stack:/);
+      expect(output.trim().split("\n")).toEqual([
+        `cannot listen on 127.0.0.1:${port}: address in use — stop the other server or pick another port with --port`,
+      ]);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it("kill -9 of the dev process does not leave workerd serving the port", async () => {
+    const dev = await startDev([]);
+    expect((await fetch(`${dev.url}/v1/stream/dev/k9`, { method: "PUT" })).status).toBe(201);
+    dev.child.kill("SIGKILL");
+    await dev.exited;
+    const deadline = Date.now() + 10_000;
+    let serving = true;
+    while (serving && Date.now() < deadline) {
+      serving = await fetch(`${dev.url}/v1/stream/dev/k9`, { method: "HEAD" }).then(
+        () => true,
+        () => false,
+      );
+      if (serving) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(serving).toBe(false);
   }, 60_000);
 });

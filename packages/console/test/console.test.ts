@@ -187,6 +187,80 @@ describe("web console (Chromium)", () => {
     expect(pageErrors(page)).toEqual([]);
   });
 
+  it("forks from every message of a stream written by several appends", async () => {
+    // Four appends (two of them batches): a catch-up read delivers all seven
+    // messages in one batch, while a sub-offset may not cross an append.
+    const source = await create("chat/multi");
+    for (const body of [
+      [{ n: 1 }, { n: 2 }],
+      [{ n: 3 }],
+      [{ n: 4 }, { n: 5 }, { n: 6 }],
+      [{ n: 7 }],
+    ]) {
+      const post = await fetch(`${suite.root}/chat/multi`, {
+        method: "POST",
+        headers: { "content-type": JSON_TYPE },
+        body: JSON.stringify(body),
+      });
+      expect(post.status).toBeLessThan(300);
+    }
+    expect(source.url).toContain("chat/multi");
+    const page = await suite.open("#/s/chat/multi");
+    for (let n = 1; n <= 7; n++) {
+      await page.goto(`${suite.server.url}/#/s/chat/multi`);
+      await page.locator("#message-rows .message-row", { hasText: '{"n":7}' }).waitFor();
+      await page.locator("#message-rows .message-row", { hasText: `{"n":${n}}` }).click();
+      await page.getByRole("button", { name: "Fork here…" }).click();
+      await page.getByLabel("New stream path").fill(`chat/multi-at-${n}`);
+      await page.getByRole("button", { name: "Create fork" }).click();
+      await page.locator("#stream-heading", { hasText: `chat/multi-at-${n}` }).waitFor();
+      expect(await readAll(`chat/multi-at-${n}`)).toEqual(
+        Array.from({ length: n }, (_, i) => ({ n: i + 1 })),
+      );
+    }
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it("creates a stream from the console", async () => {
+    const page = await suite.open("#/");
+    await page.getByLabel("Path", { exact: true }).fill("made/in-console");
+    await page.getByLabel("Content type").selectOption("text/plain");
+    await page.getByRole("button", { name: "Create stream" }).click();
+    await page.locator("#stream-heading", { hasText: "made/in-console" }).waitFor();
+    const head = await DurableStream.head({ url: `${suite.root}/made/in-console` });
+    expect(head.exists && head.contentType).toBe("text/plain");
+    expect(await page.locator("pre.command", { hasText: "curl" }).count()).toBe(0);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("a fork of a deleted source: no link to it, and the source's page says it was deleted", async () => {
+    const source = await create("gone/source");
+    await source.append(JSON.stringify({ kept: true }));
+    const fork = await fetch(`${suite.root}/gone/fork`, {
+      method: "PUT",
+      headers: { "content-type": JSON_TYPE, "Stream-Forked-From": "/v1/stream/gone/source" },
+    });
+    expect(fork.status).toBe(201);
+    await source.delete();
+    const page = await suite.open("#/s/gone/fork");
+    await page.locator("dd", { hasText: "gone/source (deleted)" }).waitFor();
+    expect(await page.locator('dd a[href*="gone/source"]').count()).toBe(0);
+    await page.goto(`${suite.server.url}/#/s/gone/source`);
+    const alert = page.locator(".stream-page .error[role=alert]");
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/was deleted \(410\)/);
+    expect(await alert.textContent()).not.toMatch(/HTTP Error/);
+  });
+
+  it("sizes are in binary units, as the CLI prints them", async () => {
+    const big = await create("units/big", "application/octet-stream");
+    await big.append(new Uint8Array(3 * 1024 * 1024 + 512 * 1024));
+    const page = await suite.open("#/s/units/big");
+    const size = page.locator("dt", { hasText: "Size" }).locator("xpath=following-sibling::dd");
+    await page.locator("dd", { hasText: "MiB" }).first().waitFor();
+    expect(await size.textContent()).toBe("3.5 MiB");
+  });
+
   it("deletes a stream after confirmation", async () => {
     await create("tmp/doomed");
     const page = await suite.open("#/s/tmp/doomed");

@@ -37,6 +37,8 @@ import type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-
 import type { ForkOrigin, StreamStore } from "./ports/store.js";
 import type { StreamHub } from "./ports/stream-hub.js";
 import { ProducerOrder } from "./producers/producer-order.js";
+import type { ProxyConfig } from "./proxy/proxy-config.js";
+import { ProxyService } from "./proxy/proxy-service.js";
 import { reservedRouter } from "./reserved/route-table.js";
 import type { ReservedContext } from "./reserved/route-types.js";
 import { isReservedPath } from "./reserved/router.js";
@@ -77,6 +79,8 @@ export interface EngineConfig extends EngineOptions, FeatureConfig {
   readonly onInternalError?: (error: unknown, request: EngineRequest) => void;
   /** Called with every error response's status and code (metrics of rejected requests). */
   readonly onRejected?: (status: number, code: string, request: EngineRequest) => void;
+  /** The durable proxy (`ProxyService`, PROXY_PROTOCOL.md); off when absent. */
+  readonly proxy?: ProxyConfig;
 }
 
 /**
@@ -107,6 +111,7 @@ export class DurableStreamsEngine implements ForkPeer {
   readonly #ctx: ReservedContext;
   readonly #retention: Features["retention"];
   readonly #cors: CorsPolicy;
+  readonly #proxy: ProxyService | null;
   readonly #onInternalError: (error: unknown, request: EngineRequest) => void;
   readonly #onRejected:
     | ((status: number, code: string, request: EngineRequest) => void)
@@ -148,6 +153,9 @@ export class DurableStreamsEngine implements ForkPeer {
       : CorsPolicy.defaultFor(auth.enabled);
     this.#onInternalError = config.onInternalError ?? (() => {});
     this.#onRejected = config.onRejected;
+    this.#proxy = config.proxy
+      ? new ProxyService(this.#ctx, this.#cors, config.proxy, this.#onInternalError)
+      : null;
     config.expiry?.start(async () => {
       const expired = await this.sweepExpired();
       await this.trimRetained();
@@ -258,6 +266,11 @@ export class DurableStreamsEngine implements ForkPeer {
    */
   trimRetained(limit = 1000): Promise<number> {
     return this.#retention?.run(limit) ?? Promise.resolve(0);
+  }
+
+  /** The durable proxy's routes over this engine's streams, or null when off. */
+  get proxy(): ProxyService | null {
+    return this.#proxy;
   }
 
   /** The request authenticator (whether auth is on; configured keys ready). */

@@ -65,7 +65,11 @@ export type {
   SubscriptionState,
   SubscriptionType,
 } from "./ports/subscription-types.js";
+
 export type { WatchedStreams, WatchedSummary } from "./ports/watched-streams.js";
+
+export * from "./proxy/index.js";
+
 export type {
   ReservedCall,
   ReservedContext,

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** `durastream-server`: runs the server until SIGINT/SIGTERM, then shuts down cleanly. */
+/** `durastream-server`: runs the server until SIGINT/SIGTERM/SIGHUP (or its npm launcher exits), then shuts down cleanly. */
 
 import { serverVersion } from "./process/banner.js";
 import { parseConfig, USAGE } from "./process/config.js";
 import { startProcessServer } from "./process/process-server.js";
+import { onShutdown, type ShutdownReason } from "./process/shutdown-signals.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   }
   const { server, logger } = await startProcessServer(config, process.stdout);
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: ShutdownReason) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
@@ -37,8 +38,7 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  onShutdown(stop);
 }
 
 main().catch((error: unknown) => {

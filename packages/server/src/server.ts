@@ -35,6 +35,8 @@ import {
 import { ExpirySweeper } from "./ports/expiry-sweeper.js";
 import type { ServerStore } from "./ports/server-store.js";
 import { nodeWebhookSender } from "./ports/webhook-sender.js";
+import { type ProxyServerOptions, proxyConfig } from "./proxy/proxy-options.js";
+import { ProxyRoute } from "./proxy/proxy-route.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
 
 /** Yjs documents live under this path (the official layout), beside the stream root. */
@@ -91,6 +93,8 @@ export interface ServerOptions extends EngineOptions, StreamEventHooks, OpsServe
    * for none. Without built assets the server starts without it and logs why.
    */
   readonly console?: false | { readonly path?: string; readonly dir?: string };
+  /** The durable proxy (docs/proxy.md); off unless an allowlist is given. */
+  readonly proxy?: ProxyServerOptions;
   /**
    * Yjs documents at `/v1/yjs/{service}/docs/{doc}` (docs/yjs.md): bytes of
    * updates after a document's last snapshot that trigger a compaction.
@@ -137,6 +141,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   );
   try {
     await Promise.all([engine.ready, engine.auth.ready()]);
+    const interrupted = await engine.proxy?.recover();
+    if (interrupted) logger.warn({ interrupted }, "closed proxy responses cut by the last stop");
   } catch (error) {
     sweeper.stop();
     engine.close();
@@ -145,6 +151,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const ops = new OpsSurface(engine, store, metrics, logger);
   const admission = requestAdmission(options, limits, engine.auth.enabled, metrics);
+  const proxyRoute = engine.proxy
+    ? new ProxyRoute(engine.proxy, options.proxy?.path ?? "/v1/proxy", admission, options.publicUrl)
+    : null;
   const yjs = new YjsRoutes({
     engine: ops.handler,
     streamBasePath: basePath,
@@ -161,7 +170,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return;
     }
     // Health and metrics first: the console may be served at `/`.
-    let work = ops.route(req, res);
+    let work = ops.route(req, res) ?? proxyRoute?.route(req, res) ?? null;
     if (work === null) {
       if (consoleSite?.handle(req, res)) return;
       work = req.url?.startsWith(YJS_PREFIX)
@@ -197,6 +206,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         idleRelease.stop();
         writeStalls.stop();
         await closeConnections(http, options.shutdownGraceMs ?? 5_000, () => engine.endLiveReads());
+        // Upstream responses still arriving end as `interrupted` while the store is open.
+        await engine.proxy?.stopAll();
         // A compaction under way finishes its writes before the store closes.
         await yjs.idle();
         engine.close();
@@ -304,5 +315,11 @@ function createEngine(
     secret: options.secret,
     onInternalError: logInternalError(logger),
     onRejected: (_status, code) => metrics?.reject(code),
+    proxy: proxyConfig(
+      options.proxy,
+      options.secret,
+      options.memory ? null : (options.dataDir ?? "./data"),
+      logger,
+    ),
   });
 }

@@ -4,12 +4,12 @@
  * table says, and `npm start` honouring DATA_DIR and passing signals on.
  */
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { runInPty } from "../../../test-support/pty.js";
+import { runInPty, stripEscapes } from "../../../test-support/pty.js";
 import {
   configurationTable,
   parseConfig,
@@ -23,6 +23,9 @@ const LAUNCHER = join(ROOT, "packages", "server", "bin", "durastream-server.js")
 
 /** A value to try for a setting, and where parseConfig must put it. */
 function sample(setting: ServerSetting): { text: string; expected: unknown } {
+  if ("proxy" in setting.target && setting.target.proxy === "allowlist") {
+    return { text: "https://a.example/**", expected: ["https://a.example/**"] };
+  }
   switch (setting.kind) {
     case "integer":
       return { text: "1234", expected: 1234 };
@@ -47,6 +50,7 @@ function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting):
   const target = setting.target;
   if ("ops" in target) throw new Error(`${setting.flag} is converted by opsOptions`);
   if ("limit" in target) return config.options.limits?.[target.limit];
+  if ("proxy" in target) return config.options.proxy?.[target.proxy];
   if ("log" in target) return target.log === "level" ? config.logLevel : config.logFormat;
   if ("console" in target) {
     const console = config.options.console;
@@ -115,6 +119,31 @@ describe("start-up", () => {
     expect(text).toMatch(/Auth +off/);
     expect(text).toMatch(/Stop +Ctrl-C/);
     expect(text).not.toContain('{"level"');
+    pty.kill("SIGINT");
+    expect(await pty.exited).toBe(0);
+  });
+
+  test("with auth on, the banner's Try lines carry the secret's header and work when pasted", async () => {
+    const pty = runInPty([process.execPath, LAUNCHER, "--port", "0", "--memory"], {
+      env: { STREAMS_SECRET: "s3cret" },
+      columns: 250,
+    });
+    cleanups.defer(async () => {
+      pty.kill();
+      await pty.exited;
+    });
+    await pty.waitFor(/Stop .*\n/);
+    const text = stripEscapes(pty.output());
+    expect(text).not.toContain("s3cret");
+    const lines = [...text.matchAll(/^ +(?:Try)? +(curl .*)$/gm)].map((match) => match[1]!.trim());
+    expect(lines).toHaveLength(3);
+    const statuses = lines.map((line) =>
+      execFileSync("sh", ["-c", `${line} -s -o /dev/null -w '%{http_code}'`], {
+        env: { ...process.env, STREAMS_SECRET: "s3cret" },
+        encoding: "utf8",
+      }),
+    );
+    expect(statuses).toEqual(["201", "204", "200"]);
     pty.kill("SIGINT");
     expect(await pty.exited).toBe(0);
   });

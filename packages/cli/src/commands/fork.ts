@@ -17,8 +17,11 @@ Options:
   --from <source>        the stream to fork (required; same server)
   --offset <offset>      divergence point: the fork inherits data before it
                          (default: the source's current tail)
-  --sub-offset <n>       refine the divergence point n bytes (or JSON messages)
-                         past --offset
+  --sub-offset <n>       inherit n more JSON messages (bytes for other types)
+                         of the one append that starts at --offset; it never
+                         reaches past the next offset a reader sees (the end
+                         of that append): to fork after message k of an
+                         append, give the append's offset and k
   --content-type <type>  must match the source's (default: inherited)
   --ttl <seconds>        the fork's own time-to-live
   --expires-at <time>    the fork's own RFC 3339 expiry

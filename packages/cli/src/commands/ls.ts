@@ -7,6 +7,7 @@ import { CliError, describeFailure, ExitCode } from "../errors.js";
 import { formatBytes, formatTime } from "../format.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
+import { retryingFetch } from "../retrying-fetch.js";
 import { colorsFor } from "../style.js";
 import { resolveTarget, subjectOf } from "../target.js";
 
@@ -81,6 +82,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       limit: Math.min(PAGE_SIZE, Math.max(1, limit === Infinity ? PAGE_SIZE : limit + 1)),
       headers: target.headers,
       signal: io.signal,
+      fetch: retryingFetch(),
     })) {
       for (const stream of page.streams) {
         if (count >= limit) {

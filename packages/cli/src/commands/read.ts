@@ -3,7 +3,7 @@
 import { stream } from "@durastream/client";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
-import { describeFailure, ExitCode, UsageError } from "../errors.js";
+import { describeFailure, ExitCode, readOffsetFailure, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
 import { copyToOutput } from "../output.js";
@@ -65,7 +65,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     const result = await copyToOutput(response, io.stdout, values.json === true);
     if (values["print-offset"]) await write(io.stderr, `${result.offset}\n`);
   } catch (error) {
-    throw describeFailure(error, subjectOf(target, path));
+    throw readOffsetFailure(error) ?? describeFailure(error, subjectOf(target, path));
   }
   return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

@@ -1,10 +1,10 @@
 /** `durastream state`: materializes a State Protocol stream and prints its entities. */
 
-import { stream } from "@durastream/client";
+import { DurableStream, stream } from "@durastream/client";
 import type { MaterializedState } from "@durastream/state";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
-import { describeFailure, ExitCode } from "../errors.js";
+import { CliError, describeFailure, ExitCode, streamNotFound } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
 import { colorsFor } from "../style.js";
@@ -15,7 +15,8 @@ const USAGE = `Usage: durastream state <path> [options]
 
 Reads a State Protocol stream (JSON change messages with type, key, value and
 headers.operation) from the beginning and prints the latest value of every
-entity: one table per collection (entity type), a column per field.
+entity: one table per collection (entity type), a column per field, on a
+terminal; one JSON object per entity and line in a pipe (as --json).
 
 Options:
   -f, --follow     keep following: redraw on every change until the stream is
@@ -76,6 +77,30 @@ function tables(
   return parts.join("\n");
 }
 
+/** True for `application/json` (with or without parameters). */
+function isJsonContentType(contentType: string | undefined): boolean {
+  return contentType?.split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+/**
+ * The stream's content type, from a HEAD: a State Protocol stream is JSON,
+ * and anything else is refused before a byte of it is read (a large binary
+ * stream would otherwise be downloaded only to fail on its first byte).
+ */
+async function requireJsonStream(
+  options: ReturnType<typeof handleOptions>,
+  path: string,
+): Promise<void> {
+  const head = await DurableStream.head(options);
+  if (!head.exists) throw streamNotFound(path);
+  if (isJsonContentType(head.contentType)) return;
+  throw new CliError(
+    `${path} is not a JSON stream (content type ${head.contentType ?? "none"}); state reads State Protocol streams, which are application/json`,
+    ExitCode.USAGE,
+    `read it with 'durastream read ${path}'`,
+  );
+}
+
 /** Runs `durastream state`. */
 async function run(argv: string[], io: Io): Promise<number> {
   const { values, path } = parsePathCommand(argv, OPTIONS);
@@ -83,12 +108,15 @@ async function run(argv: string[], io: Io): Promise<number> {
   const follow = values.follow === true;
   const only = values.type;
   const terminal = io.stdout.isTTY === true;
+  // Tables are for people at a terminal; a pipe gets NDJSON (docs/cli.md).
+  const json = values.json === true || !terminal;
   // Loaded here, not at start-up: every other command starts faster without them.
   const { isChangeEvent, isControlEvent, MaterializedState } = await import("@durastream/state");
   const { newTable } = await import("../table.js");
   const state = new MaterializedState();
   let caughtUp = false;
   try {
+    await requireJsonStream(handleOptions(target, path, io.signal), path);
     const response = await stream({
       ...handleOptions(target, path, io.signal),
       offset: "-1",
@@ -101,7 +129,7 @@ async function run(argv: string[], io: Io): Promise<number> {
           state.apply(item);
         } else if (isChangeEvent(item)) {
           state.apply(item);
-          if (caughtUp && values.json && (only === undefined || item.type === only)) {
+          if (caughtUp && json && (only === undefined || item.type === only)) {
             const change = {
               type: item.type,
               key: item.key,
@@ -113,7 +141,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         }
       }
       if (!batch.upToDate && !batch.streamClosed) return;
-      if (values.json) {
+      if (json) {
         if (!caughtUp) {
           for (const type of state.types) {
             if (only !== undefined && type !== only) continue;
@@ -132,6 +160,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     await response.closed;
   } catch (error) {
     if (io.signal.aborted) return ExitCode.INTERRUPTED;
+    if (error instanceof CliError) throw error;
     throw describeFailure(error, subjectOf(target, path));
   }
   return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;

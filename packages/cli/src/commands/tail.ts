@@ -3,9 +3,15 @@
 import { DurableStream, type LiveMode, stream } from "@durastream/client";
 import { COMMON_OPTIONS, parsePathCommand } from "../args.js";
 import type { Command } from "../command.js";
-import { describeFailure, ExitCode, streamNotFound, UsageError } from "../errors.js";
+import {
+  describeFailure,
+  ExitCode,
+  readOffsetFailure,
+  streamNotFound,
+  UsageError,
+} from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
-import type { Io } from "../io.js";
+import { type Io, write } from "../io.js";
 import { copyToOutput } from "../output.js";
 import { handleOptions, resolveTarget, subjectOf, type Target } from "../target.js";
 
@@ -43,6 +49,39 @@ export function liveModeOf(values: { sse?: boolean; "long-poll"?: boolean }): Li
 }
 
 /**
+ * A `fetch` that, on a terminal, says when the server stopped answering and
+ * when it answers again: the client retries a live read for as long as it
+ * takes, and silence for minutes looks like a hang. In a pipe nothing is
+ * printed (stderr stays clean for scripts).
+ */
+function reconnectNotices(io: Io, target: Target): typeof fetch {
+  const terminal = io.stderr.isTTY === true;
+  let reconnecting = false;
+  return async (input, init) => {
+    try {
+      const response = await fetch(input, init);
+      if (reconnecting) {
+        reconnecting = false;
+        if (terminal) await write(io.stderr, "durastream: reconnected\n");
+      }
+      return response;
+    } catch (error) {
+      const aborted = io.signal.aborted || (error as Error).name === "AbortError";
+      if (!aborted && !reconnecting) {
+        reconnecting = true;
+        if (terminal) {
+          await write(
+            io.stderr,
+            `durastream: cannot reach ${target.root}; reconnecting… (Ctrl-C to stop)\n`,
+          );
+        }
+      }
+      throw error;
+    }
+  };
+}
+
+/**
  * Follows `path` from `offset`, copying data to stdout until the stream is
  * closed (exit 0) or the command is interrupted (exit 130). With the default
  * live mode the client uses SSE where the content type allows it and falls
@@ -65,11 +104,12 @@ export async function followStream(
       offset: how.offset,
       live: how.live,
       json: how.json,
+      fetch: reconnectNotices(io, target),
     });
     await copyToOutput(response, io.stdout, how.json);
   } catch (error) {
     if (io.signal.aborted) return ExitCode.INTERRUPTED;
-    throw describeFailure(error, subjectOf(target, path));
+    throw readOffsetFailure(error) ?? describeFailure(error, subjectOf(target, path));
   }
   return io.signal.aborted ? ExitCode.INTERRUPTED : ExitCode.OK;
 }

@@ -1,7 +1,7 @@
 /** `durastream token`: prints a scoped HS256 token signed with STREAMS_SECRET. */
 
 import { OPERATIONS, type Operation, signStreamToken } from "@durastream/server";
-import { parseCommandArgs } from "../args.js";
+import { COMMON_OPTIONS, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { type Io, write } from "../io.js";
@@ -19,17 +19,19 @@ Options:
   --ops <list>       comma-separated: ${OPERATIONS.join(", ")} (admin grants all)
   --ttl <duration>   lifetime: 90s, 15m, 1h, 7d or plain seconds (default 1h)
   --sub <subject>    subject claim, shown in server logs
+  --token <secret>   the secret to sign with, instead of STREAMS_SECRET
   -h, --help         show this help
 
 Example:
   durastream token --path 'chat/**' --ops read --ttl 1h`;
 
 const OPTIONS = {
+  // The global options are accepted here too; --token is the signing secret.
+  ...COMMON_OPTIONS,
   path: { type: "string", multiple: true },
   ops: { type: "string" },
   ttl: { type: "string" },
   sub: { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -61,8 +63,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (paths.length === 0) throw new UsageError("missing --path");
   const ops = parseOps(values.ops);
   const ttlSeconds = parseDuration(values.ttl ?? "1h");
-  const secret = io.env.STREAMS_SECRET || io.env.DURABLE_STREAMS_SECRET;
-  if (!secret) throw new UsageError("set STREAMS_SECRET to the server's secret to sign tokens");
+  const secret = values.token || io.env.STREAMS_SECRET || io.env.DURABLE_STREAMS_SECRET;
+  if (!secret) {
+    throw new UsageError("set STREAMS_SECRET (or --token) to the server's secret to sign tokens");
+  }
   let token: string;
   try {
     token = await signStreamToken(secret, {

@@ -4,6 +4,7 @@ import { useMemo } from "preact/hooks";
 import { Auth } from "../model/auth.js";
 import { Connection, streamRootFromPage } from "../model/connection.js";
 import { useObservable } from "../model/observable.js";
+import { CreateStreamForm } from "../ui/create-stream-form.js";
 import { useRoute } from "../ui/routes.js";
 import { StreamList } from "../ui/stream-list.js";
 import { StreamPage } from "../ui/stream-page.js";
@@ -40,11 +41,9 @@ export function App() {
               <h2>Pick a stream</h2>
               <p class="muted">
                 Choose one in the list, or search by path prefix. Streams live under{" "}
-                <span class="mono">{root.pathname}/</span>; create one with
+                <span class="mono">{root.pathname}/</span>; create one here:
               </p>
-              <pre class="command">
-                curl -X PUT -H 'Content-Type: application/json' {connection.streamRoot}/hello
-              </pre>
+              <CreateStreamForm connection={connection} />
             </div>
           ) : (
             <StreamPage

@@ -49,6 +49,11 @@ export function describeError(error: unknown): string {
   const e = error as Partial<DurableStreamError> & { message?: string };
   if (e?.status === 401) return "The server wants a token (401).";
   if (e?.status === 403) return "The token does not allow this (403).";
+  // HEAD answers carry no error body: say what the status means here.
+  if (e?.status === 410) {
+    return "This stream was deleted (410). Forks made from it keep their own copy of its data.";
+  }
+  if (e?.status === 404) return "There is no stream at this path (404).";
   const body = e?.details as { error?: { code?: string; message?: string } } | undefined;
   if (body?.error?.message) return `${e.status} ${body.error.code ?? ""}: ${body.error.message}`;
   return e?.message ?? String(error);

@@ -10,6 +10,17 @@ export interface StreamInfo {
   readonly head: HeadResult;
   /** The listing's entry, when the server has the listing extension. */
   readonly listed: ListedStream | null;
+  /** A fork whose source was deleted (404 or 410): its link would lead nowhere. */
+  readonly forkSourceGone: boolean;
+}
+
+/** Whether the stream at `path` is gone (deleted, 410, or never there, 404). */
+async function isGone(connection: Connection, path: string): Promise<boolean> {
+  try {
+    return !(await connection.handle(path).head()).exists;
+  } catch (error) {
+    return (error as { status?: number }).status === 410;
+  }
 }
 
 export async function loadStreamInfo(connection: Connection, path: string): Promise<StreamInfo> {
@@ -27,5 +38,8 @@ export async function loadStreamInfo(connection: Connection, path: string): Prom
       break;
     }
   }
-  return { head, listed };
+  const forkSourceGone = listed?.forkedFrom
+    ? await isGone(connection, listed.forkedFrom.path)
+    : false;
+  return { head, listed, forkSourceGone };
 }

@@ -2,10 +2,10 @@
 
 import type { TailMessage } from "../model/message-buffer.js";
 
-/** `1.5 KB`-style size. */
+/** `1.5 KiB`-style size: binary units, as the CLI prints them. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
+  const units = ["KiB", "MiB", "GiB", "TiB"];
   let value = bytes / 1024;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {

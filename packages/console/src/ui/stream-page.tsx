@@ -135,9 +135,15 @@ export function StreamPage(props: {
             <div>
               <dt>Forked from</dt>
               <dd>
-                <a href={streamHref(listed.forkedFrom.path)} class="mono">
-                  {listed.forkedFrom.path}
-                </a>{" "}
+                {info?.forkSourceGone ? (
+                  <span class="mono" title="The source stream was deleted">
+                    {listed.forkedFrom.path} (deleted)
+                  </span>
+                ) : (
+                  <a href={streamHref(listed.forkedFrom.path)} class="mono">
+                    {listed.forkedFrom.path}
+                  </a>
+                )}{" "}
                 at <span class="mono">{listed.forkedFrom.offset}</span>
               </dd>
             </div>

@@ -6,16 +6,10 @@
  * is refused at delivery. Redirects are not followed.
  */
 
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { isIP, type LookupFunction } from "node:net";
-import {
-  addressProblem,
-  isDevelopmentHost,
-  MAX_REPLY_BYTES,
-  type WebhookSender,
-} from "@durastream/server-core";
+import { isDevelopmentHost, MAX_REPLY_BYTES, type WebhookSender } from "@durastream/server-core";
+import { guardedLookup, literalAddressProblem } from "./guarded-lookup.js";
 
 /** A webhook sender that re-checks every resolved address. */
 export function nodeWebhookSender(allowLocalhost: boolean): WebhookSender {
@@ -26,28 +20,9 @@ export function nodeWebhookSender(allowLocalhost: boolean): WebhookSender {
       // The development exception covers the names the URL check admitted.
       const allowLoopback = allowLocalhost && isDevelopmentHost(host);
       // Node connects to an IP literal without a lookup: check it here.
-      if (isIP(host) !== 0) {
-        const problem = addressProblem(host, allowLoopback);
-        if (problem) return Promise.reject(new Error(problem));
-      }
-      const lookup: LookupFunction = (hostname, options, callback) => {
-        dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-          if (error) {
-            callback(error, "", 4);
-            return;
-          }
-          const list = addresses as LookupAddress[];
-          for (const { address } of list) {
-            const problem = addressProblem(address, allowLoopback);
-            if (problem) {
-              callback(Object.assign(new Error(problem), { code: "EWEBHOOKADDR" }), "", 4);
-              return;
-            }
-          }
-          if (options.all) callback(null, list as never);
-          else callback(null, list[0]!.address, list[0]!.family);
-        });
-      };
+      const problem = literalAddressProblem(host, allowLoopback);
+      if (problem) return Promise.reject(new Error(problem));
+      const lookup = guardedLookup(allowLoopback);
       const send = target.protocol === "https:" ? httpsRequest : httpRequest;
       return new Promise((resolve, reject) => {
         const req = send(

@@ -27,6 +27,9 @@ export interface BannerInfo {
 /** A few lines saying where the server is, where data lives and how to try and stop it. */
 export function banner(info: BannerInfo): string {
   const root = `${info.url}${info.basePath}`;
+  // With auth on, the lines must work when pasted into a shell that has the
+  // secret exported; the secret itself never appears on the screen.
+  const auth = info.auth ? `-H "Authorization: Bearer $STREAMS_SECRET" ` : "";
   const rows: Array<[string, string]> = [
     ["URL", info.url],
     ...(info.consoleUrl === null ? [] : [["Console", info.consoleUrl] as [string, string]]),
@@ -40,12 +43,12 @@ export function banner(info: BannerInfo): string {
     [
       "Auth",
       info.auth
-        ? "on: requests need Authorization: Bearer <STREAMS_SECRET>"
+        ? "on: requests need Authorization: Bearer <STREAMS_SECRET> (export it to run the lines below)"
         : "off (set STREAMS_SECRET to require a bearer secret)",
     ],
-    ["Try", `curl -X PUT -H 'content-type: text/plain' ${root}/hello`],
-    ["", `curl -H 'content-type: text/plain' -d 'hi' ${root}/hello`],
-    ["", `curl '${root}/hello?offset=-1'`],
+    ["Try", `curl -X PUT ${auth}-H 'content-type: text/plain' ${root}/hello`],
+    ["", `curl ${auth}-H 'content-type: text/plain' -d 'hi' ${root}/hello`],
+    ["", `curl ${auth}'${root}/hello?offset=-1'`],
     ["Stop", info.stop],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,8 +1,10 @@
 /** Server configuration from command-line flags and environment variables (see `settings.ts`). */
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { compileUrlGlob } from "@durastream/server-core";
 import type { ServerLimits } from "../http/limits.js";
 import { type OpsFlagValues, opsOptions } from "../ops/ops-config.js";
+import type { ProxyServerOptions } from "../proxy/proxy-options.js";
 import type { ServerOptions } from "../server.js";
 import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
 
@@ -85,6 +87,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const limits: Partial<Record<keyof ServerLimits, number>> = {};
   const log: { level: string; format: LogFormat } = { level: "info", format: "auto" };
   const consoleSettings: { off: boolean; path?: string } = { off: false };
+  const proxy: Record<string, unknown> = {};
   const storage: { producerCacheSize?: number } = {};
   for (const setting of SERVER_SETTINGS) {
     // The production features' values are checked together by `opsOptions`.
@@ -102,6 +105,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     } else if ("console" in target) {
       if (target.console === "off") consoleSettings.off = value as boolean;
       else consoleSettings.path = value as string;
+    } else if ("proxy" in target) {
+      if (value === 0) throw new Error(`${raw.source} must be positive`);
+      proxy[target.proxy] =
+        target.proxy === "allowlist" ? proxyAllowlist(value as string, raw.source) : value;
     } else if ("log" in target) {
       if (target.log === "level") log.level = value as string;
       else log.format = value as LogFormat;
@@ -135,6 +142,23 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         ? undefined
         : { path: consoleSettings.path },
     ...opsOptions(values as OpsFlagValues, env),
+    ...(Object.keys(proxy).length === 0 ? {} : { proxy: proxy as ProxyServerOptions }),
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
+}
+
+/** The comma-separated globs of `--proxy-allowlist`, each checked now rather than at first use. */
+function proxyAllowlist(text: string, source: string): string[] {
+  const globs = text
+    .split(",")
+    .map((glob) => glob.trim())
+    .filter((glob) => glob !== "");
+  for (const glob of globs) {
+    try {
+      compileUrlGlob(glob);
+    } catch (error) {
+      throw new Error(`${source}: ${(error as Error).message}`);
+    }
+  }
+  return globs;
 }

@@ -8,8 +8,10 @@
  * limits come in pairs, key files are read).
  */
 
+import { PROXY_DEFAULTS } from "@durastream/server-core";
 import { DEFAULT_LIMITS, type ServerLimits } from "../http/limits.js";
 import type { OpsFlagValues } from "../ops/ops-config.js";
+import type { ProxyServerOptions } from "../proxy/proxy-options.js";
 
 /** How a setting's text becomes a value. */
 export type SettingKind = "string" | "integer" | "boolean" | "choice";
@@ -39,6 +41,7 @@ export type SettingTarget =
   | { readonly storage: "producerCacheSize" }
   | { readonly limit: keyof ServerLimits }
   | { readonly log: "level" | "format" }
+  | { readonly proxy: Exclude<keyof ProxyServerOptions, "signingKey"> }
   | { readonly console: "off" | "path" }
   | { readonly ops: keyof OpsFlagValues };
 
@@ -91,6 +94,24 @@ function ops(
     ...(flag === "token-public-key" || flag === "cors-origin" ? { multiple: true } : {}),
     ...(placeholder === undefined ? {} : { placeholder }),
     defaultText,
+    description,
+  };
+}
+
+/** A proxy limit (docs/proxy.md): a positive integer with the proxy's default. */
+function proxyLimit(
+  flag: string,
+  key: keyof typeof PROXY_DEFAULTS & keyof ProxyServerOptions,
+  placeholder: string,
+  description: string,
+): ServerSetting {
+  return {
+    flag,
+    target: { proxy: key },
+    env: [`STREAMS_${flag.toUpperCase().replaceAll("-", "_")}`],
+    kind: "integer",
+    placeholder,
+    defaultText: String(PROXY_DEFAULTS[key]),
     description,
   };
 }
@@ -320,6 +341,66 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     defaultText: "from each request",
     description: "origin clients reach the server at (webhook callback and JWKS URLs)",
   },
+  {
+    flag: "proxy-allowlist",
+    target: { proxy: "allowlist" },
+    env: ["STREAMS_PROXY_ALLOWLIST"],
+    kind: "string",
+    placeholder: "<globs>",
+    defaultText: "unset (proxy off)",
+    description:
+      "serve the durable proxy at /v1/proxy for these comma-separated upstream URL globs, e.g. https://api.openai.com/** (docs/proxy.md)",
+  },
+  {
+    flag: "proxy-allow-localhost",
+    target: { proxy: "allowLocalhost" },
+    env: ["STREAMS_PROXY_ALLOW_LOCALHOST"],
+    kind: "boolean",
+    defaultText: "off",
+    description: "let the proxy reach loopback upstreams (127.0.0.x, ::1; development only)",
+  },
+  proxyLimit(
+    "proxy-url-ttl",
+    "urlTtlSeconds",
+    "<seconds>",
+    "lifetime of the proxy's pre-signed read URLs",
+  ),
+  proxyLimit(
+    "proxy-header-timeout-ms",
+    "headerTimeoutMs",
+    "<n>",
+    "time an upstream has to answer with headers (504 beyond)",
+  ),
+  proxyLimit(
+    "proxy-idle-timeout-ms",
+    "idleTimeoutMs",
+    "<n>",
+    "longest silence of an upstream body before the proxy cuts it",
+  ),
+  proxyLimit(
+    "proxy-max-duration-ms",
+    "maxDurationMs",
+    "<n>",
+    "longest upstream response the proxy keeps reading",
+  ),
+  proxyLimit(
+    "proxy-max-response-bytes",
+    "maxResponseBytes",
+    "<n>",
+    "largest upstream response body the proxy stores (cut beyond)",
+  ),
+  proxyLimit(
+    "proxy-max-request-bytes",
+    "maxRequestBytes",
+    "<n>",
+    "largest request body the proxy forwards upstream (413 beyond)",
+  ),
+  proxyLimit(
+    "proxy-max-concurrent",
+    "maxConcurrent",
+    "<n>",
+    "upstream calls in flight at once (503 beyond)",
+  ),
   {
     flag: null,
     target: { option: "secret" },
