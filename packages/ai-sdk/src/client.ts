@@ -8,7 +8,6 @@
 
 import { stream } from "@durastream/client";
 import type { ChatTransport, UIMessage, UIMessageChunk } from "ai";
-import { headersRecord } from "./headers.js";
 import type { DurableChatTransportOptions } from "./types.js";
 
 /** `streamUrl` of a JSON body, if it has one. */
@@ -105,7 +104,10 @@ export function createDurableChatTransport<UIMessageT extends UIMessage = UIMess
         const url = typeof stopApi === "function" ? stopApi(chatId) : stopApi;
         fetcher(url, {
           method: "POST",
-          headers: { "Content-Type": "application/json", ...headersRecord(headers) },
+          headers: {
+            "content-type": "application/json",
+            ...Object.fromEntries(new Headers(headers)),
+          },
           body: JSON.stringify({ id: chatId }),
         }).catch((error: unknown) => console.error("Stopping the generation failed", error));
       },
@@ -129,9 +131,9 @@ export function createDurableChatTransport<UIMessageT extends UIMessage = UIMess
       const response = await fetcher(api, {
         method: "POST",
         headers: {
-          "Content-Type": "application/json",
-          ...headersRecord(headers),
-          ...headersRecord(requestHeaders),
+          "content-type": "application/json",
+          ...Object.fromEntries(new Headers(headers)),
+          ...Object.fromEntries(new Headers(requestHeaders)),
         },
         body: JSON.stringify({ ...(body ?? {}), id: chatId, messages, trigger, messageId }),
         signal: abortSignal,
@@ -146,7 +148,10 @@ export function createDurableChatTransport<UIMessageT extends UIMessage = UIMess
       const endpoint = reconnectApi ?? `${api.replace(/\/$/, "")}/${chatId}/stream`;
       const response = await fetcher(endpoint, {
         method: "GET",
-        headers: { ...headersRecord(headers), ...headersRecord(requestHeaders) },
+        headers: {
+          ...Object.fromEntries(new Headers(headers)),
+          ...Object.fromEntries(new Headers(requestHeaders)),
+        },
       });
       // 204: no generation in flight.
       if (response.status === 204) return null;

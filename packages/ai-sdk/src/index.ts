@@ -7,7 +7,13 @@
  */
 
 export { createDurableChatTransport } from "./client.js";
-export { type ForkDurableStreamOptions, type ForkResult, forkDurableStream } from "./fork.js";
+export {
+  type ConversationEntry,
+  type ConversationTurn,
+  type RecordDurableConversationTurnOptions,
+  readDurableConversation,
+  recordDurableConversationTurn,
+} from "./conversation.js";
 export { toDurableStreamResponse } from "./server.js";
 export type {
   DurableChatTransport,

@@ -5,12 +5,8 @@
  * second tab — read the same generation from the stream.
  */
 
-import { DurableStream } from "@durastream/client";
-import { resolveHeaders } from "./headers.js";
+import { openStreamTarget, pipeToStream } from "@durastream/client";
 import type { ToDurableStreamResponseOptions } from "./types.js";
-import { ensureStream, newProducerId, writeChunks } from "./writer.js";
-
-const DEFAULT_CONTENT_TYPE = "application/json";
 
 /** What a stopped generation ends with: the AI SDK's own `abort` chunk. */
 const ABORT_CHUNK = { type: "abort" } as const;
@@ -37,21 +33,14 @@ export async function toDurableStreamResponse(
   options: ToDurableStreamResponseOptions,
 ): Promise<Response> {
   const mode = options.mode ?? "immediate";
-  const contentType = options.stream.contentType ?? DEFAULT_CONTENT_TYPE;
-  const writeUrl = String(options.stream.writeUrl);
-  const readUrl = String(options.stream.readUrl ?? options.stream.writeUrl);
-  const stream = new DurableStream({
-    url: writeUrl,
-    headers: await resolveHeaders(options.stream.headers),
-    contentType,
-    ...(options.stream.fetchClient ? { fetch: options.stream.fetchClient } : {}),
-  });
-  await ensureStream(stream, contentType, options.stream.createIfMissing ?? true);
-  const writer = writeChunks(options.source, stream, {
-    producerId: options.producerId ?? newProducerId(),
+  const { stream, readUrl } = await openStreamTarget(options.stream);
+  const writer = pipeToStream(options.source, stream, {
+    producerId: options.producerId ?? `gen-${crypto.randomUUID()}`,
     signal: options.signal,
-    abortChunk: ABORT_CHUNK,
-  });
+    onStop: () => [ABORT_CHUNK],
+    // Every chunk is one JSON message, string-valued ones included.
+    encode: (chunk) => JSON.stringify(chunk),
+  }).then((result) => result.offset ?? "");
 
   if (mode === "await") {
     const finalOffset = await writer;

@@ -1,21 +1,13 @@
-import type { HeadersRecord } from "@durastream/client";
+import type { StreamTarget } from "@durastream/client";
 import type { ChatTransport, UIMessage } from "ai";
 
-/** Where a generation is written, and the URL readers are told to read. */
-export type DurableStreamTarget = {
-  /** The stream URL the server writes to (may carry credentials the browser must not see). */
-  writeUrl: string | URL;
-  /** The URL handed to clients (`Location` and `{ streamUrl }`); defaults to `writeUrl`. */
-  readUrl?: string | URL;
-  /** Headers of every write request; function values are resolved once per response. */
-  headers?: HeadersRecord;
-  /** Content type of the stream (default `application/json`: one UI message chunk per message). */
-  contentType?: string;
-  /** Create the stream when it does not exist (default true). */
-  createIfMissing?: boolean;
-  /** Fetch used for the writes (a service binding, an in-process handler); default `fetch`. */
-  fetchClient?: typeof fetch;
-};
+/**
+ * Where a generation is written, and the URL readers are told to read
+ * (`writeUrl`, `readUrl?`, `headers?`, `contentType?` — default
+ * `application/json`, one UI message chunk per message — `createIfMissing?`,
+ * `fetchClient?`): the client's `StreamTarget`.
+ */
+export type DurableStreamTarget = StreamTarget;
 
 /** `immediate`: answer as soon as the stream exists; `await`: answer once the generation is written. */
 export type ToDurableStreamResponseMode = `immediate` | `await`;

@@ -15,7 +15,7 @@ import {
 } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { z } from "zod";
-import { toDurableStreamResponse as ours } from "../src/index.js";
+import { toDurableStreamResponse as ours, recordDurableConversationTurn } from "../src/index.js";
 
 type Respond = typeof ours;
 
@@ -92,6 +92,8 @@ export interface ChatAppOptions {
   script: () => Script;
   respond?: Respond;
   mode?: "immediate" | "await";
+  /** Record every turn in a conversation stream per chat (`recordDurableConversationTurn`). */
+  conversations?: boolean;
 }
 
 /** The app's handler, and the streams it wrote (by chat id, latest last). */
@@ -100,6 +102,8 @@ export function chatApp(options: ChatAppOptions) {
   const active = new Map<string, string>();
   const stops = new Map<string, AbortController>();
   const streams: string[] = [];
+  /** The current branch of each chat's conversation stream. */
+  const branches = new Map<string, string>();
   let generation = 0;
 
   async function handle(request: Request): Promise<Response> {
@@ -138,6 +142,16 @@ export function chatApp(options: ChatAppOptions) {
     const readUrl = `${options.readBase ?? options.streamsBase}/${name}`;
     streams.push(streamUrl);
     active.set(id, readUrl);
+    if (options.conversations) {
+      const turn = await recordDurableConversationTurn({
+        conversation: {
+          writeUrl: branches.get(id) ?? `${options.streamsBase}/conversation-${id}`,
+        },
+        messages,
+        generationUrl: readUrl,
+      });
+      branches.set(id, turn.writeUrl);
+    }
     const source = result.toUIMessageStream({
       originalMessages: messages,
       onFinish: () => {
@@ -152,5 +166,5 @@ export function chatApp(options: ChatAppOptions) {
     });
   }
 
-  return { handle, streams, active };
+  return { handle, streams, active, branches };
 }

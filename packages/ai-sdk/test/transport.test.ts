@@ -5,7 +5,7 @@
  * reads the generation back as `useChat` would.
  */
 
-import { stream } from "@durastream/client";
+import { forkStream, stream } from "@durastream/client";
 import { streamText, type UIMessage, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,11 +15,7 @@ import {
   startApp,
   startFlakyProxy,
 } from "../../../test-support/ai-servers.js";
-import {
-  createDurableChatTransport,
-  forkDurableStream,
-  toDurableStreamResponse,
-} from "../src/index.js";
+import { createDurableChatTransport, toDurableStreamResponse } from "../src/index.js";
 import { chatApp, type Script, scriptedModel } from "./chat-app.js";
 
 const USER: UIMessage = { id: "u1", role: "user", parts: [{ type: "text", text: "Hello?" }] };
@@ -215,17 +211,16 @@ describe.each(STREAMS_SERVERS)("AI SDK transport on %s", (_name, start) => {
     await expect.poll(async () => deltas((await stored(url)).items).length).toBeGreaterThan(3);
     const head = await stored(url);
     await reading;
-    const fork = await forkDurableStream({
-      source: url,
-      target: `${url}-branch`,
-      offset: head.offset,
-    });
-    await fetch(fork.url, {
+    const fork = await forkStream({ url: `${url}-branch`, source: url, offset: head.offset });
+    await fetch(fork.stream.url, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ type: "text-delta", id: "t", delta: "branch" }),
     });
-    expect(deltas((await stored(fork.url)).items)).toEqual([...deltas(head.items), "branch"]);
+    expect(deltas((await stored(fork.stream.url)).items)).toEqual([
+      ...deltas(head.items),
+      "branch",
+    ]);
     expect(deltas((await stored(url)).items)).toEqual(TOKENS);
   });
 });

@@ -51,6 +51,7 @@ export {
   StaleEpochError,
   StreamClosedError,
 } from "./errors.js";
+export { type ForkStreamOptions, type ForkStreamResult, forkStream } from "./fork-stream.js";
 export { _resetHttpWarningForTesting, warnIfUsingHttpInBrowser } from "./http-warning.js";
 export { IdempotentProducer } from "./idempotent-producer.js";
 export {
@@ -59,7 +60,15 @@ export {
   listStreams,
   type StreamListingPage,
 } from "./list-streams.js";
+export {
+  type PipeContext,
+  type PipeToStreamOptions,
+  type PipeToStreamResult,
+  pipeToStream,
+} from "./pipe-to-stream.js";
+export { resolveHeaders } from "./resolve.js";
 export { stream } from "./stream-api.js";
+export { type OpenedStreamTarget, openStreamTarget, type StreamTarget } from "./stream-target.js";
 export type {
   AppendOptions,
   ByteChunk,

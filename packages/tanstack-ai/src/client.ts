@@ -9,21 +9,11 @@
 
 import { type StreamResponse, stream } from "@durastream/client";
 import { applyChunksToMessages, messageOffsetsOf } from "./chunks.js";
-import { headersRecord } from "./headers.js";
 import type {
   DurableStreamConnection,
   DurableStreamConnectionOptions,
   TanStackChunk,
 } from "./types.js";
-
-async function jsonBody(response: Response): Promise<unknown> {
-  if (!(response.headers.get("content-type") ?? "").includes("application/json")) return undefined;
-  try {
-    return await response.json();
-  } catch {
-    return undefined;
-  }
-}
 
 /** `url` resolved against the page, then `base`; left relative only when neither resolves it. */
 function resolveUrl(url: string, base: string): string {
@@ -118,7 +108,7 @@ export function durableStreamConnection(
         live: "sse",
         json: true,
         offset: state.offset,
-        headers: headersRecord(options.headers),
+        headers: Object.fromEntries(new Headers(options.headers)),
         signal: abortSignal,
       });
       let snapshotPending = options.emitSnapshotOnSubscribe !== false && state.offset === undefined;
@@ -144,12 +134,16 @@ export function durableStreamConnection(
     async send(messages: Array<unknown>, data?: unknown, abortSignal?: AbortSignal): Promise<void> {
       const response = await (options.fetchClient ?? fetch)(sendUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", ...headersRecord(options.headers) },
+        headers: {
+          "content-type": "application/json",
+          ...Object.fromEntries(new Headers(options.headers)),
+        },
         body: JSON.stringify({ messages, data }),
         signal: abortSignal,
       });
       if (response.ok) return;
-      const body = await jsonBody(response);
+      // An error body may be JSON (`{ error }`) or anything else.
+      const body: unknown = await response.json().catch(() => undefined);
       if (body && typeof body === "object" && "error" in body) {
         throw new Error(String((body as { error: unknown }).error));
       }
@@ -179,7 +173,7 @@ export async function materializeSnapshotFromDurableStream(options: {
     json: true,
     live: false,
     offset: options.offset,
-    headers: headersRecord(options.headers),
+    headers: Object.fromEntries(new Headers(options.headers)),
     ...(options.fetchClient ? { fetch: options.fetchClient } : {}),
   });
   const chunks = await response.json<TanStackChunk>();

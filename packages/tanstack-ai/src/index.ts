@@ -10,10 +10,8 @@ export { MESSAGE_OFFSET_FIELD, sanitizeChunkForStorage, toMessageEchoChunks } fr
 export { durableStreamConnection, materializeSnapshotFromDurableStream } from "./client.js";
 export {
   type ForkChatSessionOptions,
-  type ForkDurableStreamOptions,
-  type ForkResult,
+  type ForkChatSessionResult,
   forkDurableChatSession,
-  forkDurableStream,
 } from "./fork.js";
 export {
   appendSanitizedChunksToStream,

@@ -6,32 +6,17 @@
  * - one stream per generation, closed when it ends — `toDurableStreamResponse`.
  */
 
-import { DurableStream } from "@durastream/client";
+import { type DurableStream, openStreamTarget } from "@durastream/client";
 import { toMessageEchoChunks } from "./chunks.js";
-import { resolveHeaders } from "./headers.js";
 import type {
   DurableStreamTarget,
   TanStackChunk,
   ToDurableChatSessionResponseOptions,
   ToDurableStreamResponseOptions,
 } from "./types.js";
-import { ensureStream, stopChunks, tailOf, writeChunks } from "./writer.js";
+import { stopChunks, tailOf, writeChunks } from "./writer.js";
 
 const DEFAULT_CONTENT_TYPE = "application/json";
-
-async function openStream(
-  target: DurableStreamTarget,
-  contentType: string,
-): Promise<DurableStream> {
-  const stream = new DurableStream({
-    url: String(target.writeUrl),
-    headers: await resolveHeaders(target.headers),
-    contentType,
-    ...(target.fetchClient ? { fetch: target.fetchClient } : {}),
-  });
-  await ensureStream(stream, contentType, target.createIfMissing ?? true);
-  return stream;
-}
 
 /**
  * The session stream of `streamTarget`, created (as `application/json`) when
@@ -43,7 +28,7 @@ export async function ensureDurableChatSessionStream(
   if (streamTarget.contentType !== undefined && streamTarget.contentType !== DEFAULT_CONTENT_TYPE) {
     throw new Error(`Chat session streams must use content type "${DEFAULT_CONTENT_TYPE}"`);
   }
-  return openStream(streamTarget, DEFAULT_CONTENT_TYPE);
+  return (await openStreamTarget({ ...streamTarget, contentType: DEFAULT_CONTENT_TYPE })).stream;
 }
 
 async function* fromArray(chunks: ReadonlyArray<TanStackChunk>): AsyncIterable<TanStackChunk> {
@@ -96,9 +81,7 @@ export async function toDurableStreamResponse(
   source: AsyncIterable<unknown>,
   options: ToDurableStreamResponseOptions,
 ): Promise<Response> {
-  const contentType = options.stream.contentType ?? DEFAULT_CONTENT_TYPE;
-  const readUrl = String(options.stream.readUrl ?? options.stream.writeUrl);
-  const stream = await openStream(options.stream, contentType);
+  const { stream, readUrl } = await openStreamTarget(options.stream);
   const writer = writeChunks(source, stream, {
     close: true,
     session: false,

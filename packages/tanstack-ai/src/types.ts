@@ -1,4 +1,4 @@
-import type { HeadersRecord } from "@durastream/client";
+import type { StreamTarget } from "@durastream/client";
 
 /** A TanStack AI stream chunk (AG-UI event); kept open as the official package does. */
 // biome-ignore lint/suspicious/noExplicitAny: chunks are whatever the adapter emits
@@ -25,16 +25,8 @@ export type DurableStreamConnectionOptions = {
   fetchClient?: typeof fetch;
 };
 
-/** Where chunks are written, and the URL readers are told to read. */
-export type DurableStreamTarget = {
-  writeUrl: string | URL;
-  readUrl?: string | URL;
-  headers?: HeadersRecord;
-  contentType?: string;
-  createIfMissing?: boolean;
-  /** Fetch used for the writes (a service binding, an in-process handler). */
-  fetchClient?: typeof fetch;
-};
+/** Where chunks are written, and the URL readers are told to read: the client's `StreamTarget`. */
+export type DurableStreamTarget = StreamTarget;
 
 export type DurableChatSessionStreamTarget = Pick<
   DurableStreamTarget,

@@ -1,12 +1,12 @@
 /** `durastream fork`: creates a stream that branches off another one (PUT with Stream-Forked-From). */
 
-import { FetchError } from "@durastream/client";
+import { FetchError, forkStream } from "@durastream/client";
 import { COMMON_OPTIONS, nonNegativeInteger, parsePathCommand, timestamp } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError, describeFailure, ExitCode, serverCode, UsageError } from "../errors.js";
 import { CONNECTION_HELP } from "../help.js";
 import { type Io, write } from "../io.js";
-import { resolveTarget, streamUrl, subjectOf } from "../target.js";
+import { handleOptions, resolveTarget, streamUrl, subjectOf } from "../target.js";
 
 const USAGE = `Usage: durastream fork <path> --from <source> [options]
 
@@ -55,20 +55,16 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (sourceUrl.origin !== new URL(url).origin) {
     throw new UsageError("--from must name a stream on the same server");
   }
-  // The client has no fork API: this is the protocol's PUT with fork headers.
-  const headers: Record<string, string> = {
-    ...(target.headers as Record<string, string>),
-    "stream-forked-from": sourceUrl.pathname,
-  };
-  if (values.offset !== undefined) headers["stream-fork-offset"] = values.offset;
-  if (subOffset !== undefined) headers["stream-fork-sub-offset"] = String(subOffset);
-  if (values["content-type"] !== undefined) headers["content-type"] = values["content-type"];
-  if (ttl !== undefined) headers["stream-ttl"] = String(ttl);
-  if (expiresAt !== undefined) headers["stream-expires-at"] = expiresAt;
   try {
-    const response = await fetch(url, { method: "PUT", headers, signal: io.signal });
-    if (!response.ok) throw await FetchError.fromResponse(response, url, "create");
-    await response.body?.cancel();
+    await forkStream({
+      ...handleOptions(target, path, io.signal),
+      source: sourceUrl,
+      offset: values.offset,
+      subOffset,
+      ttlSeconds: ttl,
+      expiresAt,
+      ...(values["content-type"] !== undefined ? { contentType: values["content-type"] } : {}),
+    });
   } catch (error) {
     if (error instanceof FetchError) {
       const code = serverCode(error);

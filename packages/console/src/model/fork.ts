@@ -1,10 +1,10 @@
 /**
- * Forking (PROTOCOL.md 4.2) from the console: a PUT with `Stream-Forked-From`
- * and the divergence point. A fork "at" a message inherits that message and
+ * Forking (PROTOCOL.md 4.2) from the console, through the client's
+ * `forkStream`. A fork "at" a message inherits that message and
  * all before it.
  */
 
-import { DurableStream } from "@durastream/client";
+import { forkStream } from "@durastream/client";
 import {
   decodeOffset,
   encodeOffset,
@@ -100,17 +100,17 @@ export async function createFork(
   point: ForkPoint | null,
   contentType: string | undefined,
 ): Promise<void> {
-  const headers: Record<string, string> = {
-    "Stream-Forked-From": connection.urlPathOf(source),
-  };
-  if (point !== null) {
-    const resolved = await resolvePoint(connection, source, point, contentType);
-    headers["Stream-Fork-Offset"] = resolved.offset;
-    if (resolved.subOffset > 0) headers["Stream-Fork-Sub-Offset"] = String(resolved.subOffset);
-  }
-  await DurableStream.create({
+  const resolved =
+    point === null ? null : await resolvePoint(connection, source, point, contentType);
+  await forkStream({
     url: connection.urlOf(target),
-    headers,
+    source: connection.urlPathOf(source),
+    ...(resolved === null
+      ? {}
+      : {
+          offset: resolved.offset,
+          ...(resolved.subOffset > 0 ? { subOffset: resolved.subOffset } : {}),
+        }),
     fetch: connection.auth.fetch,
     warnOnHttp: false,
     ...(contentType === undefined ? {} : { contentType }),
