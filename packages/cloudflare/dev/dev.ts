@@ -34,7 +34,8 @@ Options:
   -h, --help           show this help
 
 Environment:
-  STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"`;
+  STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"
+  STREAMS_ALLOW_LOCALHOST_WEBHOOKS=1        accept loopback webhook URLs (development)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   }
   const secret = process.env.STREAMS_SECRET || process.env.DURABLE_STREAMS_SECRET;
   if (secret) vars.STREAMS_SECRET = secret;
+  const localhostWebhooks = process.env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS;
+  if (localhostWebhooks) vars.STREAMS_ALLOW_LOCALHOST_WEBHOOKS ??= localhostWebhooks;
   const host = values.host ?? "127.0.0.1";
   if (!(await portIsFree(host, port))) {
     console.error(

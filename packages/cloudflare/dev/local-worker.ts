@@ -49,6 +49,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     durableObjects: {
       STREAMS: { className: options.objectClass ?? "DurableStreamObject", useSQLite: true },
       REGISTRY: { className: "StreamRegistry", useSQLite: true },
+      SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
     },
     durableObjectsPersist: options.persistTo ?? false,
     bindings: { STREAMS_ALLOW_ANONYMOUS_WRITES: "1", ...options.vars },

@@ -6,6 +6,7 @@
 import type { JWK } from "@durastream/server-core";
 import type { DurableStreamObject } from "./object/durable-stream-object.js";
 import type { StreamRegistry } from "./registry/stream-registry.js";
+import type { SubscriptionCoordinator } from "./subscriptions/subscription-coordinator.js";
 
 /** Bindings and variables of the Worker and its objects. */
 export interface Env {
@@ -13,6 +14,13 @@ export interface Env {
   readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
   /** The one `StreamRegistry` (named `__ds`): the path index behind `GET __ds/streams`. */
   readonly REGISTRY: DurableObjectNamespace<StreamRegistry>;
+  /** The one `SubscriptionCoordinator` (named `__ds`): subscriptions, webhooks, pull-wake, JWKS. */
+  readonly SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionCoordinator>;
+  /**
+   * `1` accepts `http://localhost` / `http://127.0.0.x` webhook URLs
+   * (development and tests only; the same switch as the Node server).
+   */
+  readonly STREAMS_ALLOW_LOCALHOST_WEBHOOKS?: string;
   /** Bearer secret every request must carry (a Worker secret, not a var). */
   readonly STREAMS_SECRET?: string;
   /** Same as `STREAMS_SECRET` (the name the seeds use). */
@@ -72,6 +80,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxStreamBytes: number;
   readonly registryRefreshMs: number;
+  /** Loopback webhook targets are accepted (development). */
+  readonly allowLocalhostWebhooks: boolean;
   readonly yjsCompactionThreshold: number;
   readonly maxForkDepth: number;
   /** Writes are refused (403) because nothing authenticates them and the operator did not allow that. */
@@ -97,6 +107,10 @@ export function readConfig(env: Env): Config {
     maxBodyBytes: integer("MAX_BODY_BYTES", env.MAX_BODY_BYTES, 16 * 1024 * 1024),
     maxStreamBytes: integer("MAX_STREAM_BYTES", env.MAX_STREAM_BYTES, 8 * 1024 ** 3),
     registryRefreshMs: integer("REGISTRY_REFRESH_MS", env.REGISTRY_REFRESH_MS, 10_000),
+    allowLocalhostWebhooks: flag(
+      "STREAMS_ALLOW_LOCALHOST_WEBHOOKS",
+      env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS,
+    ),
     yjsCompactionThreshold: integer(
       "STREAMS_YJS_COMPACTION_THRESHOLD",
       env.STREAMS_YJS_COMPACTION_THRESHOLD,

@@ -14,7 +14,7 @@ keepAliveBelowWorkerd();
 const LONG_POLL_TIMEOUT_MS = 2_000;
 
 describe("durastream (Cloudflare Worker + Durable Objects on workerd) — official conformance suite", () => {
-  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
+  const config = { baseUrl: "", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true };
   let worker: LocalWorker;
   let cleanup = () => {};
 
@@ -24,7 +24,11 @@ describe("durastream (Cloudflare Worker + Durable Objects on workerd) — offici
     worker = await startLocalWorker({
       port: 0,
       persistTo: temp.dir,
-      vars: { LONG_POLL_TIMEOUT_MS: String(LONG_POLL_TIMEOUT_MS) },
+      // The suite's webhook receivers listen on 127.0.0.1.
+      vars: {
+        LONG_POLL_TIMEOUT_MS: String(LONG_POLL_TIMEOUT_MS),
+        STREAMS_ALLOW_LOCALHOST_WEBHOOKS: "1",
+      },
     });
     config.baseUrl = worker.url;
   }, 60_000);

@@ -196,11 +196,19 @@ describe("Cloudflare Worker: routing", () => {
     const anonymous = await fetch(`${worker.url}/v1/stream/__ds/streams`);
     expect(anonymous.status).toBe(401);
     expect((await errorOf(anonymous)).code).toBe("UNAUTHORIZED");
+    // Subscriptions (answered by the coordinator object) too.
     const subscriptions = await fetch(`${worker.url}/v1/stream/__ds/subscriptions/s`, {
       headers: AUTH,
     });
-    expect(subscriptions.status).toBe(501);
-    expect((await errorOf(subscriptions)).code).toBe("NOT_IMPLEMENTED");
+    expect(subscriptions.status).toBe(404);
+    expect((await errorOf(subscriptions)).code).toBe("SUBSCRIPTION_NOT_FOUND");
+    const anonymousSubscription = await fetch(`${worker.url}/v1/stream/__ds/subscriptions/s`);
+    expect(anonymousSubscription.status).toBe(401);
+    const registryStream = await fetch(`${worker.url}/v1/stream/__ds/registry`, {
+      headers: AUTH,
+    });
+    expect(registryStream.status).toBe(501);
+    expect((await errorOf(registryStream)).code).toBe("NOT_IMPLEMENTED");
     const unknown = await fetch(`${worker.url}/v1/stream/__ds/nothing`, {
       method: "PUT",
       headers: TEXT,
@@ -262,8 +270,13 @@ describe("Cloudflare Worker: connections", () => {
       "HTTP/1.1 404",
       "HTTP/1.1 404",
     ]);
-    expect(await twoOnOneConnection(post("/v1/stream/__ds/subscriptions/s"), head)).toEqual([
+    expect(await twoOnOneConnection(post("/v1/stream/__ds/registry"), head)).toEqual([
       "HTTP/1.1 501",
+      "HTTP/1.1 404",
+    ]);
+    // Refused by the subscription coordinator (no such method).
+    expect(await twoOnOneConnection(post("/v1/stream/__ds/subscriptions/s"), head)).toEqual([
+      "HTTP/1.1 405",
       "HTTP/1.1 404",
     ]);
     // Refused by the listing's registry object.

@@ -42,6 +42,9 @@ import { ProxyService } from "./proxy/proxy-service.js";
 import { reservedRouter } from "./reserved/route-table.js";
 import type { ReservedContext } from "./reserved/route-types.js";
 import { isReservedPath } from "./reserved/router.js";
+import { isExpired } from "./storage/expiry.js";
+import { wakeEventBytes } from "./subscriptions/local-streams.js";
+import type { Subscriptions } from "./subscriptions/subscriptions.js";
 
 /** How to build an engine: its ports, and its options. */
 export interface EngineConfig extends EngineOptions, FeatureConfig {
@@ -163,6 +166,51 @@ export class DurableStreamsEngine implements ForkPeer {
   /** Settles once background state (subscription keys, resumed deliveries) is loaded. */
   get ready(): Promise<void> {
     return this.#ctx.subscriptions?.ready ?? Promise.resolve();
+  }
+
+  /**
+   * The subscription engine, undefined when subscriptions are off: a runtime
+   * whose watched streams live elsewhere reports their changes to it.
+   */
+  get subscriptions(): Subscriptions | undefined {
+    return this.#ctx.subscriptions;
+  }
+
+  /**
+   * Notes that stream `path` may have data to trim on the next
+   * `trimRetained` (a runtime whose instances do not live from one append to
+   * the next trim re-notes its streams before trimming).
+   */
+  mayTrim(path: string): void {
+    const record = this.#ctx.store.get(path);
+    if (record && !record.softDeleted) this.#retention?.mayTrim(record);
+  }
+
+  /**
+   * Appends a subscription's wake event (one JSON value) to `path`, a stream
+   * of this engine, when it is live and open: the pull-wake announcement of
+   * a subscription engine that runs elsewhere. Settles once it is durable
+   * and its readers are woken; false when nothing was appended.
+   */
+  async appendWakeEvent(path: string, event: string): Promise<boolean> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const record = ctx.store.get(path);
+    if (!record || record.softDeleted || record.closed || isExpired(record, now)) return false;
+    const data = wakeEventBytes(record.contentType, event);
+    if (data === null) return false;
+    const written = ctx.store.append(record, {
+      data,
+      close: false,
+      producer: null,
+      streamSeq: null,
+      now,
+    });
+    ctx.changes.appended(record);
+    await written;
+    ctx.wake(record.id);
+    ctx.changes.appendDurable(record);
+    return true;
   }
 
   /** Stops background work (webhook retries, lease timers); call before closing the store. */

@@ -23,6 +23,7 @@ export {
   type StreamEvent,
   type StreamEventHooks,
 } from "./events/index.js";
+export type { StreamChange } from "./features.js";
 export { authenticateBearer } from "./http/bearer.js";
 export { type ErrorCode, ProtocolError } from "./http/errors.js";
 export type {
@@ -64,7 +65,11 @@ export type {
   SubscriptionState,
   SubscriptionType,
 } from "./ports/subscription-types.js";
+
+export type { WatchedStreams, WatchedSummary } from "./ports/watched-streams.js";
+
 export * from "./proxy/index.js";
+
 export type {
   ReservedCall,
   ReservedContext,
@@ -96,8 +101,10 @@ export {
   type SummaryColumns,
   summaryOfRow,
 } from "./storage/sql-rows.js";
+export { nextDue, runDue } from "./subscriptions/due.js";
+export { globMatches, literalPrefix } from "./subscriptions/glob.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";
-export type { DeliveryFailure } from "./subscriptions/subscriptions.js";
+export type { DeliveryFailure, Subscriptions } from "./subscriptions/subscriptions.js";
 export {
   MAX_REPLY_BYTES,
   type WebhookReply,

@@ -22,6 +22,7 @@ import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
+import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { streamPath } from "../worker/stream-path.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
@@ -31,6 +32,7 @@ import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
 import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
 import { SqlStore } from "./sql-store.js";
+import { WatchReporter } from "./watch-reporter.js";
 
 /** The Durable Object that owns one stream. */
 export class DurableStreamObject extends DurableObject<Env> {
@@ -42,6 +44,7 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #engine: DurableStreamsEngine;
   readonly #sockets: SocketSessions;
   readonly #registry: RegistryOutbox;
+  readonly #watch: WatchReporter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,6 +63,11 @@ export class DurableStreamObject extends DurableObject<Env> {
       this.#registry,
     );
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
+    this.#watch = new WatchReporter({
+      coordinator: () => env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME),
+      retryAt: (at) => this.#alarm.requestAt(at),
+      now: systemClock.now,
+    });
     this.#forks = new RemoteForkPeer({
       namespace: env.STREAMS,
       storage: ctx.storage,
@@ -85,8 +93,16 @@ export class DurableStreamObject extends DurableObject<Env> {
       // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
       // a timer here would keep the object from hibernating.
       liveTimers: "runtime",
+      // Subscriptions run in the coordinator object: it hears of this stream's changes.
+      onStreamChange: (change) => {
+        this.#watch.changed(change);
+        if (change.kind !== "removed") this.#trimLater(change.path);
+      },
       onInternalError: (error) => console.error("durastream: request failed", error),
     });
+    // A fork trimming past its fork point first drops its hold on the source.
+    this.#store.retention.beforeForkTrim = (record) =>
+      this.#forks.dropHold(record.fork!, record.earliest);
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
   }
@@ -101,6 +117,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       `${url.origin}${target.pathname}`,
     );
     await drainBody(request);
+    // The writer hears of its write once the coordinator has (when it must).
+    await this.#watch.flush();
     // Creates, closes and deletes reach the listing right after the answer,
     // not before it: one registry object serializes every report, and the
     // client's write must not wait on it (if it fails, the alarm retries).
@@ -138,17 +156,55 @@ export class DurableStreamObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.#alarm.run(
       async () => {
+        // This instance may not be the one that saw the appends: note every stream with limits.
+        for (const record of this.#store.records()) {
+          if (record.retention !== null) this.#engine.mayTrim(record.path);
+        }
         await this.#expiry.sweep();
         await this.#forks.retryDue();
         await this.#registry.due((path) => this.#store.get(path));
+        await this.#watch.flush();
       },
       () =>
         earliest(
           earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
-          this.#registry.nextAttempt(),
+          earliest(
+            earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
+            this.#nextTrim(),
+          ),
         ),
     );
     await this.#compact();
+  }
+
+  /** Trims `path` from the alarm shortly (a write or a released fork may have made room). */
+  #trimLater(path: string): void {
+    const record = this.#store.get(path);
+    if (record?.retention) void this.#alarm.requestAt(systemClock.now() + TRIM_DELAY_MS);
+  }
+
+  /** A fork of stream `sourceId` here stopped holding data back. */
+  async #trimSoon(sourceId: number): Promise<void> {
+    const record = this.#store.getById(sourceId);
+    if (record?.retention) await this.#alarm.requestAt(systemClock.now() + TRIM_DELAY_MS);
+  }
+
+  /**
+   * When the alarm must trim next: when the oldest retained data ages out.
+   * Data still due after a trim is held back by forks, whose releases (and
+   * trims past their fork points) wake the alarm; byte limits are checked
+   * after each write.
+   */
+  #nextTrim(): number | null {
+    const now = systemClock.now();
+    let next: number | null = null;
+    for (const record of this.#store.records()) {
+      const maxAge = record.retention?.maxAgeSeconds ?? null;
+      if (maxAge === null || record.softDeleted) continue;
+      const due = this.#store.retention.nextAgeOut(record, maxAge);
+      if (due !== null && due > now) next = earliest(next, due);
+    }
+    return next;
   }
 
   /**
@@ -157,7 +213,7 @@ export class DurableStreamObject extends DurableObject<Env> {
    */
   async #compact(): Promise<void> {
     if (!this.#store.ready || !this.#store.isEmpty() || this.#forks.hasPending()) return;
-    if (this.#registry.hasPending()) return;
+    if (this.#registry.hasPending() || this.#watch.hasPending()) return;
     this.#store.dropped();
     this.#registry.dropped();
     this.#alarm.reset();
@@ -165,11 +221,54 @@ export class DurableStreamObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
   }
 
+  // --- Subscriptions, called by the coordinator. ---
+
+  /**
+   * The coordinator starts watching `path` (this object's): from now on
+   * appends are reported. Returns the stream's tail, or null when it does not exist.
+   */
+  watchedBy(path: string): number | null {
+    this.#watch.markWatched();
+    const record = this.#store.get(path);
+    return record && !record.softDeleted ? record.tail : null;
+  }
+
+  /** Appends a pull-wake event to this object's stream (the wake stream of a subscription). */
+  async appendWakeEvent(path: string, event: string): Promise<boolean> {
+    const appended = await this.#engine.appendWakeEvent(path, event);
+    await this.#watch.flush();
+    if (this.#registry.hasPending()) this.ctx.waitUntil(this.#registry.deliver());
+    return appended;
+  }
+
   // --- The source's side of forks, called by forks in other objects. ---
 
   /** Resolves a fork point on this object's stream and takes a reference on it. */
   forkExport(request: ForkRequest): Promise<RpcResult<ForkSource>> {
-    return rpcResult(() => this.#engine.exportFork(request));
+    return rpcResult(async () => {
+      const source = await this.#engine.exportFork(request);
+      // The fork reads this stream from its earliest offset up to the fork
+      // point: retention keeps that range until the fork says otherwise.
+      if (source.earliest < source.origin.position) {
+        this.#store.retention.hold(source.origin.sourceId, source.earliest);
+      }
+      return source;
+    });
+  }
+
+  /** A fork in another object trimmed past its fork point: it reads nothing here any more. */
+  forkUnhold(origin: ForkOrigin, key: string, heldFrom: number): Promise<RpcResult<null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready) return null;
+      const first = this.ctx.storage.sql.exec(
+        "INSERT OR IGNORE INTO applied_releases (release_key) VALUES (?)",
+        key,
+      ).rowsWritten;
+      if (first === 0) return null;
+      this.#store.retention.unhold(origin.sourceId, heldFrom);
+      await this.#trimSoon(origin.sourceId);
+      return null;
+    });
   }
 
   /** Bytes of `[from, to)` of this object's stream, inherited data included. */
@@ -200,7 +299,11 @@ export class DurableStreamObject extends DurableObject<Env> {
    * until it hears back). The key is recorded in the same write batch as the
    * count, so a retry after a lost answer is a no-op.
    */
-  forkRelease(origin: ForkOrigin, releaseKey: string): Promise<RpcResult<null>> {
+  forkRelease(
+    origin: ForkOrigin,
+    releaseKey: string,
+    heldFrom: number | null = null,
+  ): Promise<RpcResult<null>> {
     return rpcResult(async () => {
       if (!this.#store.ready || this.#store.getById(origin.sourceId) === undefined) return null;
       const first = this.ctx.storage.sql.exec(
@@ -208,12 +311,17 @@ export class DurableStreamObject extends DurableObject<Env> {
         releaseKey,
       ).rowsWritten;
       if (first === 0) return null;
+      if (heldFrom !== null) this.#store.retention.unhold(origin.sourceId, heldFrom);
       await this.#engine.releaseFork(origin);
+      await this.#trimSoon(origin.sourceId);
       await this.#compact();
       return null;
     });
   }
 }
+
+/** How long after a write the alarm trims a stream with retention limits. */
+const TRIM_DELAY_MS = 1_000;
 
 /** The earlier of two optional times. */
 function earliest(a: number | null, b: number | null): number | null {

@@ -35,6 +35,9 @@ interface PendingRow extends Record<string, SqlStorageValue> {
   next_attempt_at: number;
 }
 
+/** A journaled release: the origin, and where the fork held its source's data from (or null). */
+type JournaledOrigin = ForkOrigin & { readonly heldFrom?: number | null };
+
 /** A fork's way to its source in another object. */
 export class RemoteForkPeer implements ForkPeer {
   readonly #namespace: DurableObjectNamespace<DurableStreamObject>;
@@ -43,6 +46,8 @@ export class RemoteForkPeer implements ForkPeer {
   readonly #alarm: ObjectAlarm;
   readonly #objectId: string;
   readonly #now: () => number;
+  /** Where each fork made here started reading its source (retention holds). */
+  readonly #exported = new WeakMap<ForkOrigin, number>();
 
   constructor(options: {
     namespace: DurableObjectNamespace<DurableStreamObject>;
@@ -65,7 +70,18 @@ export class RemoteForkPeer implements ForkPeer {
   }
 
   async exportFork(request: ForkRequest): Promise<ForkSource> {
-    return unwrap(await this.#source(request.sourcePath).forkExport(request));
+    const source = unwrap(await this.#source(request.sourcePath).forkExport(request));
+    this.#exported.set(source.origin, Math.min(source.origin.position, source.earliest));
+    return source;
+  }
+
+  /**
+   * The fork at `origin` trims past its fork point: its source drops the
+   * fork's retention hold first (once, by key), so it may trim that range.
+   */
+  async dropHold(origin: ForkOrigin, heldFrom: number): Promise<void> {
+    const key = `${this.#releaseKey(origin)}:hold`;
+    unwrap(await this.#source(origin.sourcePath).forkUnhold(origin, key, heldFrom));
   }
 
   async readFork(
@@ -97,18 +113,24 @@ export class RemoteForkPeer implements ForkPeer {
   async releaseFork(origin: ForkOrigin): Promise<void> {
     const key = this.#releaseKey(origin);
     const now = this.#now();
+    // The fork's retention hold on its source goes with the reference, if it still reads from it.
+    const heldFrom = this.#store.forkRecord(origin)?.earliest ?? this.#exported.get(origin);
+    const journal = {
+      ...origin,
+      heldFrom: heldFrom !== undefined && heldFrom < origin.position ? heldFrom : null,
+    };
     this.#store.ensureReady();
     this.#storage.sql.exec(
       `INSERT OR IGNORE INTO pending_releases (release_key, source_path, origin, attempts,
          next_attempt_at) VALUES (?, ?, ?, 0, ?)`,
       key,
       origin.sourcePath,
-      JSON.stringify(origin),
+      JSON.stringify(journal),
       now + RETRY_BASE_MS,
     );
     // Armed before the call: an eviction while it is in flight still retries.
     await this.#alarm.requestAt(now + RETRY_BASE_MS);
-    await this.#attempt(key, origin, 0);
+    await this.#attempt(key, journal, 0);
   }
 
   /** Retries the releases that are due (from the alarm handler). */
@@ -122,7 +144,7 @@ export class RemoteForkPeer implements ForkPeer {
       .toArray();
     await Promise.all(
       due.map((row) =>
-        this.#attempt(row.release_key, JSON.parse(row.origin) as ForkOrigin, row.attempts),
+        this.#attempt(row.release_key, JSON.parse(row.origin) as JournaledOrigin, row.attempts),
       ),
     );
   }
@@ -146,9 +168,10 @@ export class RemoteForkPeer implements ForkPeer {
     );
   }
 
-  async #attempt(key: string, origin: ForkOrigin, attempts: number): Promise<void> {
+  async #attempt(key: string, origin: JournaledOrigin, attempts: number): Promise<void> {
     try {
-      unwrap(await this.#source(origin.sourcePath).forkRelease(origin, key));
+      const { heldFrom, ...plain } = origin;
+      unwrap(await this.#source(origin.sourcePath).forkRelease(plain, key, heldFrom ?? null));
       this.#storage.sql.exec("DELETE FROM pending_releases WHERE release_key = ?", key);
     } catch (error) {
       const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempts + 1, 20));

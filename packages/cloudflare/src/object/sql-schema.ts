@@ -7,8 +7,9 @@
 /**
  * Bumped when the schema changes; an object refuses a newer one.
  * 2: `streams.fork_depth`, how many forks deep a fork is (`maxForkDepth`).
+ * 3: retention (see `RETENTION_STATEMENTS`).
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * Whether the object has tables yet. An object is created by any request to
@@ -36,9 +37,13 @@ export function ensureSchema(sql: SqlStorage): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
-  if (version === 1) {
-    // Forks stored before it have no depth: theirs is counted as 1 (the chain is in other objects).
-    sql.exec("ALTER TABLE streams ADD COLUMN fork_depth INTEGER");
+  if (version > 0) {
+    // An object written by an older Worker: each version's changes in turn.
+    if (version < 2) {
+      // Forks stored before it have no depth: theirs is counted as 1 (the chain is in other objects).
+      sql.exec("ALTER TABLE streams ADD COLUMN fork_depth INTEGER");
+    }
+    if (version < 3) for (const statement of RETENTION_STATEMENTS) sql.exec(statement);
     sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
     return;
   }
@@ -100,8 +105,30 @@ export function ensureSchema(sql: SqlStorage): void {
       attempts INTEGER NOT NULL DEFAULT 0,
       next_attempt_at INTEGER NOT NULL
     ) WITHOUT ROWID`,
+    ...RETENTION_STATEMENTS,
   ]) {
     sql.exec(statement);
   }
   sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
 }
+
+/**
+ * Version 3: retention. A stream's own settings and its earliest retained
+ * position, each chunk's write time (for age limits; null in chunks written
+ * before, which count as old), and the holds forks in other objects keep on
+ * this object's stream: per source stream and earliest position a fork still
+ * reads from, how many forks read from there (a fork's own object cannot be
+ * asked synchronously when a trim is planned).
+ */
+const RETENTION_STATEMENTS = [
+  "ALTER TABLE streams ADD COLUMN retention_max_bytes INTEGER",
+  "ALTER TABLE streams ADD COLUMN retention_max_age_seconds INTEGER",
+  "ALTER TABLE streams ADD COLUMN earliest INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE chunks ADD COLUMN written_at INTEGER",
+  `CREATE TABLE fork_holds (
+    source_id INTEGER NOT NULL,
+    earliest INTEGER NOT NULL,
+    forks INTEGER NOT NULL,
+    PRIMARY KEY (source_id, earliest)
+  ) WITHOUT ROWID`,
+];

@@ -26,6 +26,7 @@ import {
   type StreamStore,
   type StreamSummary,
 } from "@durastream/server-core";
+import { SqlRetention } from "./sql-retention.js";
 import { ensureSchema, hasSchema } from "./sql-schema.js";
 
 /**
@@ -61,9 +62,12 @@ export interface StoreObserver {
   appended(record: StreamRecord): void;
 }
 
-/** A `streams` row: the shared columns, and the fork source's id (its path is stored too). */
+/** A `streams` row: the shared columns, the fork source's id (its path is stored too), retention. */
 interface StreamRow extends StreamColumns, Record<string, SqlStorageValue> {
   fork_source_id: number | null;
+  retention_max_bytes: number | null;
+  retention_max_age_seconds: number | null;
+  earliest: number;
   /** How many forks deep a fork is (schema 2; null for a root stream or an older fork). */
   fork_depth: number | null;
 }
@@ -76,6 +80,8 @@ export class SqlStore implements StreamStore {
   readonly #byPath = new Map<string, StreamRecord>();
   readonly #byId = new Map<number, StreamRecord>();
   readonly #forkOwners = new WeakMap<ForkOrigin, number>();
+  readonly #forkRecords = new WeakMap<ForkOrigin, StreamRecord>();
+  #retention: SqlRetention | undefined;
   /** The last access time written per stream (TTL streams). */
   readonly #persistedAccess = new Map<number, number>();
   /** Producers of each stream, loaded on first use. */
@@ -97,6 +103,8 @@ export class SqlStore implements StreamStore {
     this.#limits = limits;
     this.#ready = hasSchema(this.#sql);
     if (!this.#ready) return;
+    // An object written by an older Worker gets the newer columns first.
+    storage.transactionSync(() => ensureSchema(this.#sql));
     const counter = this.#sql
       .exec<{ value: number }>("SELECT value FROM meta WHERE key = 'next_id'")
       .toArray()[0];
@@ -142,9 +150,11 @@ export class SqlStore implements StreamStore {
         forkOfRow(row.fork_source_path === null ? null : (row.fork_source_id ?? 0), row),
         row.fork_depth,
       ),
-      // This store does not trim (docs/cloudflare.md): nothing is ever below 0.
-      retention: null,
-      earliest: 0,
+      retention:
+        row.retention_max_bytes === null && row.retention_max_age_seconds === null
+          ? null
+          : { maxBytes: row.retention_max_bytes, maxAgeSeconds: row.retention_max_age_seconds },
+      earliest: row.earliest,
       durable: DONE,
     });
     this.#persistedAccess.set(record.id, row.last_access_at);
@@ -154,7 +164,21 @@ export class SqlStore implements StreamStore {
   #remember(record: StreamRecord): void {
     this.#byPath.set(record.path, record);
     this.#byId.set(record.id, record);
-    if (record.fork) this.#forkOwners.set(record.fork, record.id);
+    if (record.fork) {
+      this.#forkOwners.set(record.fork, record.id);
+      this.#forkRecords.set(record.fork, record);
+    }
+  }
+
+  /** The stream that forked at `origin`, also once it was removed. */
+  forkRecord(origin: ForkOrigin): StreamRecord | undefined {
+    return this.#forkRecords.get(origin);
+  }
+
+  /** Retention (`RetentionStore`): trims, age limits and the holds of forks. */
+  get retention(): SqlRetention {
+    this.#retention ??= new SqlRetention(this.#storage, this);
+    return this.#retention;
   }
 
   /** The id of the stream that forked at `origin`, also once it was removed. */
@@ -187,8 +211,8 @@ export class SqlStore implements StreamStore {
         this.#sql.exec(
           `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
           last_access_at, closed, fork_source_path, fork_source_id, fork_position, fork_offset,
-          fork_sub_offset, fork_depth)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          fork_sub_offset, fork_depth, retention_max_bytes, retention_max_age_seconds, earliest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           init.path,
           init.contentType,
@@ -203,12 +227,15 @@ export class SqlStore implements StreamStore {
           init.fork?.requestedOffset ?? null,
           init.fork?.requestedSubOffset ?? null,
           init.fork?.depth ?? null,
+          record.retention?.maxBytes ?? null,
+          record.retention?.maxAgeSeconds ?? null,
+          record.earliest,
         );
         this.#sql.exec(
           "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
           this.#nextId,
         );
-        if (init.initialData) this.#writeChunks(id, start, init.initialData);
+        if (init.initialData) this.#writeChunks(id, start, init.initialData, init.now);
         this.#observer?.changed(record, true);
       });
     } catch (error) {
@@ -259,7 +286,7 @@ export class SqlStore implements StreamStore {
     closedBefore: boolean,
     seqBefore: string | null,
   ): void {
-    if (write.data) this.#writeChunks(record.id, start, write.data);
+    if (write.data) this.#writeChunks(record.id, start, write.data, write.now);
     if (write.producer) {
       this.#sql.exec(
         `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
@@ -301,17 +328,18 @@ export class SqlStore implements StreamStore {
   }
 
   /** Writes `data` at `start` as rows of at most MAX_CHUNK_BYTES. */
-  #writeChunks(id: number, start: number, data: Uint8Array): void {
+  #writeChunks(id: number, start: number, data: Uint8Array, now: number): void {
     const appendEnd = start + data.length;
     for (let at = 0; at < data.length; at += MAX_CHUNK_BYTES) {
       const piece = data.subarray(at, Math.min(data.length, at + MAX_CHUNK_BYTES));
       this.#sql.exec(
-        "INSERT INTO chunks (stream_id, end_pos, start_pos, append_end, data) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO chunks (stream_id, end_pos, start_pos, append_end, data, written_at) VALUES (?, ?, ?, ?, ?, ?)",
         id,
         start + at + piece.length,
         start + at,
         appendEnd,
         piece,
+        now,
       );
     }
   }

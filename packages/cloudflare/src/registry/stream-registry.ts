@@ -108,6 +108,14 @@ export class StreamRegistry extends DurableObject<Env> {
   }
 
   /**
+   * Live paths under `prefix` at or after `from`, in path order (the
+   * subscription coordinator's backfill of a pattern).
+   */
+  livePaths(from: string, prefix: string, limit: number): string[] {
+    return this.#listFrom(from, prefix, limit).map((summary) => summary.path);
+  }
+
+  /**
    * What `/metrics` reports from the registry: live streams, their bytes and
    * how many are closed, as of the streams' last reports (tails lag by at most
    * the refresh period), and the reports applied since the registry was

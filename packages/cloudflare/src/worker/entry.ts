@@ -9,6 +9,7 @@ import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { engineRequest, fetchResponse } from "../object/http-bridge.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
+import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
 import { serveOps } from "./ops-routes.js";
@@ -72,6 +73,14 @@ async function route(request: Request, env: Env): Promise<Response> {
       return unreachable(error);
     }
   }
+  if (isSubscriptionRoute(target.path)) {
+    // Subscriptions see many streams: the coordinator object runs them.
+    try {
+      return await env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME).fetch(request);
+    } catch (error) {
+      return unreachable(error);
+    }
+  }
   const refused = notOnCloudflare(target.path);
   if (refused) return refused;
   // Body size, auth and every other rule are the engine's, in the object, in
@@ -113,15 +122,24 @@ const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** First segment of the reserved namespace: never an application stream. */
 const RESERVED = "__ds";
 
+/** `__ds/subscriptions[/...]` and `__ds/jwks.json`: the subscription coordinator's routes. */
+function isSubscriptionRoute(path: string): boolean {
+  return (
+    path === `${RESERVED}/jwks.json` ||
+    path === `${RESERVED}/subscriptions` ||
+    path.startsWith(`${RESERVED}/subscriptions/`)
+  );
+}
+
 /**
- * Routes of the reserved namespace the Node server has (or is getting) that
- * need to see more than one stream: on Cloudflare they need a coordinating
- * object that does not exist yet, so they are refused plainly rather than
- * answered by one stream's object with one stream's view. Other `__ds` paths
- * go to an object like any path, whose engine refuses them (auth, then 400
- * `RESERVED_PATH`) exactly as on Node, writing nothing.
+ * The registry stream `__ds/registry` needs every stream's lifecycle events
+ * in one stream: on Cloudflare it would need a coordinating stream that does
+ * not exist, so it is refused plainly rather than answered by one stream's
+ * object with one stream's view. Other `__ds` paths go to an object like any
+ * path, whose engine refuses them (auth, then 400 `RESERVED_PATH`) exactly as
+ * on Node, writing nothing.
  */
-const NOT_ON_CLOUDFLARE = ["subscriptions", "jwks.json", "registry"];
+const NOT_ON_CLOUDFLARE = ["registry"];
 
 function notOnCloudflare(path: string): Response | null {
   const segments = path.split("/");

@@ -10,7 +10,7 @@ import type { ForkOrigin } from "@durastream/server-core";
 import worker, { DurableStreamObject, type Env } from "../../src/index.js";
 
 // The listing's registry, as in the production Worker.
-export { StreamRegistry } from "../../src/index.js";
+export { StreamRegistry, SubscriptionCoordinator } from "../../src/index.js";
 
 interface FlakyEnv extends Env {
   readonly FAIL_RELEASES?: string;

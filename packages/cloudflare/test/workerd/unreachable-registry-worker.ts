@@ -7,7 +7,7 @@
 import worker, { StreamRegistry as ProductionRegistry } from "../../src/index.js";
 import type { RegistryEntry } from "../../src/registry/registry-entry.js";
 
-export { DurableStreamObject } from "../../src/index.js";
+export { DurableStreamObject, SubscriptionCoordinator } from "../../src/index.js";
 
 /** A registry that is down for reports and for stats (listing still answers). */
 export class StreamRegistry extends ProductionRegistry {

@@ -4,8 +4,8 @@
  * stream store's indexed listing), all at their current tail so no history is replayed.
  */
 
-import type { StreamStore } from "../ports/store.js";
 import type { StreamLink, SubscriptionConfig } from "../ports/subscription-types.js";
+import type { WatchedStreams } from "../ports/watched-streams.js";
 import { pathSuccessor } from "../storage/path-order.js";
 import { SubscriptionError } from "./errors.js";
 import { globMatches, literalPrefix } from "./glob.js";
@@ -14,7 +14,7 @@ const PAGE = 1000;
 
 /** What planning reads: the stream listing, a stream's tail, and the link limit. */
 export interface LinkPlanning {
-  readonly store: Pick<StreamStore, "listFrom">;
+  readonly store: Pick<WatchedStreams, "listFrom">;
   /** Most links one subscription may have. */
   readonly maxLinks: number;
   /** Where a new link of `path` starts (its tail; 0 for a stream that does not exist). */

@@ -11,7 +11,6 @@
 
 import { encodeOffset } from "@durastream/protocol";
 import type { FeatureContext } from "../context.js";
-import type { StreamRecord } from "../ports/store.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
 import type {
   StreamInfo,
@@ -19,48 +18,17 @@ import type {
   SubscriptionConfig,
   SubscriptionState,
 } from "../ports/subscription-types.js";
+import type { WatchedStreams } from "../ports/watched-streams.js";
 import { SubscriptionError, subscriptionNotFound } from "./errors.js";
 import { globMatches } from "./glob.js";
 import { LinkIndex } from "./link-index.js";
 import { planLinks } from "./plan-links.js";
+import type { SubscriptionOptions } from "./settings.js";
 import { KEY_SET_SECRET, SigningKeys } from "./signing-keys.js";
 import { TOKEN_KEY_SECRET, WakeTokens } from "./tokens.js";
 import { announceWake } from "./wake-stream.js";
-import type { WebhookSender } from "./webhook-sender.js";
 
-/** Subscription limits and policy. */
-export interface SubscriptionOptions {
-  /** Accept `http://localhost` / `http://127.0.0.x` webhooks (development). Default false. */
-  readonly allowLocalhostWebhooks: boolean;
-  /** Live subscriptions at most. Default 10,000. */
-  readonly maxSubscriptions: number;
-  /** Linked streams per subscription at most. Default 10,000. */
-  readonly maxLinksPerSubscription: number;
-  /** Lifetime of callback and claim tokens. Default 1 hour. */
-  readonly tokenTtlMs: number;
-  /** How long one webhook request may take. Default 10 s. */
-  readonly webhookTimeoutMs: number;
-  /** Webhook requests under way at once, across subscriptions. Default 64. */
-  readonly maxConcurrentDeliveries: number;
-  /** Told about every failed webhook delivery (for logs). */
-  readonly onDeliveryFailure: (failure: DeliveryFailure) => void;
-  /** Public stream root URL for callback and JWKS URLs; default: the creating request's. */
-  readonly publicRootUrl: string | null;
-  /** Outbound HTTP for webhooks. */
-  readonly sender: WebhookSender;
-  /** Source of randomness for retry jitter, in [0, 1). */
-  readonly random: () => number;
-}
-
-/** A failed webhook delivery, as `onDeliveryFailure` is told about it. */
-export interface DeliveryFailure {
-  readonly subscriptionId: string;
-  /** Failures in a row, this one included. */
-  readonly attempt: number;
-  readonly reason: string;
-  /** When the next attempt is due (ms since epoch). */
-  readonly nextAttemptAt: number;
-}
+export type { DeliveryFailure, SubscriptionOptions } from "./settings.js";
 
 /** The subscriptions of one engine. */
 export class Subscriptions {
@@ -75,6 +43,8 @@ export class Subscriptions {
   readonly requests = new Set<AbortController>();
   /** @internal Subscriptions whose delivery is due but waits for a free slot. */
   readonly deliveryQueue = new Set<SubscriptionState>();
+  /** @internal Webhook deliveries under way (awaited by `settled`). */
+  readonly deliveries = new Set<Promise<void>>();
   /** @internal */ keys: SigningKeys | undefined;
   /** @internal */ tokens: WakeTokens | undefined;
   #stopped = false;
@@ -82,8 +52,10 @@ export class Subscriptions {
   readonly ready: Promise<void>;
 
   constructor(
-    /** @internal */ readonly ctx: FeatureContext,
+    /** @internal */ readonly ctx: Pick<FeatureContext, "clock">,
     /** @internal */ readonly store: SubscriptionStore,
+    /** @internal The streams subscriptions watch (local, or mirrored from other objects). */
+    readonly streams: WatchedStreams,
     /** @internal */ readonly options: SubscriptionOptions,
     /** @internal */ readonly deliver: (subs: Subscriptions, sub: SubscriptionState) => void,
     /** @internal */ readonly onError: (error: unknown) => void,
@@ -160,6 +132,11 @@ export class Subscriptions {
       await this.store.saveSubscription(existing);
       return { sub: existing, created: false };
     }
+    if (this.streams.prepare) {
+      await this.streams.prepare(config.streams, config.pattern);
+      // Another request may have created it meanwhile: answer as if it came first.
+      if (this.subs.get(id)?.deleted === false) return this.put(id, config, hash, requestRootUrl);
+    }
     let live = 0;
     for (const sub of this.subs.values()) if (!sub.deleted) live++;
     if (live >= this.options.maxSubscriptions) {
@@ -171,7 +148,7 @@ export class Subscriptions {
     }
     const planned = planLinks(
       {
-        store: this.ctx.store,
+        store: this.streams,
         maxLinks: this.options.maxLinksPerSubscription,
         tail: (path) => this.tail(path),
       },
@@ -252,6 +229,10 @@ export class Subscriptions {
         "a subscription cannot link its own wake stream",
       );
     }
+    if (this.streams.prepare) {
+      await this.streams.prepare(paths, null);
+      this.live(id);
+    }
     const fresh = paths.filter((path) => !this.links.get(id, path));
     if (this.links.count(id) + fresh.length > this.options.maxLinksPerSubscription) {
       throw new SubscriptionError(
@@ -298,18 +279,17 @@ export class Subscriptions {
    * linked subscription with pending work wakes. Runs in the turn of the
    * create, so all of it shares the create's commit.
    */
-  streamCreated(record: StreamRecord): void {
-    const start = record.fork?.position ?? 0;
+  streamCreated(path: string, tail: number, start: number): void {
     for (const sub of this.#globbing) {
-      if (sub.config.wakeStream === record.path || !globMatches(sub.config.pattern!, record.path)) {
+      if (sub.config.wakeStream === path || !globMatches(sub.config.pattern!, path)) {
         continue;
       }
-      const link = this.links.get(sub.id, record.path);
+      const link = this.links.get(sub.id, path);
       if (link?.glob) continue;
       if (!link && this.links.count(sub.id) >= this.options.maxLinksPerSubscription) continue;
       const saved = link ?? {
         subscriptionId: sub.id,
-        path: record.path,
+        path,
         explicit: false,
         glob: true,
         acked: start,
@@ -318,26 +298,26 @@ export class Subscriptions {
       this.links.add(saved);
       void this.store.saveLink(saved).catch(this.onError);
     }
-    for (const id of this.links.subscriptionsOf(record.path)) {
-      const link = this.links.get(id, record.path)!;
+    for (const id of this.links.subscriptionsOf(path)) {
+      const link = this.links.get(id, path)!;
       if (link.acked < start) {
         link.acked = start;
         void this.store.saveLink(link).catch(this.onError);
       }
       const sub = this.subs.get(id)!;
-      if (sub.wakeId === null && sub.holder === null && record.tail > link.acked) {
-        this.issueWake(sub, record.path, true);
+      if (sub.wakeId === null && sub.holder === null && tail > link.acked) {
+        this.issueWake(sub, path, true);
       }
     }
   }
 
   /** A stream grew: its subscriptions wake if idle. Runs in the turn of the append. */
-  streamAppended(record: StreamRecord): void {
-    for (const id of this.links.subscriptionsOf(record.path)) {
+  streamAppended(path: string, tail: number): void {
+    for (const id of this.links.subscriptionsOf(path)) {
       const sub = this.subs.get(id)!;
-      const link = this.links.get(id, record.path)!;
-      if (sub.wakeId === null && sub.holder === null && record.tail > link.acked) {
-        this.issueWake(sub, record.path, true);
+      const link = this.links.get(id, path)!;
+      if (sub.wakeId === null && sub.holder === null && tail > link.acked) {
+        this.issueWake(sub, path, true);
       }
     }
   }
@@ -360,10 +340,21 @@ export class Subscriptions {
     }
   }
 
+  /**
+   * Whether a change of `path` concerns any subscription: it is linked, or a
+   * live pattern matches it (so its creation links it).
+   */
+  watches(path: string): boolean {
+    if (this.links.subscriptionsOf(path).size > 0) return true;
+    for (const sub of this.#globbing) {
+      if (sub.config.wakeStream !== path && globMatches(sub.config.pattern!, path)) return true;
+    }
+    return false;
+  }
+
   /** @internal The stream's tail, 0 when it does not exist. */
   tail(path: string): number {
-    const record = this.ctx.store.get(path);
-    return record && !record.softDeleted ? record.tail : 0;
+    return this.streams.tail(path);
   }
 
   /** @internal The first linked stream with data past its cursor, or null. */
@@ -420,9 +411,9 @@ export class Subscriptions {
       sub.nextAttemptAt ??= now;
     } else {
       sub.leaseExpiresAt = null;
-      const woken = announce ? announceWake(this.ctx, sub, stream, now, this.onError) : null;
+      const woken = announce ? announceWake(this.streams, sub, stream, now) : null;
       // Other subscriptions may watch the wake stream; this one is busy with its wake.
-      if (woken) this.streamAppended(woken);
+      if (woken !== null) this.streamAppended(sub.config.wakeStream!, woken);
     }
     this.persist(sub);
   }
@@ -460,6 +451,11 @@ export class Subscriptions {
     const timer = this.#timers.get(id);
     if (timer !== undefined) clearTimeout(timer);
     this.#timers.delete(id);
+  }
+
+  /** @internal Runs what is due for `sub` now: its lease end or its delivery attempt. */
+  onDue(sub: SubscriptionState): void {
+    this.#onDue(sub);
   }
 
   #onDue(sub: SubscriptionState): void {

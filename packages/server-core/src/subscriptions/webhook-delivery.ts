@@ -26,15 +26,17 @@ export function deliverWebhook(subs: Subscriptions, sub: SubscriptionState): voi
   }
   subs.deliveryQueue.delete(sub);
   subs.delivering.add(sub.id);
-  attempt(subs, sub)
+  const delivery: Promise<void> = attempt(subs, sub)
     .catch(subs.onError)
     .finally(() => {
       subs.delivering.delete(sub.id);
+      subs.deliveries.delete(delivery);
       if (subs.subs.get(sub.id) === sub) subs.arm(sub);
       // A slot is free: the longest-waiting due delivery takes it.
       const next = subs.deliveryQueue.values().next();
       if (!next.done) deliverWebhook(subs, next.value);
     });
+  subs.deliveries.add(delivery);
 }
 
 async function attempt(subs: Subscriptions, sub: SubscriptionState): Promise<void> {
