@@ -94,21 +94,11 @@ export function jsonArrayBody(stored: Uint8Array): Uint8Array {
  * that message's start.
  */
 export function storedJsonMessageStart(stored: Uint8Array): number {
-  let depth = 0;
-  let inString = false;
   let start = 0;
-  for (let i = 0; i < stored.length; i++) {
-    const b = stored[i]!;
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
-      continue;
-    }
-    if (b === QUOTE) inString = true;
-    else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
-    else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
-    else if (b === COMMA && depth === 0) start = i + 1;
-  }
+  forEachTopLevelComma(stored, (index) => {
+    start = index + 1;
+    return true;
+  });
   return start;
 }
 
@@ -118,9 +108,25 @@ export function storedJsonMessageStart(stored: Uint8Array): number {
  */
 export function storedJsonPrefixLength(stored: Uint8Array, messages: number): number | undefined {
   if (messages === 0) return 0;
+  let seen = 0;
+  let length: number | undefined;
+  forEachTopLevelComma(stored, (index) => {
+    seen++;
+    if (seen < messages) return true;
+    length = index + 1;
+    return false;
+  });
+  return length;
+}
+
+/**
+ * Calls `visit` with the index of each comma of `stored` outside strings,
+ * arrays and objects (the separators the stored form puts after every
+ * message), in order, until `visit` returns false.
+ */
+function forEachTopLevelComma(stored: Uint8Array, visit: (index: number) => boolean): void {
   let depth = 0;
   let inString = false;
-  let seen = 0;
   for (let i = 0; i < stored.length; i++) {
     const b = stored[i]!;
     if (inString) {
@@ -131,10 +137,6 @@ export function storedJsonPrefixLength(stored: Uint8Array, messages: number): nu
     if (b === QUOTE) inString = true;
     else if (b === OPEN_BRACKET || b === OPEN_BRACE) depth++;
     else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
-    else if (b === COMMA && depth === 0) {
-      seen++;
-      if (seen === messages) return i + 1;
-    }
+    else if (b === COMMA && depth === 0 && !visit(i)) return;
   }
-  return undefined;
 }

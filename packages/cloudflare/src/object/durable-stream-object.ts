@@ -19,14 +19,12 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
-import { drainBody } from "../drain-body.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
-import { streamPath } from "../worker/stream-path.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
-import { engineRequest, fetchResponse } from "./http-bridge.js";
+import { fetchResponse, handleInEngine } from "./http-bridge.js";
 import { ObjectAlarm } from "./object-alarm.js";
 import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
@@ -109,14 +107,8 @@ export class DurableStreamObject extends DurableObject<Env> {
 
   /** A stream request routed here by the Worker (the URL is the client's). */
   override async fetch(request: Request): Promise<Response> {
-    const target = streamPath(request.url, this.#config.basePath);
-    if (target.kind !== "stream") return new Response(null, { status: 404 });
-    const url = new URL(request.url);
-    const response = await this.#engine.handle(
-      engineRequest(request, target.path, url),
-      `${url.origin}${target.pathname}`,
-    );
-    await drainBody(request);
+    const response = await handleInEngine(this.#engine, request, this.#config.basePath);
+    if (response === null) return new Response(null, { status: 404 });
     // The writer hears of its write once the coordinator has (when it must).
     await this.#watch.flush();
     // Creates, closes and deletes reach the listing right after the answer,

@@ -7,12 +7,36 @@
 
 import {
   type ByteSink,
+  type DurableStreamsEngine,
   type EngineRequest,
   type EngineResponse,
   isStreamingBody,
   loadPart,
   type StreamingBody,
 } from "@durastream/server-core";
+import { drainBody } from "../drain-body.js";
+import { streamPath } from "../worker/stream-path.js";
+
+/**
+ * A request the Worker routed to an object, handled by the object's engine
+ * (the URL is the client's), its unread body drained; null when its URL
+ * names no stream (the object answers 404).
+ */
+export async function handleInEngine(
+  engine: DurableStreamsEngine,
+  request: Request,
+  basePath: string,
+): Promise<EngineResponse | null> {
+  const target = streamPath(request.url, basePath);
+  if (target.kind !== "stream") return null;
+  const url = new URL(request.url);
+  const response = await engine.handle(
+    engineRequest(request, target.path, url),
+    `${url.origin}${target.pathname}`,
+  );
+  await drainBody(request);
+  return response;
+}
 
 /** An `EngineRequest` over a Fetch API request for the stream at `path`. */
 export function engineRequest(request: Request, path: string, url: URL): EngineRequest {

@@ -21,10 +21,8 @@ import {
   WakeHub,
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
-import { drainBody } from "../drain-body.js";
-import { engineRequest, fetchResponse } from "../object/http-bridge.js";
+import { fetchResponse, handleInEngine } from "../object/http-bridge.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
-import { streamPath } from "../worker/stream-path.js";
 import { SqlSubscriptionStore } from "./sql-subscription-store.js";
 import { WatchedMirror } from "./watched-mirror.js";
 
@@ -82,14 +80,8 @@ export class SubscriptionCoordinator extends DurableObject<Env> {
 
   /** A `__ds/subscriptions/...` or `__ds/jwks.json` request routed here by the Worker. */
   override async fetch(request: Request): Promise<Response> {
-    const target = streamPath(request.url, this.#config.basePath);
-    if (target.kind !== "stream") return new Response(null, { status: 404 });
-    const url = new URL(request.url);
-    const response = await this.#engine.handle(
-      engineRequest(request, target.path, url),
-      `${url.origin}${target.pathname}`,
-    );
-    await drainBody(request);
+    const response = await handleInEngine(this.#engine, request, this.#config.basePath);
+    if (response === null) return new Response(null, { status: 404 });
     await this.#settle();
     return fetchResponse(response);
   }
