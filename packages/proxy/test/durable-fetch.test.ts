@@ -68,16 +68,36 @@ describe("createDurableFetch", () => {
   });
 
   test("network failures mid-read are retried from the last offset", async () => {
-    let reads = 0;
+    // Every other long-poll fails, and the upstream writes one part at a time,
+    // each only after the reader has the previous one: the read cannot finish
+    // without retrying, and each retry must start where the last read ended.
+    let polls = 0;
+    let failures = 0;
     const flaky: typeof fetch = async (input, init) => {
-      const url = String(input);
-      if (url.includes("live=long-poll") && ++reads % 3 === 0) throw new TypeError("network down");
+      if (String(input).includes("live=long-poll") && ++polls % 2 === 1) {
+        failures++;
+        throw new TypeError("network down");
+      }
       return fetch(input, init);
     };
+    const response = upstream.controlled("flaky-read");
     const durableFetch = createDurableFetch({ proxyUrl, proxyAuthorization: SECRET, fetch: flaky });
-    const res = await durableFetch(`${upstream.url}/sse?n=25&delay=4`, { method: "POST" });
-    expect(await res.text()).toBe(expected(25));
-    expect(reads).toBeGreaterThanOrEqual(3);
+    const res = await durableFetch(`${upstream.url}/controlled/flaky-read`, { method: "POST" });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = "";
+    for (const part of ["one ", "two ", "three ", "four"]) {
+      response.write(part);
+      while (!received.endsWith(part)) {
+        const { value, done } = await reader.read();
+        expect(done).toBe(false);
+        received += decoder.decode(value, { stream: true });
+      }
+    }
+    response.end();
+    expect((await reader.read()).done).toBe(true);
+    expect(received).toBe("one two three four");
+    expect(failures).toBeGreaterThanOrEqual(3);
   });
 
   test("aborting the signal aborts the upstream call", async () => {
