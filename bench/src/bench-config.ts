@@ -22,6 +22,14 @@ export const config = {
     durationSeconds: scaled(8, 2),
     manyStreams: 1000,
   },
+  saturation: {
+    connections: [64, 256, 1024],
+    /** Seconds of wrk per point: 12 points in all, each server restarted once. */
+    durationSeconds: scaled(4, 1),
+    manyStreams: 1000,
+    /** The goal: durable appends ≥ 1.5× the official in-memory server's. */
+    target: 1.5,
+  },
   producer: { messages: scaled(1_000_000, 10_000) },
   catchUp: { totalBytes: scaled(64 * 1024 * 1024, 1024 * 1024), appendBytes: 1024 * 1024 },
   sse: {

@@ -34,3 +34,22 @@ export function openFileLimit(): number {
   if (!match || match[1] === "unlimited") return Number.POSITIVE_INFINITY;
   return Number(match[1]);
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, seconds,
+ * from /proc/<pid>/stat; NaN when it is gone.
+ */
+export function readCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces), from field 3 on.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 here.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { config } from "./bench-config.js";
+import { describeDiskProbe, probeSyncLatency } from "./disk-probe.js";
 import {
   PEAK_RSS_METRIC,
   renderNotes,
@@ -20,6 +21,7 @@ import { catchUpRead, catchUpReadCompressed } from "./scenarios/catch-up-read.js
 import { longPollFanOut, sseFanOut } from "./scenarios/fan-out.js";
 import { manyStreams } from "./scenarios/many-streams.js";
 import { producerIngest } from "./scenarios/producer-ingest.js";
+import { saturation } from "./scenarios/saturation.js";
 import { streamDbMaterialize } from "./scenarios/stream-db.js";
 import { yjsTyping, yjsTypingNoCompaction } from "./scenarios/yjs-typing.js";
 import { SERVER_LABELS, type ServerKind } from "./server-kind.js";
@@ -29,6 +31,7 @@ import { ensureWrk } from "./wrk.js";
 const SCENARIOS: readonly Scenario[] = [
   appendsOneStream,
   appendsManyStreams,
+  saturation,
   producerIngest,
   catchUpRead,
   catchUpReadCompressed,
@@ -116,12 +119,16 @@ async function main(): Promise<void> {
   log(
     `durastream bench: ${selected.length} scenarios, scale ${config.scale}, ${cpus().length} CPUs`,
   );
+  // Before and after the scenarios: the disk may change under other load meanwhile.
+  const diskBefore = probeSyncLatency();
+  log(describeDiskProbe(diskBefore));
   const reports: ScenarioReport[] = [];
   for (const scenario of selected) {
     log(`${scenario.title}`);
     reports.push(await runScenario(scenario));
   }
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
+  const diskAfter = probeSyncLatency();
 
   const machine = `${cpus().length}× ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   process.stdout.write(
@@ -129,6 +136,8 @@ async function main(): Promise<void> {
       "",
       `durastream bench — ${startedAt.toISOString()} — ${machine} — ${seconds.toFixed(0)} s`,
       "Ratios are durastream ÷ official (same run). All servers on 127.0.0.1, each in its own process.",
+      `before: ${describeDiskProbe(diskBefore)}`,
+      `after:  ${describeDiskProbe(diskAfter)}`,
       "",
       renderTable(reports),
       "",
@@ -140,7 +149,14 @@ async function main(): Promise<void> {
   writeFileSync(
     `${RESULTS_DIR}latest.json`,
     `${JSON.stringify(
-      { startedAt: startedAt.toISOString(), seconds, machine, config, scenarios: toJson(reports) },
+      {
+        startedAt: startedAt.toISOString(),
+        seconds,
+        machine,
+        config,
+        disk: { before: diskBefore, after: diskAfter },
+        scenarios: toJson(reports),
+      },
       null,
       2,
     )}\n`,

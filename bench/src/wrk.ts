@@ -22,6 +22,8 @@ export interface WrkResult {
     readonly max: number;
     readonly mean: number;
   };
+  /** CPU time wrk used (all its threads), seconds. */
+  readonly cpuSeconds: number;
 }
 
 export interface WrkOptions {
