@@ -21,6 +21,8 @@ const METRICS: readonly MetricDefinition[] = [
   { key: "p99Ms", label: "p99 delivery ms", decimals: 1 },
   { key: "deliveredPercent", label: "delivered % (in grace)", decimals: 1 },
   { key: "connected", label: "connected", decimals: 0 },
+  { key: "bareP99Ms", label: "bare socket.write p99 ms (same clients)", decimals: 1 },
+  { key: "p99OverBare", label: "p99 ÷ bare p99", decimals: 2 },
 ];
 
 /** File descriptors kept free for everything that is not a subscriber socket. */
@@ -35,16 +37,16 @@ interface FanOutLoad {
   readonly connectConcurrency: number;
 }
 
-async function runFanOut(server: ServerProcess, load: FanOutLoad): Promise<ServerRun> {
+async function runFanOut(port: number, load: FanOutLoad): Promise<ServerRun> {
   const notes: string[] = [];
   const count = Math.min(load.count, openFileLimit() - SPARE_FDS);
   if (count < load.count)
     notes.push(`open-file limit allows only ${count} connections (asked ${load.count})`);
   const path = "/v1/stream/bench/fan-out";
-  await createStream(server.port, path);
+  await createStream(port, path);
 
   const subscribers = ClientProcess.spawn(load.client, {
-    port: server.port,
+    port,
     path,
     [load.countKey]: count,
     connectConcurrency: load.connectConcurrency,
@@ -60,7 +62,7 @@ async function runFanOut(server: ServerProcess, load: FanOutLoad): Promise<Serve
     const writer = await runClientToResult(
       "paced-writer",
       {
-        port: server.port,
+        port,
         path,
         ratePerSecond: load.appendsPerSecond,
         durationMs: load.durationMs,
@@ -120,9 +122,54 @@ async function runFanOut(server: ServerProcess, load: FanOutLoad): Promise<Serve
   }
 }
 
+/**
+ * The same load against the bare server (one pre-encoded `socket.write` per
+ * connection and append), run once per scenario and shared by its servers'
+ * columns: the kernel's cost of the fan-out, measured the same way.
+ */
+const bareRuns = new Map<string, Promise<ServerRun>>();
+
+async function runBare(load: FanOutLoad): Promise<ServerRun> {
+  const bare = ClientProcess.spawn("bare-fan-out-server", {});
+  try {
+    const ready = await bare.waitFor("ready", 10_000);
+    return await runFanOut(Number(ready.port), load);
+  } finally {
+    bare.send("stop");
+    bare.kill();
+  }
+}
+
+/** The server's run, with the bare baseline's p99 and the ratio to it. */
+async function runAgainstBare(server: ServerProcess, load: FanOutLoad): Promise<ServerRun> {
+  const run = await runFanOut(server.port, load);
+  let bare = bareRuns.get(load.client);
+  if (!bare) {
+    bare = runBare(load);
+    bareRuns.set(load.client, bare);
+  }
+  const baseline = await bare;
+  const bareP99 = baseline.values.p99Ms;
+  const p99 = run.values.p99Ms;
+  const notes = [...run.notes, ...baseline.notes.map((note) => `bare baseline: ${note}`)];
+  return {
+    values: {
+      ...run.values,
+      bareP99Ms: bareP99 ?? { text: "none" },
+      p99OverBare:
+        typeof p99 === "number" && typeof bareP99 === "number" && bareP99 > 0
+          ? p99 / bareP99
+          : { text: "–" },
+    },
+    details: { ...run.details, bare: baseline.details },
+    notes,
+  };
+}
+
 const fanOutTargets: Scenario["targets"] = (values) => ({
   appendsPerSecond: bound(values, "appendsPerSecond", "≥", 49.5, "/s (50/s)"),
   p99Ms: bound(values, "p99Ms", "≤", 50, " ms"),
+  p99OverBare: bound(values, "p99OverBare", "≤", 2, "× bare"),
 });
 
 export const sseFanOut: Scenario = {
@@ -133,7 +180,7 @@ export const sseFanOut: Scenario = {
   timeoutMs: 300_000,
   run: ({ startServer }) =>
     startServer().then((server) =>
-      runFanOut(server, {
+      runAgainstBare(server, {
         client: "sse-subscribers",
         countKey: "subscribers",
         count: config.sse.subscribers,
@@ -156,7 +203,7 @@ export const longPollFanOut: Scenario = {
   timeoutMs: 300_000,
   run: ({ startServer }) =>
     startServer().then((server) =>
-      runFanOut(server, {
+      runAgainstBare(server, {
         client: "long-poll-waiters",
         countKey: "waiters",
         count: config.longPoll.waiters,
