@@ -74,6 +74,7 @@ export function parseRequestTarget(target: string): RequestTarget {
  * characters, and paths longer than `MAX_STREAM_PATH_LENGTH`.
  */
 export function decodeStreamPath(raw: string): string {
+  if (isPlainValidPath(raw)) return raw;
   if (raw === "") throw new StreamPathError("missing stream path");
   const segments = raw.split("/");
   // The reserved `__ds` namespace is no stream: its routes carry a stream
@@ -95,6 +96,34 @@ export function decodeStreamPath(raw: string): string {
   const problem = streamPathProblem(path);
   if (problem !== null) throw new StreamPathError(problem);
   return path;
+}
+
+/**
+ * Whether `raw` needs no decoding and is valid as it is: no `%`, no control
+ * character, no empty, `.` or `..` segment, not too long. One pass over the
+ * characters, no split or join: most request paths take this way, and every
+ * other one (including each invalid path, for its precise error) takes the
+ * full decode.
+ */
+function isPlainValidPath(raw: string): boolean {
+  const length = raw.length;
+  if (length === 0 || length > MAX_STREAM_PATH_LENGTH) return false;
+  let segmentStart = 0;
+  for (let i = 0; i <= length; i++) {
+    const code = i === length ? 0x2f : raw.charCodeAt(i);
+    if (code === 0x2f) {
+      const segment = i - segmentStart;
+      if (segment === 0) return false;
+      // "." or ".."
+      if (segment <= 2 && raw.charCodeAt(segmentStart) === 0x2e) {
+        if (segment === 1 || raw.charCodeAt(segmentStart + 1) === 0x2e) return false;
+      }
+      segmentStart = i + 1;
+    } else if (code < 0x20 || code === 0x7f || code === 0x25) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

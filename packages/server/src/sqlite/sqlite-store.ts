@@ -287,6 +287,27 @@ export class SqliteStore implements ServerStore {
       );
       this.#tailCache.add(id, batch.start, data);
     }
+    const record = batch.record;
+    if (!state.closed && state.lastStreamSeq === null && record.ttlSeconds === null) {
+      // Nothing else of the row moves: closed and closed_by stay as created
+      // (open, none), last_stream_seq stays null, and without a sliding TTL
+      // expiry_due is the fixed expires_at the row already holds.
+      this.#sql.updateTail.run(state.tail, state.lastAccessAt, id);
+    } else {
+      this.#updateAfterAppend(id, record, state);
+    }
+    for (const [producerId, producer] of batch.producers) {
+      this.#sql.upsertProducer.run(
+        id,
+        producerId,
+        producer.epoch,
+        producer.lastSeq,
+        producer.updatedAt ?? state.lastAccessAt,
+      );
+    }
+  }
+
+  #updateAfterAppend(id: number, record: StreamRecord, state: AppendBatch["state"]): void {
     this.#sql.updateAfterAppend.run({
       id,
       tail: state.tail,
@@ -297,20 +318,11 @@ export class SqliteStore implements ServerStore {
       lastStreamSeq: state.lastStreamSeq,
       lastAccessAt: state.lastAccessAt,
       expiryDue: expiryOf({
-        ttlSeconds: batch.record.ttlSeconds,
-        expiresAt: batch.record.expiresAt,
+        ttlSeconds: record.ttlSeconds,
+        expiresAt: record.expiresAt,
         lastAccessAt: state.lastAccessAt,
       }),
     });
-    for (const [producerId, producer] of batch.producers) {
-      this.#sql.upsertProducer.run(
-        id,
-        producerId,
-        producer.epoch,
-        producer.lastSeq,
-        producer.updatedAt ?? state.lastAccessAt,
-      );
-    }
   }
 
   getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {

@@ -26,6 +26,12 @@ export interface StoreStatements {
   readonly insertStream: Database.Statement;
   readonly insertChunk: Database.Statement;
   readonly updateAfterAppend: Database.Statement;
+  /**
+   * The row update of a plain append (stream open, no `Stream-Seq` kept, no
+   * sliding TTL): only the tail and the access time change, and positional
+   * parameters bind without reading an object's properties.
+   */
+  readonly updateTail: Database.Statement<[number, number, number]>;
   readonly upsertProducer: Database.Statement;
   readonly producer: Database.Statement<
     [number, string],
@@ -75,6 +81,9 @@ export function prepareStatements(db: Database.Database): StoreStatements {
     insertChunk: db.prepare(
       `INSERT INTO chunks (stream_id, end_pos, start_pos, data, ends, written_at)
         VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    updateTail: db.prepare<[number, number, number]>(
+      "UPDATE streams SET tail = ?, last_access_at = ? WHERE id = ?",
     ),
     updateAfterAppend: db.prepare(
       `UPDATE streams SET tail = @tail, closed = @closed, closed_by_producer = @closedByProducer,
