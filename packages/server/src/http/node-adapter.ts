@@ -159,10 +159,17 @@ class NodeEngineRequest implements EngineRequest {
   }
 }
 
+/**
+ * The reason every request signal aborts with. `abort()` without one builds a
+ * `DOMException` (with a stack trace) per response, and every live read's
+ * response aborts its signal when it closes, answered or not.
+ */
+const RESPONSE_CLOSED = Object.freeze(new Error("response closed"));
+
 function abortOnClose(res: ServerResponse): AbortController {
   const abort = new AbortController();
-  if (res.closed) abort.abort();
-  else res.once("close", () => abort.abort());
+  if (res.closed) abort.abort(RESPONSE_CLOSED);
+  else res.once("close", () => abort.abort(RESPONSE_CLOSED));
   return abort;
 }
 

@@ -393,6 +393,9 @@ export class SqliteStore implements ServerStore {
   }
 
   appendStart(record: StreamRecord, position: number): number | undefined {
+    // Long-poll and SSE readers resume at the tail they were given: with
+    // thousands of them, one query each per append is most of the wake's work.
+    if (this.#tailCache.startsChunk(record.id, position)) return position;
     const row = this.#sql.chunkEnds.get(record.id, position);
     if (!row || row.start_pos > position) return undefined;
     // A group-committed chunk holds several appends: `ends` has all but the last one's end.

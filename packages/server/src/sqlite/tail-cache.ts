@@ -73,6 +73,23 @@ export class TailCache {
     return out;
   }
 
+  /**
+   * Whether a cached chunk of stream `id` starts at `position`: an append
+   * starts there (a chunk holds whole appends). A live reader resumes at the
+   * tail it was last given, which is where the next chunk starts, so this
+   * answers without a query; false means "ask the database".
+   */
+  startsChunk(id: number, position: number): boolean {
+    const chunks = this.#tails.get(id)?.chunks;
+    if (!chunks) return false;
+    for (let i = chunks.length - 1; i >= 0; i--) {
+      const start = chunks[i]!.start;
+      if (start === position) return true;
+      if (start < position) return false;
+    }
+    return false;
+  }
+
   /** Forgets stream `id` (deleted, or its data changed underneath). */
   drop(id: number): void {
     const tail = this.#tails.get(id);
