@@ -128,6 +128,44 @@ describe("restart persistence (SQLite)", () => {
     }
   });
 
+  test("appends move a TTL stream's stored expiry; plain streams keep their tail and no expiry", async () => {
+    const dir = cleanups.tempDir();
+    const server = await startTestServer({ dataDir: dir });
+    const text = { "content-type": "text/plain" };
+    const ttl = streamUrl(server, "persist/ttl");
+    const plain = streamUrl(server, "persist/plain");
+    await fetch(ttl, { method: "PUT", headers: { ...text, "stream-ttl": "3600" } });
+    await fetch(plain, { method: "PUT", headers: text });
+    const rowOf = (path: string) => {
+      const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+      try {
+        return db
+          .prepare("SELECT tail, last_access_at, expiry_due FROM streams WHERE path = ?")
+          .get(path) as { tail: number; last_access_at: number; expiry_due: number | null };
+      } finally {
+        db.close();
+      }
+    };
+    const created = rowOf("persist/ttl");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      expect((await fetch(ttl, { method: "POST", headers: text, body: "abc" })).status).toBe(204);
+      expect((await fetch(plain, { method: "POST", headers: text, body: "abcd" })).status).toBe(
+        204,
+      );
+    } finally {
+      await server.close();
+    }
+    // The sliding TTL counts from the append, in the stored row too.
+    const appended = rowOf("persist/ttl");
+    expect(appended.last_access_at).toBeGreaterThan(created.last_access_at);
+    expect(appended.expiry_due).toBe(appended.last_access_at + 3_600_000);
+    expect(appended.tail).toBe(3);
+    const plainRow = rowOf("persist/plain");
+    expect(plainRow.tail).toBe(4);
+    expect(plainRow.expiry_due).toBeNull();
+  });
+
   test("a deleted stream stays deleted after a restart", async () => {
     const dir = cleanups.tempDir();
     let server = await startTestServer({ dataDir: dir });
