@@ -215,25 +215,25 @@ export class SqliteStore implements ServerStore {
     void this.#write(
       record,
       () => {
-        this.#sql.insertStream.run({
-          id: record.id,
-          path: record.path,
-          contentType: record.contentType,
-          createdAt: record.createdAt,
-          ttlSeconds: record.ttlSeconds,
-          expiresAt: record.expiresAt,
-          lastAccessAt: record.lastAccessAt,
-          expiryDue: expiryOf(record),
+        this.#sql.insertStream.run(
+          record.id,
+          record.path,
+          record.contentType,
+          record.createdAt,
+          record.ttlSeconds,
+          record.expiresAt,
+          record.lastAccessAt,
+          expiryOf(record),
           tail,
-          closed: init.closed ? 1 : 0,
-          forkSource: fork?.sourceId ?? null,
-          forkPosition: fork?.position ?? null,
-          forkOffset: fork?.requestedOffset ?? null,
-          forkSubOffset: fork?.requestedSubOffset ?? null,
-          earliest: record.earliest,
-          retentionMaxBytes: record.retention?.maxBytes ?? null,
-          retentionMaxAge: record.retention?.maxAgeSeconds ?? null,
-        });
+          init.closed ? 1 : 0,
+          fork?.sourceId ?? null,
+          fork?.position ?? null,
+          fork?.requestedOffset ?? null,
+          fork?.requestedSubOffset ?? null,
+          record.earliest,
+          record.retention?.maxBytes ?? null,
+          record.retention?.maxAgeSeconds ?? null,
+        );
         if (data) this.#sql.insertChunk.run(record.id, tail, start, data, null, init.now);
       },
       () => {

@@ -71,12 +71,11 @@ export function prepareStatements(db: Database.Database): StoreStatements {
     byPath: db.prepare<[string], StreamRow>(`${SELECT_STREAM} WHERE s.path = ?`),
     byId: db.prepare<[number], StreamRow>(`${SELECT_STREAM} WHERE s.id = ?`),
     insertStream: db.prepare(
+      // Positional: binding 17 named parameters reads them off an object, per create.
       `INSERT INTO streams (id, path, content_type, created_at, ttl_seconds, expires_at,
         last_access_at, expiry_due, tail, closed, fork_source, fork_position, fork_offset,
-        fork_sub_offset, earliest, retention_max_bytes, retention_max_age) VALUES (@id, @path,
-        @contentType, @createdAt, @ttlSeconds, @expiresAt, @lastAccessAt, @expiryDue, @tail,
-        @closed, @forkSource, @forkPosition, @forkOffset, @forkSubOffset, @earliest,
-        @retentionMaxBytes, @retentionMaxAge)`,
+        fork_sub_offset, earliest, retention_max_bytes, retention_max_age)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertChunk: db.prepare(
       `INSERT INTO chunks (stream_id, end_pos, start_pos, data, ends, written_at)
