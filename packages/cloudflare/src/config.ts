@@ -5,11 +5,12 @@
 
 import type { JWK } from "@durastream/server-core";
 import type { DurableStreamObject } from "./object/durable-stream-object.js";
+import type { ProxyEnv } from "./proxy/proxy-settings.js";
 import type { StreamRegistry } from "./registry/stream-registry.js";
 import type { SubscriptionCoordinator } from "./subscriptions/subscription-coordinator.js";
 
 /** Bindings and variables of the Worker and its objects. */
-export interface Env {
+export interface Env extends ProxyEnv {
   /** One `DurableStreamObject` per stream path. */
   readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
   /** The one `StreamRegistry` (named `__ds`): the path index behind `GET __ds/streams`. */

@@ -25,7 +25,9 @@ import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { fetchResponse, handleInEngine } from "./http-bridge.js";
+import { proxySettings } from "../proxy/proxy-settings.js";
 import { ObjectAlarm } from "./object-alarm.js";
+import { ProxyHost } from "./proxy-host.js";
 import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
 import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
@@ -43,6 +45,7 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #sockets: SocketSessions;
   readonly #registry: RegistryOutbox;
   readonly #watch: WatchReporter;
+  readonly #proxy: ProxyHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -74,7 +77,10 @@ export class DurableStreamObject extends DurableObject<Env> {
       objectId: ctx.id.toString(),
       now: systemClock.now,
     });
+    // The durable proxy (docs/proxy.md): used only by objects named `__ds/proxy/s/<id>`.
+    const proxy = proxySettings(env, this.#config.secret);
     this.#engine = new DurableStreamsEngine({
+      ...(proxy.kind === "on" ? { proxy: proxy.config } : {}),
       store: this.#store,
       hub: new WakeHub(),
       forks: this.#forks,
@@ -101,13 +107,22 @@ export class DurableStreamObject extends DurableObject<Env> {
     // A fork trimming past its fork point first drops its hold on the source.
     this.#store.retention.beforeForkTrim = (record) =>
       this.#forks.dropHold(record.fork!, record.earliest);
+    this.#proxy = new ProxyHost({
+      engine: this.#engine,
+      store: this.#store,
+      alarm: this.#alarm,
+      waitUntil: (work) => ctx.waitUntil(work),
+      now: systemClock.now,
+    });
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
   }
 
   /** A stream request routed here by the Worker (the URL is the client's). */
   override async fetch(request: Request): Promise<Response> {
-    const response = await handleInEngine(this.#engine, request, this.#config.basePath);
+    const response =
+      (await this.#proxy.handle(request)) ??
+      (await handleInEngine(this.#engine, request, this.#config.basePath));
     if (response === null) return new Response(null, { status: 404 });
     // The writer hears of its write once the coordinator has (when it must).
     await this.#watch.flush();
@@ -156,13 +171,14 @@ export class DurableStreamObject extends DurableObject<Env> {
         await this.#forks.retryDue();
         await this.#registry.due((path) => this.#store.get(path));
         await this.#watch.flush();
+        await this.#proxy.onAlarm();
       },
       () =>
         earliest(
           earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
           earliest(
             earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
-            this.#nextTrim(),
+            earliest(this.#nextTrim(), this.#proxy.nextAlarm()),
           ),
         ),
     );

@@ -8,6 +8,7 @@ import { type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { engineRequest, fetchResponse } from "../object/http-bridge.js";
+import { isProxyPath, routeProxy } from "../proxy/proxy-worker.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
@@ -49,6 +50,14 @@ async function route(request: Request, env: Env): Promise<Response> {
   const config = readConfig(env);
   const target = streamPath(request.url, config.basePath);
   if (target.kind === "outside") {
+    if (isProxyPath(target.pathname)) {
+      // The durable proxy (docs/proxy.md): each proxy stream in its own object.
+      try {
+        return await routeProxy(request, env, config, target.pathname);
+      } catch (error) {
+        return unreachable(error);
+      }
+    }
     const ops = await serveOps(request, target.pathname, env, config);
     if (ops) return ops;
     const assets = embeddedConsole();
