@@ -3,6 +3,7 @@
  * what `npm run dev:cloudflare` serves and what the tests run against.
  */
 
+import type { Readable } from "node:stream";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { bundleWorker } from "./bundle.js";
 
@@ -29,6 +30,11 @@ export interface LocalWorkerOptions {
   readonly objectClass?: string;
   /** workerd's own log level. Default: warnings and errors. */
   readonly logLevel?: LogLevel;
+  /**
+   * Receives workerd's stdout and stderr (the Worker's `console` output);
+   * default: copied to this process's.
+   */
+  readonly stdio?: (stdout: Readable, stderr: Readable) => void;
 }
 
 /** A running local Worker. */
@@ -56,6 +62,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8787,
     log: new Log(options.logLevel ?? LogLevel.WARN),
+    ...(options.stdio === undefined ? {} : { handleRuntimeStdio: options.stdio }),
     // No network: the placeholder `request.cf` instead of fetching the real one.
     cf: false,
   });

@@ -20,12 +20,12 @@ import {
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
+import { proxySettings } from "../proxy/proxy-settings.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { fetchResponse, handleInEngine } from "./http-bridge.js";
-import { proxySettings } from "../proxy/proxy-settings.js";
 import { ObjectAlarm } from "./object-alarm.js";
 import { ProxyHost } from "./proxy-host.js";
 import { RegistryOutbox } from "./registry-outbox.js";

@@ -22,8 +22,8 @@ import {
   type ProxyService,
 } from "@durastream/server-core";
 import { drainBody } from "../drain-body.js";
-import { PROXY_STREAM_ID_HEADER } from "../proxy/proxy-worker.js";
 import { PROXY_PATH } from "../proxy/proxy-settings.js";
+import { PROXY_STREAM_ID_HEADER } from "../proxy/proxy-worker.js";
 import type { ObjectAlarm } from "./object-alarm.js";
 import type { SqlStore } from "./sql-store.js";
 
@@ -75,7 +75,9 @@ export class ProxyHost {
     if (!this.#holdsProxyStreams()) return;
     const recovered = await proxy.recover();
     if (recovered > 0) {
-      console.warn(`durastream: proxy: ${recovered} response(s) cut by a restart ended as interrupted`);
+      console.warn(
+        `durastream: proxy: ${recovered} response(s) cut by a restart ended as interrupted`,
+      );
     }
   }
 

@@ -73,7 +73,10 @@ export function proxySettings(env: ProxyEnv, secret: string | undefined): ProxyS
     const value = env[name];
     if (value === undefined || value === "") continue;
     if (!/^\d+$/.test(value) || Number(value) <= 0) {
-      return { kind: "misconfigured", message: `${name} must be a positive integer, got "${value}"` };
+      return {
+        kind: "misconfigured",
+        message: `${name} must be a positive integer, got "${value}"`,
+      };
     }
     limits[key] = Number(value);
   }
@@ -87,7 +90,8 @@ export function proxySettings(env: ProxyEnv, secret: string | undefined): ProxyS
       fetcher: workersUpstreamFetcher(allowLocalhost === "1" || allowLocalhost === "true"),
       onOutcome: (event) => {
         // Workers logs: origin and path only, never a query or a credential (see ProxyOutcomeEvent).
-        const log = event.outcome === "complete" || event.outcome === "aborted" ? console.log : console.warn;
+        const log =
+          event.outcome === "complete" || event.outcome === "aborted" ? console.log : console.warn;
         log("durastream: proxy response ended", JSON.stringify(event));
       },
     },
