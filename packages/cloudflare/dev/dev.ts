@@ -36,6 +36,7 @@ const PROXY_VARS = [
   "STREAMS_PROXY_MAX_DURATION_MS",
   "STREAMS_PROXY_MAX_RESPONSE_BYTES",
   "STREAMS_PROXY_MAX_REQUEST_BYTES",
+  "STREAMS_PROXY_WATCH_MS",
 ] as const;
 
 const USAGE = `Usage: npm run dev:cloudflare -- [options]

@@ -20,7 +20,7 @@ import {
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
-import { proxySettings } from "../proxy/proxy-settings.js";
+import { DEFAULT_WATCH_MS, proxySettings } from "../proxy/proxy-settings.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
@@ -113,6 +113,7 @@ export class DurableStreamObject extends DurableObject<Env> {
       alarm: this.#alarm,
       waitUntil: (work) => ctx.waitUntil(work),
       now: systemClock.now,
+      watchMs: proxy.kind === "on" ? proxy.watchMs : DEFAULT_WATCH_MS,
     });
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();

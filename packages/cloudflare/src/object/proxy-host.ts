@@ -5,8 +5,9 @@
  * does. What differs is keeping the object alive and noticing its death:
  *
  * - while an upstream body is piped, `ctx.waitUntil` holds the pipe, and the
- *   object's alarm fires every `WATCH_MS` (an alarm is an event: the object
- *   is not idle, so not evicted, while its response arrives);
+ *   object's alarm fires every few seconds (an alarm is an event: the object
+ *   is not idle, so not evicted, while its response arrives; period
+ *   `STREAMS_PROXY_WATCH_MS`);
  * - an alarm that finds no upstream call in flight but a response still
  *   marked running means the object was evicted or restarted mid-response
  *   (a deployment, a crash): the response is ended with the outcome
@@ -27,9 +28,6 @@ import { PROXY_STREAM_ID_HEADER } from "../proxy/proxy-worker.js";
 import type { ObjectAlarm } from "./object-alarm.js";
 import type { SqlStore } from "./sql-store.js";
 
-/** Period of the watch alarm while an upstream response arrives. */
-export const WATCH_MS = 30_000;
-
 /** What the host needs of its object. */
 export interface ProxyHostDeps {
   readonly engine: DurableStreamsEngine;
@@ -37,6 +35,8 @@ export interface ProxyHostDeps {
   readonly alarm: ObjectAlarm;
   readonly waitUntil: (work: Promise<unknown>) => void;
   readonly now: () => number;
+  /** Period of the watch alarm while an upstream response arrives, ms. */
+  readonly watchMs: number;
 }
 
 /** The proxy routes of one object. */
@@ -62,7 +62,7 @@ export class ProxyHost {
   /** Keeps the object alive while the upstream response arrives. */
   async #watch(proxy: ProxyService): Promise<void> {
     this.deps.waitUntil(proxy.settled());
-    await this.deps.alarm.requestAt(this.deps.now() + WATCH_MS);
+    await this.deps.alarm.requestAt(this.deps.now() + this.deps.watchMs);
   }
 
   /**
@@ -84,7 +84,7 @@ export class ProxyHost {
   /** When the alarm must fire next for the proxy: soon while a response arrives. */
   nextAlarm(): number | null {
     const proxy = this.deps.engine.proxy;
-    return proxy?.busy ? this.deps.now() + WATCH_MS : null;
+    return proxy?.busy ? this.deps.now() + this.deps.watchMs : null;
   }
 
   #holdsProxyStreams(): boolean {

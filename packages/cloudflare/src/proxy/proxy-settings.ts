@@ -27,7 +27,16 @@ export interface ProxyEnv {
   readonly STREAMS_PROXY_MAX_RESPONSE_BYTES?: string;
   /** Largest request body forwarded upstream, bytes. Default 8 MiB. */
   readonly STREAMS_PROXY_MAX_REQUEST_BYTES?: string;
+  /**
+   * How often a proxy stream's object checks on its upstream response, ms
+   * (its alarm: keeps it alive while piping, and ends a response a restart
+   * cut as `interrupted`). Default 30000.
+   */
+  readonly STREAMS_PROXY_WATCH_MS?: string;
 }
+
+/** Default of `STREAMS_PROXY_WATCH_MS`. */
+export const DEFAULT_WATCH_MS = 30_000;
 
 /** URL path of the proxy, as on Node. */
 export const PROXY_PATH = "/v1/proxy";
@@ -36,7 +45,13 @@ export const PROXY_PATH = "/v1/proxy";
 export type ProxySettings =
   | { readonly kind: "off" }
   | { readonly kind: "misconfigured"; readonly message: string }
-  | { readonly kind: "on"; readonly config: ProxyConfig; readonly signingKey: string };
+  | {
+      readonly kind: "on";
+      readonly config: ProxyConfig;
+      readonly signingKey: string;
+      /** Period of the watch alarm, ms. */
+      readonly watchMs: number;
+    };
 
 const LIMITS = {
   urlTtlSeconds: "STREAMS_PROXY_URL_TTL",
@@ -80,9 +95,17 @@ export function proxySettings(env: ProxyEnv, secret: string | undefined): ProxyS
     }
     limits[key] = Number(value);
   }
+  const watch = env.STREAMS_PROXY_WATCH_MS;
+  if (watch !== undefined && watch !== "" && (!/^\d+$/.test(watch) || Number(watch) <= 0)) {
+    return {
+      kind: "misconfigured",
+      message: `STREAMS_PROXY_WATCH_MS must be a positive integer, got "${watch}"`,
+    };
+  }
   return {
     kind: "on",
     signingKey,
+    watchMs: watch ? Number(watch) : DEFAULT_WATCH_MS,
     config: {
       ...limits,
       allowlist,
