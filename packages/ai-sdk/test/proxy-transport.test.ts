@@ -13,6 +13,7 @@ import { startServer } from "@durastream/server";
 import type { UIMessage, UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockLlm, startMockLlm } from "../../../test-support/mock-llm.js";
+import { reloadingTab } from "../../../test-support/reloading-tab.js";
 import { startLocalWorker } from "../../cloudflare/dev/local-worker.js";
 import { keepAliveBelowWorkerd } from "../../cloudflare/test/helpers.js";
 import { createProxyChatTransport, type ProxyChatTransportOptions } from "../src/index.js";
@@ -58,36 +59,6 @@ const TARGETS: ReadonlyArray<readonly [string, (llm: MockLlm) => Promise<Target>
     },
   ],
 ];
-
-/** A browser tab: its fetch goes dead on `unload` (the page's code never runs again). */
-function tab() {
-  let unloaded = false;
-  const never = new Promise<never>(() => {});
-  const tabFetch: typeof fetch = async (input, init) => {
-    if (unloaded) return never;
-    const response = await fetch(input, init);
-    if (unloaded) return never;
-    if (response.body === null) return response;
-    const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (unloaded) return never;
-        const next = await reader.read();
-        if (unloaded) return never;
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
-    return new Response(body, { status: response.status, headers: response.headers });
-  };
-  return {
-    fetch: tabFetch,
-    unload: () => {
-      unloaded = true;
-    },
-  };
-}
 
 async function drain(
   chunks: ReadableStream<UIMessageChunk>,
@@ -165,7 +136,7 @@ describe.each(TARGETS)("proxy chat transport on %s", (_name, start) => {
     llm.script({ tokens: TOKENS, holdAfter: 12 });
     const before = llm.requests.length;
     const session = memoryStorage();
-    const first = tab();
+    const first = reloadingTab();
     const shown = await drain(
       await send(transport(first.fetch, session), "reloaded"),
       (all) => deltas(all).length === 12,
@@ -174,7 +145,7 @@ describe.each(TARGETS)("proxy chat transport on %s", (_name, start) => {
     await llm.held();
     first.unload();
 
-    const second = tab();
+    const second = reloadingTab();
     const replay = await transport(second.fetch, session).reconnectToStream({ chatId: "reloaded" });
     expect(replay).not.toBeNull();
     llm.release();

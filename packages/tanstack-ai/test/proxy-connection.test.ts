@@ -15,6 +15,7 @@ import { type RunningServer, startServer } from "@durastream/server";
 import { chat, toServerSentEventsResponse } from "@tanstack/ai";
 import { ChatClient } from "@tanstack/ai-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reloadingTab } from "../../../test-support/reloading-tab.js";
 import { durableProxyConnection } from "../src/proxy.js";
 import { type Script, scriptedAdapter } from "./scripted-adapter.js";
 
@@ -64,36 +65,6 @@ afterAll(async () => {
   await new Promise((resolve) => endpoint?.close(resolve));
 });
 
-/** A browser tab: its fetch goes dead on `unload` (the page's code never runs again). */
-function tab() {
-  let unloaded = false;
-  const never = new Promise<never>(() => {});
-  const tabFetch: typeof fetch = async (input, init) => {
-    if (unloaded) return never;
-    const response = await fetch(input, init);
-    if (unloaded) return never;
-    if (response.body === null) return response;
-    const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (unloaded) return never;
-        const next = await reader.read();
-        if (unloaded) return never;
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
-    return new Response(body, { status: response.status, headers: response.headers });
-  };
-  return {
-    fetch: tabFetch,
-    unload: () => {
-      unloaded = true;
-    },
-  };
-}
-
 const view = (client: ChatClient) =>
   client
     .getMessages()
@@ -141,7 +112,7 @@ describe("TanStack AI over the durable proxy", () => {
     script = { kind: "text", tokens: TOKENS, delayMs: 15 };
     const before = calls;
     const session = memoryStorage();
-    const first = tab();
+    const first = reloadingTab();
     const firstClient = client("reloaded", session, first.fetch);
     void firstClient.sendMessage("Count.");
     await expect
@@ -150,7 +121,7 @@ describe("TanStack AI over the durable proxy", () => {
     expect(view(firstClient).at(-1)?.[1]).not.toBe(TOKENS.join(""));
     first.unload();
 
-    const second = tab();
+    const second = reloadingTab();
     const secondClient = client("reloaded", session, second.fetch);
     try {
       await expect

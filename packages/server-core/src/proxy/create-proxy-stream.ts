@@ -50,7 +50,10 @@ const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * A runtime that routes by stream id (Cloudflare) computes it before the
  * request reaches the proxy and passes it as `ProxyRequest.streamId`.
  */
-export async function proxyStreamId(signer: ProxySigner, sessionId: string | null): Promise<string> {
+export async function proxyStreamId(
+  signer: ProxySigner,
+  sessionId: string | null,
+): Promise<string> {
   return sessionId !== null && SESSION_ID.test(sessionId)
     ? signer.sessionStreamId(sessionId)
     : crypto.randomUUID();
