@@ -80,7 +80,7 @@ describe("SSRF on Workers", () => {
 });
 
 describe("settings on Workers", () => {
-  it("without STREAMS_PROXY_ALLOWLIST there is no proxy route; without a key it says so", async () => {
+  it("without STREAMS_PROXY_ALLOWLIST there is no proxy route; without a key or with a bad glob it says so", async () => {
     const off = await start({});
     expect(await errorOf(await create(`${off.url}/v1/proxy`, `${upstream.url}/sse`))).toMatchObject(
       { status: 404, code: "NOT_FOUND" },
@@ -93,6 +93,16 @@ describe("settings on Workers", () => {
     const refused = await errorOf(await create(`${keyless.url}/v1/proxy`, `${upstream.url}/sse`));
     expect(refused).toMatchObject({ status: 500, code: "PROXY_NOT_CONFIGURED" });
     expect(refused.message).toContain("STREAMS_PROXY_SIGNING_KEY");
+    // A malformed allowlist turns the proxy off with its reason; streams keep working.
+    const malformed = await start({ STREAMS_PROXY_ALLOWLIST: "api.example.com/**" });
+    const bad = await errorOf(await create(`${malformed.url}/v1/proxy`, `${upstream.url}/sse`));
+    expect(bad).toMatchObject({ status: 500, code: "PROXY_NOT_CONFIGURED" });
+    expect(bad.message).toContain("http://");
+    const put = await fetch(`${malformed.url}/v1/stream/still-works`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${SECRET}`, "content-type": "text/plain" },
+    });
+    expect(put.status).toBe(201);
   });
 
   it("a client cannot choose the object of its stream with the Worker's internal header", async () => {

@@ -4,7 +4,7 @@
  * Worker's `vars` and secrets.
  */
 
-import type { ProxyConfig } from "@durastream/server-core";
+import { type ProxyConfig, UpstreamAllowlist } from "@durastream/server-core";
 import { workersUpstreamFetcher } from "./workers-upstream.js";
 
 /** The proxy's variables (part of the Worker's `Env`). */
@@ -80,6 +80,16 @@ export function proxySettings(env: ProxyEnv, secret: string | undefined): ProxyS
       kind: "misconfigured",
       message:
         "STREAMS_PROXY_ALLOWLIST is set but the proxy has no signing key: set the secret STREAMS_PROXY_SIGNING_KEY (or STREAMS_SECRET)",
+    };
+  }
+  try {
+    // Compiled here so that a bad entry disables the proxy (and says why)
+    // instead of failing every stream object that builds its engine.
+    new UpstreamAllowlist(allowlist);
+  } catch (error) {
+    return {
+      kind: "misconfigured",
+      message: `STREAMS_PROXY_ALLOWLIST: ${(error as Error).message}`,
     };
   }
   const allowLocalhost = env.STREAMS_PROXY_ALLOW_LOCALHOST;
