@@ -18,6 +18,8 @@ export interface LlmScript {
   readonly holdAfter?: number;
   /** Answer with this error status and a JSON error body instead. */
   readonly status?: number;
+  /** Answer with a call of this tool (after the tokens) instead of stopping. */
+  readonly toolCall?: { readonly name: string; readonly args: Record<string, unknown> };
 }
 
 /** One request the mock received. */
@@ -98,6 +100,16 @@ export async function startMockLlm(): Promise<MockLlm> {
       await sleep(script.delayMs ?? 2);
     }
     if (cut) return;
+    if (script.toolCall !== undefined) {
+      const call = { index: 0, id: "call_1", type: "function" };
+      const name = script.toolCall.name;
+      res.write(chunk({ tool_calls: [{ ...call, function: { name, arguments: "" } }] }, null));
+      const args = JSON.stringify(script.toolCall.args);
+      res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args } }] }, null));
+      res.write(chunk({}, "tool_calls"));
+      res.end("data: [DONE]\n\n");
+      return;
+    }
     const usage = {
       prompt_tokens: 5,
       completion_tokens: script.tokens.length,

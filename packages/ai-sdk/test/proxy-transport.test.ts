@@ -10,7 +10,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { memoryStorage } from "@durastream/proxy";
 import { startServer } from "@durastream/server";
-import type { UIMessage, UIMessageChunk } from "ai";
+import { jsonSchema, stepCountIs, tool, type UIMessage, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockLlm, startMockLlm } from "../../../test-support/mock-llm.js";
 import { reloadingTab } from "../../../test-support/reloading-tab.js";
@@ -157,6 +157,54 @@ describe.each(TARGETS)("proxy chat transport on %s", (_name, start) => {
     expect(
       await transport(second.fetch, session).reconnectToStream({ chatId: "reloaded" }),
     ).toBeNull();
+  });
+
+  it("a reload in a tool loop's second step resumes both calls from their streams, in order", async () => {
+    llm.script({ tokens: [], toolCall: { name: "weather", args: { city: "Paris" } } });
+    llm.script({ tokens: TOKENS, holdAfter: 6 });
+    const before = llm.requests.length;
+    let executions = 0;
+    const tools = {
+      weather: tool({
+        inputSchema: jsonSchema<{ city: string }>({
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        }),
+        execute: async ({ city }) => {
+          executions++;
+          return { city, celsius: 21 };
+        },
+      }),
+    };
+    const options = { streamTextOptions: { tools, stopWhen: stepCountIs(3) } };
+    const session = memoryStorage();
+    const first = reloadingTab();
+    const shown = await drain(
+      await send(transport(first.fetch, session, options), "tools"),
+      (all) => deltas(all).length === 6,
+    );
+    expect(shown.some((chunk) => chunk.type === "tool-output-available")).toBe(true);
+    await llm.held();
+    first.unload();
+
+    const second = reloadingTab();
+    const replay = await transport(second.fetch, session, options).reconnectToStream({
+      chatId: "tools",
+    });
+    llm.release();
+    const chunks = await drain(replay!);
+    expect(chunks.filter((chunk) => chunk.type === "tool-input-available")).toMatchObject([
+      { toolName: "weather", input: { city: "Paris" } },
+    ]);
+    expect(chunks.filter((chunk) => chunk.type === "tool-output-available")).toMatchObject([
+      { output: { city: "Paris", celsius: 21 } },
+    ]);
+    expect(deltas(chunks)).toEqual(TOKENS);
+    // Two LLM calls in all: the replay read both from the proxy. The tool ran
+    // again on replay (its result is the browser's, not in the LLM's stream).
+    expect(llm.requests.length).toBe(before + 2);
+    expect(executions).toBe(2);
   });
 
   it("stop cuts the LLM's answer upstream; the stopped turn is not resumed", async () => {
