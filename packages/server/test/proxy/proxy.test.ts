@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTestServer, tempDir } from "../helpers.js";
 import { type MockUpstream, startMockUpstream } from "./mock-upstream.js";
 import { create, created } from "./proxy-client.js";
-import { proxyProtocolSuite, TARGET_SETTINGS } from "./proxy-suite.js";
+import { proxyProtocolSuite } from "./proxy-suite.js";
+import { TARGET_SETTINGS } from "./proxy-target.js";
 
 describe("proxy protocol on Node", () => {
   proxyProtocolSuite(async (upstreamUrl) => {
