@@ -7,6 +7,8 @@
  * mid-way instead of leaving its stream open forever.
  */
 
+import { stream as officialStream } from "@durable-streams/client";
+import { stream as ourStream } from "@durastream/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockUpstream, startMockUpstream } from "../../server/test/proxy/mock-upstream.js";
 import {
@@ -116,6 +118,101 @@ describe("settings on Workers", () => {
     expect(res.status).toBe(201);
     expect(new URL(res.headers.get("location")!).pathname).not.toContain("chosen-by-client");
     expect(upstream.requests.at(-1)!.headers["durastream-proxy-stream-id"]).toBeUndefined();
+  });
+});
+
+describe("live reads of a signed URL", () => {
+  it("SSE from before the first byte gets every byte to the closure, with the official client and ours", async () => {
+    const worker = await start({
+      STREAMS_PROXY_ALLOWLIST: `${upstream.url}/**`,
+      STREAMS_PROXY_ALLOW_LOCALHOST: "1",
+    });
+    for (const [name, client] of [
+      ["official", officialStream],
+      ["ours", ourStream],
+    ] as const) {
+      const response = upstream.controlled(`sse-${name}`);
+      const location = await created(
+        create(`${worker.url}/v1/proxy`, `${upstream.url}/controlled/sse-${name}`),
+      );
+      const res = await client({ url: location, offset: "-1", live: "sse" });
+      const reading = (async () => {
+        let received = "";
+        for await (const chunk of res.textStream()) received += chunk;
+        return received;
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const part of ["one ", "two ", "three"]) {
+        response.write(part);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      response.end();
+      expect(await reading, name).toBe("one two three");
+    }
+  });
+});
+
+describe("SSE reads of a signed URL go through the Worker's relay", () => {
+  /** Reads an SSE response to its end (or `limitMs`); the text and how long it lasted. */
+  async function readSse(url: string, limitMs: number): Promise<{ text: string; ms: number }> {
+    const started = Date.now();
+    const abort = AbortSignal.timeout(limitMs);
+    let text = "";
+    try {
+      const res = await fetch(url, { signal: abort });
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+    } catch (error) {
+      if (!abort.aborted) throw error;
+    }
+    return { text, ms: Date.now() - started };
+  }
+
+  it("keep-alives and the connection lifetime apply, as to any stream's SSE", async () => {
+    const worker = await start({
+      STREAMS_PROXY_ALLOWLIST: `${upstream.url}/**`,
+      STREAMS_PROXY_ALLOW_LOCALHOST: "1",
+      LONG_POLL_TIMEOUT_MS: "300",
+      SSE_MAX_CONNECTION_MS: "1500",
+    });
+    const response = upstream.controlled("sse-lifetime");
+    const location = await created(
+      create(`${worker.url}/v1/proxy`, `${upstream.url}/controlled/sse-lifetime`),
+    );
+    try {
+      const { text, ms } = await readSse(at(location, "-1", "sse"), 6_000);
+      expect(ms).toBeLessThan(5_000); // closed by the relay at its lifetime, not held open
+      expect(text.match(/event: control/g)?.length ?? 0).toBeGreaterThan(2); // keep-alives
+    } finally {
+      response.end();
+    }
+  });
+
+  it("a session ends once its signed URL expires; the reconnect is refused", async () => {
+    const worker = await start({
+      STREAMS_PROXY_ALLOWLIST: `${upstream.url}/**`,
+      STREAMS_PROXY_ALLOW_LOCALHOST: "1",
+      STREAMS_PROXY_URL_TTL: "2",
+      LONG_POLL_TIMEOUT_MS: "300",
+      SSE_MAX_CONNECTION_MS: "60000",
+    });
+    const response = upstream.controlled("sse-expiry");
+    const location = await created(
+      create(`${worker.url}/v1/proxy`, `${upstream.url}/controlled/sse-expiry`),
+    );
+    try {
+      const { ms } = await readSse(at(location, "-1", "sse"), 10_000);
+      expect(ms).toBeLessThan(5_000);
+      const again = await fetch(at(location, "-1", "sse"));
+      expect(again.status).toBe(401);
+      await again.body?.cancel();
+    } finally {
+      response.end();
+    }
   });
 });
 
