@@ -159,7 +159,7 @@ export function createStreamDB<
           for await (const piece of jsonArrayPieces(text, sliceBudgetMs)) {
             await applier.applyItems(piece);
           }
-          applier.finishBatch(meta.upToDate);
+          await applier.finishBatch(meta.upToDate);
           offset = meta.offset;
         }
         if (applier.ready) settleReady();
