@@ -25,6 +25,7 @@ import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { fetchResponse, handleInEngine } from "./http-bridge.js";
+import { ObjectLiveReaders } from "./live-readers.js";
 import { ObjectAlarm } from "./object-alarm.js";
 import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
@@ -43,6 +44,7 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #sockets: SocketSessions;
   readonly #registry: RegistryOutbox;
   readonly #watch: WatchReporter;
+  readonly #liveReaders: ObjectLiveReaders;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -103,11 +105,19 @@ export class DurableStreamObject extends DurableObject<Env> {
       this.#forks.dropHold(record.fork!, record.earliest);
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
+    this.#liveReaders = new ObjectLiveReaders(ctx, this.#config.maxLiveReadersPerStream);
   }
 
   /** A stream request routed here by the Worker (the URL is the client's). */
   override async fetch(request: Request): Promise<Response> {
-    const response = await handleInEngine(this.#engine, request, this.#config.basePath);
+    const admitted = this.#liveReaders.admit(request);
+    if (admitted instanceof Response) return admitted;
+    let response: Awaited<ReturnType<typeof handleInEngine>>;
+    try {
+      response = await handleInEngine(this.#engine, request, this.#config.basePath);
+    } finally {
+      admitted?.();
+    }
     if (response === null) return new Response(null, { status: 404 });
     // The writer hears of its write once the coordinator has (when it must).
     await this.#watch.flush();
