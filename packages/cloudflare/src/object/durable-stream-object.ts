@@ -65,7 +65,8 @@ export class DurableStreamObject extends DurableObject<Env> {
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
     this.#watch = new WatchReporter({
       coordinator: () => env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME),
-      retryAt: (at) => this.#alarm.requestAt(at),
+      sql: ctx.storage.sql,
+      alarmAt: (at) => this.#alarm.requestAt(at),
       now: systemClock.now,
     });
     this.#forks = new RemoteForkPeer({
@@ -218,6 +219,7 @@ export class DurableStreamObject extends DurableObject<Env> {
     if (this.#registry.hasPending() || this.#watch.hasPending()) return;
     this.#store.dropped();
     this.#registry.dropped();
+    this.#watch.dropped();
     this.#alarm.reset();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -238,7 +240,11 @@ export class DurableStreamObject extends DurableObject<Env> {
   /** Appends a pull-wake event to this object's stream (the wake stream of a subscription). */
   async appendWakeEvent(path: string, event: string): Promise<boolean> {
     const appended = await this.#engine.appendWakeEvent(path, event);
-    await this.#watch.flush();
+    // Not awaited: the coordinator is waiting for this call, and a report it
+    // must take first would wait for it in turn (an instance that does not
+    // know yet that its wake stream is unwatched reports the append). The
+    // report is journaled: delivered right after, or by the alarm.
+    this.ctx.waitUntil(this.#watch.flush());
     if (this.#registry.hasPending()) this.ctx.waitUntil(this.#registry.deliver());
     return appended;
   }
