@@ -162,6 +162,24 @@ describe("Cloudflare cost model, counted under workerd", () => {
     expect(cost).toEqual({ requests: 2, alarms: 0, rowsRead: expect.any(Number), rowsWritten: 5 });
   });
 
+  it("a stream's tail report to the listing: the object's alarm and one registry call", async () => {
+    // Appends slower than REGISTRY_REFRESH_MS to an object that stays in
+    // memory: each append is reported by the alarm on its own.
+    await put(quiet, "cost/reported");
+    await append(quiet, "cost/reported");
+    await sleep(QUIET_REFRESH_MS * 3);
+    const appends = 6;
+    const cost = await measure(quiet, appends, async () => {
+      for (let i = 0; i < appends; i++) {
+        await append(quiet, "cost/reported");
+        await sleep(QUIET_REFRESH_MS * 2);
+      }
+    });
+    figures["append + tail report"] = cost;
+    expect(cost).toMatchObject({ requests: 3, alarms: 1 });
+    expect(cost.rowsWritten).toBeLessThanOrEqual(11);
+  });
+
   it("a quiet stream's append: a fresh instance, reported to the listing by its alarm", async () => {
     // A stream appended to every minute or so is evicted in between (workerd
     // evicts an idle object after about 10 s): each append meets a new
