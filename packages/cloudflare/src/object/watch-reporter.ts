@@ -33,8 +33,13 @@ const RETRY_MS = 1_000;
  */
 const SAFETY_ALARM_MS = 30_000;
 
+/**
+ * Not AUTOINCREMENT (which writes `sqlite_sequence` with every insert, a
+ * billed row): `seq` only orders the rows waiting here, and a rowid after
+ * the largest one left is all that takes.
+ */
 const TABLE = `CREATE TABLE IF NOT EXISTS watch_outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   change TEXT NOT NULL
 )`;
 
