@@ -97,6 +97,8 @@ const FORWARDED = [
   "producer-seq",
   "access-control-request-method",
   "access-control-request-headers",
+  // The document's index is created with a retention limit (its newest entries).
+  "stream-retention-max-bytes",
 ];
 
 function bodyOf(body: EngineRequest["body"]): BodyInit | null {
