@@ -4,22 +4,9 @@
  */
 
 import { FetchBackoffAbortError, FetchError, networkFailure } from "./errors.js";
+import type { BackoffOptions } from "./types.js";
 
-/** Exponential backoff settings. */
-export interface BackoffOptions {
-  /** First retry delay ceiling (ms). */
-  initialDelay: number;
-  /** Largest retry delay (ms). */
-  maxDelay: number;
-  /** Growth factor of the delay ceiling per attempt. */
-  multiplier: number;
-  /** Called after every failed attempt. */
-  onFailedAttempt?: () => void;
-  /** Log retries to the console. */
-  debug?: boolean;
-  /** Retries before giving up (`Infinity` retries forever). */
-  maxRetries?: number;
-}
+export type { BackoffOptions };
 
 /** Default backoff of reads: 100 ms growing ×1.3 to 60 s, retrying forever. */
 export const BackoffDefaults: BackoffOptions = {

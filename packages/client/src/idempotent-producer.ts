@@ -8,51 +8,17 @@
  * undelivered messages are kept: `flush()` sends them again.
  */
 
-import {
-  isClosedFlag,
-  PRODUCER_EPOCH_HEADER,
-  PRODUCER_EXPECTED_SEQ_HEADER,
-  PRODUCER_RECEIVED_SEQ_HEADER,
-  parseNonNegativeInteger,
-  STREAM_CLOSED_HEADER,
-  STREAM_OFFSET_HEADER,
-} from "@durastream/protocol";
-import type { DurableStream } from "./durable-stream.js";
+import { STREAM_CLOSED_HEADER, STREAM_OFFSET_HEADER } from "@durastream/protocol";
 import { DurableStreamError, SequenceGapError, StaleEpochError } from "./errors.js";
 import type { AppendBody } from "./message-encoding.js";
+import { readProducerAnswer } from "./producer-answer.js";
+import type { Batch, FlushWaiter } from "./producer-batch.js";
+import type { ProducerStream } from "./producer-stream.js";
 import { ProducerTransport } from "./producer-transport.js";
 import type { CloseResult, IdempotentProducerOptions, Offset } from "./types.js";
 import { writeFailure } from "./write-request.js";
 
 export { SequenceGapError, StaleEpochError } from "./errors.js";
-
-/** A sealed batch: one POST, one producer sequence number. */
-interface Batch {
-  /** Monotonic id, independent of (epoch, seq) which change on re-claim. */
-  readonly id: number;
-  messages: AppendBody[];
-  epoch: number;
-  seq: number;
-  state: "queued" | "in-flight" | "acked";
-  /**
-   * Refused with a sequence gap whose missing sequence is one of ours: resend
-   * once the batch with this sequence is acknowledged.
-   */
-  resendAfterSeq: number | undefined;
-  /**
-   * Lowest unacknowledged sequence when the latest attempt was sent. Every
-   * sequence from here to `seq - 1` was ours and not yet known to have landed,
-   * so a gap the server reports in that range is explained by our own requests.
-   */
-  lowestUnackedAtSend: number;
-  body: BodyInit | undefined;
-}
-
-interface FlushWaiter {
-  target: number;
-  resolve: (offset: Offset | undefined) => void;
-  reject: (err: Error) => void;
-}
 
 /**
  * Exactly-once, batched, pipelined writer for one stream.
@@ -69,7 +35,7 @@ interface FlushWaiter {
  * ```
  */
 export class IdempotentProducer {
-  readonly #stream: DurableStream;
+  readonly #stream: ProducerStream;
   readonly #autoClaim: boolean;
   readonly #maxBatchBytes: number;
   readonly #lingerMs: number;
@@ -109,7 +75,7 @@ export class IdempotentProducer {
    * @param producerId - stable identity of this producer across restarts
    * @param opts - batching, pipelining and epoch options
    */
-  constructor(stream: DurableStream, producerId: string, opts?: IdempotentProducerOptions) {
+  constructor(stream: ProducerStream, producerId: string, opts?: IdempotentProducerOptions) {
     const epoch = opts?.epoch ?? 0;
     const maxBatchBytes = opts?.maxBatchBytes ?? 1024 * 1024;
     const maxInFlight = opts?.maxInFlight ?? 5;
@@ -395,35 +361,24 @@ export class IdempotentProducer {
   }
 
   async #settle(batch: Batch, response: Response): Promise<void> {
-    const status = response.status;
-    if (status === 200 || status === 204) {
-      await response.body?.cancel().catch(() => {});
-      batch.state = "acked";
-      batch.messages = [];
-      batch.body = undefined;
-      this.#epochAcknowledged = true;
-      if (status === 200) this.#recordOffset(response.headers.get(STREAM_OFFSET_HEADER));
-      this.#dropAcked();
-      return;
-    }
-    if (status === 403) {
-      const current =
-        parseNonNegativeInteger(response.headers.get(PRODUCER_EPOCH_HEADER) ?? "") ?? batch.epoch;
-      await response.body?.cancel().catch(() => {});
-      if (!this.#autoClaim) throw new StaleEpochError(current);
-      batch.state = "queued";
-      this.#reclaimTo = Math.max(this.#reclaimTo ?? 0, current + 1, this.#epoch + 1);
-      return;
-    }
-    if (status === 409 && !isClosedFlag(response.headers.get(STREAM_CLOSED_HEADER))) {
-      const expected = parseNonNegativeInteger(
-        response.headers.get(PRODUCER_EXPECTED_SEQ_HEADER) ?? "",
-      );
-      const received =
-        parseNonNegativeInteger(response.headers.get(PRODUCER_RECEIVED_SEQ_HEADER) ?? "") ??
-        batch.seq;
-      if (expected !== undefined) {
-        await response.body?.cancel().catch(() => {});
+    const answer = readProducerAnswer(response, batch.epoch, batch.seq);
+    if (answer.kind === "failed") throw await writeFailure(response, this.#stream.url);
+    await response.body?.cancel().catch(() => {});
+    switch (answer.kind) {
+      case "accepted":
+        batch.state = "acked";
+        batch.messages = [];
+        batch.body = undefined;
+        this.#epochAcknowledged = true;
+        this.#recordOffset(answer.offset);
+        this.#dropAcked();
+        return;
+      case "fenced":
+        if (!this.#autoClaim) throw new StaleEpochError(answer.currentEpoch);
+        batch.state = "queued";
+        this.#reclaimTo = Math.max(this.#reclaimTo ?? 0, answer.currentEpoch + 1, this.#epoch + 1);
+        return;
+      case "gap":
         if (this.#reclaimTo !== undefined) {
           batch.state = "queued"; // renumbered into the new epoch anyway
           return;
@@ -431,15 +386,13 @@ export class IdempotentProducer {
         // The request overtook an earlier one of ours (lost on the way and being
         // retried, or just slower). Its refusal may even arrive after that earlier
         // one was acknowledged, so judge by what was unacknowledged when it was sent.
-        if (expected < batch.seq && expected >= batch.lowestUnackedAtSend) {
+        if (answer.expectedSeq < batch.seq && answer.expectedSeq >= batch.lowestUnackedAtSend) {
           batch.state = "queued";
-          batch.resendAfterSeq = expected;
+          batch.resendAfterSeq = answer.expectedSeq;
           return;
         }
-        throw new SequenceGapError(expected, received);
-      }
+        throw new SequenceGapError(answer.expectedSeq, answer.receivedSeq);
     }
-    throw await writeFailure(response, this.#stream.url);
   }
 
   #dropAcked(): void {
@@ -513,19 +466,19 @@ export class IdempotentProducer {
         });
         return { url, init: { method: "POST", headers, body } };
       }, this.#run.signal);
-      if (response.status === 200 || response.status === 204) {
+      const answer = readProducerAnswer(response, epoch, seq);
+      if (answer.kind === "accepted") {
         await response.body?.cancel().catch(() => {});
         this.#nextSeq = seq + 1;
+        // A 204 (a repeated close) may carry the offset too.
         const finalOffset = response.headers.get(STREAM_OFFSET_HEADER) ?? "";
         this.#recordOffset(finalOffset);
         return { finalOffset };
       }
-      if (response.status === 403) {
-        const current =
-          parseNonNegativeInteger(response.headers.get(PRODUCER_EPOCH_HEADER) ?? "") ?? epoch;
+      if (answer.kind === "fenced") {
         await response.body?.cancel().catch(() => {});
-        if (!this.#autoClaim) throw new StaleEpochError(current);
-        this.#epoch = Math.max(current + 1, epoch + 1);
+        if (!this.#autoClaim) throw new StaleEpochError(answer.currentEpoch);
+        this.#epoch = Math.max(answer.currentEpoch + 1, epoch + 1);
         this.#nextSeq = 0;
         continue;
       }

@@ -13,9 +13,9 @@ import {
   PRODUCER_ID_HEADER,
   PRODUCER_SEQ_HEADER,
 } from "@durastream/protocol";
-import type { DurableStream } from "./durable-stream.js";
 import { type AppendBody, bytesBatchBody, jsonBatchBody } from "./message-encoding.js";
 import { OnErrorPacing } from "./on-error-pacing.js";
+import type { ProducerStream } from "./producer-stream.js";
 import { checkRequestTimeout } from "./request-timeout.js";
 import { mergeHeaders, resolveHeaders } from "./resolve.js";
 import type { HeadersRecord, IdempotentProducerOptions, RetryOpts } from "./types.js";
@@ -28,7 +28,7 @@ import {
 
 /** Sends the requests of one producer. */
 export class ProducerTransport {
-  readonly #stream: DurableStream;
+  readonly #stream: ProducerStream;
   readonly #producerId: string;
   readonly #fetch: typeof globalThis.fetch;
   #headers: HeadersRecord | undefined;
@@ -41,7 +41,7 @@ export class ProducerTransport {
   #contentType: string | undefined;
   #modeLookup: Promise<void> | undefined;
 
-  constructor(stream: DurableStream, producerId: string, opts?: IdempotentProducerOptions) {
+  constructor(stream: ProducerStream, producerId: string, opts?: IdempotentProducerOptions) {
     this.#stream = stream;
     this.#producerId = producerId;
     this.#fetch = opts?.fetch ?? stream._fetch;

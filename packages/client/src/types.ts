@@ -4,7 +4,6 @@
  */
 
 import type { ReadableStreamAsyncIterable } from "./async-iterable.js";
-import type { BackoffOptions } from "./backoff.js";
 
 /** An opaque offset token. `-1` is the start of the stream, `now` its current tail. */
 export type Offset = string;
@@ -357,4 +356,20 @@ export interface IdempotentProducerOptions {
 export interface IdempotentAppendResult {
   offset: Offset;
   duplicate: boolean;
+}
+
+/** Exponential backoff settings. */
+export interface BackoffOptions {
+  /** First retry delay ceiling (ms). */
+  initialDelay: number;
+  /** Largest retry delay (ms). */
+  maxDelay: number;
+  /** Growth factor of the delay ceiling per attempt. */
+  multiplier: number;
+  /** Called after every failed attempt. */
+  onFailedAttempt?: () => void;
+  /** Log retries to the console. */
+  debug?: boolean;
+  /** Retries before giving up (`Infinity` retries forever). */
+  maxRetries?: number;
 }

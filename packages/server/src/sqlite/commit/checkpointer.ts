@@ -74,7 +74,13 @@ export class Checkpointer {
     private readonly onError: (error: Error) => void,
   ) {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file } });
+    // `execArgv: []`: the source is CommonJS whatever flags the process was
+    // started with (e.g. `--input-type=module` would make it fail to parse).
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: { driver, file },
+    });
     this.#worker.unref();
     this.#worker.on("message", (reply: WorkerReply) => this.#onReply(reply));
     this.#worker.on("error", (error) => this.onError(error));
