@@ -454,9 +454,11 @@ export class YjsRoutes {
     const state = this.#states.get(key(doc));
     if (state.compaction !== null) return;
     const run = async () => {
-      const snapshot = await this.#snapshotOffset(doc);
-      const since = offsetPosition(tail) - (snapshot === null ? 0 : offsetPosition(snapshot));
+      const remembered = await this.#snapshotOffset(doc);
+      const since = offsetPosition(tail) - (remembered === null ? 0 : offsetPosition(remembered));
       if (since < this.#threshold) return;
+      // Checked to exist: a compaction from a snapshot that is gone would fail at every update.
+      const snapshot = await this.#existingSnapshot(doc);
       const result = await compactDocument(this.#streams, doc, snapshot, this.#internal);
       if (result === null) return;
       state.snapshotOffset = result.snapshotOffset;
