@@ -201,11 +201,19 @@ describe("Yjs document storage stays bounded", () => {
     return new URL(res.headers.get("location")!, base).searchParams.get("offset")!;
   }
 
-  test("a snapshot discovery named stays readable for a grace after a compaction replaces it, then goes", async () => {
-    const { base } = await server({ threshold: 1024 });
+  test("a snapshot discovery named stays readable for a grace after a compaction replaces it, then goes (unindexed ones too)", async () => {
+    const { base, root } = await server({ threshold: 1024 });
     await fetch(`${base}/docs/grace`, { method: "PUT" });
     await writeTokens(base, "grace", "a", 20, 1);
     const first = await waitForSnapshot(base, "grace");
+    // A snapshot the index never named, as a crash between a snapshot and its index entry leaves.
+    const orphan = `${root}/v1/stream/yjs/test/docs/grace/.snapshots/0000000000000000_0000000000000001_snapshot`;
+    const made = await fetch(orphan, {
+      method: "PUT",
+      headers: { "content-type": "application/octet-stream" },
+      body: new Uint8Array([0, 0]),
+    });
+    expect(made.status).toBe(201);
     expect(await discover(base, "grace")).toBe(first);
     // More writes until a compaction replaces it.
     let batch = 0;
@@ -234,6 +242,7 @@ describe("Yjs document storage stays bounded", () => {
       100,
       "the replaced snapshot to be deleted",
     );
+    expect((await fetch(orphan, { method: "HEAD" })).status).toBe(404);
   });
 
   test("discovery never names a missing snapshot: the newest that exists, else the log from the start", async () => {

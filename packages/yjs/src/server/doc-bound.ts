@@ -12,7 +12,8 @@
  *   it was taken) still resumes from the log; one whose offset was trimmed is
  *   answered with the current snapshot instead (`YjsRoutes`), so no reader
  *   ever loses an update.
- * - Snapshots the index names other than `S_k` are deleted `graceMs` later:
+ * - Snapshots older than `S_k` (named by the index, or left unnamed by a
+ *   crash before their index entry) are deleted `graceMs` later:
  *   a reader that discovery sent to `S_{k-1}` just before the replacement
  *   can still read it (the protocol lets a reader that gets 404 discover
  *   again, but no reader of this server needs to within the grace).
@@ -24,8 +25,8 @@
  */
 
 import { readIndex, snapshotOffsets } from "./compactor.js";
-import { type DocRoute, docStreams, offsetPosition } from "./doc-paths.js";
-import type { Streams } from "./streams.js";
+import { type DocRoute, docStreams, offsetPosition, parseSnapshotKey } from "./doc-paths.js";
+import { bodyBytes, type Streams } from "./streams.js";
 
 /** Default time a replaced snapshot stays readable. */
 export const DEFAULT_SNAPSHOT_GRACE_MS = 2000;
@@ -66,9 +67,12 @@ export class DocBound {
       await this.streams.trim(docStreams.updates(doc), previous);
     }
     const entries = await readIndex(this.streams, docStreams.index(doc), this.headers);
-    // Only older ones: a newer one is another instance's concurrent compaction.
+    // Those the index names, and those it never named (a crash between a
+    // snapshot and its index entry). Only older ones: a newer one is another
+    // instance's concurrent compaction.
+    const named = [...snapshotOffsets(entries), ...(await this.#listed(doc))];
     const offsets = new Set(
-      snapshotOffsets(entries).filter((offset) => offsetPosition(offset) < offsetPosition(current)),
+      named.filter((offset) => offsetPosition(offset) < offsetPosition(current)),
     );
     if (offsets.size === 0) return { deleted: Promise.resolve() };
     // Each compaction's deletion keeps its own deadline: compactions closer
@@ -110,6 +114,26 @@ export class DocBound {
         pending.settle();
       }),
     );
+  }
+
+  /** Snapshot streams of `doc` that exist, by listing (empty when the listing is refused). */
+  async #listed(doc: DocRoute): Promise<string[]> {
+    const listing = await this.streams.call({
+      method: "GET",
+      path: "__ds/streams",
+      query: { prefix: `${docStreams.base(doc)}/.snapshots/`, limit: "1000" },
+      headers: this.headers,
+    });
+    if (listing.status !== 200) return [];
+    const page = JSON.parse(new TextDecoder().decode(bodyBytes(listing))) as {
+      streams?: Array<{ path?: unknown }>;
+    };
+    const offsets: string[] = [];
+    for (const { path } of page.streams ?? []) {
+      const offset = typeof path === "string" ? parseSnapshotKey(path.split("/").pop()!) : null;
+      if (offset !== null) offsets.push(offset);
+    }
+    return offsets;
   }
 
   /** Removes `pending` from the waiting ones; false when it was no longer there. */
