@@ -15,8 +15,14 @@ import { describe, expect, test } from "vitest";
 import * as Y from "yjs";
 import { eventually } from "../../../test-support/eventually.js";
 import { seededRandom } from "../../../test-support/seeded-random.js";
+import {
+  readDocument,
+  tokensOf,
+  until,
+  waitForSnapshot,
+  writeTokens,
+} from "../../../test-support/yjs-documents.js";
 import { startTestServer, testCleanups } from "./helpers.js";
-import { readDocument, tokensOf, until, waitForSnapshot, writeTokens } from "./yjs-helpers.js";
 
 const THRESHOLD = 4096;
 

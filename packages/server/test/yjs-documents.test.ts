@@ -12,7 +12,6 @@ import { YjsProvider as DurastreamProvider } from "@durastream/yjs";
 import { describe, expect, test } from "vitest";
 import * as Y from "yjs";
 import { seededRandom } from "../../../test-support/seeded-random.js";
-import { spawnServer, startTestServer, testCleanups } from "./helpers.js";
 import {
   frame,
   OCTETS,
@@ -21,7 +20,8 @@ import {
   until,
   waitForSnapshot,
   writeTokens,
-} from "./yjs-helpers.js";
+} from "../../../test-support/yjs-documents.js";
+import { spawnServer, startTestServer, testCleanups } from "./helpers.js";
 
 describe("Yjs documents on durastream", () => {
   const cleanups = testCleanups();

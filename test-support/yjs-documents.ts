@@ -8,7 +8,7 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { expect } from "vitest";
 import * as Y from "yjs";
-import { eventually } from "../../../test-support/eventually.js";
+import { eventually } from "./eventually.js";
 
 export const OCTETS = { "content-type": "application/octet-stream" };
 
