@@ -4,13 +4,14 @@
  * root and malformed paths are answered here without waking an object.
  */
 
-import { type Env, readConfig } from "../config.js";
+import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { engineRequest, fetchResponse } from "../object/http-bridge.js";
 import { unwrap } from "../object/rpc-result.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
+import { admitLiveReader, isLiveRead, rateLimited } from "./admission.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
 import { serveOps } from "./ops-routes.js";
@@ -23,10 +24,20 @@ export async function handleFetch(
   env: Env,
   ctx?: Pick<ExecutionContext, "waitUntil">,
 ): Promise<Response> {
-  const answer = await routeWithYjs(request, env, ctx);
+  const answer = (await rateLimitedRoute(request, env)) ?? (await routeWithYjs(request, env, ctx));
   // A body nobody read (an answer from the Worker itself) keeps the connection only once read.
   await drainBody(request);
   return answer;
+}
+
+/** The rate limit of the stream and Yjs routes (as on Node: not the console or the ops routes). */
+function rateLimitedRoute(request: Request, env: Env): Promise<Response | null> | null {
+  if (env.RATE_LIMITER === undefined) return null;
+  const config = readConfig(env);
+  const limited =
+    streamPath(request.url, config.basePath).kind !== "outside" ||
+    streamPath(request.url, YJS_BASE_PATH).kind !== "outside";
+  return limited ? rateLimited(request, env, config) : null;
 }
 
 /** Yjs documents (`/v1/yjs/…`, docs/yjs.md) first: their routes call back into `route`. */
@@ -92,12 +103,35 @@ async function route(request: Request, env: Env): Promise<Response> {
   // Body size, auth and every other rule are the engine's, in the object, in
   // the same order as on Node (a 401 before a 413).
   const stub = env.STREAMS.getByName(target.path);
+  if (isLiveRead(request)) return liveRead(request, stub, config);
   try {
-    if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
-      return await relaySse(request, stub, config);
-    }
     return await stub.fetch(request);
   } catch (error) {
+    return unreachable(error);
+  }
+}
+
+/**
+ * A long-poll or SSE read holds one of this isolate's live-reader slots
+ * until it ends: a long-poll until the object answers, an SSE read until
+ * its relay closes. The object applies the per-stream cap.
+ */
+async function liveRead(
+  request: Request,
+  stub: DurableObjectStub,
+  config: Config,
+): Promise<Response> {
+  const release = admitLiveReader(config);
+  if (release instanceof Response) return release;
+  try {
+    if (new URL(request.url).searchParams.get("live") === "sse") {
+      return await relaySse(request, stub, config, release);
+    }
+    const answer = await stub.fetch(request);
+    release();
+    return answer;
+  } catch (error) {
+    release();
     return unreachable(error);
   }
 }
