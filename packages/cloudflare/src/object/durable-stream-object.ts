@@ -249,6 +249,18 @@ export class DurableStreamObject extends DurableObject<Env> {
     return appended;
   }
 
+  /**
+   * `DurableStreamsEngine.trimStream` on this object's stream: the Yjs routes
+   * trim the updates a snapshot holds after a compaction. Null when the
+   * stream does not exist.
+   */
+  trimStream(path: string, offset: string): Promise<RpcResult<string | null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready) return null;
+      return this.#engine.trimStream(path, offset);
+    });
+  }
+
   // --- The source's side of forks, called by forks in other objects. ---
 
   /** Resolves a fork point on this object's stream and takes a reference on it. */

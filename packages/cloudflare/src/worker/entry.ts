@@ -8,6 +8,7 @@ import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { engineRequest, fetchResponse } from "../object/http-bridge.js";
+import { unwrap } from "../object/rpc-result.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { admitLiveReader, isLiveRead, rateLimited } from "./admission.js";
@@ -49,7 +50,12 @@ async function routeWithYjs(
   if (target.kind === "outside") return route(request, env);
   if (target.kind === "malformed") return jsonError(400, "INVALID_REQUEST", target.message);
   const url = new URL(request.url);
-  const routes = await yjsRoutes(readConfig(env), (inner) => route(inner, env), url.origin);
+  const routes = await yjsRoutes(
+    readConfig(env),
+    (inner) => route(inner, env),
+    url.origin,
+    async (path, offset) => unwrap(await env.STREAMS.getByName(path).trimStream(path, offset)),
+  );
   const response = await routes.handle(engineRequest(request, target.path, url), request.url, {
     background: (work) => ctx?.waitUntil(work),
   });
