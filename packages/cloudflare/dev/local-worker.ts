@@ -28,6 +28,12 @@ export interface LocalWorkerOptions {
   readonly script?: string;
   /** The class bound as `STREAMS`. Default `DurableStreamObject`. */
   readonly objectClass?: string;
+  /**
+   * Cloudflare's Rate Limiting binding `RATE_LIMITER` (as `ratelimits` in
+   * `wrangler.jsonc`): `limit` requests per client per `period` seconds.
+   * Absent: no binding, no rate limit.
+   */
+  readonly rateLimit?: { readonly limit: number; readonly period: 10 | 60 };
   /** workerd's own log level. Default: warnings and errors. */
   readonly logLevel?: LogLevel;
   /**
@@ -58,7 +64,14 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
     },
     durableObjectsPersist: options.persistTo ?? false,
-    bindings: { STREAMS_ALLOW_ANONYMOUS_WRITES: "1", ...options.vars },
+    ...(options.rateLimit
+      ? { ratelimits: { RATE_LIMITER: { simple: { ...options.rateLimit } } } }
+      : {}),
+    bindings: {
+      STREAMS_ALLOW_ANONYMOUS_WRITES: "1",
+      ...(options.rateLimit ? { RATE_LIMIT_PERIOD_SECONDS: String(options.rateLimit.period) } : {}),
+      ...options.vars,
+    },
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8787,
     log: new Log(options.logLevel ?? LogLevel.WARN),

@@ -26,6 +26,7 @@ import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { fetchResponse, handleInEngine } from "./http-bridge.js";
+import { ObjectLiveReaders } from "./live-readers.js";
 import { ObjectAlarm } from "./object-alarm.js";
 import { ProxyHost } from "./proxy-host.js";
 import { RegistryOutbox } from "./registry-outbox.js";
@@ -46,6 +47,7 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #registry: RegistryOutbox;
   readonly #watch: WatchReporter;
   readonly #proxy: ProxyHost;
+  readonly #liveReaders: ObjectLiveReaders;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,7 +68,8 @@ export class DurableStreamObject extends DurableObject<Env> {
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
     this.#watch = new WatchReporter({
       coordinator: () => env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME),
-      retryAt: (at) => this.#alarm.requestAt(at),
+      sql: ctx.storage.sql,
+      alarmAt: (at) => this.#alarm.requestAt(at),
       now: systemClock.now,
     });
     this.#forks = new RemoteForkPeer({
@@ -117,13 +120,21 @@ export class DurableStreamObject extends DurableObject<Env> {
     });
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
+    this.#liveReaders = new ObjectLiveReaders(ctx, this.#config.maxLiveReadersPerStream);
   }
 
   /** A stream request routed here by the Worker (the URL is the client's). */
   override async fetch(request: Request): Promise<Response> {
-    const response =
-      (await this.#proxy.handle(request)) ??
-      (await handleInEngine(this.#engine, request, this.#config.basePath));
+    const admitted = this.#liveReaders.admit(request);
+    if (admitted instanceof Response) return admitted;
+    let response: Awaited<ReturnType<typeof handleInEngine>>;
+    try {
+      response =
+        (await this.#proxy.handle(request)) ??
+        (await handleInEngine(this.#engine, request, this.#config.basePath));
+    } finally {
+      admitted?.();
+    }
     if (response === null) return new Response(null, { status: 404 });
     // The writer hears of its write once the coordinator has (when it must).
     await this.#watch.flush();
@@ -225,6 +236,7 @@ export class DurableStreamObject extends DurableObject<Env> {
     if (this.#registry.hasPending() || this.#watch.hasPending()) return;
     this.#store.dropped();
     this.#registry.dropped();
+    this.#watch.dropped();
     this.#alarm.reset();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -245,9 +257,25 @@ export class DurableStreamObject extends DurableObject<Env> {
   /** Appends a pull-wake event to this object's stream (the wake stream of a subscription). */
   async appendWakeEvent(path: string, event: string): Promise<boolean> {
     const appended = await this.#engine.appendWakeEvent(path, event);
-    await this.#watch.flush();
+    // Not awaited: the coordinator is waiting for this call, and a report it
+    // must take first would wait for it in turn (an instance that does not
+    // know yet that its wake stream is unwatched reports the append). The
+    // report is journaled: delivered right after, or by the alarm.
+    this.ctx.waitUntil(this.#watch.flush());
     if (this.#registry.hasPending()) this.ctx.waitUntil(this.#registry.deliver());
     return appended;
+  }
+
+  /**
+   * `DurableStreamsEngine.trimStream` on this object's stream: the Yjs routes
+   * trim the updates a snapshot holds after a compaction. Null when the
+   * stream does not exist.
+   */
+  trimStream(path: string, offset: string): Promise<RpcResult<string | null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready) return null;
+      return this.#engine.trimStream(path, offset);
+    });
   }
 
   // --- The source's side of forks, called by forks in other objects. ---

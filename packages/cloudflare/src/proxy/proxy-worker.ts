@@ -13,7 +13,6 @@
 
 import { DATA_PREFIX, ProxySigner, proxyStreamId, STREAM_ID } from "@durastream/server-core";
 import type { Config, Env } from "../config.js";
-import { relaySse } from "../fanout/sse-relay.js";
 import { jsonError } from "../worker/json-error.js";
 import { PROXY_PATH, proxySettings } from "./proxy-settings.js";
 
@@ -28,13 +27,23 @@ export function isProxyPath(pathname: string): boolean {
   return pathname === PROXY_PATH || pathname.startsWith(`${PROXY_PATH}/`);
 }
 
-/** Routes a request under `/v1/proxy` to the object of its stream. */
+/** Where a proxy request goes: its stream's object and the request to send it. */
+export interface ProxyRoute {
+  readonly stub: DurableObjectStub;
+  readonly request: Request;
+}
+
+/**
+ * Routes a request under `/v1/proxy`: the object of its stream and the
+ * request for it (the Worker sends it as any stream request, live reads
+ * through the same admission and SSE relay), or the Worker's own answer.
+ */
 export async function routeProxy(
   request: Request,
   env: Env,
   config: Config,
   pathname: string,
-): Promise<Response> {
+): Promise<ProxyRoute | Response> {
   const settings = proxySettings(env, config.secret);
   // As on Node: without an allowlist there is no proxy route.
   if (settings.kind === "off") return jsonError(404, "NOT_FOUND", `no stream route at ${pathname}`);
@@ -61,10 +70,5 @@ export async function routeProxy(
   } else if (STREAM_ID.test(rest)) {
     object = `${DATA_PREFIX}${rest}`;
   }
-  const forwarded = new Request(request, { headers });
-  const stub = env.STREAMS.getByName(object);
-  if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
-    return relaySse(forwarded, stub, config);
-  }
-  return stub.fetch(forwarded);
+  return { stub: env.STREAMS.getByName(object), request: new Request(request, { headers }) };
 }
