@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { config } from "./bench-config.js";
+import { runWithDeadline } from "./deadline.js";
 import { describeDiskProbe, probeSyncLatency } from "./disk-probe.js";
 import {
   PEAK_RSS_METRIC,
@@ -49,14 +50,6 @@ function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function failedRun(scenario: Scenario, error: unknown): ServerRun {
   const message = (error as Error).message ?? String(error);
   const values: Record<string, MetricValue> = {};
@@ -71,7 +64,7 @@ async function runOnServer(
   const servers: ServerProcess[] = [];
   let run: ServerRun;
   try {
-    run = await withTimeout(
+    run = await runWithDeadline(
       scenario.run({
         kind,
         startServer: async (options = {}) => {
@@ -84,6 +77,8 @@ async function runOnServer(
       `${scenario.id} on ${kind}`,
     );
   } catch (error) {
+    // Loud at once, not only in the table at the end.
+    log(`    FAILED: ${(error as Error).message ?? String(error)}`);
     run = failedRun(scenario, error);
   }
   const peakRssBytes = servers[0]?.peakRssBytes ?? Number.NaN;
@@ -164,7 +159,11 @@ async function main(): Promise<void> {
   log(`wrote ${RESULTS_DIR}latest.json; server output in ${SERVER_LOG_DIR}`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  // Every figure is written: whatever a failed scenario left running must not keep the bench alive.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -30,11 +30,14 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 
-/** Bytes in a stream (its tail offset), or 0 when it does not exist. */
+/** Bytes stored in a stream (tail minus earliest retained offset), or 0 when it does not exist. */
 async function streamBytes(origin: string, path: string): Promise<number> {
   const res = await fetch(`${origin}/v1/stream/${path}`, { method: "HEAD" });
   if (res.status !== 200) return 0;
-  return Number(res.headers.get("stream-next-offset")?.split("_")[1] ?? 0);
+  // Stored: from the earliest retained offset (durastream trims updates a snapshot holds).
+  const tail = Number(res.headers.get("stream-next-offset")?.split("_")[1] ?? 0);
+  const earliest = Number(res.headers.get("stream-earliest-offset")?.split("_")[1] ?? 0);
+  return tail - earliest;
 }
 
 /** What a new reader downloads: the snapshot (if any) and the updates after it. */
@@ -116,7 +119,7 @@ function typingScenario(id: string, title: string, threshold: number): Scenario 
           config.deliveryGraceMs + 10_000,
         );
         if (!converged) notes.push("providers had not converged when measured");
-        await sleep(1_000); // a compaction triggered by the last updates
+        await sleep(3_000); // a compaction triggered by the last updates, and its snapshot grace
         const prefix = `yjs/bench/docs/${docId}`;
         const updates = await streamBytes(origin, `${prefix}/.updates`);
         const reader = await readerBytes(base, docId);

@@ -14,6 +14,11 @@ export {
   readDurableConversation,
   recordDurableConversationTurn,
 } from "./conversation.js";
+export {
+  createProxyChatTransport,
+  type ProxyChatTransportOptions,
+  type ProxyStreamTextOptions,
+} from "./proxy-transport.js";
 export { toDurableStreamResponse } from "./server.js";
 export type {
   DurableChatTransport,

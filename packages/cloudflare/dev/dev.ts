@@ -5,6 +5,7 @@
  *   npm run dev:cloudflare -- --port 9000 --persist-to ./data-cf
  */
 
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { LogLevel } from "miniflare";
@@ -24,6 +25,20 @@ async function portIsFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** The proxy's variables, passed through from the environment (docs/proxy.md). */
+const PROXY_VARS = [
+  "STREAMS_PROXY_ALLOWLIST",
+  "STREAMS_PROXY_ALLOW_LOCALHOST",
+  "STREAMS_PROXY_SIGNING_KEY",
+  "STREAMS_PROXY_URL_TTL",
+  "STREAMS_PROXY_HEADER_TIMEOUT_MS",
+  "STREAMS_PROXY_IDLE_TIMEOUT_MS",
+  "STREAMS_PROXY_MAX_DURATION_MS",
+  "STREAMS_PROXY_MAX_RESPONSE_BYTES",
+  "STREAMS_PROXY_MAX_REQUEST_BYTES",
+  "STREAMS_PROXY_WATCH_MS",
+] as const;
+
 const USAGE = `Usage: npm run dev:cloudflare -- [options]
 
 Options:
@@ -35,7 +50,11 @@ Options:
 
 Environment:
   STREAMS_SECRET / DURABLE_STREAMS_SECRET   require "Authorization: Bearer <secret>"
-  STREAMS_ALLOW_LOCALHOST_WEBHOOKS=1        accept loopback webhook URLs (development)`;
+  STREAMS_ALLOW_LOCALHOST_WEBHOOKS=1        accept loopback webhook URLs (development)
+  STREAMS_PROXY_ALLOWLIST=<globs>           serve the durable proxy at /v1/proxy (docs/proxy.md)
+  STREAMS_PROXY_ALLOW_LOCALHOST=1           let the proxy reach loopback upstreams (development)
+  STREAMS_PROXY_SIGNING_KEY=<key>           key of the proxy's signed URLs (default: the secret,
+                                            else a random key per run)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -66,6 +85,15 @@ async function main(): Promise<void> {
   if (secret) vars.STREAMS_SECRET = secret;
   const localhostWebhooks = process.env.STREAMS_ALLOW_LOCALHOST_WEBHOOKS;
   if (localhostWebhooks) vars.STREAMS_ALLOW_LOCALHOST_WEBHOOKS ??= localhostWebhooks;
+  for (const name of PROXY_VARS) {
+    const value = process.env[name];
+    if (value) vars[name] ??= value;
+  }
+  // A deployment must set a signing key; a local run without one gets a
+  // random key (signed URLs then last until the next start).
+  if (vars.STREAMS_PROXY_ALLOWLIST && !vars.STREAMS_PROXY_SIGNING_KEY && !vars.STREAMS_SECRET) {
+    vars.STREAMS_PROXY_SIGNING_KEY = randomBytes(32).toString("hex");
+  }
   const host = values.host ?? "127.0.0.1";
   if (!(await portIsFree(host, port))) {
     console.error(

@@ -3,6 +3,7 @@
  * what `npm run dev:cloudflare` serves and what the tests run against.
  */
 
+import type { Readable } from "node:stream";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { bundleWorker } from "./bundle.js";
 
@@ -27,8 +28,19 @@ export interface LocalWorkerOptions {
   readonly script?: string;
   /** The class bound as `STREAMS`. Default `DurableStreamObject`. */
   readonly objectClass?: string;
+  /**
+   * Cloudflare's Rate Limiting binding `RATE_LIMITER` (as `ratelimits` in
+   * `wrangler.jsonc`): `limit` requests per client per `period` seconds.
+   * Absent: no binding, no rate limit.
+   */
+  readonly rateLimit?: { readonly limit: number; readonly period: 10 | 60 };
   /** workerd's own log level. Default: warnings and errors. */
   readonly logLevel?: LogLevel;
+  /**
+   * Receives workerd's stdout and stderr (the Worker's `console` output);
+   * default: copied to this process's.
+   */
+  readonly stdio?: (stdout: Readable, stderr: Readable) => void;
 }
 
 /** A running local Worker. */
@@ -52,10 +64,18 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
     },
     durableObjectsPersist: options.persistTo ?? false,
-    bindings: { STREAMS_ALLOW_ANONYMOUS_WRITES: "1", ...options.vars },
+    ...(options.rateLimit
+      ? { ratelimits: { RATE_LIMITER: { simple: { ...options.rateLimit } } } }
+      : {}),
+    bindings: {
+      STREAMS_ALLOW_ANONYMOUS_WRITES: "1",
+      ...(options.rateLimit ? { RATE_LIMIT_PERIOD_SECONDS: String(options.rateLimit.period) } : {}),
+      ...options.vars,
+    },
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8787,
     log: new Log(options.logLevel ?? LogLevel.WARN),
+    ...(options.stdio === undefined ? {} : { handleRuntimeStdio: options.stdio }),
     // No network: the placeholder `request.cf` instead of fetching the real one.
     cf: false,
   });

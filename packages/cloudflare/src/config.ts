@@ -5,11 +5,12 @@
 
 import type { JWK } from "@durastream/server-core";
 import type { DurableStreamObject } from "./object/durable-stream-object.js";
+import type { ProxyEnv } from "./proxy/proxy-settings.js";
 import type { StreamRegistry } from "./registry/stream-registry.js";
 import type { SubscriptionCoordinator } from "./subscriptions/subscription-coordinator.js";
 
 /** Bindings and variables of the Worker and its objects. */
-export interface Env {
+export interface Env extends ProxyEnv {
   /** One `DurableStreamObject` per stream path. */
   readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
   /** The one `StreamRegistry` (named `__ds`): the path index behind `GET __ds/streams`. */
@@ -60,6 +61,17 @@ export interface Env {
    * runner (`npm run dev:cloudflare`, the tests) sets it.
    */
   readonly STREAMS_ALLOW_ANONYMOUS_WRITES?: string;
+  /**
+   * Cloudflare's Rate Limiting binding (`ratelimits` in `wrangler.jsonc`):
+   * requests per client per period on the stream routes, 429 beyond. Absent: no limit.
+   */
+  readonly RATE_LIMITER?: RateLimit;
+  /** The binding's `simple.period` in seconds (10 or 60), sent as `Retry-After`. Default 10. */
+  readonly RATE_LIMIT_PERIOD_SECONDS?: string;
+  /** Concurrent long-poll/SSE reads one Worker isolate holds; 503 beyond. Default 20000. */
+  readonly MAX_LIVE_READERS?: string;
+  /** Concurrent long-poll/SSE reads of one stream (its object); 503 beyond. Default 15000. */
+  readonly MAX_LIVE_READERS_PER_STREAM?: string;
 }
 
 /** Resolved configuration. */
@@ -84,6 +96,14 @@ export interface Config {
   readonly allowLocalhostWebhooks: boolean;
   readonly yjsCompactionThreshold: number;
   readonly maxForkDepth: number;
+  /** A secret or a token issuer authenticates requests (rate limits are then per credential). */
+  readonly authenticated: boolean;
+  /** Live reads one Worker isolate holds at most. */
+  readonly maxLiveReaders: number;
+  /** Live reads of one stream (one object) at most. */
+  readonly maxLiveReadersPerStream: number;
+  /** The rate limit binding's period (s): `Retry-After` of a 429. */
+  readonly rateLimitPeriodSeconds: number;
   /** Writes are refused (403) because nothing authenticates them and the operator did not allow that. */
   readonly anonymousWritesRefused: boolean;
 }
@@ -117,9 +137,25 @@ export function readConfig(env: Env): Config {
       1024 * 1024,
     ),
     maxForkDepth: Math.max(1, integer("MAX_FORK_DEPTH", env.MAX_FORK_DEPTH, 1_000)),
+    authenticated,
+    maxLiveReaders: Math.max(1, integer("MAX_LIVE_READERS", env.MAX_LIVE_READERS, 20_000)),
+    maxLiveReadersPerStream: Math.max(
+      1,
+      integer("MAX_LIVE_READERS_PER_STREAM", env.MAX_LIVE_READERS_PER_STREAM, 15_000),
+    ),
+    rateLimitPeriodSeconds: ratePeriod(env.RATE_LIMIT_PERIOD_SECONDS),
     anonymousWritesRefused:
       !authenticated && !flag("STREAMS_ALLOW_ANONYMOUS_WRITES", env.STREAMS_ALLOW_ANONYMOUS_WRITES),
   };
+}
+
+/** Cloudflare's rate limiter counts per 10 s or per 60 s. */
+function ratePeriod(value: string | undefined): number {
+  const period = integer("RATE_LIMIT_PERIOD_SECONDS", value, 10);
+  if (period !== 10 && period !== 60) {
+    throw new Error(`RATE_LIMIT_PERIOD_SECONDS must be 10 or 60, got "${value}"`);
+  }
+  return period;
 }
 
 function flag(name: string, value: string | undefined): boolean {

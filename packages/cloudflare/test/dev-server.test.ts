@@ -9,6 +9,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { startMockUpstream } from "../../server/test/proxy/mock-upstream.js";
 import { keepAliveBelowWorkerd, tempDir } from "./helpers.js";
 
 keepAliveBelowWorkerd();
@@ -27,9 +28,10 @@ afterEach(() => {
   running.clear();
 });
 
-function startDev(args: string[]): Promise<DevServer> {
+function startDev(args: string[], env: Record<string, string> = {}): Promise<DevServer> {
   const child = spawn(process.execPath, [DEV, "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   running.add(child);
   const exited = new Promise<number | null>((resolve) =>
@@ -114,5 +116,32 @@ describe("npm run dev:cloudflare", () => {
       if (serving) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(serving).toBe(false);
+  }, 60_000);
+
+  it("passes the proxy's variables through; without a secret the run gets a signing key", async () => {
+    const upstream = await startMockUpstream();
+    try {
+      const dev = await startDev([], {
+        STREAMS_PROXY_ALLOWLIST: `${upstream.url}/**`,
+        STREAMS_PROXY_ALLOW_LOCALHOST: "1",
+      });
+      const created = await fetch(`${dev.url}/v1/proxy`, {
+        method: "POST",
+        headers: { "upstream-url": `${upstream.url}/sse?n=2&delay=1`, "upstream-method": "GET" },
+      });
+      expect(created.status).toBe(201);
+      const location = new URL(created.headers.get("location")!);
+      location.searchParams.set("offset", "-1");
+      let body = "";
+      for (let i = 0; !body.includes("[DONE]"); i++) {
+        expect(i).toBeLessThan(50);
+        body = await (await fetch(location)).text();
+      }
+      expect(body).toContain("word1");
+      dev.child.kill("SIGTERM");
+      expect(await dev.exited).toBe(0);
+    } finally {
+      await upstream.close();
+    }
   }, 60_000);
 });

@@ -6,12 +6,12 @@
 
 import { describe, expect, it } from "vitest";
 import { DurableStream } from "../../client/src/index.js";
-import { consoleSuite, pageErrors } from "./console-harness.js";
+import { consoleSuite, pageErrors, TARGETS } from "./console-harness.js";
 
 const SECRET = "console-test-secret";
 
-describe("web console with auth on (Chromium)", () => {
-  const suite = consoleSuite({ secret: SECRET });
+describe.each(TARGETS)("web console with auth on, on %s (Chromium)", (target) => {
+  const suite = consoleSuite(target, { secret: SECRET });
 
   it("asks for a token on 401 and keeps it for the tab only", async () => {
     const handle = await DurableStream.create({

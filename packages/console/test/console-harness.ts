@@ -1,7 +1,9 @@
 /**
  * The console's browser-test fixture: builds the console, starts a real
- * server (SQLite in a temp dir) that serves it, opens Chromium pages on it,
- * and saves screenshots under test-output/console/ (gitignored).
+ * server that serves it — the Node server (SQLite in a temp dir) or the
+ * Cloudflare Worker and its Durable Objects on workerd (Miniflare) — opens
+ * Chromium pages on it, and saves screenshots under test-output/console/
+ * (gitignored). Each suite runs once per target (`TARGETS`).
  */
 
 import { execFileSync } from "node:child_process";
@@ -16,7 +18,45 @@ import {
   launchChromium,
   REPO_ROOT,
 } from "../../../test-support/browser.js";
-import { type RunningServer, type ServerOptions, startServer } from "../../server/src/index.js";
+import { startLocalWorker } from "../../cloudflare/dev/local-worker.js";
+import { startServer } from "../../server/src/index.js";
+
+/** Where the console runs: the Node server, or the Cloudflare Worker on workerd. */
+export type ConsoleTarget = "node" | "worker";
+
+/** Every target a console suite runs against. */
+export const TARGETS: readonly ConsoleTarget[] = ["node", "worker"];
+
+/** What a suite asks of its server. */
+export interface ConsoleServerOptions {
+  /** Bearer secret every request must carry. */
+  readonly secret?: string;
+}
+
+/** A running server that serves the console at `${url}/`. */
+interface ConsoleServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function startTarget(
+  target: ConsoleTarget,
+  options: ConsoleServerOptions,
+  dataDir: string,
+): Promise<ConsoleServer> {
+  if (target === "node") {
+    return startServer({ port: 0, host: "127.0.0.1", dataDir, secret: options.secret });
+  }
+  // The listing on the Worker lags appends by REGISTRY_REFRESH_MS: short here,
+  // as the console's list polls and the tests read sizes from it.
+  return startLocalWorker({
+    port: 0,
+    vars: {
+      REGISTRY_REFRESH_MS: "200",
+      ...(options.secret === undefined ? {} : { STREAMS_SECRET: options.secret }),
+    },
+  });
+}
 
 /** Where screenshots go. */
 export const SCREENSHOTS = join(REPO_ROOT, "test-output", "console");
@@ -31,7 +71,9 @@ export function buildConsole(): void {
 
 /** A server serving the console, and Chromium. */
 export interface ConsoleSuite {
-  readonly server: RunningServer;
+  readonly target: ConsoleTarget;
+  /** The server's base URL: the console is at `${url}/`. */
+  readonly url: string;
   readonly chromium: Chromium;
   /** The stream root URL, e.g. `http://127.0.0.1:1234/v1/stream`. */
   readonly root: string;
@@ -40,20 +82,23 @@ export interface ConsoleSuite {
   screenshot(page: Page, name: string): Promise<void>;
 }
 
-/** For the enclosing suite: builds, starts a server with `options` and Chromium, closes both after. */
-export function consoleSuite(options: Omit<ServerOptions, "dataDir"> = {}): ConsoleSuite {
-  const state = {} as { server: RunningServer; chromium: Chromium; dir: string };
+/**
+ * For the enclosing suite: builds, starts `target`'s server with `options`
+ * and Chromium, closes both after.
+ */
+export function consoleSuite(
+  target: ConsoleTarget,
+  options: ConsoleServerOptions = {},
+): ConsoleSuite {
+  const state = {} as { server: ConsoleServer; chromium: Chromium; dir: string };
   const pages: Page[] = [];
   beforeAll(async () => {
     buildConsole();
     state.dir = mkdtempSync(join(tmpdir(), "durastream-console-"));
-    state.server = await startServer({
-      port: 0,
-      host: "127.0.0.1",
-      ...options,
-      dataDir: state.dir,
-    });
-    state.chromium = await launchChromium();
+    [state.server, state.chromium] = await Promise.all([
+      startTarget(target, options, state.dir),
+      launchChromium(),
+    ]);
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
   // Each open console holds an SSE connection, and Chromium opens at most six
@@ -67,8 +112,9 @@ export function consoleSuite(options: Omit<ServerOptions, "dataDir"> = {}): Cons
     if (state.dir) rmSync(state.dir, { recursive: true, force: true });
   });
   return {
-    get server() {
-      return state.server;
+    target,
+    get url() {
+      return state.server.url;
     },
     get chromium() {
       return state.chromium;
@@ -87,7 +133,8 @@ export function consoleSuite(options: Omit<ServerOptions, "dataDir"> = {}): Cons
       return page;
     },
     async screenshot(page, name) {
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+      const suffix = target === "node" ? "" : `-${target}`;
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}${suffix}.png`) });
     },
   };
 }

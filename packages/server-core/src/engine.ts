@@ -4,7 +4,7 @@
  * conventions on every response. Runtime-neutral: no `node:*` imports.
  */
 
-import { streamPathProblem } from "@durastream/protocol";
+import { decodeOffset, encodeOffset, streamPathProblem } from "@durastream/protocol";
 import type { Access } from "./auth/access.js";
 import { type AuthConfig, Authenticator } from "./auth/authenticator.js";
 import { type CorsOrigins, CorsPolicy } from "./auth/cors.js";
@@ -266,6 +266,24 @@ export class DurableStreamsEngine implements ForkPeer {
    */
   trimRetained(limit = 1000): Promise<number> {
     return this.#retention?.run(limit) ?? Promise.resolve(0);
+  }
+
+  /**
+   * Trims stream `path` (relative to the stream root) below `offset`: the
+   * stored chunks that end at or before it go, whole, so the new earliest
+   * offset is at most `offset`; capped by the visible tail and by what forks
+   * still read. For applications on the engine that know which prefix of a
+   * stream nobody needs (the Yjs routes, after a compaction); not reachable
+   * over HTTP. Settles once durable with the new earliest offset, or null
+   * when the stream does not exist or the store cannot trim.
+   */
+  async trimStream(path: string, offset: string): Promise<string | null> {
+    const before = decodeOffset(offset);
+    if (before === undefined) throw new RangeError(`not an offset: ${offset}`);
+    const record = this.#ctx.store.get(path);
+    if (!record || record.softDeleted || this.#retention === null) return null;
+    await this.#retention.trimBefore(record, before);
+    return encodeOffset(this.#ctx.store.get(path)?.earliest ?? record.earliest);
   }
 
   /** The durable proxy's routes over this engine's streams, or null when off. */

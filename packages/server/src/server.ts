@@ -155,7 +155,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ? new ProxyRoute(engine.proxy, options.proxy?.path ?? "/v1/proxy", admission, options.publicUrl)
     : null;
   const yjs = new YjsRoutes({
-    engine: ops.handler,
+    // Requests go through the observed handler (metrics); trims straight to the engine.
+    engine: {
+      handle: (request, url) => ops.handler.handle(request, url),
+      trimStream: (path, offset) => engine.trimStream(path, offset),
+    },
     streamBasePath: basePath,
     secret: options.secret,
     compactionThreshold: options.yjsCompactionThreshold,

@@ -2,7 +2,8 @@
  * Retention (issue 14): a stream past its byte limit keeps serving from its
  * new earliest offset, answers 410 before it, reports it on HEAD; a fork made
  * before trimming keeps its whole history; age limits trim by write time;
- * and the database file stops growing under a steady load.
+ * the database file stops growing under a steady load; and an application
+ * trims a stream below an offset (`trimStream`).
  */
 
 import { statSync } from "node:fs";
@@ -47,6 +48,35 @@ describe.each([
     cleanups.defer(() => running.close());
     return running;
   }
+
+  test("trimStream trims one stream below an offset, whole appends, capped by its forks", async () => {
+    const s = await server();
+    const log = streamUrl(s, "app-trim");
+    expect((await fetch(log, { method: "PUT", headers: text })).status).toBe(201);
+    for (let i = 0; i < 4; i++) await append(log, kib(i));
+    const fork = streamUrl(s, "app-trim-fork");
+    const forked = await fetch(fork, {
+      method: "PUT",
+      headers: { ...text, "stream-forked-from": "/v1/stream/app-trim" },
+    });
+    expect(forked.status).toBe(201);
+    for (let i = 4; i < 8; i++) await append(log, kib(i));
+    // The fork reads the first 4 KiB: nothing of it goes.
+    expect(await s.engine.trimStream("app-trim", encodeOffset(6 * KIB))).toBe(encodeOffset(0));
+    expect((await fetch(fork, { method: "DELETE" })).status).toBe(204);
+    // Inside the third append: only the two before it go.
+    expect(await s.engine.trimStream("app-trim", encodeOffset(2 * KIB + 10))).toBe(
+      encodeOffset(2 * KIB),
+    );
+    expect(await earliestOf(log)).toBe(encodeOffset(2 * KIB));
+    const gone = await fetch(`${log}?offset=${encodeOffset(KIB)}`);
+    expect(gone.status).toBe(410);
+    const rest = await readAll(log);
+    expect(new TextDecoder().decode(rest.body)).toBe(
+      [2, 3, 4, 5, 6, 7].map((i) => kib(i)).join(""),
+    );
+    expect(await s.engine.trimStream("no-such-stream", encodeOffset(0))).toBeNull();
+  });
 
   test("serves from the new earliest offset, 410 before it; a fork keeps its history", async () => {
     const s = await server();

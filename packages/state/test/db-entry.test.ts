@@ -11,6 +11,7 @@ import * as oursDb from "../src/db.js";
 import { createStreamDB, eq, queryOnce } from "../src/db.js";
 import * as oursRoot from "../src/index.js";
 import { createDurableStream, defineStreamSchema } from "../src/index.js";
+import { decodeSliced } from "../src/stream-db/sliced-text-decode.js";
 import { executionsSchema } from "./seeds/executions-schema.js";
 import { startDurastream, type TestServer, uniquePath } from "./servers.js";
 
@@ -169,5 +170,27 @@ describe("createStreamDB with a defineStreamSchema schema (NetScript seed)", () 
         },
       }),
     ).toThrow(/Duplicate event type/);
+  });
+});
+
+describe("catch-up pages decoded in slices", () => {
+  it("keeps a character cut by a slice boundary whole, and gives the event loop turns", async () => {
+    // 262,143 ASCII bytes, then a 4-byte emoji across the 256 KiB slice boundary, and more.
+    const text = `${"a".repeat(256 * 1024 - 1)}😀${"é".repeat(300_000)}日本`;
+    const bytes = new TextEncoder().encode(text);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    try {
+      // A zero budget yields after every slice.
+      expect(await decodeSliced(new TextDecoder(), bytes, 0)).toBe(text);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(turns).toBeGreaterThan(0);
+    // The decoder's stream goes on: a character split between two pages too.
+    const decoder = new TextDecoder();
+    const euro = new TextEncoder().encode("€");
+    expect(await decodeSliced(decoder, euro.subarray(0, 1), 0)).toBe("");
+    expect(await decodeSliced(decoder, euro.subarray(1), 0)).toBe("€");
   });
 });

@@ -17,18 +17,25 @@ import { ACK_EVERY_BYTES, ackMessage, KEEP_ALIVE_MESSAGE } from "./relay-flow.js
 /** Headers of the upgrade answer that belong to the socket, not to the SSE response. */
 const SOCKET_HEADERS = ["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol"];
 
-/** Opens the reader's session on its object and returns its SSE response. */
+/**
+ * Opens the reader's session on its object and returns its SSE response;
+ * `ended` is called once, when the reader's response is over (or refused).
+ */
 export async function relaySse(
   request: Request,
   stub: DurableObjectStub,
   config: Config,
+  ended: () => void = () => {},
 ): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.set("upgrade", "websocket");
   const answer = await stub.fetch(request.url, { method: "GET", headers });
   const socket = answer.webSocket;
-  // No socket: the engine refused the read (404, 400, 401...): that answer as is.
-  if (!socket) return answer;
+  // No socket: the engine refused the read (404, 400, 401, 503...): that answer as is.
+  if (!socket) {
+    ended();
+    return answer;
+  }
   // Binary messages as ArrayBuffer (the default is Blob, which would need an await per frame).
   socket.binaryType = "arraybuffer";
   socket.accept();
@@ -45,6 +52,7 @@ export async function relaySse(
   const finish = () => {
     if (finished) return;
     finished = true;
+    ended();
     if (keepAlive !== null) clearTimeout(keepAlive);
     clearTimeout(lifetime);
     writer.close().catch(() => {

@@ -20,12 +20,15 @@ import {
 } from "@durastream/server-core";
 import { type Config, type Env, readConfig } from "../config.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
+import { DEFAULT_WATCH_MS, proxySettings } from "../proxy/proxy-settings.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
 import { jsonError } from "../worker/json-error.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { fetchResponse, handleInEngine } from "./http-bridge.js";
+import { ObjectLiveReaders } from "./live-readers.js";
 import { ObjectAlarm } from "./object-alarm.js";
+import { ProxyHost } from "./proxy-host.js";
 import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
 import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
@@ -43,6 +46,8 @@ export class DurableStreamObject extends DurableObject<Env> {
   readonly #sockets: SocketSessions;
   readonly #registry: RegistryOutbox;
   readonly #watch: WatchReporter;
+  readonly #proxy: ProxyHost;
+  readonly #liveReaders: ObjectLiveReaders;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,7 +68,8 @@ export class DurableStreamObject extends DurableObject<Env> {
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
     this.#watch = new WatchReporter({
       coordinator: () => env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME),
-      retryAt: (at) => this.#alarm.requestAt(at),
+      sql: ctx.storage.sql,
+      alarmAt: (at) => this.#alarm.requestAt(at),
       now: systemClock.now,
     });
     this.#forks = new RemoteForkPeer({
@@ -74,7 +80,10 @@ export class DurableStreamObject extends DurableObject<Env> {
       objectId: ctx.id.toString(),
       now: systemClock.now,
     });
+    // The durable proxy (docs/proxy.md): used only by objects named `__ds/proxy/s/<id>`.
+    const proxy = proxySettings(env, this.#config.secret);
     this.#engine = new DurableStreamsEngine({
+      ...(proxy.kind === "on" ? { proxy: proxy.config } : {}),
       store: this.#store,
       hub: new WakeHub(),
       forks: this.#forks,
@@ -101,13 +110,31 @@ export class DurableStreamObject extends DurableObject<Env> {
     // A fork trimming past its fork point first drops its hold on the source.
     this.#store.retention.beforeForkTrim = (record) =>
       this.#forks.dropHold(record.fork!, record.earliest);
+    this.#proxy = new ProxyHost({
+      engine: this.#engine,
+      store: this.#store,
+      alarm: this.#alarm,
+      waitUntil: (work) => ctx.waitUntil(work),
+      now: systemClock.now,
+      watchMs: proxy.kind === "on" ? proxy.watchMs : DEFAULT_WATCH_MS,
+    });
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
+    this.#liveReaders = new ObjectLiveReaders(ctx, this.#config.maxLiveReadersPerStream);
   }
 
   /** A stream request routed here by the Worker (the URL is the client's). */
   override async fetch(request: Request): Promise<Response> {
-    const response = await handleInEngine(this.#engine, request, this.#config.basePath);
+    const admitted = this.#liveReaders.admit(request);
+    if (admitted instanceof Response) return admitted;
+    let response: Awaited<ReturnType<typeof handleInEngine>>;
+    try {
+      response =
+        (await this.#proxy.handle(request)) ??
+        (await handleInEngine(this.#engine, request, this.#config.basePath));
+    } finally {
+      admitted?.();
+    }
     if (response === null) return new Response(null, { status: 404 });
     // The writer hears of its write once the coordinator has (when it must).
     await this.#watch.flush();
@@ -156,13 +183,14 @@ export class DurableStreamObject extends DurableObject<Env> {
         await this.#forks.retryDue();
         await this.#registry.due((path) => this.#store.get(path));
         await this.#watch.flush();
+        await this.#proxy.onAlarm();
       },
       () =>
         earliest(
           earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
           earliest(
             earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
-            this.#nextTrim(),
+            earliest(this.#nextTrim(), this.#proxy.nextAlarm()),
           ),
         ),
     );
@@ -208,6 +236,7 @@ export class DurableStreamObject extends DurableObject<Env> {
     if (this.#registry.hasPending() || this.#watch.hasPending()) return;
     this.#store.dropped();
     this.#registry.dropped();
+    this.#watch.dropped();
     this.#alarm.reset();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -228,9 +257,25 @@ export class DurableStreamObject extends DurableObject<Env> {
   /** Appends a pull-wake event to this object's stream (the wake stream of a subscription). */
   async appendWakeEvent(path: string, event: string): Promise<boolean> {
     const appended = await this.#engine.appendWakeEvent(path, event);
-    await this.#watch.flush();
+    // Not awaited: the coordinator is waiting for this call, and a report it
+    // must take first would wait for it in turn (an instance that does not
+    // know yet that its wake stream is unwatched reports the append). The
+    // report is journaled: delivered right after, or by the alarm.
+    this.ctx.waitUntil(this.#watch.flush());
     if (this.#registry.hasPending()) this.ctx.waitUntil(this.#registry.deliver());
     return appended;
+  }
+
+  /**
+   * `DurableStreamsEngine.trimStream` on this object's stream: the Yjs routes
+   * trim the updates a snapshot holds after a compaction. Null when the
+   * stream does not exist.
+   */
+  trimStream(path: string, offset: string): Promise<RpcResult<string | null>> {
+    return rpcResult(async () => {
+      if (!this.#store.ready) return null;
+      return this.#engine.trimStream(path, offset);
+    });
   }
 
   // --- The source's side of forks, called by forks in other objects. ---

@@ -24,7 +24,13 @@ export class ObjectAlarm {
       this.#wantedWhileRunning = Math.min(this.#wantedWhileRunning ?? at, at);
       return;
     }
-    if (this.#scheduled === undefined) this.#scheduled = await this.#storage.getAlarm();
+    if (this.#scheduled === undefined) {
+      const stored = await this.#storage.getAlarm();
+      // Another request may have set the alarm while this one read it: its
+      // time is newer than what was read (taking the read would let a later
+      // time overwrite an earlier one).
+      if (this.#scheduled === undefined) this.#scheduled = stored;
+    }
     if (this.#scheduled !== null && this.#scheduled <= at) return;
     this.#scheduled = at;
     await this.#storage.setAlarm(at);

@@ -132,8 +132,10 @@ export class RegistryOutbox implements StreamChangeObserver {
     };
     this.#sql.exec("INSERT INTO registry_outbox (entry) VALUES (?)", JSON.stringify(entry));
     if (live) {
+      // An upsert, not INSERT OR REPLACE: a replace deletes and inserts, two billed rows.
       this.#sql.exec(
-        "INSERT OR REPLACE INTO registry_reported (path, incarnation, tail) VALUES (?, ?, ?)",
+        `INSERT INTO registry_reported (path, incarnation, tail) VALUES (?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET incarnation = excluded.incarnation, tail = excluded.tail`,
         record.path,
         record.id,
         record.tail,

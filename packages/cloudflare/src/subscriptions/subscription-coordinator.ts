@@ -37,6 +37,8 @@ export class SubscriptionCoordinator extends DurableObject<Env> {
   readonly #config: Config;
   readonly #mirror: WatchedMirror;
   readonly #engine: DurableStreamsEngine;
+  /** The alarm as this instance last set it; undefined until it set it once. */
+  #alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -108,14 +110,22 @@ export class SubscriptionCoordinator extends DurableObject<Env> {
 
   /** Lease ends and webhook attempts due while no timer of this instance ran. */
   override async alarm(): Promise<void> {
+    // The alarm that fired is no longer set.
+    this.#alarmAt = null;
     await runDue(this.#subs);
     await this.#settle();
   }
 
-  /** Waits for wake events sent, then sets the alarm to the next due event. */
+  /**
+   * Waits for wake events sent, then sets the alarm to the next due event —
+   * only when that changed: every alarm write is a row written, and most
+   * reports change nothing due.
+   */
   async #settle(): Promise<void> {
     await this.#mirror.settled();
     const next = nextDue(this.#subs);
+    if (next === this.#alarmAt) return;
+    this.#alarmAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }

@@ -4,12 +4,15 @@
  * root and malformed paths are answered here without waking an object.
  */
 
-import { type Env, readConfig } from "../config.js";
+import { type Config, type Env, readConfig } from "../config.js";
 import { drainBody } from "../drain-body.js";
 import { relaySse } from "../fanout/sse-relay.js";
 import { engineRequest, fetchResponse } from "../object/http-bridge.js";
+import { unwrap } from "../object/rpc-result.js";
+import { isProxyPath, routeProxy } from "../proxy/proxy-worker.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
 import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
+import { admitLiveReader, isLiveRead, rateLimited } from "./admission.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";
 import { serveOps } from "./ops-routes.js";
@@ -22,10 +25,20 @@ export async function handleFetch(
   env: Env,
   ctx?: Pick<ExecutionContext, "waitUntil">,
 ): Promise<Response> {
-  const answer = await routeWithYjs(request, env, ctx);
+  const answer = (await rateLimitedRoute(request, env)) ?? (await routeWithYjs(request, env, ctx));
   // A body nobody read (an answer from the Worker itself) keeps the connection only once read.
   await drainBody(request);
   return answer;
+}
+
+/** The rate limit of the stream and Yjs routes (as on Node: not the console or the ops routes). */
+function rateLimitedRoute(request: Request, env: Env): Promise<Response | null> | null {
+  if (env.RATE_LIMITER === undefined) return null;
+  const config = readConfig(env);
+  const limited =
+    streamPath(request.url, config.basePath).kind !== "outside" ||
+    streamPath(request.url, YJS_BASE_PATH).kind !== "outside";
+  return limited ? rateLimited(request, env, config) : null;
 }
 
 /** Yjs documents (`/v1/yjs/…`, docs/yjs.md) first: their routes call back into `route`. */
@@ -38,7 +51,12 @@ async function routeWithYjs(
   if (target.kind === "outside") return route(request, env);
   if (target.kind === "malformed") return jsonError(400, "INVALID_REQUEST", target.message);
   const url = new URL(request.url);
-  const routes = await yjsRoutes(readConfig(env), (inner) => route(inner, env), url.origin);
+  const routes = await yjsRoutes(
+    readConfig(env),
+    (inner) => route(inner, env),
+    url.origin,
+    async (path, offset) => unwrap(await env.STREAMS.getByName(path).trimStream(path, offset)),
+  );
   const response = await routes.handle(engineRequest(request, target.path, url), request.url, {
     background: (work) => ctx?.waitUntil(work),
   });
@@ -49,6 +67,17 @@ async function route(request: Request, env: Env): Promise<Response> {
   const config = readConfig(env);
   const target = streamPath(request.url, config.basePath);
   if (target.kind === "outside") {
+    if (isProxyPath(target.pathname)) {
+      // The durable proxy (docs/proxy.md): each proxy stream in its own object.
+      const routed = await routeProxy(request, env, config, target.pathname);
+      if (routed instanceof Response) return routed;
+      if (isLiveRead(routed.request)) return liveRead(routed.request, routed.stub, config);
+      try {
+        return await routed.stub.fetch(routed.request);
+      } catch (error) {
+        return unreachable(error);
+      }
+    }
     const ops = await serveOps(request, target.pathname, env, config);
     if (ops) return ops;
     const assets = embeddedConsole();
@@ -86,12 +115,35 @@ async function route(request: Request, env: Env): Promise<Response> {
   // Body size, auth and every other rule are the engine's, in the object, in
   // the same order as on Node (a 401 before a 413).
   const stub = env.STREAMS.getByName(target.path);
+  if (isLiveRead(request)) return liveRead(request, stub, config);
   try {
-    if (request.method === "GET" && new URL(request.url).searchParams.get("live") === "sse") {
-      return await relaySse(request, stub, config);
-    }
     return await stub.fetch(request);
   } catch (error) {
+    return unreachable(error);
+  }
+}
+
+/**
+ * A long-poll or SSE read holds one of this isolate's live-reader slots
+ * until it ends: a long-poll until the object answers, an SSE read until
+ * its relay closes. The object applies the per-stream cap.
+ */
+async function liveRead(
+  request: Request,
+  stub: DurableObjectStub,
+  config: Config,
+): Promise<Response> {
+  const release = admitLiveReader(config);
+  if (release instanceof Response) return release;
+  try {
+    if (new URL(request.url).searchParams.get("live") === "sse") {
+      return await relaySse(request, stub, config, release);
+    }
+    const answer = await stub.fetch(request);
+    release();
+    return answer;
+  } catch (error) {
+    release();
     return unreachable(error);
   }
 }

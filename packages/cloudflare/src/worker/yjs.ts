@@ -15,6 +15,9 @@ export const YJS_BASE_PATH = "/v1/yjs";
 /** Routes a stream request as the Worker does (to the stream's object). */
 export type StreamRouter = (request: Request) => Promise<Response>;
 
+/** Trims a stream below an offset in its object (`DurableStreamObject.trimStream`). */
+export type StreamTrimmer = (path: string, offset: string) => Promise<string | null>;
+
 /** The routes of this isolate (document states are per isolate; compaction is safe across them). */
 let routes: YjsRoutes | undefined;
 
@@ -27,10 +30,11 @@ export async function yjsRoutes(
   config: Config,
   router: StreamRouter,
   origin: string,
+  trim?: StreamTrimmer,
 ): Promise<YjsRoutes> {
   const { YjsRoutes } = await import("@durastream/yjs/server");
   routes ??= new YjsRoutes({
-    engine: new RouterEngine(router, origin, config.basePath),
+    engine: new RouterEngine(router, origin, config.basePath, trim),
     streamBasePath: config.basePath,
     secret: config.secret,
     compactionThreshold: config.yjsCompactionThreshold,
@@ -42,11 +46,16 @@ export async function yjsRoutes(
 
 /** The stream router as an engine: an `EngineRequest` becomes a `Request` and back. */
 class RouterEngine implements StreamsEngine {
+  readonly trimStream?: StreamTrimmer;
+
   constructor(
     private readonly router: StreamRouter,
     private readonly origin: string,
     private readonly basePath: string,
-  ) {}
+    trim?: StreamTrimmer,
+  ) {
+    if (trim) this.trimStream = trim;
+  }
 
   async handle(request: EngineRequest): Promise<EngineResponse> {
     const path = request.path.split("/").map(encodeURIComponent).join("/");
@@ -97,6 +106,8 @@ const FORWARDED = [
   "producer-seq",
   "access-control-request-method",
   "access-control-request-headers",
+  // The document's index is created with a retention limit (its newest entries).
+  "stream-retention-max-bytes",
 ];
 
 function bodyOf(body: EngineRequest["body"]): BodyInit | null {

@@ -2,11 +2,15 @@
  * Live reads end when the token that opened them expires: a long-poll
  * answers 204 (as when its client goes away) and an SSE connection closes.
  * The client's next request then presents its token again and gets a 401
- * if it was not renewed.
+ * if it was not renewed. An SSE session whose timers the runtime owns (a
+ * Durable Object's, relayed by the Worker) carries the expiry itself and
+ * ends on its first keep-alive or wake-up after it — at most one keep-alive
+ * period (`LONG_POLL_TIMEOUT_MS`) late.
  */
 
 import type { EngineRequest, EngineResponse, StreamingBody } from "../http/http-types.js";
 import { isStreamingBody } from "../http/http-types.js";
+import { isSseStream } from "../live/sse-session.js";
 import type { Access } from "./access.js";
 
 /** setTimeout's largest delay; live reads end long before (SSE lifetime, long-poll timeout). */
@@ -32,13 +36,16 @@ export function boundLiveRead(
   if (live !== "sse" || delay > MAX_DELAY_MS) return run(request);
   const response = run(request);
   return response instanceof Promise
-    ? response.then((r) => expiringSse(r, delay))
-    : expiringSse(response, delay);
+    ? response.then((r) => expiringSse(r, expiresAt, delay))
+    : expiringSse(response, expiresAt, delay);
 }
 
-function expiringSse(response: EngineResponse, delay: number): EngineResponse {
+function expiringSse(response: EngineResponse, expiresAt: number, delay: number): EngineResponse {
   const body = response.body;
   if (!isStreamingBody(body)) return response;
+  // A session whose timers the runtime owns stays an SSE session (a Durable
+  // Object serves it over a hibernatable socket) and ends itself once expired.
+  if (isSseStream(body) && body.endAt(expiresAt)) return response;
   return {
     status: response.status,
     headers: response.headers,

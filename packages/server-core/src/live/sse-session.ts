@@ -61,6 +61,8 @@ export interface SseSessionState {
   /** The client's echoed cursor, until the first control event. */
   readonly clientCursor: string | null;
   readonly startedAt: number;
+  /** When the credential that opened the session expires (ms since epoch); absent: never. */
+  readonly endsAt?: number | null;
 }
 
 /**
@@ -74,6 +76,14 @@ export interface SseStream extends StreamingBody {
   state(): SseSessionState;
   /** A control event now if the session waits for data; nothing otherwise. */
   keepAlive(): void;
+  /**
+   * Bounds the session by its credential's expiry (ms since epoch) when the
+   * runtime owns its timers: the session ends on its first keep-alive,
+   * wake-up or resume at or after that time (the runtime asks for a
+   * keep-alive on every idle period), and the bound is saved with its state.
+   * Returns false when the engine's timers run it: the caller bounds it.
+   */
+  endAt(time: number): boolean;
 }
 
 /** Whether a response body is an SSE session. */
@@ -110,6 +120,7 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
   #lastWriteAt = 0;
   #waiting = false;
   #ended = false;
+  #endsAt: number | null = null;
   readonly #stop = () => this.#end();
 
   constructor(
@@ -125,6 +136,7 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
       this.#cursor = saved.cursor;
       this.#cursorText = saved.cursorText;
       this.#startedAt = saved.startedAt;
+      this.#endsAt = saved.endsAt ?? null;
     }
   }
 
@@ -137,6 +149,10 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
   /** Continues a saved session: reads on from its position, no opening control event. */
   resume(sink: ByteSink): void {
     this.#attach(sink);
+    if (this.#expired()) {
+      this.#end();
+      return;
+    }
     this.#pump(false);
   }
 
@@ -161,11 +177,27 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
       cursorText: this.#cursorText,
       clientCursor: this.#clientCursor,
       startedAt: this.#startedAt,
+      endsAt: this.#endsAt,
     };
   }
 
+  endAt(time: number): boolean {
+    if (this.ctx.options.liveTimers !== "runtime") return false;
+    this.#endsAt = Math.min(this.#endsAt ?? time, time);
+    return true;
+  }
+
+  #expired(): boolean {
+    return this.#endsAt !== null && this.ctx.clock.now() >= this.#endsAt;
+  }
+
   keepAlive(): void {
-    if (this.#ended || !this.#waiting) return;
+    if (this.#ended) return;
+    if (this.#expired()) {
+      this.#end();
+      return;
+    }
+    if (!this.#waiting) return;
     this.ctx.hub.cancel(this.record.id, this);
     this.#waiting = false;
     this.#pump(true);
@@ -265,6 +297,10 @@ class SseSession implements SseStream, Waiter<SharedRead>, Ticking {
   wake(shared: SharedRead): void {
     this.#waiting = false;
     if (this.#ended) return;
+    if (this.#expired()) {
+      this.#end();
+      return;
+    }
     const result = shared.result();
     if (result === null) {
       this.#end();

@@ -33,10 +33,31 @@ import { UpstreamPipe } from "./upstream-pipe.js";
 export interface ProxyRequest extends EngineRequest {
   /** Names of the request's headers (any case). */
   headerNames(): readonly string[];
+  /**
+   * The id a new stream gets, when the runtime chose it before the request
+   * reached the proxy (Cloudflare routes a create to the object named by the
+   * id: see `proxyStreamId`); absent, the proxy picks it.
+   */
+  readonly streamId?: string;
 }
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The id of the stream a create request writes to: the session's stream
+ * when `sessionId` is a well-formed `Proxy-Session-Id`, else a fresh UUID.
+ * A runtime that routes by stream id (Cloudflare) computes it before the
+ * request reaches the proxy and passes it as `ProxyRequest.streamId`.
+ */
+export async function proxyStreamId(
+  signer: ProxySigner,
+  sessionId: string | null,
+): Promise<string> {
+  return sessionId !== null && SESSION_ID.test(sessionId)
+    ? signer.sessionStreamId(sessionId)
+    : crypto.randomUUID();
+}
 /** A well-formed text media type: kept as the stream's own type (SSE reads stay text). */
 const TEXT_TYPE =
   /^text\/[A-Za-z0-9!#$&^_.+-]+(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\]*"|[A-Za-z0-9!#$&^_.+-]+))*\s*$/i;
@@ -112,7 +133,7 @@ export async function createProxyStream(
     }
     throw error;
   }
-  const id = sessionId === null ? crypto.randomUUID() : await c.signer.sessionStreamId(sessionId);
+  const id = request.streamId ?? (await proxyStreamId(c.signer, sessionId));
   if (sessionId !== null) {
     const current = c.active.get(id);
     if (current instanceof UpstreamPipe && current.finishing) {

@@ -1,7 +1,12 @@
 /** The durable proxy (PROXY_PROTOCOL.md): routes, upstream port, signing, allowlist, framing. */
 
 export { compileUrlGlob, parseUpstreamUrl, UpstreamAllowlist } from "./allowlist.js";
-export { MAX_ERROR_BODY_BYTES, type ProxyRequest, SESSION_HEADER } from "./create-proxy-stream.js";
+export {
+  MAX_ERROR_BODY_BYTES,
+  type ProxyRequest,
+  proxyStreamId,
+  SESSION_HEADER,
+} from "./create-proxy-stream.js";
 export { ProxyError, type ProxyErrorCode, UpstreamAddressRefused } from "./errors.js";
 export { dataFrames, type SessionFrame, utf8Boundary } from "./framing.js";
 export { type ProxyOutcome, RUNNING, UPSTREAM_OUTCOME_HEADER } from "./outcome.js";
@@ -12,7 +17,7 @@ export {
   resolveProxyConfig,
 } from "./proxy-config.js";
 export { PROXY_SCOPE_PATH, ProxyService } from "./proxy-service.js";
-export { DATA_PREFIX, JOURNAL_PREFIX } from "./proxy-streams.js";
+export { DATA_PREFIX, JOURNAL_PREFIX, STREAM_ID } from "./proxy-streams.js";
 export { ProxySigner } from "./signing.js";
 export {
   fetchUpstream,

@@ -91,6 +91,27 @@ export class ProxyService {
   }
 
   /**
+   * Whether an upstream call is in flight (waiting for its headers or being
+   * piped): a runtime must not run `recover` meanwhile, as it would end a
+   * response this process is still writing.
+   */
+  get busy(): boolean {
+    return this.#c.inFlight > 0;
+  }
+
+  /**
+   * Settles once every upstream response now being piped has its outcome
+   * recorded (a runtime that must be told to stay alive for background work,
+   * such as a Durable Object's `waitUntil`, waits on it).
+   */
+  async settled(): Promise<void> {
+    const pipes = [...this.#c.active.values()].filter(
+      (pipe): pipe is UpstreamPipe => pipe !== "opening",
+    );
+    await Promise.all(pipes.map((pipe) => pipe.done));
+  }
+
+  /**
    * Ends every upstream response in flight with `outcome` (shutdown: their
    * streams are closed as `interrupted` before the store closes).
    */

@@ -20,10 +20,18 @@ export function trimTarget(
   if (policy.maxAgeSeconds !== null) {
     target = Math.max(target, store.agedEnd(record, now - policy.maxAgeSeconds * 1000));
   }
-  target = Math.min(target, record.visibleTail);
-  if (target > record.earliest && record.forkCount > 0) {
+  return capTrim(store, record, target);
+}
+
+/**
+ * `target` capped as every trim is: never past the visible tail, never into
+ * the range the stream's forks still read from it.
+ */
+export function capTrim(store: RetentionStore, record: StreamRecord, target: number): number {
+  let capped = Math.min(target, record.visibleTail);
+  if (capped > record.earliest && record.forkCount > 0) {
     const floor = store.forkFloor(record);
-    if (floor !== null) target = Math.min(target, floor);
+    if (floor !== null) capped = Math.min(capped, floor);
   }
-  return target;
+  return capped;
 }

@@ -10,7 +10,7 @@ import type { EngineContext } from "../context.js";
 import type { RetentionStore, StreamRecord } from "../ports/store.js";
 import { isExpired } from "../storage/expiry.js";
 import { effectiveRetention } from "./policy.js";
-import { trimTarget } from "./trim-target.js";
+import { capTrim, trimTarget } from "./trim-target.js";
 
 /** Streams looked at per pass by the age walk. */
 const WALK_PAGE = 256;
@@ -63,6 +63,17 @@ export class RetentionTrimmer {
     }
     await Promise.all(trims);
     return trims.length;
+  }
+
+  /**
+   * Trims `record` below `before` on its owner's request, whatever its
+   * retention settings (an application that knows which prefix it no longer
+   * needs: a Yjs document's updates a snapshot covers). Capped like every
+   * trim; settles once durable.
+   */
+  async trimBefore(record: StreamRecord, before: number): Promise<void> {
+    const target = capTrim(this.store, record, before);
+    if (target > record.earliest) await this.store.trim(record, target);
   }
 
   /** The next page of streams in path order, for age limits (wraps around). */

@@ -7,8 +7,8 @@
 import { copyFileSync, readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
-import { Checkpointer } from "../../dist/sqlite/commit/checkpointer.js";
 import { DATABASE_FILE, SqliteStore } from "../../dist/index.js";
+import { Checkpointer } from "../../dist/sqlite/commit/checkpointer.js";
 
 const [dataDir, snapshotDir] = process.argv.slice(2);
 const file = join(dataDir, DATABASE_FILE);

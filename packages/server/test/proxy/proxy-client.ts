@@ -79,3 +79,15 @@ export function joined(steps: readonly ReadStep[]): Uint8Array {
 }
 
 export const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** `HEAD` of a proxy stream with the service credential. */
+export async function head(location: string): Promise<Response> {
+  const url = new URL(location);
+  return fetch(`${url.origin}${url.pathname}`, { method: "HEAD", headers: SERVICE });
+}
+
+/** Status and error code of a JSON error response. */
+export async function errorOf(res: Response): Promise<{ status: number; code: string }> {
+  const body = (await res.json()) as { error: { code: string } };
+  return { status: res.status, code: body.error.code };
+}

@@ -4,6 +4,12 @@
  * classification and re-syncs read) and forwards writes into TanStack DB
  * transactions that the applier opens and commits.
  *
+ * Until the stream has been caught up with once, the sink is *staging*: writes
+ * change only the mirror (an update or delete of the catch-up costs a `Map`
+ * operation, not a TanStack DB change), and the applier then publishes the
+ * caught-up rows in key order ({@link CollectionSink.publish}). The official
+ * package likewise shows nothing before the first up-to-date.
+ *
  * @module
  */
 import type { SyncConfig } from "@tanstack/db";
@@ -23,6 +29,9 @@ export class CollectionSink {
   #params: SyncParams | undefined;
   #open = false;
   #ready = false;
+  #staging = true;
+  /** The sync session the first published row went to (`null`: none was running). */
+  #publishedTo: SyncParams | null | undefined;
 
   constructor(name: string, definition: CollectionDefinition) {
     this.name = name;
@@ -37,7 +46,7 @@ export class CollectionSink {
   readonly sync: SyncConfig<Row, string>["sync"] = (params) => {
     this.#params = params;
     this.#open = false;
-    if (this.rows.size > 0) {
+    if (this.rows.size > 0 && !this.#staging) {
       params.begin();
       for (const row of this.rows.values()) params.write({ type: "insert", value: row });
       params.commit();
@@ -78,6 +87,7 @@ export class CollectionSink {
       op = exists ? "update" : "insert";
       this.rows.set(key, row!);
     }
+    if (this.#staging) return;
     const params = this.#begin();
     if (!params) return;
     if (op === "delete") params.write({ type: "delete", key });
@@ -87,8 +97,43 @@ export class CollectionSink {
   /** Empties the collection inside the open transaction (State Protocol `reset`). */
   truncate(): void {
     this.rows.clear();
+    if (this.#staging) return;
     const params = this.#begin();
     params?.truncate({ markReady: this.#ready });
+  }
+
+  /** Whether writes still go to the mirror only (before the first catch-up is published). */
+  get staging(): boolean {
+    return this.#staging;
+  }
+
+  /**
+   * Publishes one staged row (an insert into the open transaction); the
+   * applier calls it for every key of the mirror, in key order, then
+   * {@link CollectionSink.endStaging}.
+   */
+  publish(key: string): void {
+    this.#publishedTo ??= this.#params ?? null;
+    const row = this.rows.get(key);
+    const params = this.#begin();
+    if (row && params) params.write({ type: "insert", value: row });
+  }
+
+  /** From now on writes reach TanStack DB as they come. */
+  endStaging(): void {
+    this.#staging = false;
+    const params = this.#params;
+    const publishedTo = this.#publishedTo;
+    this.#publishedTo = undefined;
+    // The collection (re)started syncing while rows were being published: it
+    // holds only part of them, so it gets all of them afresh.
+    if (params && publishedTo !== undefined && publishedTo !== params) {
+      this.commit();
+      params.begin();
+      params.truncate({ markReady: this.#ready });
+      for (const row of this.rows.values()) params.write({ type: "insert", value: row });
+      params.commit();
+    }
   }
 
   /** Publishes the open transaction, if any. */

@@ -21,6 +21,7 @@ import { assertCollections, type StreamStateDefinition } from "../state-schema.j
 import { CollectionSink } from "./collection-sink.js";
 import { EventApplier } from "./event-applier.js";
 import { jsonArrayPieces, parseJsonArraySliced } from "./sliced-json-array.js";
+import { decodeSliced } from "./sliced-text-decode.js";
 import { TransactionWriter } from "./transaction-writer.js";
 import { TxidTracker } from "./txid-tracker.js";
 import type {
@@ -138,11 +139,13 @@ export function createStreamDB<
   };
 
   const consume = async (response: StreamResponse<unknown>) => {
-    // Text, parsed in slices: a catch-up page can hold megabytes of messages.
-    response.subscribeText(async (chunk) => {
+    // Bytes, decoded and parsed in slices: a catch-up page can hold megabytes of messages.
+    const decoder = new TextDecoder();
+    response.subscribeBytes(async (chunk) => {
       if (controller.signal.aborted) return;
       try {
-        const { text, ...meta } = chunk;
+        const { data, ...meta } = chunk;
+        const text = await decodeSliced(decoder, data, sliceBudgetMs);
         if (onBeforeBatch || onBatch) {
           // The batch callbacks see every message of the batch at once.
           const items = await parseJsonArraySliced(text, sliceBudgetMs);
@@ -156,7 +159,7 @@ export function createStreamDB<
           for await (const piece of jsonArrayPieces(text, sliceBudgetMs)) {
             await applier.applyItems(piece);
           }
-          applier.finishBatch(meta.upToDate);
+          await applier.finishBatch(meta.upToDate);
           offset = meta.offset;
         }
         if (applier.ready) settleReady();

@@ -4,6 +4,10 @@
  * between slices it commits what it wrote and yields to the event loop, so a
  * stream of 100,000 events materializes without freezing a page.
  *
+ * Until the first up-to-date, the sinks stage rows (see `CollectionSink`);
+ * then every collection's caught-up rows are published in key order, in
+ * slices, before the collections are marked ready.
+ *
  * Commits are withheld inside a reset or a snapshot (`reset` until the end of
  * its batch or the `snapshot-end` that follows; `snapshot-start` until
  * `snapshot-end`), so readers see the old state, then the new one, never an
@@ -17,6 +21,7 @@ import { LOG_PREFIX, type StateLogger } from "../logger.js";
 import { validateWith } from "../standard-validation.js";
 import { validateStateEvent } from "../validate-state-event.js";
 import type { CollectionSink } from "./collection-sink.js";
+import { sortedInSlices } from "./sorted-in-slices.js";
 import type { TxidTracker } from "./txid-tracker.js";
 import { now, yieldToEventLoop } from "./yield-to-event-loop.js";
 
@@ -39,6 +44,8 @@ const CLOCK_EVERY = 16;
  * of them (a stall that grows with the collection), a smaller one inserts in place.
  */
 const MAX_ROWS_PER_COMMIT = 128;
+/** Most rows one commit carries while publishing staged rows in key order (below TanStack DB's re-sort). */
+const MAX_ROWS_PER_PUBLISH = 511;
 /** First guess of the commit cost per written row (ms), before any commit was measured. */
 const INITIAL_COMMIT_MS_PER_ROW = 0.02;
 
@@ -52,6 +59,8 @@ export class EventApplier {
   #holding: "reset" | "snapshot" | undefined;
   #pendingTxids: string[] = [];
   #ready = false;
+  /** Rows go to the sinks' mirrors only, until the first catch-up is published. */
+  #staging = true;
   #skipped = 0;
   /** Rows written since the last commit. */
   #uncommitted = 0;
@@ -91,7 +100,7 @@ export class EventApplier {
    */
   async applyBatch(batch: JsonBatch<unknown>): Promise<void> {
     await this.applyItems(batch.items);
-    this.finishBatch(batch.upToDate);
+    await this.finishBatch(batch.upToDate);
   }
 
   /** Applies messages of the current batch, yielding between slices. */
@@ -101,7 +110,9 @@ export class EventApplier {
       const pending = this.#applyOne(items[i]);
       if (pending) await pending;
       if (
-        (this.#holding === undefined && this.#uncommitted >= MAX_ROWS_PER_COMMIT) ||
+        (!this.#staging &&
+          this.#holding === undefined &&
+          this.#uncommitted >= MAX_ROWS_PER_COMMIT) ||
         (i % CLOCK_EVERY === CLOCK_EVERY - 1 &&
           now() - sliceStart + this.#commitEstimate() >= this.#options.sliceBudgetMs)
       ) {
@@ -112,34 +123,81 @@ export class EventApplier {
     }
   }
 
-  /** Ends a batch: commits unless a snapshot is still open; the first up-to-date batch marks ready. */
-  finishBatch(upToDate: boolean): void {
+  /**
+   * Ends a batch: commits unless a snapshot is still open; the first
+   * up-to-date batch publishes the staged rows and marks ready.
+   */
+  async finishBatch(upToDate: boolean): Promise<void> {
     if (this.#holding === "reset" || (this.#holding === "snapshot" && upToDate)) {
       this.#holding = undefined;
     }
     if (this.#holding === undefined) this.#commit();
     if (upToDate && !this.#ready) {
+      if (this.#staging) await this.#publishStaged();
       this.#ready = true;
       for (const sink of this.#sinks) sink.markReady();
     }
   }
 
-  /** What committing the rows written so far should cost (nothing while commits are held). */
-  #commitEstimate(): number {
-    return this.#holding === undefined ? this.#uncommitted * this.#commitMsPerRow : 0;
+  /**
+   * Publishes every sink's staged rows in key order (each insert lands at the
+   * end of TanStack DB's sorted keys), in commits below its re-sort size,
+   * yielding whenever the slice budget is spent; then confirms the txids seen
+   * while staging.
+   */
+  async #publishStaged(): Promise<void> {
+    const budgetMs = this.#options.sliceBudgetMs;
+    for (const sink of this.#sinks) {
+      const keys = await sortedInSlices([...sink.rows.keys()], budgetMs);
+      let sliceStart = now();
+      let rows = 0;
+      for (const key of keys) {
+        sink.publish(key);
+        rows++;
+        if (
+          rows >= MAX_ROWS_PER_PUBLISH ||
+          (rows % CLOCK_EVERY === 0 && now() - sliceStart + rows * this.#commitMsPerRow >= budgetMs)
+        ) {
+          this.#measureCommit(rows, () => sink.commit());
+          rows = 0;
+          await yieldToEventLoop();
+          sliceStart = now();
+        }
+      }
+      this.#measureCommit(rows, () => sink.commit());
+      sink.endStaging();
+    }
+    this.#staging = false;
+    this.#commit();
   }
 
-  #commit(): void {
-    const rows = this.#uncommitted;
-    this.#uncommitted = 0;
+  /** What committing the rows written so far should cost (nothing while commits are held). */
+  #commitEstimate(): number {
+    return this.#holding === undefined && !this.#staging
+      ? this.#uncommitted * this.#commitMsPerRow
+      : 0;
+  }
+
+  /** Runs a commit of `rows` rows, learning the cost per row. */
+  #measureCommit(rows: number, commit: () => void): void {
     const started = now();
-    for (const sink of this.#sinks) sink.commit();
+    commit();
     if (rows >= CLOCK_EVERY) {
       const sample = (now() - started) / rows;
       // Rise at once (a stall is what we avoid), decay slowly.
       this.#commitMsPerRow =
         sample > this.#commitMsPerRow ? sample : 0.8 * this.#commitMsPerRow + 0.2 * sample;
     }
+  }
+
+  #commit(): void {
+    const rows = this.#uncommitted;
+    this.#uncommitted = 0;
+    // Staged rows are not visible yet: their txids are confirmed once published.
+    if (this.#staging) return;
+    this.#measureCommit(rows, () => {
+      for (const sink of this.#sinks) sink.commit();
+    });
     const txids = this.#pendingTxids;
     if (txids.length === 0) return;
     this.#pendingTxids = [];

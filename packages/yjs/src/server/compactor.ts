@@ -9,19 +9,23 @@
  *    after `X`, and readers of the snapshot continue at `X` (the offset one
  *    past it rounds down to the message that starts at `X`): none is lost.
  * 2. The snapshot stream `.snapshots/X_snapshot` is created with its bytes in
- *    one request: it exists whole or not at all.
+ *    one request, answered once durable: it exists whole or not at all.
  * 3. Only then is `X` appended to the `.index` stream: discovery never names
- *    a snapshot that is not durable. A `kill -9` between 2 and 3 leaves an
- *    unreferenced snapshot and the previous one still in use.
- * 4. Older snapshots named by the index are deleted (best effort; retried at
- *    the next compaction). Updates are never deleted, so a client resuming
- *    from an old offset still reads on.
+ *    a snapshot that was not durable first. A `kill -9` between 2 and 3
+ *    leaves an unreferenced snapshot and the previous one still in use.
+ * 4. Only after 3 does anything get removed (`doc-bound.ts`): the updates
+ *    the previous snapshot holds, and, after a grace, the snapshots older
+ *    than `X`. Invariant: whatever is removed is held by the snapshot the
+ *    index names, and a snapshot discovery named a moment ago stays readable.
  */
 
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { afterSnapshot, type DocRoute, docStreams } from "./doc-paths.js";
 import type { Streams } from "./streams.js";
+
+/** Bytes of index entries kept (~50 entries); older ones are trimmed by retention. */
+export const INDEX_RETENTION_BYTES = 4096;
 
 /** What compaction reports to the routes. */
 export interface CompactionResult {
@@ -62,28 +66,36 @@ export async function compactDocument(
     if (created.status !== 201 && created.status !== 200 && created.status !== 409) {
       throw new Error(`snapshot create answered ${created.status}`);
     }
-    await appendIndexEntry(streams, docStreams.index(doc), headers, {
-      snapshotOffset: updates.nextOffset,
-      createdAt: Date.now(),
-    });
+    // The index keeps its newest entries only (the server's retention trims the rest).
+    await appendIndexEntry(
+      streams,
+      docStreams.index(doc),
+      headers,
+      { snapshotOffset: updates.nextOffset, createdAt: Date.now() },
+      { "stream-retention-max-bytes": String(INDEX_RETENTION_BYTES) },
+    );
     return { snapshotOffset: updates.nextOffset, snapshotBytes: state.length };
   } finally {
     ydoc.destroy();
   }
 }
 
-/** Appends one JSON entry to an index stream, creating it first if needed. */
+/**
+ * Appends one JSON entry to an index stream, creating it first if needed
+ * (with `createHeaders`, e.g. a retention limit).
+ */
 export async function appendIndexEntry(
   streams: Streams,
   path: string,
   headers: Record<string, string>,
   entry: Record<string, unknown>,
+  createHeaders: Record<string, string> = {},
 ): Promise<void> {
   const json = { ...headers, "content-type": "application/json" };
   const body = () => new TextEncoder().encode(JSON.stringify(entry));
   let appended = await streams.call({ method: "POST", path, headers: json, body: body() });
   if (appended.status === 404) {
-    await streams.call({ method: "PUT", path, headers: json });
+    await streams.call({ method: "PUT", path, headers: { ...json, ...createHeaders } });
     appended = await streams.call({ method: "POST", path, headers: json, body: body() });
   }
   if (appended.status < 200 || appended.status >= 300) {

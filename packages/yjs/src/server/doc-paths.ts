@@ -72,3 +72,9 @@ export function afterSnapshot(offset: string): string {
   const [high, low] = offset.split("_") as [string, string];
   return `${high}_${String(Number(low) + 1).padStart(low.length, "0")}`;
 }
+
+/** Byte position of an offset token (`high_low`, both decimal), for ordering. */
+export function offsetPosition(offset: string): number {
+  const [high, low] = offset.split("_");
+  return Number(high) * 1e16 + Number(low);
+}

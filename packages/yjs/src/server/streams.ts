@@ -11,9 +11,15 @@ import {
   loadPart,
 } from "@durastream/server-core";
 
-/** What the Yjs routes need of the engine: `DurableStreamsEngine.handle`. */
+/** What the Yjs routes need of the engine: `DurableStreamsEngine.handle` (and `trimStream`). */
 export interface StreamsEngine {
   handle(request: EngineRequest, streamUrl: string): Promise<EngineResponse>;
+  /**
+   * `DurableStreamsEngine.trimStream`: trims a stream below an offset,
+   * resolving to its new earliest offset (null when it cannot). Optional:
+   * without it a document's updates are never trimmed after compactions.
+   */
+  trimStream?(path: string, offset: string): Promise<string | null>;
 }
 
 /** One call on a stream. */
@@ -62,6 +68,16 @@ export class Streams {
 
   call(call: StreamCall): Promise<EngineResponse> {
     return this.engine.handle(new StreamRequest(call), this.rootUrl(call.path));
+  }
+
+  /** Whether the engine can trim a stream's prefix. */
+  get canTrim(): boolean {
+    return this.engine.trimStream !== undefined;
+  }
+
+  /** Trims stream `path` below `offset` (see `StreamsEngine.trimStream`); null when it cannot. */
+  trim(path: string, offset: string): Promise<string | null> {
+    return this.engine.trimStream?.(path, offset) ?? Promise.resolve(null);
   }
 
   /**
@@ -138,4 +154,24 @@ export function errorResponse(status: number, code: string, message: string): En
     headers: { "content-type": "application/json" },
     body: [new TextEncoder().encode(JSON.stringify({ error: { code, message } }))],
   };
+}
+
+/**
+ * An awareness update's body in memory (it may be sent twice: the stream can
+ * be gone and re-created), or null past `max` bytes.
+ */
+export async function bufferBody(
+  body: EngineRequest["body"],
+  max: number,
+): Promise<Uint8Array | null> {
+  if (body === null) return new Uint8Array(0);
+  if (body instanceof Uint8Array) return body.length > max ? null : body;
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const part of body) {
+    length += part.length;
+    if (length > max) return null;
+    parts.push(part);
+  }
+  return bodyBytes({ status: 200, headers: {}, body: parts });
 }

@@ -7,20 +7,23 @@
  */
 
 import type { EngineRequest, EngineResponse } from "@durastream/server-core";
+import * as encoding from "lib0/encoding";
 import { appendAwarenessIndex, awarenessNames } from "./awareness-index.js";
 import { compactDocument, readIndex, snapshotOffsets } from "./compactor.js";
+import { DEFAULT_SNAPSHOT_GRACE_MS, DocBound } from "./doc-bound.js";
 import {
   afterSnapshot,
   type DocRoute,
   docStreams,
   isAwarenessName,
+  offsetPosition,
   parseDocRoute,
   parseSnapshotKey,
   snapshotKey,
 } from "./doc-paths.js";
 import { DocStates } from "./doc-states.js";
 import {
-  bodyBytes,
+  bufferBody,
   errorResponse,
   responseHeader,
   Streams,
@@ -43,6 +46,11 @@ export interface YjsRoutesOptions {
   readonly secret?: string | undefined;
   /** Bytes of updates since the last snapshot that trigger a compaction. Default 1 MiB. */
   readonly compactionThreshold?: number;
+  /**
+   * How long a snapshot replaced by a compaction stays readable (a reader
+   * discovery sent to it a moment before can still load it). Default 2,000 ms.
+   */
+  readonly snapshotGraceMs?: number;
   /** Documents whose state is kept in memory (LRU). Default 10,000. */
   readonly maxDocuments?: number;
   /** Told when a background compaction fails (it is retried on the next update). */
@@ -83,6 +91,7 @@ export class YjsRoutes {
   readonly #internal: Record<string, string>;
   readonly #onCompactionError: (error: unknown, doc: DocRoute) => void;
   readonly #base: string;
+  readonly #bound: DocBound;
 
   constructor(options: YjsRoutesOptions) {
     this.#base = (options.streamBasePath ?? "/v1/stream").replace(/\/+$/, "");
@@ -91,11 +100,20 @@ export class YjsRoutes {
     this.#states = new DocStates(options.maxDocuments ?? 10_000);
     this.#internal = options.secret ? { authorization: `Bearer ${options.secret}` } : {};
     this.#onCompactionError = options.onCompactionError ?? (() => {});
+    this.#bound = new DocBound(
+      this.#streams,
+      this.#internal,
+      options.snapshotGraceMs ?? DEFAULT_SNAPSHOT_GRACE_MS,
+    );
   }
 
-  /** Settles once background compactions have ended (for shutdown and tests). */
-  idle(): Promise<void> {
-    return this.#states.idle();
+  /**
+   * Settles once background compactions have ended, running the snapshot
+   * deletions still waiting out their grace at once (for shutdown and tests).
+   */
+  async idle(): Promise<void> {
+    await this.#states.idle();
+    await this.#bound.flush();
   }
 
   /**
@@ -213,7 +231,7 @@ export class YjsRoutes {
   async #discover(ctx: Call): Promise<EngineResponse> {
     const refusal = await this.#docRefusal(ctx);
     if (refusal) return refusal;
-    const snapshot = await this.#snapshotOffset(ctx.doc);
+    const snapshot = await this.#existingSnapshot(ctx.doc);
     const query = new URLSearchParams(ctx.request.query);
     query.set("offset", snapshot === null ? "-1" : snapshotKey(snapshot));
     return {
@@ -246,8 +264,41 @@ export class YjsRoutes {
     };
   }
 
-  #readUpdates(ctx: Call, live: string): Promise<EngineResponse> {
-    return this.#pass(ctx, "GET", docStreams.updates(ctx.doc), live);
+  async #readUpdates(ctx: Call, live: string): Promise<EngineResponse> {
+    const read = await this.#pass(ctx, "GET", docStreams.updates(ctx.doc), live);
+    // 410 with the earliest offset: the offset was trimmed after a compaction.
+    // An SSE reader gets it as is (its client reconnects with a catch-up read).
+    const earliest = responseHeader(read, "stream-earliest-offset");
+    if (read.status !== 410 || earliest === null || ctx.request.query.get("live") === "sse") {
+      return read;
+    }
+    return (await this.#snapshotInstead(ctx, earliest)) ?? read;
+  }
+
+  /**
+   * A read from a trimmed offset, answered with the current snapshot as one
+   * lib0-framed update and the offset after it: the snapshot holds every
+   * trimmed update, so the reader (official client or not) goes on as if it
+   * had read them. Null when no snapshot covers the trimmed range.
+   */
+  async #snapshotInstead(ctx: Call, earliest: string): Promise<EngineResponse | null> {
+    const snapshot = await this.#existingSnapshot(ctx.doc);
+    if (snapshot === null || offsetPosition(snapshot) < offsetPosition(earliest)) return null;
+    const read = await this.#streams.readAll(docStreams.snapshot(ctx.doc, snapshot), "-1", {
+      ...ctx.headers,
+    });
+    if (read === null) return null;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint8Array(encoder, read.bytes);
+    return {
+      status: 200,
+      headers: {
+        "content-type": OCTETS,
+        "stream-next-offset": afterSnapshot(snapshot),
+        "cache-control": "no-store",
+      },
+      body: [encoding.toUint8Array(encoder)],
+    };
   }
 
   async #create(ctx: Call): Promise<EngineResponse> {
@@ -288,6 +339,7 @@ export class YjsRoutes {
     if (deleted.status === 404) return notFound();
     if (deleted.status >= 300) return deleted;
     this.#states.forget(key(ctx.doc));
+    this.#bound.cancel(key(ctx.doc));
     // Best effort, with the client's credentials: the document's other streams.
     const [index, names] = await Promise.all([
       readIndex(this.#streams, docStreams.index(ctx.doc), ctx.headers).catch(() => []),
@@ -377,6 +429,22 @@ export class YjsRoutes {
     return state.snapshotOffset;
   }
 
+  /**
+   * The current snapshot, checked to exist: when the one remembered is gone
+   * (another instance's compaction replaced it, or it was deleted by hand),
+   * the newest one the index names that exists, else null (read the updates
+   * from the start). A reader is never sent to a missing snapshot.
+   */
+  async #existingSnapshot(doc: DocRoute): Promise<string | null> {
+    const current = await this.#snapshotOffset(doc);
+    if (current === null || (await this.#bound.exists(doc, current))) return current;
+    const state = this.#states.get(key(doc));
+    const found = await this.#bound.newestExisting(doc);
+    // Unless a compaction moved it meanwhile.
+    if (state.snapshotOffset === current) state.snapshotOffset = found;
+    return found;
+  }
+
   /** Starts a compaction in the background when the updates since the snapshot pass the threshold. */
   #maybeCompact(
     doc: DocRoute,
@@ -386,23 +454,23 @@ export class YjsRoutes {
     const state = this.#states.get(key(doc));
     if (state.compaction !== null) return;
     const run = async () => {
-      const snapshot = await this.#snapshotOffset(doc);
-      if (position(tail) - (snapshot === null ? 0 : position(snapshot)) < this.#threshold) return;
+      const remembered = await this.#snapshotOffset(doc);
+      const since = offsetPosition(tail) - (remembered === null ? 0 : offsetPosition(remembered));
+      if (since < this.#threshold) return;
+      // Checked to exist: a compaction from a snapshot that is gone would fail at every update.
+      const snapshot = await this.#existingSnapshot(doc);
       const result = await compactDocument(this.#streams, doc, snapshot, this.#internal);
       if (result === null) return;
       state.snapshotOffset = result.snapshotOffset;
-      // Older snapshots go (those a crash left named in the index included).
-      const entries = await readIndex(this.#streams, docStreams.index(doc), this.#internal);
-      const old = snapshotOffsets(entries).filter((offset) => offset !== result.snapshotOffset);
-      await Promise.allSettled(
-        [...new Set(old)].map((offset) =>
-          this.#streams.call({
-            method: "DELETE",
-            path: docStreams.snapshot(doc, offset),
-            headers: this.#internal,
-          }),
-        ),
+      // Then what it made unnecessary goes (doc-bound.ts); older snapshots
+      // after a grace, those a crash left named in the index included.
+      const { deleted } = await this.#bound.afterCompaction(
+        key(doc),
+        doc,
+        snapshot,
+        result.snapshotOffset,
       );
+      background?.(deleted);
     };
     state.compaction = run()
       .catch((error: unknown) => this.#onCompactionError(error, doc))
@@ -425,12 +493,6 @@ function key(doc: DocRoute): string {
   return `${doc.service}/${doc.docPath}`;
 }
 
-/** Byte position of an offset token (`high_low`, both decimal). */
-function position(offset: string): number {
-  const [high, low] = offset.split("_");
-  return Number(high) * 1e16 + Number(low);
-}
-
 function forwardedHeaders(request: EngineRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of FORWARDED) {
@@ -442,21 +504,4 @@ function forwardedHeaders(request: EngineRequest): Record<string, string> {
 
 function notFound(): EngineResponse {
   return errorResponse(404, "DOCUMENT_NOT_FOUND", "Document does not exist");
-}
-
-/**
- * An awareness update's body in memory (it may be sent twice: the stream can
- * be gone and re-created), or null past `max` bytes.
- */
-async function bufferBody(body: EngineRequest["body"], max: number): Promise<Uint8Array | null> {
-  if (body === null) return new Uint8Array(0);
-  if (body instanceof Uint8Array) return body.length > max ? null : body;
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const part of body) {
-    length += part.length;
-    if (length > max) return null;
-    parts.push(part);
-  }
-  return bodyBytes({ status: 200, headers: {}, body: parts });
 }
