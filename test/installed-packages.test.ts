@@ -263,7 +263,7 @@ window.runInstalled = async (base) => {
   test("the installed Cloudflare package, bundled as a Worker, serves streams on workerd", async () => {
     writeFileSync(
       join(set.project, "worker.mjs"),
-      `export { default, DurableStreamObject, StreamRegistry } from "@durastream/cloudflare";\n`,
+      `export { default, DurableStreamObject, StreamRegistry, SubscriptionCoordinator } from "@durastream/cloudflare";\n`,
     );
     const bundled = await build({
       entryPoints: [join(set.project, "worker.mjs")],
@@ -285,6 +285,7 @@ window.runInstalled = async (base) => {
       durableObjects: {
         STREAMS: { className: "DurableStreamObject", useSQLite: true },
         REGISTRY: { className: "StreamRegistry", useSQLite: true },
+        SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
       },
       bindings: { STREAMS_SECRET: "s3cret" },
     });

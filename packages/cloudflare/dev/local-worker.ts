@@ -34,6 +34,11 @@ export interface LocalWorkerOptions {
    * Absent: no binding, no rate limit.
    */
   readonly rateLimit?: { readonly limit: number; readonly period: 10 | 60 };
+  /**
+   * Whether the `SUBSCRIPTIONS` binding (the coordinator) exists. Default
+   * true; false runs a deployment configured without subscriptions.
+   */
+  readonly subscriptions?: boolean;
   /** workerd's own log level. Default: warnings and errors. */
   readonly logLevel?: LogLevel;
   /**
@@ -61,7 +66,9 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     durableObjects: {
       STREAMS: { className: options.objectClass ?? "DurableStreamObject", useSQLite: true },
       REGISTRY: { className: "StreamRegistry", useSQLite: true },
-      SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true },
+      ...(options.subscriptions === false
+        ? {}
+        : { SUBSCRIPTIONS: { className: "SubscriptionCoordinator", useSQLite: true } }),
     },
     durableObjectsPersist: options.persistTo ?? false,
     ...(options.rateLimit

@@ -15,8 +15,12 @@ export interface Env extends ProxyEnv {
   readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
   /** The one `StreamRegistry` (named `__ds`): the path index behind `GET __ds/streams`. */
   readonly REGISTRY: DurableObjectNamespace<StreamRegistry>;
-  /** The one `SubscriptionCoordinator` (named `__ds`): subscriptions, webhooks, pull-wake, JWKS. */
-  readonly SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionCoordinator>;
+  /**
+   * The one `SubscriptionCoordinator` (named `__ds`): subscriptions, webhooks,
+   * pull-wake, JWKS. Without the binding subscriptions are off: their routes
+   * answer `501 SUBSCRIPTIONS_NOT_CONFIGURED` and streams report nothing.
+   */
+  readonly SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionCoordinator>;
   /**
    * `1` accepts `http://localhost` / `http://127.0.0.x` webhook URLs
    * (development and tests only; the same switch as the Node server).

@@ -66,8 +66,9 @@ export class DurableStreamObject extends DurableObject<Env> {
       this.#registry,
     );
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
+    const subscriptions = env.SUBSCRIPTIONS;
     this.#watch = new WatchReporter({
-      coordinator: () => env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME),
+      coordinator: subscriptions && (() => subscriptions.getByName(COORDINATOR_NAME)),
       sql: ctx.storage.sql,
       alarmAt: (at) => this.#alarm.requestAt(at),
       now: systemClock.now,

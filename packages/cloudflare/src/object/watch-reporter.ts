@@ -45,7 +45,11 @@ const TABLE = `CREATE TABLE IF NOT EXISTS watch_outbox (
 
 /** What the reporter uses. */
 export interface WatchReporterDeps {
-  readonly coordinator: () => DurableObjectStub<SubscriptionCoordinator>;
+  /**
+   * The coordinator, or undefined when the deployment has no `SUBSCRIPTIONS`
+   * binding: subscriptions are off there, and nothing is journaled.
+   */
+  readonly coordinator: (() => DurableObjectStub<SubscriptionCoordinator>) | undefined;
   /** The object's SQLite, where reports wait until the coordinator took them. */
   readonly sql: SqlStorage;
   /** Asks the object's alarm to run at or before `at` (a retry, a safety net). */
@@ -90,6 +94,7 @@ export class WatchReporter {
 
   /** A durable change of the stream (the engine's `onStreamChange`). */
   changed(change: StreamChange): void {
+    if (this.#deps.coordinator === undefined) return;
     if (change.kind === "appended" && this.#known() === false) return;
     const sql = this.#deps.sql;
     if (this.#table !== true) {
@@ -153,11 +158,18 @@ export class WatchReporter {
   }
 
   async #send(): Promise<void> {
+    const coordinator = this.#deps.coordinator;
+    if (coordinator === undefined) {
+      // Reports journaled before the binding was removed: nobody will take them.
+      this.#queue.length = 0;
+      this.#deps.sql.exec("DELETE FROM watch_outbox");
+      return;
+    }
     while (this.#queue.length > 0) {
       const pending = this.#queue[0]!;
       this.#sending = pending.seq;
       try {
-        const watched = await this.#deps.coordinator().streamChanged(pending.change);
+        const watched = await coordinator().streamChanged(pending.change);
         this.#watched = watched;
         this.#checkedAt = this.#deps.now();
         this.#failedAt = null;

@@ -103,6 +103,13 @@ async function route(request: Request, env: Env): Promise<Response> {
     }
   }
   if (isSubscriptionRoute(target.path)) {
+    if (env.SUBSCRIPTIONS === undefined) {
+      return jsonError(
+        501,
+        "SUBSCRIPTIONS_NOT_CONFIGURED",
+        "subscriptions need the SUBSCRIPTIONS Durable Object binding (SubscriptionCoordinator)",
+      );
+    }
     // Subscriptions see many streams: the coordinator object runs them.
     try {
       return await env.SUBSCRIPTIONS.getByName(COORDINATOR_NAME).fetch(request);
