@@ -12,7 +12,6 @@ import {
   type SubscriptionSettings,
   WakeHub,
 } from "@durastream/server-core";
-import { YjsRoutes } from "@durastream/yjs/server";
 import { type Logger, pino } from "pino";
 import type { RequestAdmission } from "./http/admission/admission.js";
 import { BodyBudget } from "./http/admission/body-budget.js";
@@ -20,6 +19,7 @@ import { LiveReaderLimit } from "./http/admission/live-readers.js";
 import { RateLimiter } from "./http/admission/rate-limit.js";
 import { Compression } from "./http/compression.js";
 import { IdleRelease } from "./http/idle-release.js";
+import { LazyYjsRoutes } from "./http/lazy-yjs-routes.js";
 import { resolveLimits, type ServerLimits } from "./http/limits.js";
 import { handleNodeRequest, writeResponse } from "./http/node-adapter.js";
 import { closeConnections, createNodeServer, listen } from "./http/node-server.js";
@@ -154,7 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const proxyRoute = engine.proxy
     ? new ProxyRoute(engine.proxy, options.proxy?.path ?? "/v1/proxy", admission, options.publicUrl)
     : null;
-  const yjs = new YjsRoutes({
+  const yjs = new LazyYjsRoutes({
     // Requests go through the observed handler (metrics); trims straight to the engine.
     engine: {
       handle: (request, url) => ops.handler.handle(request, url),

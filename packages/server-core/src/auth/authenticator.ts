@@ -6,21 +6,12 @@
  * is jose's; verified tokens are cached (bounded) until they expire.
  */
 
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  exportJWK,
-  importSPKI,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from "jose";
+import type { JWK, JWTPayload, JWTVerifyGetKey } from "jose";
 import { constantTimeEqual } from "../http/constant-time.js";
 import { ProtocolError } from "../http/errors.js";
 import type { EngineRequest } from "../http/http-types.js";
 import { Access } from "./access.js";
+import { loadJose } from "./load-jose.js";
 import { isOperation, type Operation } from "./token-operations.js";
 
 /** How requests are authenticated. Auth is on when any credential source is set. */
@@ -62,14 +53,19 @@ export class Authenticator {
     this.#secretKey = this.#secret === undefined ? undefined : encoder.encode(this.#secret);
     let ready: Promise<unknown> = Promise.resolve();
     if (config.jwksUrl) {
-      this.#keys = createRemoteJWKSet(new URL(config.jwksUrl));
+      const url = new URL(config.jwksUrl);
+      const jwks = loadJose().then(({ createRemoteJWKSet }) => createRemoteJWKSet(url));
+      this.#keys = async (header, token) => (await jwks)(header, token);
+      ready = jwks;
     } else if (config.publicKeys?.length) {
-      const jwks = Promise.all(config.publicKeys.map(toJwk)).then((keys) =>
-        createLocalJWKSet({ keys }),
+      const jwks = Promise.all(config.publicKeys.map(toJwk)).then(async (keys) =>
+        (await loadJose()).createLocalJWKSet({ keys }),
       );
       this.#keys = async (header, token) => (await jwks)(header, token);
       ready = jwks;
     }
+    // With auth on, jose (token verification) is loaded before the server listens.
+    if (this.#secretKey || this.#keys) ready = Promise.all([ready, loadJose()]);
     this.#ready = ready.then(() => {});
     // Reported by `ready()`; requests meanwhile fail verification with a 401.
     this.#ready.catch(() => {});
@@ -107,6 +103,7 @@ export class Authenticator {
   }
 
   async #verify(token: string): Promise<Access> {
+    const { errors, jwtVerify } = await loadJose();
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header, input) => this.#keyFor(header, input), {
@@ -168,6 +165,7 @@ function stringList(value: unknown): string[] | null {
 /** A configured key as a JWK (jose's local key set selects by `alg` and `kid`). */
 async function toJwk(key: string | JWK): Promise<JWK> {
   if (typeof key !== "string") return key;
+  const { exportJWK, importSPKI } = await loadJose();
   for (const alg of ASYMMETRIC) {
     try {
       return { ...(await exportJWK(await importSPKI(key, alg, { extractable: true }))), alg };

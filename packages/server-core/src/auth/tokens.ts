@@ -1,6 +1,6 @@
 /** Issuing scoped tokens signed with the shared secret (HS256), for the CLI and embedders. */
 
-import { SignJWT } from "jose";
+import { loadJose } from "./load-jose.js";
 import type { Operation } from "./token-operations.js";
 
 /** What a token grants. */
@@ -25,6 +25,7 @@ export async function signStreamToken(secret: string, scope: TokenScope): Promis
   if (secret === "") throw new Error("cannot sign a token with an empty secret");
   if (!(scope.ttlSeconds > 0)) throw new Error("token lifetime must be positive");
   const issuedAt = Math.floor((scope.now ?? Date.now()) / 1000);
+  const { SignJWT } = await loadJose();
   const jwt = new SignJWT({ paths: [...scope.paths], ops: [...scope.ops] })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt(issuedAt)

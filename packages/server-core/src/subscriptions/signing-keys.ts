@@ -1,11 +1,12 @@
 /**
  * The webhook signing key set (Sections 6.5, 7.1): Ed25519 keys made and
- * exported with jose, `kid` derived from the JWK thumbprint, private keys
+ * exported with jose (loaded only to make the first key), `kid` derived from the JWK thumbprint, private keys
  * persisted in the subscription store so signatures verify across restarts.
  * Signing itself is WebCrypto's Ed25519; nothing here is hand-written crypto.
  */
 
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import type { JWK } from "jose";
+import { loadJose } from "../auth/load-jose.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
 
 /** Name of the stored secret holding the private key set. */
@@ -43,6 +44,7 @@ export class SigningKeys {
   static async open(store: SubscriptionStore, stored: string | undefined): Promise<SigningKeys> {
     let keys: StoredKey[] = stored ? (JSON.parse(stored) as StoredKey[]) : [];
     if (keys.length === 0) {
+      const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await loadJose();
       const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
       const jwk = await exportJWK(privateKey);
       const kid = `ds_${await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! })}`;
@@ -50,7 +52,10 @@ export class SigningKeys {
       await store.saveSecret(KEY_SET_SECRET, JSON.stringify(keys));
     }
     const newest = keys[keys.length - 1]!;
-    const active = (await importJWK(newest.jwk, "EdDSA")) as CryptoKey;
+    // WebCrypto imports the stored key directly: a restart needs no jose.
+    const active = await crypto.subtle.importKey("jwk", newest.jwk, { name: "Ed25519" }, false, [
+      "sign",
+    ]);
     return new SigningKeys(keys, active);
   }
 

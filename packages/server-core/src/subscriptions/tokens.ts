@@ -5,7 +5,7 @@
  * issued before a restart stay valid after it.
  */
 
-import { errors, jwtVerify, SignJWT } from "jose";
+import { loadJose } from "../auth/load-jose.js";
 import type { SubscriptionStore } from "../ports/subscription-store.js";
 import { SubscriptionError } from "./errors.js";
 
@@ -40,7 +40,8 @@ export class WakeTokens {
   }
 
   /** A token for `grant`, expiring after the configured lifetime. */
-  issue(grant: TokenGrant, nowMs: number): Promise<string> {
+  async issue(grant: TokenGrant, nowMs: number): Promise<string> {
+    const { SignJWT } = await loadJose();
     return new SignJWT({ inc: grant.incarnation, gen: grant.generation, wid: grant.wakeId })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(grant.subscriptionId)
@@ -56,6 +57,7 @@ export class WakeTokens {
    * another subscription, or has expired.
    */
   async verify(token: string, subscriptionId: string, nowMs: number): Promise<TokenGrant> {
+    const { errors, jwtVerify } = await loadJose();
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ["HS256"],

@@ -7,9 +7,9 @@
  */
 
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { isDevelopmentHost, MAX_REPLY_BYTES, type WebhookSender } from "@durastream/server-core";
 import { guardedLookup, literalAddressProblem } from "./guarded-lookup.js";
+import { httpsRequest } from "./https-request.js";
 
 /** A webhook sender that re-checks every resolved address. */
 export function nodeWebhookSender(allowLocalhost: boolean): WebhookSender {

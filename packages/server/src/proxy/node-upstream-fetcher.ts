@@ -6,13 +6,13 @@
  */
 
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
 import {
   UpstreamAddressRefused,
   type UpstreamFetcher,
   type UpstreamResponse,
 } from "@durastream/server-core";
 import { guardedLookup, literalAddressProblem, REFUSED_ADDRESS } from "../ports/guarded-lookup.js";
+import { httpsRequest } from "../ports/https-request.js";
 
 /** An upstream fetcher; `allowLoopback` admits 127.0.0.x and ::1 (development and tests). */
 export function nodeUpstreamFetcher(allowLoopback: boolean): UpstreamFetcher {
