@@ -53,9 +53,9 @@ export class SigningKeys {
     }
     const newest = keys[keys.length - 1]!;
     // WebCrypto imports the stored key directly: a restart needs no jose.
-    const active = await crypto.subtle.importKey("jwk", newest.jwk, { name: "Ed25519" }, false, [
-      "sign",
-    ]);
+    // A stored key is an OKP JWK jose exported (`kty` always set).
+    const jwk = newest.jwk as JsonWebKey;
+    const active = await crypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["sign"]);
     return new SigningKeys(keys, active);
   }
 
