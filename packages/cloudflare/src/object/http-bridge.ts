@@ -53,8 +53,8 @@ export function engineRequest(request: Request, path: string, url: URL): EngineR
   };
 }
 
-/** The bytes of a request body, as they arrive. */
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+/** The bytes of a request body, as they arrive (empty reads skipped). */
+export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
   const reader = stream.getReader();
   try {
     for (;;) {
