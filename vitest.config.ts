@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SlowFirstSequencer } from "./test-support/slow-first-sequencer.js";
 
 export default defineConfig({
   test: {
@@ -11,5 +12,6 @@ export default defineConfig({
     // is one worker, which runs every file in series; three keep both cores
     // busy while the slow suites wait.
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -41,6 +41,7 @@ export type { SharedRead } from "./live/shared-read.js";
 export { isSseStream, type SseSessionState, type SseStream } from "./live/sse-session.js";
 export { type Waiter, WakeHub } from "./live/wake-hub.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./options.js";
+export { concatParts } from "./ports/body-part.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export type { ExpiryScheduler } from "./ports/expiry-scheduler.js";
 export type { ByteRange, ForkPeer, ForkRequest, ForkSource } from "./ports/fork-peer.js";

@@ -7,11 +7,11 @@
 
 import {
   type ByteSink,
+  concatParts,
   type DurableStreamsEngine,
   type EngineRequest,
   type EngineResponse,
   isStreamingBody,
-  loadPart,
   type StreamingBody,
 } from "@durastream/server-core";
 import { drainBody } from "../drain-body.js";
@@ -53,8 +53,8 @@ export function engineRequest(request: Request, path: string, url: URL): EngineR
   };
 }
 
-/** The bytes of a request body, as they arrive. */
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+/** The bytes of a request body, as they arrive (empty reads skipped). */
+export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
   const reader = stream.getReader();
   try {
     for (;;) {
@@ -77,21 +77,7 @@ export function fetchResponse(response: EngineResponse): Response {
   if (body === null || body.length === 0 || response.status === 204 || response.status === 304) {
     return new Response(null, { status: response.status, headers });
   }
-  return new Response(concatParts(body.map(loadPart)), { status: response.status, headers });
-}
-
-/** One buffer of the parts (a fixed body is at most the read limit, a few MiB). */
-export function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const part of parts) total += part.byteLength;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
+  return new Response(concatParts(body), { status: response.status, headers });
 }
 
 /**

@@ -25,6 +25,7 @@ import {
 import { drainBody } from "../drain-body.js";
 import { PROXY_PATH } from "../proxy/proxy-settings.js";
 import { PROXY_STREAM_ID_HEADER } from "../proxy/proxy-worker.js";
+import { chunksOf } from "./http-bridge.js";
 import type { ObjectAlarm } from "./object-alarm.js";
 import type { SqlStore } from "./sql-store.js";
 
@@ -136,18 +137,5 @@ class FetchProxyRequest implements ProxyRequest {
       names.push(name);
     }
     return names;
-  }
-}
-
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value.byteLength > 0) yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }

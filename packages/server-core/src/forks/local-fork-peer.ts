@@ -9,11 +9,11 @@ import { isJsonContentType, storedJsonPrefixLength } from "@durastream/protocol"
 import type { EngineContext } from "../context.js";
 import { badRequest, ProtocolError } from "../http/errors.js";
 import { findStream, releaseReference } from "../lifecycle/stream-lifecycle.js";
+import { concatParts } from "../ports/body-part.js";
 import type { ByteRange, ForkRequest, ForkSource } from "../ports/fork-peer.js";
 import type { ForkOrigin, StreamRecord } from "../ports/store.js";
 import { messageStart } from "../reads/message-start.js";
 import { readRange } from "../reads/read-range.js";
-import { concat } from "../reads/read-result.js";
 import { forkDepth } from "./fork-chain.js";
 
 /** `ForkPeer.exportFork` for a source of this store. */
@@ -94,7 +94,7 @@ async function subOffsetBytes(
   const boundary = await appendEndAt(ctx, source, position);
   if (boundary === undefined) throw overshoot();
   const range = await readRange(ctx, source, position, boundary, boundary - position);
-  const first = concat(range.chunks);
+  const first = concatParts(range.chunks);
   if (isJsonContentType(source.contentType)) {
     const length = storedJsonPrefixLength(first, subOffset);
     if (length === undefined) throw overshoot();

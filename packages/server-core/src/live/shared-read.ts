@@ -7,10 +7,10 @@
 
 import { encodeOffset, encodeSseControl } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
+import { concatParts } from "../ports/body-part.js";
 import type { StreamRecord } from "../ports/store.js";
 import { readHeaders } from "../reads/catch-up-read.js";
 import {
-  concat,
   httpReadBody,
   loadParts,
   type ReadResult,
@@ -151,5 +151,5 @@ export function sseFrame(
     upToDate: result.upToDate,
     streamClosed: result.closed,
   });
-  return dataFrame ? concat([dataFrame, control]) : control;
+  return dataFrame ? concatParts([dataFrame, control]) : control;
 }

@@ -23,6 +23,20 @@ export function loadPart(part: BodyPart): Uint8Array {
   return part instanceof Uint8Array ? part : part.load();
 }
 
+/** Concatenates body parts into one buffer (one copy), reading stored ones. */
+export function concatParts(parts: readonly BodyPart[]): Uint8Array {
+  if (parts.length === 1) return loadPart(parts[0]!);
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(loadPart(part), at);
+    at += part.length;
+  }
+  return out;
+}
+
 /** `[from, to)` of a body part, without reading it. */
 export function slicePart(part: BodyPart, from: number, to: number): BodyPart {
   if (from === 0 && to === part.length) return part;

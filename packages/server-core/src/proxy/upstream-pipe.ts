@@ -8,6 +8,7 @@
  */
 
 import type { EngineContext } from "../context.js";
+import { concatParts } from "../ports/body-part.js";
 import { dataFrames, type SessionFrame } from "./framing.js";
 import type { ProxyOutcome } from "./outcome.js";
 import type { ResolvedProxyConfig } from "./proxy-config.js";
@@ -112,11 +113,10 @@ export class UpstreamPipe {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const parts = this.#buffer;
-    const size = this.#buffered;
     this.#buffer = [];
     this.#buffered = 0;
     const write = async () => {
-      const bytes = concat(parts, size);
+      const bytes = concatParts(parts);
       const { sessionResponse } = this.target;
       if (sessionResponse === null) {
         if (bytes.length > 0)
@@ -125,7 +125,7 @@ export class UpstreamPipe {
       }
       const { frames, carry } = dataFrames(
         sessionResponse,
-        concat([this.#carry, bytes], this.#carry.length + bytes.length),
+        concatParts([this.#carry, bytes]),
         final,
       );
       this.#carry = carry;
@@ -177,15 +177,4 @@ export class UpstreamPipe {
       // A failing report must not become an unhandled rejection of background work.
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -14,9 +14,9 @@
 
 import { isJsonContentType, storedJsonMessageStart } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
+import { concatParts } from "../ports/body-part.js";
 import type { StreamRecord } from "../ports/store.js";
 import { readOwnRange } from "./read-range.js";
-import { concat } from "./read-result.js";
 
 /**
  * The start of the stored message of `record` that contains byte `position`,
@@ -39,5 +39,5 @@ export function messageStart(
   if (start === undefined || start >= position) return position;
   if (!isJsonContentType(record.contentType)) return start;
   const range = readOwnRange(ctx.store, record, start, position, position - start, []);
-  return start + storedJsonMessageStart(concat(range.chunks));
+  return start + storedJsonMessageStart(concatParts(range.chunks));
 }

@@ -8,6 +8,7 @@ import {
 } from "@durastream/protocol";
 import type { EngineContext } from "../context.js";
 import { type BodyPart, loadPart, slicePart } from "../http/http-types.js";
+import { concatParts } from "../ports/body-part.js";
 import type { StreamRecord } from "../ports/store.js";
 import { type ByteRange, readOwnRange, readRange } from "./read-range.js";
 
@@ -79,25 +80,11 @@ export function httpReadBody(contentType: string, chunks: readonly BodyPart[]): 
 
 /** The SSE `data` frame for a read's bytes (JSON as one array, binary as base64). */
 export function sseDataFrame(contentType: string, chunks: readonly BodyPart[]): Uint8Array {
-  const bytes = concat(httpReadBody(contentType, chunks));
+  const bytes = concatParts(httpReadBody(contentType, chunks));
   return isSseTextContentType(contentType) ? encodeSseUtf8Data(bytes) : encodeSseBase64Data(bytes);
 }
 
 /** The bytes of body parts, read now (a body shared by many responses). */
 export function loadParts(parts: readonly BodyPart[]): Uint8Array[] {
   return parts.map(loadPart);
-}
-
-/** Concatenates body parts into one buffer (one copy), reading stored ones. */
-export function concat(parts: readonly BodyPart[]): Uint8Array {
-  if (parts.length === 1) return loadPart(parts[0]!);
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(loadPart(part), at);
-    at += part.length;
-  }
-  return out;
 }

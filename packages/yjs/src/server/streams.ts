@@ -5,10 +5,10 @@
  */
 
 import {
+  concatParts,
   type EngineRequest,
   type EngineResponse,
   isStreamingBody,
-  loadPart,
 } from "@durastream/server-core";
 
 /** What the Yjs routes need of the engine: `DurableStreamsEngine.handle` (and `trimStream`). */
@@ -114,7 +114,7 @@ export class Streams {
     headers: Record<string, string>,
   ): Promise<{ bytes: Uint8Array; nextOffset: string } | null> {
     const read = await this.readPages(path, offset, headers);
-    return read && { bytes: concatBytes(read.pages), nextOffset: read.nextOffset };
+    return read && { bytes: concatParts(read.pages), nextOffset: read.nextOffset };
   }
 }
 
@@ -131,20 +131,7 @@ export function responseHeader(response: EngineResponse, name: string): string |
 export function bodyBytes(response: EngineResponse): Uint8Array {
   const body = response.body;
   if (body === null || isStreamingBody(body)) return new Uint8Array(0);
-  return concatBytes(body.map(loadPart));
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatParts(body);
 }
 
 /** A JSON error response `{"error":{"code","message"}}`. */
