@@ -7,8 +7,21 @@ import type { ProxyConfig } from "@durastream/server-core";
 import type { Logger } from "pino";
 import { nodeUpstreamFetcher } from "./node-upstream-fetcher.js";
 
-/** `startServer({ proxy })`: the durable proxy at `path`, on when `allowlist` is given. */
-export interface ProxyServerOptions {
+/**
+ * `startServer({ proxy })`: the durable proxy at `path`, on when `allowlist`
+ * is given. The limits are the engine's (`ProxyConfig`), with its defaults.
+ */
+export interface ProxyServerOptions
+  extends Pick<
+    ProxyConfig,
+    | "urlTtlSeconds"
+    | "headerTimeoutMs"
+    | "idleTimeoutMs"
+    | "maxDurationMs"
+    | "maxResponseBytes"
+    | "maxRequestBytes"
+    | "maxConcurrent"
+  > {
   /** Upstream URL globs (`https://api.openai.com/**`); the proxy is off without any. */
   readonly allowlist?: readonly string[];
   /** Allow loopback upstreams (127.0.0.x, ::1): development and tests. Default false. */
@@ -20,20 +33,6 @@ export interface ProxyServerOptions {
    * random key kept in `<data dir>/proxy-signing.key` (per process in memory mode).
    */
   readonly signingKey?: string;
-  /** Lifetime of pre-signed URLs, seconds. Default 86400. */
-  readonly urlTtlSeconds?: number;
-  /** Time to upstream response headers before a 504, ms. Default 60000. */
-  readonly headerTimeoutMs?: number;
-  /** Longest silence of an upstream body, ms. Default 600000. */
-  readonly idleTimeoutMs?: number;
-  /** Longest upstream response, ms. Default 1800000. */
-  readonly maxDurationMs?: number;
-  /** Largest upstream response kept, bytes. Default 64 MiB. */
-  readonly maxResponseBytes?: number;
-  /** Largest request body forwarded, bytes. Default 8 MiB. */
-  readonly maxRequestBytes?: number;
-  /** Upstream calls in flight at once. Default 256. */
-  readonly maxConcurrent?: number;
 }
 
 /** The engine's proxy configuration for these options, or undefined when the proxy is off. */
