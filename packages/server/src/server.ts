@@ -210,7 +210,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();
-        await closeConnections(nodeServer, options.shutdownGraceMs ?? 5_000, () => engine.endLiveReads());
+        await closeConnections(nodeServer, options.shutdownGraceMs ?? 5_000, () =>
+          engine.endLiveReads(),
+        );
         // Upstream responses still arriving end as `interrupted` while the store is open.
         await engine.proxy?.stopAll();
         // A compaction under way finishes its writes before the store closes.
