@@ -57,6 +57,15 @@ export interface Env extends ProxyEnv {
   readonly STREAMS_YJS_COMPACTION_THRESHOLD?: string;
   /** Longest fork chain (forks of forks); a fork past it gets 400 FORK_TOO_DEEP. Default 1000. */
   readonly MAX_FORK_DEPTH?: string;
+  /** Longest `Producer-Id` in UTF-8 bytes; 400 PRODUCER_ID_TOO_LONG beyond. Default 256. */
+  readonly STREAMS_MAX_PRODUCER_ID_BYTES?: string;
+  /**
+   * Seconds without an accepted append after which a producer's state on a
+   * stream is forgotten (the producer is then new). Default 604800 (7 days).
+   */
+  readonly STREAMS_PRODUCER_TTL?: string;
+  /** Producer states one stream's object keeps in memory (the rest are read when used). Default 10000. */
+  readonly STREAMS_PRODUCER_CACHE_SIZE?: string;
   /**
    * `1` (or `true`) lets a deployment with neither `STREAMS_SECRET` nor a
    * token issuer accept writes from anyone. Unset, such a deployment is
@@ -100,6 +109,12 @@ export interface Config {
   readonly allowLocalhostWebhooks: boolean;
   readonly yjsCompactionThreshold: number;
   readonly maxForkDepth: number;
+  /** Longest `Producer-Id`, in UTF-8 bytes. */
+  readonly maxProducerIdBytes: number;
+  /** Idle seconds after which a producer's state expires. */
+  readonly producerTtlSeconds: number;
+  /** Producer states one object holds in memory at most. */
+  readonly producerCacheSize: number;
   /** A secret or a token issuer authenticates requests (rate limits are then per credential). */
   readonly authenticated: boolean;
   /** Live reads one Worker isolate holds at most. */
@@ -141,6 +156,18 @@ export function readConfig(env: Env): Config {
       1024 * 1024,
     ),
     maxForkDepth: Math.max(1, integer("MAX_FORK_DEPTH", env.MAX_FORK_DEPTH, 1_000)),
+    // Positive, as on Node: a zero would forget every producer at once.
+    maxProducerIdBytes: positive(
+      "STREAMS_MAX_PRODUCER_ID_BYTES",
+      env.STREAMS_MAX_PRODUCER_ID_BYTES,
+      256,
+    ),
+    producerTtlSeconds: positive("STREAMS_PRODUCER_TTL", env.STREAMS_PRODUCER_TTL, 7 * 24 * 3600),
+    producerCacheSize: positive(
+      "STREAMS_PRODUCER_CACHE_SIZE",
+      env.STREAMS_PRODUCER_CACHE_SIZE,
+      10_000,
+    ),
     authenticated,
     maxLiveReaders: Math.max(1, integer("MAX_LIVE_READERS", env.MAX_LIVE_READERS, 20_000)),
     maxLiveReadersPerStream: Math.max(
@@ -173,6 +200,12 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (!/^\d+$/.test(value))
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return Number(value);
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const number = integer(name, value, fallback);
+  if (number === 0) throw new Error(`${name} must be positive`);
+  return number;
 }
 
 function corsOrigins(value: string | undefined): "*" | readonly string[] | undefined {

@@ -69,6 +69,7 @@ export type {
 
 export type { WatchedStreams, WatchedSummary } from "./ports/watched-streams.js";
 
+export { ProducerCache } from "./producers/producer-cache.js";
 export * from "./proxy/index.js";
 
 export type {

@@ -62,9 +62,14 @@ export class DurableStreamObject extends DurableObject<Env> {
     });
     this.#store = new SqlStore(
       ctx.storage,
-      { maxStreamBytes: this.#config.maxStreamBytes },
+      {
+        maxStreamBytes: this.#config.maxStreamBytes,
+        producerCacheSize: this.#config.producerCacheSize,
+      },
       this.#registry,
     );
+    // Each producer's state is deleted by the alarm's sweep once idle past the TTL.
+    this.#store.onProducerWrite = (at) => void this.#alarm.requestAt(this.#producerSweepAt(at));
     this.#expiry = new AlarmExpiryScheduler(this.#alarm);
     const subscriptions = env.SUBSCRIPTIONS;
     this.#watch = new WatchReporter({
@@ -98,6 +103,8 @@ export class DurableStreamObject extends DurableObject<Env> {
       sseMaxConnectionMs: this.#config.sseMaxConnectionMs,
       maxBodyBytes: this.#config.maxBodyBytes,
       maxForkDepth: this.#config.maxForkDepth,
+      maxProducerIdBytes: this.#config.maxProducerIdBytes,
+      producerTtlSeconds: this.#config.producerTtlSeconds,
       // SSE timers run in the Worker that holds the reader (see fanout/sse-relay.ts):
       // a timer here would keep the object from hibernating.
       liveTimers: "runtime",
@@ -122,6 +129,15 @@ export class DurableStreamObject extends DurableObject<Env> {
     this.#sockets = new SocketSessions(ctx, this.#engine);
     this.#sockets.restore();
     this.#liveReaders = new ObjectLiveReaders(ctx, this.#config.maxLiveReadersPerStream);
+  }
+
+  /**
+   * Producer states this object holds in memory, at most
+   * `STREAMS_PRODUCER_CACHE_SIZE` (the rest stay in its SQLite): for
+   * subclasses that report it, such as the tests' objects.
+   */
+  protected get heldProducerStates(): number {
+    return this.#store.cachedProducers;
   }
 
   /** A stream request routed here by the Worker (the URL is the client's). */
@@ -172,7 +188,7 @@ export class DurableStreamObject extends DurableObject<Env> {
     this.#sockets.closed(socket);
   }
 
-  /** Expiry and retries of fork releases. */
+  /** Expiry (of streams and of idle producers) and retries of fork releases. */
   override async alarm(): Promise<void> {
     await this.#alarm.run(
       async () => {
@@ -188,7 +204,10 @@ export class DurableStreamObject extends DurableObject<Env> {
       },
       () =>
         earliest(
-          earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
+          earliest(
+            earliest(this.#store.nextExpiry(), this.#forks.nextAttempt()),
+            this.#nextProducerSweep(),
+          ),
           earliest(
             earliest(this.#registry.nextAttempt(), this.#watch.nextAttempt()),
             earliest(this.#nextTrim(), this.#proxy.nextAlarm()),
@@ -196,6 +215,23 @@ export class DurableStreamObject extends DurableObject<Env> {
         ),
     );
     await this.#compact();
+  }
+
+  /** When the alarm must next delete idle producers: once the longest idle one expired. */
+  #nextProducerSweep(): number | null {
+    const oldest = this.#store.oldestProducerUpdate();
+    return oldest === null ? null : this.#producerSweepAt(oldest);
+  }
+
+  /**
+   * When the state of a producer whose last append was at `at` is deleted:
+   * past the TTL, plus a slack (a minute, or the TTL when shorter) so one
+   * alarm deletes every producer that expired meanwhile, not one alarm each.
+   * The engine already treats a state idle past the TTL as gone.
+   */
+  #producerSweepAt(at: number): number {
+    const ttlMs = this.#config.producerTtlSeconds * 1000;
+    return at + ttlMs + Math.min(ttlMs, PRODUCER_SWEEP_SLACK_MS);
   }
 
   /** Trims `path` from the alarm shortly (a write or a released fork may have made room). */
@@ -360,6 +396,9 @@ export class DurableStreamObject extends DurableObject<Env> {
 
 /** How long after a write the alarm trims a stream with retention limits. */
 const TRIM_DELAY_MS = 1_000;
+
+/** Most time an expired producer's row waits for the alarm that deletes it. */
+const PRODUCER_SWEEP_SLACK_MS = 60_000;
 
 /** The earlier of two optional times. */
 function earliest(a: number | null, b: number | null): number | null {

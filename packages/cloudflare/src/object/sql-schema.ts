@@ -8,8 +8,9 @@
  * Bumped when the schema changes; an object refuses a newer one.
  * 2: `streams.fork_depth`, how many forks deep a fork is (`maxForkDepth`).
  * 3: retention (see `RETENTION_STATEMENTS`).
+ * 4: `producers.updated_at`, for expiry of idle producers (see `PRODUCER_EXPIRY_STATEMENTS`).
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * Whether the object has tables yet. An object is created by any request to
@@ -44,6 +45,12 @@ export function ensureSchema(sql: SqlStorage): void {
       sql.exec("ALTER TABLE streams ADD COLUMN fork_depth INTEGER");
     }
     if (version < 3) for (const statement of RETENTION_STATEMENTS) sql.exec(statement);
+    if (version < 4) {
+      for (const statement of PRODUCER_EXPIRY_STATEMENTS) sql.exec(statement);
+      // Producers stored before have no time of their last append: their
+      // idle time counts from now, so none expires the moment the Worker updates.
+      sql.exec("UPDATE producers SET updated_at = ?", Date.now());
+    }
     sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", SCHEMA_VERSION);
     return;
   }
@@ -106,6 +113,7 @@ export function ensureSchema(sql: SqlStorage): void {
       next_attempt_at INTEGER NOT NULL
     ) WITHOUT ROWID`,
     ...RETENTION_STATEMENTS,
+    ...PRODUCER_EXPIRY_STATEMENTS,
   ]) {
     sql.exec(statement);
   }
@@ -131,4 +139,14 @@ const RETENTION_STATEMENTS = [
     forks INTEGER NOT NULL,
     PRIMARY KEY (source_id, earliest)
   ) WITHOUT ROWID`,
+];
+
+/**
+ * Version 4: when each producer's last append was accepted (ms since epoch),
+ * indexed so the expiry sweep deletes the idle ones oldest first and the
+ * alarm finds the next one due without a scan.
+ */
+const PRODUCER_EXPIRY_STATEMENTS = [
+  "ALTER TABLE producers ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0",
+  "CREATE INDEX producers_updated_at ON producers (updated_at)",
 ];

@@ -26,6 +26,7 @@ import {
   type StreamStore,
   type StreamSummary,
 } from "@durastream/server-core";
+import { DEFAULT_PRODUCER_CACHE_SIZE, SqlProducers } from "./sql-producers.js";
 import { SqlRetention } from "./sql-retention.js";
 import { ensureSchema, hasSchema } from "./sql-schema.js";
 
@@ -54,6 +55,8 @@ const DONE = Promise.resolve();
 export interface SqlStoreLimits {
   /** Most bytes one stream may hold (its own data); 507 beyond. */
   readonly maxStreamBytes: number;
+  /** Producer states held in memory at most (the rest stay in their table). Default 10,000. */
+  readonly producerCacheSize?: number;
 }
 
 /** Told about creates, closes, deletes (inside their transaction) and appends. */
@@ -84,8 +87,13 @@ export class SqlStore implements StreamStore {
   #retention: SqlRetention | undefined;
   /** The last access time written per stream (TTL streams). */
   readonly #persistedAccess = new Map<number, number>();
-  /** Producers of each stream, loaded on first use. */
-  readonly #producers = new Map<number, Map<string, ProducerState>>();
+  /** Producer states: their rows, and a bounded cache of them. */
+  readonly #producers: SqlProducers;
+  /**
+   * Told when a producer's state is written, with the time of its append:
+   * the object arms its alarm to expire the state once idle.
+   */
+  onProducerWrite: ((updatedAt: number) => void) | null = null;
   /**
    * Ids are never reused in an object, so a re-created stream gets new ETags.
    * A fresh object starts at the clock (ms): an object emptied with
@@ -101,6 +109,10 @@ export class SqlStore implements StreamStore {
     this.#observer = observer ?? null;
     this.#sql = storage.sql;
     this.#limits = limits;
+    this.#producers = new SqlProducers(
+      this.#sql,
+      limits.producerCacheSize ?? DEFAULT_PRODUCER_CACHE_SIZE,
+    );
     this.#ready = hasSchema(this.#sql);
     if (!this.#ready) return;
     // An object written by an older Worker gets the newer columns first.
@@ -271,7 +283,9 @@ export class SqlStore implements StreamStore {
     }
     if (record.closed === closedBefore && length > 0) this.#observer?.appended(record);
     if (write.producer) {
-      this.#producerMap(record.id).set(write.producer.producerId, write.producer.state);
+      const { producerId, state } = write.producer;
+      this.#producers.committed(record.id, producerId, state);
+      this.onProducerWrite?.(state.updatedAt ?? write.now);
     }
     record.visibleTail = record.tail;
     record.visibleClosed = record.closed;
@@ -288,15 +302,8 @@ export class SqlStore implements StreamStore {
   ): void {
     if (write.data) this.#writeChunks(record.id, start, write.data, write.now);
     if (write.producer) {
-      this.#sql.exec(
-        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
-           ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch,
-             last_seq = excluded.last_seq`,
-        record.id,
-        write.producer.producerId,
-        write.producer.state.epoch,
-        write.producer.state.lastSeq,
-      );
+      const { producerId, state } = write.producer;
+      this.#producers.write(record.id, producerId, state, write.now);
     }
     // The stream row changes only when closure or Stream-Seq does (or a
     // TTL's last access is due to be written): most appends write just their chunk.
@@ -344,24 +351,24 @@ export class SqlStore implements StreamStore {
     }
   }
 
-  #producerMap(id: number): Map<string, ProducerState> {
-    let producers = this.#producers.get(id);
-    if (!producers) {
-      producers = new Map();
-      if (!this.#ready) return producers;
-      for (const row of this.#sql.exec<{ producer_id: string; epoch: number; last_seq: number }>(
-        "SELECT producer_id, epoch, last_seq FROM producers WHERE stream_id = ?",
-        id,
-      )) {
-        producers.set(row.producer_id, { epoch: row.epoch, lastSeq: row.last_seq });
-      }
-      this.#producers.set(id, producers);
-    }
-    return producers;
+  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
+    if (!this.#ready) return undefined;
+    return this.#producers.get(record.id, producerId);
   }
 
-  getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
-    return this.#producerMap(record.id).get(producerId);
+  /** Producer states held in memory (bounded by `producerCacheSize`). */
+  get cachedProducers(): number {
+    return this.#producers.held;
+  }
+
+  expireProducers(before: number, limit: number): Promise<number> {
+    if (!this.#ready) return Promise.resolve(0);
+    return Promise.resolve(this.#producers.expire(before, limit));
+  }
+
+  /** When the producer idle longest made its last append (for the alarm), or null. */
+  oldestProducerUpdate(): number | null {
+    return this.#ready ? this.#producers.oldestUpdate() : null;
   }
 
   readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
@@ -470,8 +477,8 @@ export class SqlStore implements StreamStore {
       this.#sql.exec("DELETE FROM streams WHERE id = ?", record.id);
       if (!record.softDeleted) this.#observer?.changed(record, false);
     });
+    // Its cached producer states age out of the cache: ids are not reused.
     this.#byId.delete(record.id);
-    this.#producers.delete(record.id);
     this.#persistedAccess.delete(record.id);
     if (this.#byPath.get(record.path) === record) this.#byPath.delete(record.path);
     return DONE;

@@ -18,6 +18,7 @@ import {
   type LazyBytes,
   type NewStream,
   newStreamRecord,
+  ProducerCache,
   type ProducerState,
   type RetentionStore,
   recordOfRow,
@@ -35,7 +36,6 @@ import { AppendBatch } from "./commit/append-batch.js";
 import { syncDirectory } from "./commit/durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./commit/group-commit.js";
 import { openDatabaseFile, type SqliteStoreOptions, syncNewWal } from "./database-file.js";
-import { ProducerCache } from "./producer-cache.js";
 import { RecordCache } from "./record-cache.js";
 import { SqliteRetention } from "./retention-trim.js";
 import { SqliteListing, summaryOf } from "./sqlite-listing.js";

@@ -1,13 +1,14 @@
 /**
- * Idempotent-producer state in memory: a bounded cache over the `producers`
- * table, so a writer that invents a new `Producer-Id` per request grows the
- * table (which expiry sweeps) but not the heap. States not yet durable are
- * pinned outside the LRU until their group commits: evicting one would let
- * a retry be validated against the older stored row. Entries of a removed
- * stream are left to age out: stream ids are not reused while the process runs.
+ * Idempotent-producer state in memory: a bounded cache over a store's
+ * producer table (SQLite on Node, a Durable Object's SQLite on Cloudflare),
+ * so a writer that invents a new `Producer-Id` per request grows the table
+ * (which expiry sweeps) but not the heap. States not yet durable are pinned
+ * outside the LRU until their write commits: evicting one would let a retry
+ * be validated against the older stored row. Entries of a removed stream are
+ * left to age out: a store does not reuse stream ids.
  */
 
-import type { ProducerState } from "@durastream/server-core";
+import type { ProducerState } from "../ports/store.js";
 
 /** The cache key of a producer on a stream. */
 function keyOf(streamId: number, producerId: string): string {
@@ -37,7 +38,7 @@ export class ProducerCache {
     return state;
   }
 
-  /** A state read from the table. */
+  /** A state as the table holds it: read from it, or written there durably at once. */
   loaded(streamId: number, producerId: string, state: ProducerState): void {
     this.#keep(keyOf(streamId, producerId), state);
   }
