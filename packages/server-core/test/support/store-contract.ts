@@ -347,6 +347,41 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHandle
         expect(store.expiredBefore(10_000, 1).map((r) => r.path)).toEqual(["abs"]);
       }));
 
+    it("expires producer states idle before a time, oldest first, at most `limit` at a time", (context) =>
+      withStore(async ({ store, reopen }) => {
+        if (!store.expireProducers) return context.skip();
+        const record = await created(store, newStream("s"));
+        // Last appends at 5 s (a), 3 s (b) and 9 s (c).
+        for (const [producerId, at] of [
+          ["a", 5_000],
+          ["b", 3_000],
+          ["c", 9_000],
+        ] as const) {
+          const state = { epoch: 0, lastSeq: 0, updatedAt: at };
+          await store.append(
+            record,
+            write(producerId, { producer: { producerId, epoch: 0, seq: 0, state }, now: at }),
+          );
+        }
+        expect(await store.expireProducers(6_000, 1)).toBe(1);
+        expect(await store.expireProducers(6_000, 10)).toBe(1);
+        expect(await store.expireProducers(6_000, 10)).toBe(0);
+        // A store may keep an expired state cached (its `updatedAt` tells the
+        // engine it expired); what it stores is gone.
+        const after = reopen ? await reopen() : store;
+        const again = after.get("s")!;
+        if (reopen) {
+          expect(after.getProducer(again, "a")).toBeUndefined();
+          expect(after.getProducer(again, "b")).toBeUndefined();
+        }
+        expect(after.getProducer(again, "c")).toMatchObject({
+          epoch: 0,
+          lastSeq: 0,
+          updatedAt: 9_000,
+        });
+        expect(await after.expireProducers!(10_000, 10)).toBe(1);
+      }));
+
     it("trims whole chunks below a position, oldest first, moving the earliest offset", (context) =>
       withStore(async ({ store, reopen }) => {
         const retention = store.retention;
