@@ -2,10 +2,12 @@
  * durastream as users install it: every workspace package packed, the
  * tarballs installed together into an empty project outside the repository
  * (see installed/installed-set.ts), and then used only from there — the
- * server through `npx durastream-server`, the client from a Node program, a
- * CommonJS `require`, a browser bundle in Chromium, the CLI through `npx
- * durastream`, and the Cloudflare Worker bundled from the installed package.
- * The tarballs themselves pass publint, attw and `npm publish --dry-run`.
+ * server through `npx durastream-server` (serving the installed console), the
+ * client from a Node program, a CommonJS `require`, a browser bundle in
+ * Chromium, every package's `exports` entries by `import` and `require`, the
+ * CLI through `npx durastream`, and the Cloudflare Worker bundled from the
+ * installed package. The tarballs themselves carry code and docs only and pass
+ * publint, attw and `npm publish --dry-run`.
  */
 
 import { execFile } from "node:child_process";
@@ -270,6 +272,23 @@ console.log(JSON.stringify(failed));
     expect(
       new Set(entries.map((specifier) => specifier.split("/").slice(0, 2).join("/"))).size,
     ).toBe(set.packages.length - 2);
+  });
+
+  test("the installed server serves the installed console's page and script at /", async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = html.match(/src="\.?\/?(app-[\w-]+\.js)"/)?.[1];
+    expect(script, html.slice(0, 300)).toBeDefined();
+    const js = await fetch(`${server.url}/${script}`);
+    expect(js.status).toBe(200);
+    // The very file the installed @durastream/console ships.
+    expect(await js.text()).toBe(
+      readFileSync(
+        join(set.project, "node_modules", "@durastream", "console", "dist", "assets", script!),
+        "utf8",
+      ),
+    );
   });
 
   test("CommonJS code can require() the installed client (Node 20.19+)", async () => {
