@@ -6,7 +6,7 @@
 
 import * as official from "@durable-streams/tanstack-ai-transport";
 import { chat } from "@tanstack/ai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import {
   STREAMS_SERVERS,
   type StreamsServer,
@@ -20,6 +20,37 @@ const TOKENS = Array.from({ length: 20 }, (_, i) => `x${i} `);
 it("exports every name the official package exports", () => {
   const missing = Object.keys(official).filter((name) => !(name in ours));
   expect(missing).toEqual([]);
+});
+
+it("accepts every option the official package accepts (checked by the typecheck)", () => {
+  // Each official call's arguments type-check against ours, so an app's
+  // existing calls compile after the import change; `npm run typecheck` fails here otherwise.
+  expectTypeOf<Parameters<typeof official.durableStreamConnection>>().toExtend<
+    Parameters<typeof ours.durableStreamConnection>
+  >();
+  expectTypeOf<Parameters<typeof official.materializeSnapshotFromDurableStream>>().toExtend<
+    Parameters<typeof ours.materializeSnapshotFromDurableStream>
+  >();
+  expectTypeOf<Parameters<typeof official.toDurableChatSessionResponse>>().toExtend<
+    Parameters<typeof ours.toDurableChatSessionResponse>
+  >();
+  expectTypeOf<Parameters<typeof official.toDurableStreamResponse>>().toExtend<
+    Parameters<typeof ours.toDurableStreamResponse>
+  >();
+  expectTypeOf<Parameters<typeof official.toMessageEchoChunks>>().toExtend<
+    Parameters<typeof ours.toMessageEchoChunks>
+  >();
+  expectTypeOf<Parameters<typeof official.ensureDurableChatSessionStream>>().toExtend<
+    Parameters<typeof ours.ensureDurableChatSessionStream>
+  >();
+  expectTypeOf<official.DurableStreamConnectionOptions>().toExtend<ours.DurableStreamConnectionOptions>();
+  expectTypeOf<official.DurableStreamTarget>().toExtend<ours.DurableStreamTarget>();
+  expectTypeOf<official.DurableChatSessionStreamTarget>().toExtend<ours.DurableChatSessionStreamTarget>();
+  expectTypeOf<official.ToDurableChatSessionResponseOptions>().toExtend<ours.ToDurableChatSessionResponseOptions>();
+  expectTypeOf<official.ToDurableStreamResponseOptions>().toExtend<ours.ToDurableStreamResponseOptions>();
+  expectTypeOf<official.DurableSessionMessage>().toEqualTypeOf<ours.DurableSessionMessage>();
+  expectTypeOf<official.DurableSessionConnection>().toEqualTypeOf<ours.DurableSessionConnection>();
+  expectTypeOf<official.ToDurableStreamResponseMode>().toEqualTypeOf<ours.ToDurableStreamResponseMode>();
 });
 
 const PAIRS = [
