@@ -45,6 +45,28 @@ export const STREAMS_SERVERS: ReadonlyArray<readonly [string, () => Promise<Stre
   ["official", startOfficial],
 ];
 
+/**
+ * durastream's Worker and Durable Objects on workerd (Miniflare), in memory.
+ * Loaded on demand so suites that do not run it never bundle the Worker.
+ */
+export async function startCloudflare(): Promise<StreamsServer> {
+  const { startLocalWorker } = await import("../packages/cloudflare/dev/local-worker.js");
+  const { keepAliveBelowWorkerd } = await import("../packages/cloudflare/test/helpers.js");
+  // workerd closes idle connections sooner than undici's default keep-alive.
+  keepAliveBelowWorkerd();
+  const worker = await startLocalWorker({ port: 0 });
+  return { name: "cloudflare", base: `${worker.url}/v1/stream`, close: () => worker.close() };
+}
+
+/** The Node servers and the Cloudflare runtime: the behaviour suites run against all three. */
+export const ALL_STREAMS_SERVERS: ReadonlyArray<readonly [string, () => Promise<StreamsServer>]> = [
+  ...STREAMS_SERVERS,
+  ["cloudflare", startCloudflare],
+];
+
+/** How long a suite may take to start its server (bundling the Worker takes a few seconds). */
+export const SERVER_START_TIMEOUT_MS = 60_000;
+
 /** A fetch-style handler served over node:http. */
 export interface AppServer {
   readonly url: string;
