@@ -5,6 +5,7 @@
  * writes — on both servers.
  */
 
+import { readFileSync } from "node:fs";
 import * as official from "@durable-streams/aisdk-transport";
 import type { UIMessage, UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
@@ -23,6 +24,16 @@ const USER: UIMessage = { id: "u1", role: "user", parts: [{ type: "text", text: 
 it("exports every name the official package exports", () => {
   const missing = Object.keys(official).filter((name) => !(name in ours));
   expect(missing).toEqual([]);
+});
+
+it("declares the official package's peer dependencies", () => {
+  const manifest = (url: URL) => JSON.parse(readFileSync(url, "utf8"));
+  const ours = manifest(new URL("../package.json", import.meta.url));
+  const theirs = manifest(
+    new URL("../../../node_modules/@durable-streams/aisdk-transport/package.json", import.meta.url),
+  );
+  expect(ours.peerDependencies).toEqual(theirs.peerDependencies);
+  expect(ours.peerDependencies).toEqual({ ai: "^6.0.0" });
 });
 
 it("accepts every option the official package accepts (checked by the typecheck)", () => {
