@@ -192,3 +192,53 @@ export function uniqueName(prefix: string): string {
   counter++;
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
+
+/** One request a recording front forwarded. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly path: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * A front to a streams server that records every request (method, path,
+ * headers) and forwards it. It answers once the upstream response is
+ * complete, so live reads through it must be of closed streams.
+ */
+export interface RecordingFront {
+  /** Where the streams server's streams are reached through the front. */
+  readonly base: string;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingFront(base: string): Promise<RecordingFront> {
+  const upstream = new URL(base);
+  const requests: RecordedRequest[] = [];
+  const app = await startApp(async (request) => {
+    const url = new URL(request.url);
+    requests.push({
+      method: request.method,
+      path: url.pathname + url.search,
+      headers: Object.fromEntries(request.headers),
+    });
+    const headers = new Headers(request.headers);
+    headers.delete("host");
+    const answer = await fetch(new URL(url.pathname + url.search, upstream.origin), {
+      method: request.method,
+      headers,
+      body:
+        request.method === "GET" || request.method === "HEAD"
+          ? undefined
+          : await request.arrayBuffer(),
+    });
+    const answerHeaders = new Headers(answer.headers);
+    // fetch decoded the body; its length and encoding are the front's to set.
+    answerHeaders.delete("content-encoding");
+    answerHeaders.delete("content-length");
+    const body = [204, 304].includes(answer.status) ? null : await answer.arrayBuffer();
+    return new Response(body, { status: answer.status, headers: answerHeaders });
+  });
+  return { base: `${app.url}${upstream.pathname}`, requests, close: () => app.close() };
+}
