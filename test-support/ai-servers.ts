@@ -203,8 +203,8 @@ export interface RecordedRequest {
 
 /**
  * A front to a streams server that records every request (method, path,
- * headers) and forwards it. It answers once the upstream response is
- * complete, so live reads through it must be of closed streams.
+ * headers) and passes it and its response through as they flow, live reads
+ * included.
  */
 export interface RecordingFront {
   /** Where the streams server's streams are reached through the front. */
@@ -216,29 +216,35 @@ export interface RecordingFront {
 export async function startRecordingFront(base: string): Promise<RecordingFront> {
   const upstream = new URL(base);
   const requests: RecordedRequest[] = [];
-  const app = await startApp(async (request) => {
-    const url = new URL(request.url);
-    requests.push({
-      method: request.method,
-      path: url.pathname + url.search,
-      headers: Object.fromEntries(request.headers),
-    });
-    const headers = new Headers(request.headers);
-    headers.delete("host");
-    const answer = await fetch(new URL(url.pathname + url.search, upstream.origin), {
-      method: request.method,
-      headers,
-      body:
-        request.method === "GET" || request.method === "HEAD"
-          ? undefined
-          : await request.arrayBuffer(),
-    });
-    const answerHeaders = new Headers(answer.headers);
-    // fetch decoded the body; its length and encoding are the front's to set.
-    answerHeaders.delete("content-encoding");
-    answerHeaders.delete("content-length");
-    const body = [204, 304].includes(answer.status) ? null : await answer.arrayBuffer();
-    return new Response(body, { status: answer.status, headers: answerHeaders });
+  const server = createServer((req, res) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers[name] = value;
+    }
+    requests.push({ method: req.method ?? "GET", path: req.url ?? "/", headers });
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on("error", () => res.destroy());
+      },
+    );
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
   });
-  return { base: `${app.url}${upstream.pathname}`, requests, close: () => app.close() };
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}${upstream.pathname}`,
+    requests,
+    close: () => closeServer(server),
+  };
 }
