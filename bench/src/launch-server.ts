@@ -10,6 +10,9 @@
 
 import { isServerKind, type ServerKind } from "./server-kind.js";
 
+/** packages/server/dist/bundle/index.js, from bench/dist/. */
+const SERVER_BUNDLE = new URL("../../packages/server/dist/bundle/index.js", import.meta.url).href;
+
 interface Stoppable {
   readonly port: number;
   stop(): Promise<void>;
@@ -26,7 +29,8 @@ async function start(
   const yjsCompaction = Number(process.env.BENCH_YJS_COMPACTION || Number.NaN);
   // Each process loads only its own server's code (the restart figure includes loading it).
   if (kind === "durastream") {
-    const { startServer } = await import("@durastream/server");
+    // The bundle `npm start` and the `durastream-server` bin run (built by `npm run bench`).
+    const { startServer } = (await import(SERVER_BUNDLE)) as typeof import("@durastream/server");
     const server = await startServer({
       port,
       host: "127.0.0.1",

@@ -33,4 +33,10 @@ export async function ensureBuilt(entry, program) {
     const assets = spawnSync(process.execPath, [consoleAssets], { stdio: "inherit" });
     if (assets.status !== 0) explain("the console build failed");
   }
+  // The server's start-up bundle (esbuild, after tsc): what `durastream-server` runs.
+  const serverBundle = join(root, "packages", "server", "scripts", "bundle.mjs");
+  if (existsSync(serverBundle)) {
+    const bundled = spawnSync(process.execPath, [serverBundle], { stdio: "inherit" });
+    if (bundled.status !== 0) explain("the server bundle failed");
+  }
 }

@@ -187,7 +187,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.end();
     });
   };
-  const { http, writeStalls } = createNodeServer(limits, onRequest, logger);
+  const nodeServer = createNodeServer(limits, onRequest, logger);
+  const { http, writeStalls } = nodeServer;
   const url = await listen(http, options.port ?? 4437, options.host ?? "127.0.0.1");
   logger.info({ url, basePath, memory: options.memory ?? false }, "durastream listening");
 
@@ -209,7 +210,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sweeper.stop();
         idleRelease.stop();
         writeStalls.stop();
-        await closeConnections(http, options.shutdownGraceMs ?? 5_000, () => engine.endLiveReads());
+        await closeConnections(nodeServer, options.shutdownGraceMs ?? 5_000, () =>
+          engine.endLiveReads(),
+        );
         // Upstream responses still arriving end as `interrupted` while the store is open.
         await engine.proxy?.stopAll();
         // A compaction under way finishes its writes before the store closes.

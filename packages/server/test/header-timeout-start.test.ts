@@ -17,7 +17,8 @@ import { type PtyProcess, runInPty } from "../../../test-support/pty.js";
 import { openSocket } from "../../../test-support/raw-http.js";
 import { SERVER_NODE_FLAGS } from "../src/process/node-flags.js";
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
+// What `npm start` and the `durastream-server` bin run: the start-up bundle.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "bundle", "bin.js");
 const HEADERS_TIMEOUT_MS = 400;
 
 /** A port nothing listens on now. */

@@ -3,9 +3,11 @@
  * memory holds a bounded cache of states over the `producers` table (an
  * evicted producer still deduplicates, read back from the table), and a
  * producer idle past `--producer-ttl` is forgotten: treated as new
- * (Section 5.2.1, "Producer State Cleanup"), its row deleted by the sweep.
+ * (Section 5.2.1, "Producer State Cleanup"), its row deleted by the sweep
+ * (with `--memory`, its state dropped from memory by the sweep).
  */
 
+import { MemoryStore } from "@durastream/server-core";
 import { describe, expect, test } from "vitest";
 import type { RunningServer, ServerOptions, SqliteStore } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
@@ -104,5 +106,29 @@ describe("producer state bounds", () => {
     expect(producerRows(s)).toBe(0);
     expect((await append(url, "p", 0, "d")).status).toBe(200);
     expect(await (await fetch(url)).text()).toBe("abcd");
+  });
+
+  test("with --memory, the sweep drops the state of a producer idle past --producer-ttl from memory", async () => {
+    let now = Date.now();
+    const s = await server({
+      memory: true,
+      producerTtlSeconds: 60,
+      clock: { now: () => now },
+      sweepIntervalMs: 3_600_000,
+    });
+    const store = s.store as MemoryStore;
+    expect(store).toBeInstanceOf(MemoryStore);
+    const url = await created(s, "idle");
+    for (let i = 0; i < 20; i++) expect((await append(url, `old-${i}`, 0, ".")).status).toBe(200);
+    now += 30_000;
+    expect((await append(url, "recent", 0, "r")).status).toBe(200);
+    expect(store.producerStates()).toBe(21);
+    now += 30_000;
+    await s.engine.sweepExpired();
+    // The 20 idle for 60 s are gone from memory; the one idle for 30 s stays and deduplicates.
+    expect(store.producerStates()).toBe(1);
+    expect((await append(url, "recent", 0, "r")).status).toBe(204);
+    expect((await append(url, "old-0", 0, "!")).status).toBe(200);
+    expect(await (await fetch(url)).text()).toBe(`${".".repeat(20)}r!`);
   });
 });

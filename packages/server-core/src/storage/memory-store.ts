@@ -152,6 +152,22 @@ export class MemoryStore implements StreamStore, RetentionStore {
     return out;
   }
 
+  expireProducers(before: number, limit: number): Promise<number> {
+    // A full scan, as `expiredBefore`: without it a writer inventing Producer-Ids would grow
+    // the heap for as long as the stream lives, even with retention bounding its data.
+    let removed = 0;
+    for (const { producers } of this.#byId.values()) {
+      for (const [producerId, state] of producers) {
+        if (removed >= limit) return Promise.resolve(removed);
+        if (state.updatedAt !== undefined && state.updatedAt < before) {
+          producers.delete(producerId);
+          removed++;
+        }
+      }
+    }
+    return Promise.resolve(removed);
+  }
+
   expiredBefore(now: number, limit: number): StreamRecord[] {
     // A full scan: the memory store is for tests and ephemeral servers.
     const expired: Array<{ record: StreamRecord; expiry: number }> = [];
@@ -209,6 +225,13 @@ export class MemoryStore implements StreamStore, RetentionStore {
     stream.chunks = stream.chunks.slice(drop);
     stream.writtenAt = stream.writtenAt.slice(drop);
     return DONE;
+  }
+
+  /** Producer states held, over every stream (metrics and tests). */
+  producerStates(): number {
+    let count = 0;
+    for (const stream of this.#byId.values()) count += stream.producers.size;
+    return count;
   }
 
   /** Number of streams, soft-deleted ones excluded (metrics). */

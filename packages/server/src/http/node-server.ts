@@ -16,6 +16,8 @@ import { WriteStallWatch } from "./write-stall.js";
 export interface NodeServer {
   readonly http: Server;
   readonly writeStalls: WriteStallWatch;
+  /** Every open connection (closing shuts those with no request in progress). */
+  readonly sockets: ReadonlySet<Socket>;
 }
 
 /** Creates (does not start) the server. */
@@ -53,11 +55,16 @@ export function createNodeServer(
   const writeStalls = new WriteStallWatch(limits.writeTimeoutMs, () =>
     logger.debug("reset a connection whose client stopped reading"),
   );
-  http.on("connection", (socket: Socket) => writeStalls.watch(socket));
+  const sockets = new Set<Socket>();
+  http.on("connection", (socket: Socket) => {
+    writeStalls.watch(socket);
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   answerClientErrors(http, (error) =>
     logger.debug({ err: error }, "malformed or timed-out request"),
   );
-  return { http, writeStalls };
+  return { http, writeStalls, sockets };
 }
 
 /** Starts listening; resolves with the server's base URL (`http://host:port`). */
@@ -80,7 +87,7 @@ export async function listen(http: Server, port: number, host: string): Promise<
  * whatever is still busy after `graceMs` is cut. Resolves once all are closed.
  */
 export async function closeConnections(
-  http: Server,
+  { http, sockets }: NodeServer,
   graceMs: number,
   stopped: () => void,
 ): Promise<void> {
@@ -88,9 +95,19 @@ export async function closeConnections(
   stopped();
   // Connections turn idle as their last responses finish: close them as they do,
   // and cut whatever is still busy after the grace period.
-  const reaper = setInterval(() => http.closeIdleConnections(), 25);
+  const closeIdle = () => {
+    http.closeIdleConnections();
+    // node:http counts a connection as idle only after a response; one that
+    // never sent a request (a client's spare connection) would hold the close
+    // for the whole grace period. A socket without a response has no request
+    // in progress: at most part of a head, which the client sends again.
+    for (const socket of sockets) {
+      if ((socket as { _httpMessage?: unknown })._httpMessage == null) socket.destroy();
+    }
+  };
+  const reaper = setInterval(closeIdle, 25);
   const deadline = setTimeout(() => http.closeAllConnections(), graceMs);
-  http.closeIdleConnections();
+  closeIdle();
   await closed;
   clearInterval(reaper);
   clearTimeout(deadline);
