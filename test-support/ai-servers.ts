@@ -45,6 +45,28 @@ export const STREAMS_SERVERS: ReadonlyArray<readonly [string, () => Promise<Stre
   ["official", startOfficial],
 ];
 
+/**
+ * durastream's Worker and Durable Objects on workerd (Miniflare), in memory.
+ * Loaded on demand so suites that do not run it never bundle the Worker.
+ */
+export async function startCloudflare(): Promise<StreamsServer> {
+  const { startLocalWorker } = await import("../packages/cloudflare/dev/local-worker.js");
+  const { keepAliveBelowWorkerd } = await import("../packages/cloudflare/test/helpers.js");
+  // workerd closes idle connections sooner than undici's default keep-alive.
+  keepAliveBelowWorkerd();
+  const worker = await startLocalWorker({ port: 0 });
+  return { name: "cloudflare", base: `${worker.url}/v1/stream`, close: () => worker.close() };
+}
+
+/** The Node servers and the Cloudflare runtime: the behaviour suites run against all three. */
+export const ALL_STREAMS_SERVERS: ReadonlyArray<readonly [string, () => Promise<StreamsServer>]> = [
+  ...STREAMS_SERVERS,
+  ["cloudflare", startCloudflare],
+];
+
+/** How long a suite may take to start its server (bundling the Worker takes a few seconds). */
+export const SERVER_START_TIMEOUT_MS = 60_000;
+
 /** A fetch-style handler served over node:http. */
 export interface AppServer {
   readonly url: string;
@@ -169,4 +191,60 @@ let counter = 0;
 export function uniqueName(prefix: string): string {
   counter++;
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** One request a recording front forwarded. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly path: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * A front to a streams server that records every request (method, path,
+ * headers) and passes it and its response through as they flow, live reads
+ * included.
+ */
+export interface RecordingFront {
+  /** Where the streams server's streams are reached through the front. */
+  readonly base: string;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingFront(base: string): Promise<RecordingFront> {
+  const upstream = new URL(base);
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers[name] = value;
+    }
+    requests.push({ method: req.method ?? "GET", path: req.url ?? "/", headers });
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on("error", () => res.destroy());
+      },
+    );
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}${upstream.pathname}`,
+    requests,
+    close: () => closeServer(server),
+  };
 }

@@ -2,15 +2,17 @@
  * durastream as users install it: every workspace package packed, the
  * tarballs installed together into an empty project outside the repository
  * (see installed/installed-set.ts), and then used only from there — the
- * server through `npx durastream-server`, the client from a Node program, a
- * CommonJS `require`, a browser bundle in Chromium, the CLI through `npx
- * durastream`, and the Cloudflare Worker bundled from the installed package.
- * The tarballs themselves pass publint, attw and `npm publish --dry-run`.
+ * server through `npx durastream-server` (serving the installed console), the
+ * client from a Node program, a CommonJS `require`, a browser bundle in
+ * Chromium, every package's `exports` entries by `import` and `require`, the
+ * CLI through `npx durastream`, and the Cloudflare Worker bundled from the
+ * installed package. The tarballs themselves carry code and docs only and pass
+ * publint, attw and `npm publish --dry-run`.
  */
 
 import { execFile } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
@@ -48,9 +50,17 @@ beforeAll(async () => {
     pty: false,
     env: userEnv(),
   });
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   console.log(
-    `installed set: ${set.packages.map((entry) => `${entry.name}@${entry.version}`).join(", ")}\n` +
-      `packed in ${set.timings.packMs} ms, installed in ${set.timings.installMs} ms, ` +
+    `installed set (${set.packages.length} tarballs):\n` +
+      set.packages
+        .map(
+          (entry) =>
+            `  ${basename(entry.tarball)}  ${kib(entry.size)} packed, ` +
+            `${kib(entry.unpackedSize)} unpacked, ${entry.files.length} files`,
+        )
+        .join("\n") +
+      `\npacked in ${set.timings.packMs} ms, installed in ${set.timings.installMs} ms, ` +
       `server at ${server.url}`,
   );
 }, 300_000);
@@ -84,6 +94,20 @@ describe("the tarballs", () => {
         (path) => /(^|\/)test\//.test(path) || /\.test\.|\.tsbuildinfo$/.test(path),
       );
       expect(shipped, entry.name).toEqual([]);
+    }
+  });
+
+  test("a tarball carries the package's code and docs only, no repository tooling", () => {
+    // The build (dist/), its sources (src/, for source maps), launchers
+    // (bin/), state's published JSON Schema (spec/) and the package's own
+    // files. Dev runners, measuring scripts and the repository's deploy config
+    // need devDependencies a user does not have.
+    const allowed = /^(package\.json|README\.md|LICENSE|(dist|src|bin|spec)\/.+)$/;
+    for (const entry of set.packages) {
+      expect(
+        entry.files.filter((path) => !allowed.test(path)),
+        entry.name,
+      ).toEqual([]);
     }
   });
 
@@ -195,6 +219,76 @@ console.log(JSON.stringify({ caught, followed }));
       caught: [{ n: 1 }, { n: 2 }],
       followed: [{ n: 1 }, { n: 2 }, { n: 3 }],
     });
+  });
+
+  test("every entry point of every installed package loads in Node, by import and by require", async () => {
+    // What each package's `exports` promises, loaded from the installed
+    // project: a dependency missing from a package.json, or an entry that
+    // needs a devDependency, fails here. The Cloudflare package runs on
+    // Workers (it imports cloudflare:workers); its test below bundles it.
+    const entries: string[] = [];
+    for (const entry of set.packages) {
+      if (entry.name === "@durastream/cloudflare") continue;
+      const manifest = JSON.parse(
+        readFileSync(join(set.project, "node_modules", entry.name, "package.json"), "utf8"),
+      ) as { exports: Record<string, unknown> };
+      for (const subpath of Object.keys(manifest.exports)) {
+        if (subpath === "./package.json" || subpath.includes("*")) continue;
+        entries.push(`${entry.name}${subpath.slice(1)}`);
+      }
+    }
+    writeFileSync(
+      join(set.project, "entries.mjs"),
+      `import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+const failed = [];
+for (const specifier of ${JSON.stringify(entries)}) {
+  try {
+    const loaded = await import(specifier);
+    if (Object.keys(loaded).length === 0) failed.push(\`\${specifier}: import gave no exports\`);
+  } catch (error) {
+    failed.push(\`import \${specifier}: \${error.message.split("\\n")[0]}\`);
+  }
+  try {
+    require(specifier);
+  } catch (error) {
+    failed.push(\`require \${specifier}: \${error.message.split("\\n")[0]}\`);
+  }
+}
+console.log(JSON.stringify(failed));
+`,
+    );
+    const { stdout } = await inProject(process.execPath, ["entries.mjs"]);
+    expect(JSON.parse(stdout)).toEqual([]);
+    // Every package but the Worker one, with each of its subpath entries.
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        "@durastream/state/db",
+        "@durastream/yjs/server",
+        "@durastream/tanstack-ai/proxy",
+        "@durastream/server/shutdown-signals",
+      ]),
+    );
+    expect(
+      new Set(entries.map((specifier) => specifier.split("/").slice(0, 2).join("/"))).size,
+    ).toBe(set.packages.length - 2);
+  });
+
+  test("the installed server serves the installed console's page and script at /", async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = html.match(/src="\.?\/?(app-[\w-]+\.js)"/)?.[1];
+    expect(script, html.slice(0, 300)).toBeDefined();
+    const js = await fetch(`${server.url}/${script}`);
+    expect(js.status).toBe(200);
+    // The very file the installed @durastream/console ships.
+    expect(await js.text()).toBe(
+      readFileSync(
+        join(set.project, "node_modules", "@durastream", "console", "dist", "assets", script!),
+        "utf8",
+      ),
+    );
   });
 
   test("CommonJS code can require() the installed client (Node 20.19+)", async () => {

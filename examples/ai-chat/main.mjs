@@ -1,14 +1,17 @@
 // One command: `node examples/ai-chat/main.mjs`, then open the printed URL.
 // Streams go to DURABLE_STREAMS_URL when set, otherwise to a durastream server
 // started for the run (in memory). The model is a mock unless OPENAI_API_KEY is
-// set and @tanstack/ai-openai is installed. `--smoke` runs one turn and exits.
+// set (OPENAI_BASE_URL for another OpenAI-compatible provider, OPENAI_MODEL for
+// the model). `--smoke` runs one turn and exits.
 import { streamRoot } from "../server.mjs";
 import { startChatApp } from "./app.mjs";
 import { chooseAdapter } from "./model.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const streams = await streamRoot();
-const { adapter, name } = await chooseAdapter(smoke ? { AI_CHAT_TOKEN_MS: "5" } : process.env);
+const { adapter, name } = await chooseAdapter(
+  smoke ? { AI_CHAT_TOKEN_MS: "5", ...process.env } : process.env,
+);
 const app = await startChatApp({
   streamsRoot: streams.root,
   adapter,

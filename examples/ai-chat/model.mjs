@@ -1,6 +1,6 @@
-// The chat's model: a real provider when its key is set and its package is
-// installed (OPENAI_API_KEY + @tanstack/ai-openai), otherwise a mock that
-// streams a canned answer word by word — no network, no key.
+// The chat's model: a real provider when its key is set (OPENAI_API_KEY, through
+// @tanstack/ai-openai), otherwise a mock that streams a canned answer word by
+// word — no network, no key.
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,17 +55,23 @@ export function mockAdapter({ tokenMs = 80 } = {}) {
   };
 }
 
-/** The adapter to use: OpenAI when OPENAI_API_KEY is set and @tanstack/ai-openai is installed. */
+/**
+ * The adapter to use: OpenAI's Chat Completions API when OPENAI_API_KEY is set
+ * (OPENAI_BASE_URL points it at any OpenAI-compatible provider instead),
+ * otherwise the mock.
+ */
 export async function chooseAdapter(env = process.env) {
   if (env.OPENAI_API_KEY) {
-    try {
-      const { openaiText } = await import("@tanstack/ai-openai");
-      return { adapter: openaiText(env.OPENAI_MODEL ?? "gpt-4o-mini"), name: "openai" };
-    } catch {
-      console.warn(
-        "OPENAI_API_KEY is set but @tanstack/ai-openai is not installed: using the mock model",
-      );
-    }
+    const { createOpenaiChatCompletions } = await import("@tanstack/ai-openai");
+    const adapter = createOpenaiChatCompletions(
+      env.OPENAI_MODEL ?? "gpt-4o-mini",
+      env.OPENAI_API_KEY,
+      {
+        // Absent: the OpenAI client's own default (OPENAI_BASE_URL of this process, or OpenAI).
+        ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+      },
+    );
+    return { adapter, name: "openai" };
   }
   return { adapter: mockAdapter({ tokenMs: Number(env.AI_CHAT_TOKEN_MS ?? 80) }), name: "mock" };
 }

@@ -37,6 +37,9 @@ export interface PackedPackage {
   readonly tarball: string;
   /** Paths inside the tarball (relative to `package/`). */
   readonly files: readonly string[];
+  /** Bytes of the tarball, and of its files unpacked (as `npm pack` reports them). */
+  readonly size: number;
+  readonly unpackedSize: number;
 }
 
 /** The packed set installed into a project of its own. */
@@ -94,6 +97,8 @@ export async function packAndInstall(): Promise<InstalledSet> {
     version: string;
     filename: string;
     files: Array<{ path: string }>;
+    size: number;
+    unpackedSize: number;
   }>;
   const packages = listed.map((entry, index) => ({
     name: entry.name,
@@ -101,6 +106,8 @@ export async function packAndInstall(): Promise<InstalledSet> {
     workspace: workspaces[index]!,
     tarball: join(packs, entry.filename),
     files: entry.files.map((file) => file.path),
+    size: entry.size,
+    unpackedSize: entry.unpackedSize,
   }));
   const packMs = Date.now() - started;
 
@@ -143,6 +150,7 @@ export async function packAndInstall(): Promise<InstalledSet> {
       "--prefer-offline",
       "--install-links",
       ...packages.map((entry) => entry.tarball),
+      ...optionalPeers(workspaces),
     ],
     {
       cwd: project,
@@ -165,6 +173,30 @@ export async function packAndInstall(): Promise<InstalledSet> {
     packages,
     timings: { packMs, installMs: Date.now() - installStarted },
   };
+}
+
+/**
+ * The optional peer dependencies of the packed packages (`@tanstack/db` for
+ * `@durastream/state/db`, the TanStack AI packages), at the versions the
+ * workspace tests with: npm installs required peers by itself, these only
+ * when the user asks, as docs/install.md tells them to for those entries.
+ */
+function optionalPeers(workspaces: readonly string[]): string[] {
+  const peers = new Set<string>();
+  for (const workspace of workspaces) {
+    const manifest = JSON.parse(
+      readFileSync(join(REPO_ROOT, workspace, "package.json"), "utf8"),
+    ) as { peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+    for (const [name, meta] of Object.entries(manifest.peerDependenciesMeta ?? {})) {
+      if (meta.optional) peers.add(name);
+    }
+  }
+  return [...peers].sort().map((name) => {
+    const installed = JSON.parse(
+      readFileSync(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8"),
+    ) as { version: string };
+    return `${name}@${installed.version}`;
+  });
 }
 
 /**

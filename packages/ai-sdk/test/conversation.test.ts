@@ -9,8 +9,9 @@ import { stream } from "@durastream/client";
 import type { UIMessage, UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ALL_STREAMS_SERVERS,
   type AppServer,
-  STREAMS_SERVERS,
+  SERVER_START_TIMEOUT_MS,
   type StreamsServer,
   startApp,
 } from "../../../test-support/ai-servers.js";
@@ -53,7 +54,7 @@ async function transcript(entries: ConversationEntry[]): Promise<string[]> {
   );
 }
 
-describe.each(STREAMS_SERVERS)("AI SDK conversation forks on %s", (_name, start) => {
+describe.each(ALL_STREAMS_SERVERS)("AI SDK conversation forks on %s", (_name, start) => {
   let server: StreamsServer;
   let app: AppServer;
   let script: Script = { kind: "text", tokens: [] };
@@ -63,7 +64,7 @@ describe.each(STREAMS_SERVERS)("AI SDK conversation forks on %s", (_name, start)
     server = await start();
     chat = chatApp({ streamsBase: server.base, script: () => script, conversations: true });
     app = await startApp(chat.handle);
-  });
+  }, SERVER_START_TIMEOUT_MS);
   afterAll(async () => {
     await app?.close();
     await server?.close();

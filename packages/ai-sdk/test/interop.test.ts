@@ -5,9 +5,10 @@
  * writes — on both servers.
  */
 
+import { readFileSync } from "node:fs";
 import * as official from "@durable-streams/aisdk-transport";
 import type { UIMessage, UIMessageChunk } from "ai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import {
   type AppServer,
   STREAMS_SERVERS,
@@ -23,6 +24,39 @@ const USER: UIMessage = { id: "u1", role: "user", parts: [{ type: "text", text: 
 it("exports every name the official package exports", () => {
   const missing = Object.keys(official).filter((name) => !(name in ours));
   expect(missing).toEqual([]);
+});
+
+it("declares the official package's peer dependencies", () => {
+  const manifest = (url: URL) => JSON.parse(readFileSync(url, "utf8"));
+  const ours = manifest(new URL("../package.json", import.meta.url));
+  const theirs = manifest(
+    new URL("../../../node_modules/@durable-streams/aisdk-transport/package.json", import.meta.url),
+  );
+  expect(ours.peerDependencies).toEqual(theirs.peerDependencies);
+  expect(ours.peerDependencies).toEqual({ ai: "^6.0.0" });
+});
+
+it("accepts every option the official package accepts (checked by the typecheck)", () => {
+  // Each official call's arguments type-check against ours, so an app's
+  // existing calls compile after the import change; `npm run typecheck` fails here otherwise.
+  expectTypeOf<Parameters<typeof official.createDurableChatTransport>>().toExtend<
+    Parameters<typeof ours.createDurableChatTransport>
+  >();
+  expectTypeOf<Parameters<typeof official.toDurableStreamResponse>>().toExtend<
+    Parameters<typeof ours.toDurableStreamResponse>
+  >();
+  expectTypeOf<official.DurableChatTransportOptions>().toExtend<ours.DurableChatTransportOptions>();
+  expectTypeOf<official.ToDurableStreamResponseOptions>().toExtend<ours.ToDurableStreamResponseOptions>();
+  expectTypeOf<official.DurableStreamTarget>().toExtend<ours.DurableStreamTarget>();
+  expectTypeOf<official.ToDurableStreamResponseMode>().toEqualTypeOf<ours.ToDurableStreamResponseMode>();
+  expectTypeOf<official.WaitUntil>().toEqualTypeOf<ours.WaitUntil>();
+  // What the functions give back is what the official ones give back.
+  expectTypeOf<ReturnType<typeof ours.createDurableChatTransport>>().toExtend<
+    ReturnType<typeof official.createDurableChatTransport>
+  >();
+  expectTypeOf<ReturnType<typeof ours.toDurableStreamResponse>>().toEqualTypeOf<
+    ReturnType<typeof official.toDurableStreamResponse>
+  >();
 });
 
 async function readAll(chunks: ReadableStream<UIMessageChunk>): Promise<UIMessageChunk[]> {

@@ -9,7 +9,9 @@ import { forkStream, stream } from "@durastream/client";
 import { streamText, type UIMessage, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ALL_STREAMS_SERVERS,
   type AppServer,
+  SERVER_START_TIMEOUT_MS,
   STREAMS_SERVERS,
   type StreamsServer,
   startApp,
@@ -76,7 +78,7 @@ function send(
   });
 }
 
-describe.each(STREAMS_SERVERS)("AI SDK transport on %s", (_name, start) => {
+describe.each(ALL_STREAMS_SERVERS)("AI SDK transport on %s", (_name, start) => {
   let server: StreamsServer;
   let app: AppServer;
   let script: Script = { kind: "text", tokens: TOKENS };
@@ -86,7 +88,7 @@ describe.each(STREAMS_SERVERS)("AI SDK transport on %s", (_name, start) => {
     server = await start();
     chat = chatApp({ streamsBase: server.base, script: () => script });
     app = await startApp(chat.handle);
-  });
+  }, SERVER_START_TIMEOUT_MS);
   afterAll(async () => {
     await app?.close();
     await server?.close();

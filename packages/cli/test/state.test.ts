@@ -50,7 +50,8 @@ describe("durastream state", () => {
   });
 
   test("in a pipe: no boxed table, one JSON object per entity (as --json)", async () => {
-    const piped = await cli(["state", "state/a"]);
+    await seed("state/piped");
+    const piped = await cli(["state", "state/piped"]);
     expect(piped.code).toBe(0);
     expect(piped.out).not.toMatch(/[│┌└─]/);
     const entities = piped.out
@@ -63,7 +64,7 @@ describe("durastream state", () => {
       value: { name: "Bob", role: "lead" },
     });
     expect(entities).toHaveLength(3);
-    const json = await cli(["state", "state/a", "--json", "--type", "user"]);
+    const json = await cli(["state", "state/piped", "--json", "--type", "user"]);
     expect(
       json.out
         .trim()

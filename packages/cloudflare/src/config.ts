@@ -4,23 +4,23 @@
  */
 
 import type { JWK } from "@durastream/server-core";
-import type { DurableStreamObject } from "./object/durable-stream-object.js";
+import type { StreamObjectRpc } from "./object/stream-object-rpc.js";
 import type { ProxyEnv } from "./proxy/proxy-settings.js";
-import type { StreamRegistry } from "./registry/stream-registry.js";
-import type { SubscriptionCoordinator } from "./subscriptions/subscription-coordinator.js";
+import type { StreamRegistryRpc } from "./registry/registry-rpc.js";
+import type { SubscriptionCoordinatorRpc } from "./subscriptions/coordinator-rpc.js";
 
 /** Bindings and variables of the Worker and its objects. */
 export interface Env extends ProxyEnv {
   /** One `DurableStreamObject` per stream path. */
-  readonly STREAMS: DurableObjectNamespace<DurableStreamObject>;
+  readonly STREAMS: DurableObjectNamespace<StreamObjectRpc>;
   /** The one `StreamRegistry` (named `__ds`): the path index behind `GET __ds/streams`. */
-  readonly REGISTRY: DurableObjectNamespace<StreamRegistry>;
+  readonly REGISTRY: DurableObjectNamespace<StreamRegistryRpc>;
   /**
    * The one `SubscriptionCoordinator` (named `__ds`): subscriptions, webhooks,
    * pull-wake, JWKS. Without the binding subscriptions are off: their routes
    * answer `501 SUBSCRIPTIONS_NOT_CONFIGURED` and streams report nothing.
    */
-  readonly SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionCoordinator>;
+  readonly SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionCoordinatorRpc>;
   /**
    * `1` accepts `http://localhost` / `http://127.0.0.x` webhook URLs
    * (development and tests only; the same switch as the Node server).

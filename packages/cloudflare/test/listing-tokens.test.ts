@@ -8,7 +8,7 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
-import { keepAliveBelowWorkerd } from "./helpers.js";
+import { eventually, keepAliveBelowWorkerd } from "./helpers.js";
 
 keepAliveBelowWorkerd();
 
@@ -46,14 +46,11 @@ describe("Cloudflare: scoped tokens on the listing, issuer and audience", () => 
       const put = await fetch(`${worker.url}/v1/stream/${path}`, { method: "PUT", headers });
       expect(put.status).toBe(201);
     }
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+    await eventually(async () => {
       const response = await fetch(`${worker.url}/v1/stream/__ds/streams`, { headers: ADMIN });
       const { streams } = (await response.json()) as { streams: unknown[] };
-      if (streams.length === 3) break;
-      if (Date.now() > deadline) throw new Error("the registry did not list the streams");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return streams.length === 3;
+    }, 10_000);
   });
 
   afterAll(() => worker?.close());

@@ -6,24 +6,10 @@
  * creates and deletes, deleted streams left out.
  */
 
+import type { ListingPage as Page } from "@durastream/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../dev/local-worker.js";
 import { eventually, tempDir } from "./helpers.js";
-
-interface Page {
-  streams: Array<{
-    path: string;
-    contentType: string;
-    nextOffset: string;
-    bytes: number;
-    closed: boolean;
-    createdAt: string | null;
-    expiresAt: string | null;
-    ttlSeconds: number | null;
-    forkedFrom: { path: string; offset: string } | null;
-  }>;
-  nextCursor: string | null;
-}
 
 let worker: LocalWorker;
 let cleanup = () => {};

@@ -103,6 +103,13 @@ export {
   type SummaryColumns,
   summaryOfRow,
 } from "./storage/sql-rows.js";
+export {
+  type LinkColumns,
+  linkParams,
+  SUBSCRIPTION_SQL,
+  SUBSCRIPTION_TABLES,
+  storedSubscriptions,
+} from "./storage/subscription-sql.js";
 export { nextDue, runDue } from "./subscriptions/due.js";
 export { globMatches, literalPrefix } from "./subscriptions/glob.js";
 export type { SubscriptionSettings } from "./subscriptions/settings.js";

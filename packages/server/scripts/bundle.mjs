@@ -53,5 +53,7 @@ await build({
   banner: { js: PROVIDE_REQUIRE },
   // Maps point into dist/ and src/; run with --enable-source-maps to use them.
   sourcemap: true,
+  // The published package ships src/; the maps point there instead of repeating it.
+  sourcesContent: false,
   logLevel: "warning",
 });

@@ -26,12 +26,7 @@ export {
   type RunConfig,
   startProcessServer,
 } from "./process/process-server.js";
-export {
-  configurationTable,
-  SERVER_SETTINGS,
-  type ServerSetting,
-  type SettingKind,
-  usage,
-} from "./process/settings.js";
+export type { ServerSetting, SettingKind } from "./process/server-setting.js";
+export { configurationTable, SERVER_SETTINGS, usage } from "./process/settings.js";
 export { type RunningServer, type ServerOptions, startServer } from "./server.js";
 export { DATABASE_FILE, SqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";

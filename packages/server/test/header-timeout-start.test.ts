@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
+import { eventually } from "../../../test-support/eventually.js";
 import { type PtyProcess, runInPty } from "../../../test-support/pty.js";
 import { openSocket } from "../../../test-support/raw-http.js";
 import { SERVER_NODE_FLAGS } from "../src/process/node-flags.js";
@@ -34,18 +35,15 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves once `port` accepts connections (the server is up). */
-async function listening(port: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      await res.arrayBuffer();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+function listening(port: number): Promise<void> {
+  const answers = () =>
+    fetch(`http://127.0.0.1:${port}/healthz`)
+      .then((res) => res.arrayBuffer())
+      .then(
+        () => true,
+        () => false,
+      );
+  return eventually(answers, 15_000, 50, `a server listening on port ${port}`);
 }
 
 /** Sends half a request head; resolves with what came back and how long until the close. */

@@ -3,26 +3,10 @@
  * (`GET /v1/stream/__ds/streams`), on both stores, over real sockets.
  */
 
+import type { ListingPage as Page } from "@durastream/protocol";
 import { describe, expect, test } from "vitest";
 import type { RunningServer } from "../src/index.js";
 import { startTestServer, streamUrl, testCleanups } from "./helpers.js";
-
-interface Listed {
-  path: string;
-  contentType: string;
-  nextOffset: string;
-  bytes: number;
-  closed: boolean;
-  createdAt: string | null;
-  expiresAt: string | null;
-  ttlSeconds: number | null;
-  forkedFrom: { path: string; offset: string } | null;
-}
-
-interface Page {
-  streams: Listed[];
-  nextCursor: string | null;
-}
 
 function listUrl(server: RunningServer, query: Record<string, string> = {}): string {
   const search = new URLSearchParams(query).toString();

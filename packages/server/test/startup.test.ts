@@ -5,7 +5,7 @@
  */
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
@@ -61,6 +61,8 @@ function landed(config: ReturnType<typeof parseConfig>, setting: ServerSetting):
 }
 
 describe("configuration", () => {
+  const cleanups = testCleanups();
+
   test("the README's and the server reference's tables are the code's table", () => {
     for (const doc of ["README.md", "docs/server.md"]) {
       const text = readFileSync(join(ROOT, doc), "utf8");
@@ -85,6 +87,43 @@ describe("configuration", () => {
       if (setting.kind !== "choice") {
         const both = parseConfig(argv, { [setting.env[0]!]: other });
         expect(landed(both, setting), `${name} wins`).toEqual(expected);
+      }
+    }
+  });
+
+  test("the production settings' environment twins do what their flags do; the flag wins", () => {
+    const temp = cleanups.tempDir();
+    const keyFiles = ["a", "b"].map((name) => {
+      const file = join(temp, `${name}.jwk`);
+      writeFileSync(file, JSON.stringify({ kty: "OKP", crv: "Ed25519", x: name, kid: name }));
+      return file;
+    });
+    /** Two values for each setting, as its flag takes them and as its variable does. */
+    const values = (flag: string, items: readonly string[]) =>
+      flag === "token-public-key" ? keyFiles : items.map((item) => `https://${item}.example`);
+    const twinned = SERVER_SETTINGS.filter(
+      (setting) => "ops" in setting.target && setting.env.length > 0,
+    );
+    expect(twinned.map((setting) => setting.flag).sort()).toEqual([
+      "cors-origin",
+      "token-audience",
+      "token-issuer",
+      "token-jwks-url",
+      "token-public-key",
+    ]);
+    for (const setting of twinned) {
+      const flag = setting.flag!;
+      const [first, second] = values(flag, ["first", "second"]) as [string, string];
+      const argv = setting.multiple
+        ? [`--${flag}`, first, `--${flag}`, second]
+        : [`--${flag}`, first];
+      const text = setting.multiple ? ` ${first} ,${second},` : first;
+      const fromFlag = parseConfig(argv, {});
+      expect(fromFlag, flag).not.toEqual(parseConfig([], {}));
+      for (const variable of setting.env) {
+        expect(parseConfig([], { [variable]: text }), variable).toEqual(fromFlag);
+        const other = values(flag, ["other"]).join(",");
+        expect(parseConfig(argv, { [variable]: other }), `--${flag} wins`).toEqual(fromFlag);
       }
     }
   });

@@ -4,9 +4,10 @@
  * helpers is read by either package's connection, on both servers.
  */
 
+import { readdirSync, readFileSync } from "node:fs";
 import * as official from "@durable-streams/tanstack-ai-transport";
 import { chat } from "@tanstack/ai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import {
   STREAMS_SERVERS,
   type StreamsServer,
@@ -20,6 +21,66 @@ const TOKENS = Array.from({ length: 20 }, (_, i) => `x${i} `);
 it("exports every name the official package exports", () => {
   const missing = Object.keys(official).filter((name) => !(name in ours));
   expect(missing).toEqual([]);
+});
+
+it("peers: @tanstack/ai and @tanstack/ai-client, optional, as only the ./proxy entry loads one", () => {
+  const manifest = (url: URL) => JSON.parse(readFileSync(url, "utf8"));
+  const ours = manifest(new URL("../package.json", import.meta.url));
+  const theirs = manifest(
+    new URL(
+      "../../../node_modules/@durable-streams/tanstack-ai-transport/package.json",
+      import.meta.url,
+    ),
+  );
+  // The official package declares no peers; an app that switches keeps working without them.
+  expect(theirs.peerDependencies).toBeUndefined();
+  expect(Object.keys(ours.peerDependencies).sort()).toEqual([
+    "@tanstack/ai",
+    "@tanstack/ai-client",
+  ]);
+  expect(ours.peerDependenciesMeta).toEqual({
+    "@tanstack/ai": { optional: true },
+    "@tanstack/ai-client": { optional: true },
+  });
+  // Optional holds only while the root entry loads neither at runtime (type imports vanish).
+  const src = new URL("../src/", import.meta.url);
+  const loading = readdirSync(src).filter(
+    (file) =>
+      file !== "proxy.ts" &&
+      /^import (?!type )[^;]*from "@tanstack\//m.test(readFileSync(new URL(file, src), "utf8")),
+  );
+  expect(loading).toEqual([]);
+});
+
+it("accepts every option the official package accepts (checked by the typecheck)", () => {
+  // Each official call's arguments type-check against ours, so an app's
+  // existing calls compile after the import change; `npm run typecheck` fails here otherwise.
+  expectTypeOf<Parameters<typeof official.durableStreamConnection>>().toExtend<
+    Parameters<typeof ours.durableStreamConnection>
+  >();
+  expectTypeOf<Parameters<typeof official.materializeSnapshotFromDurableStream>>().toExtend<
+    Parameters<typeof ours.materializeSnapshotFromDurableStream>
+  >();
+  expectTypeOf<Parameters<typeof official.toDurableChatSessionResponse>>().toExtend<
+    Parameters<typeof ours.toDurableChatSessionResponse>
+  >();
+  expectTypeOf<Parameters<typeof official.toDurableStreamResponse>>().toExtend<
+    Parameters<typeof ours.toDurableStreamResponse>
+  >();
+  expectTypeOf<Parameters<typeof official.toMessageEchoChunks>>().toExtend<
+    Parameters<typeof ours.toMessageEchoChunks>
+  >();
+  expectTypeOf<Parameters<typeof official.ensureDurableChatSessionStream>>().toExtend<
+    Parameters<typeof ours.ensureDurableChatSessionStream>
+  >();
+  expectTypeOf<official.DurableStreamConnectionOptions>().toExtend<ours.DurableStreamConnectionOptions>();
+  expectTypeOf<official.DurableStreamTarget>().toExtend<ours.DurableStreamTarget>();
+  expectTypeOf<official.DurableChatSessionStreamTarget>().toExtend<ours.DurableChatSessionStreamTarget>();
+  expectTypeOf<official.ToDurableChatSessionResponseOptions>().toExtend<ours.ToDurableChatSessionResponseOptions>();
+  expectTypeOf<official.ToDurableStreamResponseOptions>().toExtend<ours.ToDurableStreamResponseOptions>();
+  expectTypeOf<official.DurableSessionMessage>().toEqualTypeOf<ours.DurableSessionMessage>();
+  expectTypeOf<official.DurableSessionConnection>().toEqualTypeOf<ours.DurableSessionConnection>();
+  expectTypeOf<official.ToDurableStreamResponseMode>().toEqualTypeOf<ours.ToDurableStreamResponseMode>();
 });
 
 const PAIRS = [

@@ -9,7 +9,9 @@ import { stream } from "@durastream/client";
 import { chat } from "@tanstack/ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ALL_STREAMS_SERVERS,
   type AppServer,
+  SERVER_START_TIMEOUT_MS,
   STREAMS_SERVERS,
   type StreamsServer,
   startApp,
@@ -99,7 +101,7 @@ const userMessage = (id: string, text: string) => ({
   parts: [{ type: "text", content: text }],
 });
 
-describe.each(STREAMS_SERVERS)("TanStack AI session on %s", (_name, start) => {
+describe.each(ALL_STREAMS_SERVERS)("TanStack AI session on %s", (_name, start) => {
   let server: StreamsServer;
   let app: AppServer;
   let script: Script = { kind: "text", tokens: TOKENS };
@@ -107,7 +109,7 @@ describe.each(STREAMS_SERVERS)("TanStack AI session on %s", (_name, start) => {
   beforeAll(async () => {
     server = await start();
     app = await startApp(sessionApp(server.base, () => script));
-  });
+  }, SERVER_START_TIMEOUT_MS);
   afterAll(async () => {
     await app?.close();
     await server?.close();

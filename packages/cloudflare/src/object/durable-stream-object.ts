@@ -22,7 +22,7 @@ import { type Config, type Env, readConfig } from "../config.js";
 import { SocketSessions } from "../fanout/socket-sessions.js";
 import { DEFAULT_WATCH_MS, proxySettings } from "../proxy/proxy-settings.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
-import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
+import { COORDINATOR_NAME } from "../subscriptions/coordinator-rpc.js";
 import { jsonError } from "../worker/json-error.js";
 import { AlarmExpiryScheduler } from "./alarm-expiry.js";
 import { fetchResponse, handleInEngine } from "./http-bridge.js";
@@ -33,10 +33,11 @@ import { RegistryOutbox } from "./registry-outbox.js";
 import { RemoteForkPeer } from "./remote-fork-peer.js";
 import { type RpcResult, rpcResult, type WireRange } from "./rpc-result.js";
 import { SqlStore } from "./sql-store.js";
+import type { StreamObjectRpc } from "./stream-object-rpc.js";
 import { WatchReporter } from "./watch-reporter.js";
 
 /** The Durable Object that owns one stream. */
-export class DurableStreamObject extends DurableObject<Env> {
+export class DurableStreamObject extends DurableObject<Env> implements StreamObjectRpc {
   readonly #config: Config;
   readonly #store: SqlStore;
   readonly #alarm: ObjectAlarm;

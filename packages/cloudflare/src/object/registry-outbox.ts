@@ -23,7 +23,7 @@
 
 import type { StreamRecord } from "@durastream/server-core";
 import type { RegistryEntry } from "../registry/registry-entry.js";
-import type { StreamRegistry } from "../registry/stream-registry.js";
+import type { StreamRegistryRpc } from "../registry/registry-rpc.js";
 import type { ObjectAlarm } from "./object-alarm.js";
 
 /** Told by the store about changes, inside the transaction that makes them. */
@@ -67,7 +67,7 @@ interface ReportedRow extends Record<string, SqlStorageValue> {
 /** What the outbox needs from its object. */
 export interface RegistryOutboxOptions {
   readonly storage: DurableObjectStorage;
-  readonly registry: () => DurableObjectStub<StreamRegistry>;
+  readonly registry: () => DurableObjectStub<StreamRegistryRpc>;
   readonly alarm: ObjectAlarm;
   /** Delay before an append's tail is reported (ms). */
   readonly refreshMs: number;

@@ -18,10 +18,10 @@ import type {
   ForkRequest,
   ForkSource,
 } from "@durastream/server-core";
-import type { DurableStreamObject } from "./durable-stream-object.js";
 import type { ObjectAlarm } from "./object-alarm.js";
 import { unwrap } from "./rpc-result.js";
 import type { SqlStore } from "./sql-store.js";
+import type { StreamObjectRpc } from "./stream-object-rpc.js";
 
 /** First retry of a failed release after this long; doubling up to the maximum. */
 const RETRY_BASE_MS = 1_000;
@@ -40,7 +40,7 @@ type JournaledOrigin = ForkOrigin & { readonly heldFrom?: number | null };
 
 /** A fork's way to its source in another object. */
 export class RemoteForkPeer implements ForkPeer {
-  readonly #namespace: DurableObjectNamespace<DurableStreamObject>;
+  readonly #namespace: DurableObjectNamespace<StreamObjectRpc>;
   readonly #storage: DurableObjectStorage;
   readonly #store: SqlStore;
   readonly #alarm: ObjectAlarm;
@@ -50,7 +50,7 @@ export class RemoteForkPeer implements ForkPeer {
   readonly #exported = new WeakMap<ForkOrigin, number>();
 
   constructor(options: {
-    namespace: DurableObjectNamespace<DurableStreamObject>;
+    namespace: DurableObjectNamespace<StreamObjectRpc>;
     storage: DurableObjectStorage;
     store: SqlStore;
     alarm: ObjectAlarm;
@@ -65,7 +65,7 @@ export class RemoteForkPeer implements ForkPeer {
     this.#now = options.now;
   }
 
-  #source(path: string): DurableObjectStub<DurableStreamObject> {
+  #source(path: string): DurableObjectStub<StreamObjectRpc> {
     return this.#namespace.getByName(path);
   }
 

@@ -9,7 +9,6 @@
  */
 
 import type { RetentionStore, StreamRecord } from "@durastream/server-core";
-import type { SqlStore } from "./sql-store.js";
 
 /** Chunk rows an age check reads at most per call (the next pass goes on). */
 const AGED_SCAN_ROWS = 10_000;
@@ -20,10 +19,23 @@ interface ChunkTimeRow extends Record<string, SqlStorageValue> {
   written_at: number | null;
 }
 
+/**
+ * What retention reads of the store whose chunks it trims (`SqlStore` hands
+ * itself in): named here so the store and its retention part do not import
+ * each other.
+ */
+export interface RetainedStreams {
+  /** Whether the store has loaded its records (the fork holds table is read only then). */
+  readonly ready: boolean;
+  /** Every stream record the store holds (forks made in the same object among them). */
+  records(): Iterable<StreamRecord>;
+  getById(id: number): StreamRecord | undefined;
+}
+
 /** The store's retention support. */
 export class SqlRetention implements RetentionStore {
   readonly #storage: DurableObjectStorage;
-  readonly #store: SqlStore;
+  readonly #store: RetainedStreams;
   /**
    * Runs before a fork trims past its fork point (it stops reading from its
    * source): the source must drop the fork's hold first. Null in a store
@@ -31,7 +43,7 @@ export class SqlRetention implements RetentionStore {
    */
   beforeForkTrim: ((record: StreamRecord) => Promise<void>) | null = null;
 
-  constructor(storage: DurableObjectStorage, store: SqlStore) {
+  constructor(storage: DurableObjectStorage, store: RetainedStreams) {
     this.#storage = storage;
     this.#store = store;
   }

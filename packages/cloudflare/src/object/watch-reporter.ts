@@ -19,7 +19,7 @@
  */
 
 import type { StreamChange } from "@durastream/server-core";
-import type { SubscriptionCoordinator } from "../subscriptions/subscription-coordinator.js";
+import type { SubscriptionCoordinatorRpc } from "../subscriptions/coordinator-rpc.js";
 
 /** How long an answer "watched" / "not watched" is trusted. */
 export const RECHECK_MS = 60_000;
@@ -49,7 +49,7 @@ export interface WatchReporterDeps {
    * The coordinator, or undefined when the deployment has no `SUBSCRIPTIONS`
    * binding: subscriptions are off there, and nothing is journaled.
    */
-  readonly coordinator: (() => DurableObjectStub<SubscriptionCoordinator>) | undefined;
+  readonly coordinator: (() => DurableObjectStub<SubscriptionCoordinatorRpc>) | undefined;
   /** The object's SQLite, where reports wait until the coordinator took them. */
   readonly sql: SqlStorage;
   /** Asks the object's alarm to run at or before `at` (a retry, a safety net). */

@@ -23,6 +23,7 @@ import { drainBody } from "../drain-body.js";
 import { engineRequest } from "../object/http-bridge.js";
 import { jsonError } from "../worker/json-error.js";
 import type { RegistryEntry } from "./registry-entry.js";
+import type { RegistryStats, StreamRegistryRpc } from "./registry-rpc.js";
 
 interface EntryRow extends Record<string, SqlStorageValue> {
   path: string;
@@ -37,7 +38,7 @@ interface EntryRow extends Record<string, SqlStorageValue> {
 }
 
 /** The registry of stream paths. */
-export class StreamRegistry extends DurableObject<Env> {
+export class StreamRegistry extends DurableObject<Env> implements StreamRegistryRpc {
   readonly #config: Config;
   readonly #sql: SqlStorage;
   /** The same credentials as the stream objects: the secret and scoped tokens. */
@@ -180,16 +181,6 @@ export class StreamRegistry extends DurableObject<Env> {
       .toArray();
     return rows.map((row) => summary(row, now));
   };
-}
-
-/** The registry's view of the deployment, for `/metrics`. */
-export interface RegistryStats {
-  /** Live streams (not deleted, not expired by their own objects yet). */
-  readonly streams: number;
-  /** Sum of their tails as last reported. */
-  readonly bytes: number;
-  /** Those of them that are closed. */
-  readonly closed: number;
 }
 
 const encoder = new TextEncoder();

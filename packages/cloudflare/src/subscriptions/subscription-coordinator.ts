@@ -23,17 +23,18 @@ import {
 import { type Config, type Env, readConfig } from "../config.js";
 import { fetchResponse, handleInEngine } from "../object/http-bridge.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
+import type { SubscriptionCoordinatorRpc } from "./coordinator-rpc.js";
 import { SqlSubscriptionStore } from "./sql-subscription-store.js";
 import { WatchedMirror } from "./watched-mirror.js";
-
-/** Name of the one coordinator object (the reserved namespace, never a stream path). */
-export const COORDINATOR_NAME = "__ds";
 
 /** Linked streams per subscription at most (as on Node). */
 const MAX_LINKS = 10_000;
 
 /** The subscription coordinator. */
-export class SubscriptionCoordinator extends DurableObject<Env> {
+export class SubscriptionCoordinator
+  extends DurableObject<Env>
+  implements SubscriptionCoordinatorRpc
+{
   readonly #config: Config;
   readonly #mirror: WatchedMirror;
   readonly #engine: DurableStreamsEngine;

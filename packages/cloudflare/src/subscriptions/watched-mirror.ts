@@ -17,8 +17,8 @@ import {
   type WatchedStreams,
   type WatchedSummary,
 } from "@durastream/server-core";
-import type { DurableStreamObject } from "../object/durable-stream-object.js";
-import type { StreamRegistry } from "../registry/stream-registry.js";
+import type { StreamObjectRpc } from "../object/stream-object-rpc.js";
+import type { StreamRegistryRpc } from "../registry/registry-rpc.js";
 
 /** Registry page size while backfilling a pattern. */
 const PAGE = 1000;
@@ -28,8 +28,8 @@ const PARALLEL = 32;
 /** What the mirror uses. */
 export interface MirrorDeps {
   readonly sql: SqlStorage;
-  readonly streams: DurableObjectNamespace<DurableStreamObject>;
-  readonly registry: () => DurableObjectStub<StreamRegistry>;
+  readonly streams: DurableObjectNamespace<StreamObjectRpc>;
+  readonly registry: () => DurableObjectStub<StreamRegistryRpc>;
   /** Most links one subscription may have (a backfill stops past it). */
   readonly maxLinks: number;
   readonly onError: (error: unknown) => void;

@@ -11,7 +11,7 @@ import { engineRequest, fetchResponse } from "../object/http-bridge.js";
 import { unwrap } from "../object/rpc-result.js";
 import { isProxyPath, routeProxy } from "../proxy/proxy-worker.js";
 import { REGISTRY_NAME } from "../registry/registry-entry.js";
-import { COORDINATOR_NAME } from "../subscriptions/subscription-coordinator.js";
+import { COORDINATOR_NAME } from "../subscriptions/coordinator-rpc.js";
 import { admitLiveReader, isLiveRead, rateLimited } from "./admission.js";
 import { embeddedConsole, serveConsole } from "./console-site.js";
 import { jsonError } from "./json-error.js";

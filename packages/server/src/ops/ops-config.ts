@@ -27,11 +27,11 @@ export interface OpsFlagValues {
   readonly "rate-limit-max-clients"?: string | undefined;
 }
 
-/** Server options from these flags and the environment. */
-export function opsOptions(
-  values: OpsFlagValues,
-  env: Record<string, string | undefined>,
-): OpsServerOptions {
+/**
+ * Server options from these settings' values: each from its flag, else from
+ * its environment twin (`process/config.ts` reads both as `settings.ts` declares them).
+ */
+export function opsOptions(values: OpsFlagValues): OpsServerOptions {
   const drain = integer("--drain-delay-ms", values["drain-delay-ms"]);
   const rateLimit: Record<string, number> = {};
   for (const [flag, name] of RATE_FLAGS) {
@@ -46,16 +46,12 @@ export function opsOptions(
   return {
     rateLimit: limited ? rateLimit : undefined,
     tokens: {
-      publicKeys: (
-        values["token-public-key"] ??
-        listOf(env.STREAMS_TOKEN_PUBLIC_KEY_FILES) ??
-        []
-      ).map(readPublicKey),
-      jwksUrl: values["token-jwks-url"] ?? (env.STREAMS_TOKEN_JWKS_URL || undefined),
-      issuer: values["token-issuer"] ?? (env.STREAMS_TOKEN_ISSUER || undefined),
-      audience: values["token-audience"] ?? (env.STREAMS_TOKEN_AUDIENCE || undefined),
+      publicKeys: (values["token-public-key"] ?? []).map(readPublicKey),
+      jwksUrl: values["token-jwks-url"],
+      issuer: values["token-issuer"],
+      audience: values["token-audience"],
     },
-    corsOrigins: corsOrigins(values["cors-origin"] ?? env.STREAMS_CORS_ORIGINS?.split(",")),
+    corsOrigins: corsOrigins(values["cors-origin"]),
     drainDelayMs: drain,
     metrics: values["no-metrics"] !== true,
     registry: values.registry ?? false,
@@ -67,14 +63,6 @@ export function opsOptions(
 function readPublicKey(file: string): string | JWK {
   const text = readFileSync(file, "utf8");
   return text.trimStart().startsWith("{") ? (JSON.parse(text) as JWK) : text;
-}
-
-function listOf(value: string | undefined): string[] | undefined {
-  const items = value
-    ?.split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-  return items && items.length > 0 ? items : undefined;
 }
 
 function corsOrigins(values: string[] | undefined): CorsOrigins | undefined {

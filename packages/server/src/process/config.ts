@@ -6,7 +6,8 @@ import type { ServerLimits } from "../http/limits.js";
 import { type OpsFlagValues, opsOptions } from "../ops/ops-config.js";
 import type { ProxyServerOptions } from "../proxy/proxy-options.js";
 import type { ServerOptions } from "../server.js";
-import { SERVER_SETTINGS, type ServerSetting, usage } from "./settings.js";
+import type { ServerSetting } from "./server-setting.js";
+import { SERVER_SETTINGS, usage } from "./settings.js";
 
 /** Usage text for `--help`. */
 export const USAGE = usage();
@@ -89,11 +90,21 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const consoleSettings: { off: boolean; path?: string } = { off: false };
   const proxy: Record<string, unknown> = {};
   const storage: { producerCacheSize?: number } = {};
+  const ops: Record<string, string | boolean | string[]> = {};
   for (const setting of SERVER_SETTINGS) {
-    // The production features' values are checked together by `opsOptions`.
-    if ("ops" in setting.target) continue;
     const raw = rawValue(setting, values as Record<string, string | boolean | undefined>, env);
     if (raw === undefined) continue;
+    if ("ops" in setting.target) {
+      // The production features' values are checked together by `opsOptions`;
+      // a repeatable flag's environment twin is a comma-separated list.
+      ops[setting.target.ops] =
+        setting.kind === "boolean"
+          ? (convert(setting, raw) as boolean)
+          : setting.multiple && typeof raw.text === "string"
+            ? listOf(raw.text)
+            : raw.text;
+      continue;
+    }
     const value = convert(setting, raw);
     const target = setting.target;
     if ("limit" in target) {
@@ -141,10 +152,18 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       : consoleSettings.path === undefined
         ? undefined
         : { path: consoleSettings.path },
-    ...opsOptions(values as OpsFlagValues, env),
+    ...opsOptions(ops as OpsFlagValues),
     ...(Object.keys(proxy).length === 0 ? {} : { proxy: proxy as ProxyServerOptions }),
   };
   return { help: false, options: serverOptions, logLevel: log.level, logFormat: log.format };
+}
+
+/** The items of a comma-separated list, trimmed, without empty ones. */
+function listOf(text: string): string[] {
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /** The comma-separated globs of `--proxy-allowlist`, each checked now rather than at first use. */

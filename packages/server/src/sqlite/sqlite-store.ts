@@ -33,6 +33,7 @@ import type { ServerStore } from "../ports/server-store.js";
 import { AccessTimes } from "./access-times.js";
 import { CheckpointPolicy } from "./checkpoint-policy.js";
 import { AppendBatch } from "./commit/append-batch.js";
+import { writeAppendBatch } from "./commit/append-rows.js";
 import { syncDirectory } from "./commit/durable-files.js";
 import { type CommitObserver, GroupCommit, type WalSync } from "./commit/group-commit.js";
 import { openDatabaseFile, type SqliteStoreOptions, syncNewWal } from "./database-file.js";
@@ -274,55 +275,7 @@ export class SqliteStore implements ServerStore {
   #applyBatch(batch: AppendBatch): void {
     const id = batch.record.id;
     if (this.#openBatches.get(id) === batch) this.#openBatches.delete(id);
-    const data = batch.data();
-    const state = batch.state;
-    if (data) {
-      this.#sql.insertChunk.run(
-        id,
-        state.tail,
-        batch.start,
-        data,
-        batch.ends(),
-        state.lastAccessAt,
-      );
-      this.#tailCache.add(id, batch.start, data);
-    }
-    const record = batch.record;
-    if (!state.closed && state.lastStreamSeq === null && record.ttlSeconds === null) {
-      // Nothing else of the row moves: closed and closed_by stay as created
-      // (open, none), last_stream_seq stays null, and without a sliding TTL
-      // expiry_due is the fixed expires_at the row already holds.
-      this.#sql.updateTail.run(state.tail, state.lastAccessAt, id);
-    } else {
-      this.#updateAfterAppend(id, record, state);
-    }
-    for (const [producerId, producer] of batch.producers) {
-      this.#sql.upsertProducer.run(
-        id,
-        producerId,
-        producer.epoch,
-        producer.lastSeq,
-        producer.updatedAt ?? state.lastAccessAt,
-      );
-    }
-  }
-
-  #updateAfterAppend(id: number, record: StreamRecord, state: AppendBatch["state"]): void {
-    this.#sql.updateAfterAppend.run({
-      id,
-      tail: state.tail,
-      closed: state.closed ? 1 : 0,
-      closedByProducer: state.closedBy?.producerId ?? null,
-      closedByEpoch: state.closedBy?.epoch ?? null,
-      closedBySeq: state.closedBy?.seq ?? null,
-      lastStreamSeq: state.lastStreamSeq,
-      lastAccessAt: state.lastAccessAt,
-      expiryDue: expiryOf({
-        ttlSeconds: record.ttlSeconds,
-        expiresAt: record.expiresAt,
-        lastAccessAt: state.lastAccessAt,
-      }),
-    });
+    writeAppendBatch(this.#sql, this.#tailCache, batch);
   }
 
   getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {

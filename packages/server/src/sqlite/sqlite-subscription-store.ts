@@ -2,46 +2,22 @@
  * The durable `SubscriptionStore`: subscription state, stream links (the
  * cursors) and the signing and token keys in the same SQLite database as the
  * streams, written through the same group commit. A write issued in the same
- * synchronous turn as a stream write is in that write's transaction.
+ * synchronous turn as a stream write is in that write's transaction. Tables
+ * and statements are the Cloudflare store's too (`SUBSCRIPTION_SQL`).
  */
 
-import type {
-  StoredSubscriptions,
-  StreamLink,
-  SubscriptionState,
-  SubscriptionStore,
+import {
+  type LinkColumns,
+  linkParams,
+  type StoredSubscriptions,
+  type StreamLink,
+  SUBSCRIPTION_SQL,
+  SUBSCRIPTION_TABLES,
+  type SubscriptionState,
+  type SubscriptionStore,
+  storedSubscriptions,
 } from "@durastream/server-core";
 import type BetterSqlite3 from "better-sqlite3";
-
-interface LinkRow {
-  subscription_id: string;
-  path: string;
-  explicit: number;
-  glob: number;
-  acked: number;
-}
-
-/** Creates the subscription tables when missing (independent of the stream schema version). */
-function ensureSubscriptionSchema(db: BetterSqlite3.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS subscriptions (
-      id TEXT PRIMARY KEY,
-      state TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS subscription_links (
-      subscription_id TEXT NOT NULL,
-      path TEXT NOT NULL,
-      explicit INTEGER NOT NULL,
-      glob INTEGER NOT NULL,
-      acked INTEGER NOT NULL,
-      PRIMARY KEY (subscription_id, path)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS subscription_secrets (
-      name TEXT PRIMARY KEY,
-      value TEXT NOT NULL
-    ) WITHOUT ROWID;
-  `);
-}
 
 /** Subscription state in the stream database. */
 export class SqliteSubscriptionStore implements SubscriptionStore {
@@ -55,45 +31,27 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     db: BetterSqlite3.Database,
     private readonly write: (apply: () => void) => Promise<void>,
   ) {
-    ensureSubscriptionSchema(db);
+    for (const statement of SUBSCRIPTION_TABLES) db.exec(statement);
+    const sql = SUBSCRIPTION_SQL;
     this.#sql = {
-      subscriptions: db.prepare<[], { state: string }>("SELECT state FROM subscriptions"),
-      links: db.prepare<[], LinkRow>("SELECT * FROM subscription_links"),
-      secrets: db.prepare<[], { name: string; value: string }>(
-        "SELECT name, value FROM subscription_secrets",
-      ),
-      saveSubscription: db.prepare(
-        "INSERT OR REPLACE INTO subscriptions (id, state) VALUES (?, ?)",
-      ),
-      removeSubscription: db.prepare("DELETE FROM subscriptions WHERE id = ?"),
-      saveLink: db.prepare(
-        `INSERT OR REPLACE INTO subscription_links (subscription_id, path, explicit, glob, acked)
-          VALUES (?, ?, ?, ?, ?)`,
-      ),
-      removeLink: db.prepare(
-        "DELETE FROM subscription_links WHERE subscription_id = ? AND path = ?",
-      ),
-      removeLinks: db.prepare("DELETE FROM subscription_links WHERE subscription_id = ?"),
-      saveSecret: db.prepare(
-        "INSERT OR REPLACE INTO subscription_secrets (name, value) VALUES (?, ?)",
-      ),
+      subscriptions: db.prepare<[], { state: string }>(sql.subscriptions),
+      links: db.prepare<[], LinkColumns>(sql.links),
+      secrets: db.prepare<[], { name: string; value: string }>(sql.secrets),
+      saveSubscription: db.prepare(sql.saveSubscription),
+      removeSubscription: db.prepare(sql.removeSubscription),
+      saveLink: db.prepare(sql.saveLink),
+      removeLink: db.prepare(sql.removeLink),
+      removeLinks: db.prepare(sql.removeLinks),
+      saveSecret: db.prepare(sql.saveSecret),
     };
   }
 
   load(): StoredSubscriptions {
-    return {
-      subscriptions: this.#sql.subscriptions
-        .all()
-        .map((row) => JSON.parse(row.state) as SubscriptionState),
-      links: this.#sql.links.all().map((row) => ({
-        subscriptionId: row.subscription_id,
-        path: row.path,
-        explicit: row.explicit === 1,
-        glob: row.glob === 1,
-        acked: row.acked,
-      })),
-      secrets: new Map(this.#sql.secrets.all().map((row) => [row.name, row.value])),
-    };
+    return storedSubscriptions({
+      subscriptions: this.#sql.subscriptions.all(),
+      links: this.#sql.links.all(),
+      secrets: this.#sql.secrets.all(),
+    });
   }
 
   saveSubscription(state: SubscriptionState): Promise<void> {
@@ -106,13 +64,7 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   }
 
   saveLink(link: StreamLink): Promise<void> {
-    const row = [
-      link.subscriptionId,
-      link.path,
-      link.explicit ? 1 : 0,
-      link.glob ? 1 : 0,
-      link.acked,
-    ];
+    const row = linkParams(link);
     return this.write(() => this.#sql.saveLink.run(...row));
   }
 
