@@ -26,6 +26,7 @@ import {
   type StreamStore,
   type StreamSummary,
 } from "@durastream/server-core";
+import { appendEndAt, appendStartAt, readChunks, writeChunks } from "./sql-chunks.js";
 import { DEFAULT_PRODUCER_CACHE_SIZE, SqlProducers } from "./sql-producers.js";
 import { SqlRetention } from "./sql-retention.js";
 import { ensureSchema, hasSchema } from "./sql-schema.js";
@@ -45,9 +46,6 @@ function storageError(error: unknown): unknown {
 
 /** A TTL stream's last access is written at most this often. */
 const ACCESS_WRITE_INTERVAL_MS = 1000;
-
-/** Largest chunk row: a SQLite value in a Durable Object holds at most 2 MB. */
-export const MAX_CHUNK_BYTES = 1024 * 1024;
 
 const DONE = Promise.resolve();
 
@@ -247,7 +245,7 @@ export class SqlStore implements StreamStore {
           "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)",
           this.#nextId,
         );
-        if (init.initialData) this.#writeChunks(id, start, init.initialData, init.now);
+        if (init.initialData) writeChunks(this.#sql, id, start, init.initialData, init.now);
         this.#observer?.changed(record, true);
       });
     } catch (error) {
@@ -300,7 +298,7 @@ export class SqlStore implements StreamStore {
     closedBefore: boolean,
     seqBefore: string | null,
   ): void {
-    if (write.data) this.#writeChunks(record.id, start, write.data, write.now);
+    if (write.data) writeChunks(this.#sql, record.id, start, write.data, write.now);
     if (write.producer) {
       const { producerId, state } = write.producer;
       this.#producers.write(record.id, producerId, state, write.now);
@@ -334,23 +332,6 @@ export class SqlStore implements StreamStore {
     );
   }
 
-  /** Writes `data` at `start` as rows of at most MAX_CHUNK_BYTES. */
-  #writeChunks(id: number, start: number, data: Uint8Array, now: number): void {
-    const appendEnd = start + data.length;
-    for (let at = 0; at < data.length; at += MAX_CHUNK_BYTES) {
-      const piece = data.subarray(at, Math.min(data.length, at + MAX_CHUNK_BYTES));
-      this.#sql.exec(
-        "INSERT INTO chunks (stream_id, end_pos, start_pos, append_end, data, written_at) VALUES (?, ?, ?, ?, ?, ?)",
-        id,
-        start + at + piece.length,
-        start + at,
-        appendEnd,
-        piece,
-        now,
-      );
-    }
-  }
-
   getProducer(record: StreamRecord, producerId: string): ProducerState | undefined {
     if (!this.#ready) return undefined;
     return this.#producers.get(record.id, producerId);
@@ -372,68 +353,15 @@ export class SqlStore implements StreamStore {
   }
 
   readChunks(record: StreamRecord, from: number, to: number, maxBytes: number): StoredChunk[] {
-    const out: StoredChunk[] = [];
-    let bytes = 0;
-    // Rows come in end order; a chunk is at most 1 MiB, so a page of rows
-    // bounded by the byte budget is read in a few steps.
-    let after = from;
-    while (bytes < maxBytes) {
-      const rows = this.#sql
-        .exec<{ start_pos: number; data: ArrayBuffer }>(
-          `SELECT start_pos, data FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos < ?
-           ORDER BY end_pos LIMIT 64`,
-          record.id,
-          after,
-          to,
-        )
-        .toArray();
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const data = new Uint8Array(row.data);
-        out.push({ start: row.start_pos, bytes: data });
-        bytes += data.length;
-        after = row.start_pos + data.length;
-        if (bytes >= maxBytes) break;
-      }
-      if (rows.length < 64) break;
-    }
-    return out;
+    return readChunks(this.#sql, record.id, from, to, maxBytes);
   }
 
   appendEnd(record: StreamRecord, position: number): number | undefined {
-    return this.#chunkAt(record.id, position)?.append_end;
+    return appendEndAt(this.#sql, record.id, position);
   }
 
   appendStart(record: StreamRecord, position: number): number | undefined {
-    const row = this.#chunkAt(record.id, position);
-    if (!row) return undefined;
-    // An append longer than a row spans several rows with the same `append_end`:
-    // walk back through them (contiguous, keyed by their end) to the first.
-    let start = row.start_pos;
-    for (;;) {
-      const previous = this.#sql
-        .exec<{ start_pos: number; append_end: number }>(
-          "SELECT start_pos, append_end FROM chunks WHERE stream_id = ? AND end_pos = ?",
-          record.id,
-          start,
-        )
-        .toArray()[0];
-      if (previous?.append_end !== row.append_end) return start;
-      start = previous.start_pos;
-    }
-  }
-
-  /** The stored row holding byte `position` of stream `id`, or undefined. */
-  #chunkAt(id: number, position: number): { start_pos: number; append_end: number } | undefined {
-    return this.#sql
-      .exec<{ start_pos: number; append_end: number }>(
-        `SELECT start_pos, append_end FROM chunks WHERE stream_id = ? AND end_pos > ? AND start_pos <= ?
-         ORDER BY end_pos LIMIT 1`,
-        id,
-        position,
-        position,
-      )
-      .toArray()[0];
+    return appendStartAt(this.#sql, record.id, position);
   }
 
   touch(record: StreamRecord, now: number): void {
