@@ -10,8 +10,10 @@ const interrupt = new AbortController();
 // (npm does not pass its signals through the shell it starts node under).
 onShutdown((reason) => {
   interrupt.abort(reason);
-  // A second signal means "now": skip graceful shutdown.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  // A second Ctrl-C or SIGTERM means "now": skip graceful shutdown. Not a
+  // SIGHUP: the terminal hangs up by itself once the npx that owned it has
+  // gone, and cutting the shutdown then would leave the database unclosed.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => process.exit(ExitCode.INTERRUPTED));
   }
 });

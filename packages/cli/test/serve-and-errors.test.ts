@@ -1,6 +1,6 @@
 /** `durastream serve` as a child process, URL/secret resolution, and error exits. */
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -31,6 +31,34 @@ describe("durastream serve", () => {
       expect(server.stdout()).toContain('"msg":"durastream stopped"');
     } finally {
       server.process.kill("SIGKILL");
+      cleanup();
+    }
+  });
+
+  test("a hang-up during a graceful shutdown does not cut it short; a second Ctrl-C or SIGTERM does", async () => {
+    // The terminal of `npx durastream serve` hangs up once npx has gone: that
+    // SIGHUP follows the first signal, it is not a user asking for "now".
+    const { dir, cleanup } = tempDir();
+    const serve = (dataDir: string) =>
+      spawnCli(["serve", "--port", "0", "--data-dir", dataDir, "--drain-delay-ms", "1000"]);
+    const graceful = serve(join(dir, "graceful"));
+    const hurried = serve(join(dir, "hurried"));
+    try {
+      for (const server of [graceful, hurried]) {
+        await server.waitFor((out) => out.includes('"msg":"durastream listening"'));
+        server.process.kill("SIGTERM");
+        await server.waitFor((out) => out.includes('"msg":"shutting down"'));
+      }
+      graceful.process.kill("SIGHUP");
+      hurried.process.kill("SIGTERM");
+      expect(await graceful.exited).toBe(0);
+      expect(graceful.stdout()).toContain('"msg":"durastream stopped"');
+      expect(existsSync(join(dir, "graceful", "durastream.db-wal"))).toBe(false);
+      expect(await hurried.exited).toBe(130);
+      expect(hurried.stdout()).not.toContain('"msg":"durastream stopped"');
+    } finally {
+      graceful.process.kill("SIGKILL");
+      hurried.process.kill("SIGKILL");
       cleanup();
     }
   });
