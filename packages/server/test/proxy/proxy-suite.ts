@@ -101,17 +101,32 @@ export function proxyProtocolSuite(start: (upstreamUrl: string) => Promise<Proxy
     });
 
     test("the official client and ours read a proxy stream live, SSE and long-poll, to its closure", async () => {
-      for (const [client, live] of [
-        [officialStream, "sse"],
-        [officialStream, "long-poll"],
-        [ourStream, "sse"],
-        [ourStream, "long-poll"],
+      for (const [name, live] of [
+        ["official", "sse"],
+        ["official", "long-poll"],
+        ["ours", "sse"],
+        ["ours", "long-poll"],
       ] as const) {
         const location = await created(create(proxyUrl, `${upstream.url}/sse?n=12&delay=3`));
-        const res = await client({ url: location, offset: "-1", live });
         let received = "";
-        for await (const chunk of res.textStream()) received += chunk;
-        expect(received).toBe(sseText(12));
+        if (name === "official") {
+          // The official client reads through `subscribeText`: its `textStream()`
+          // drops the data of a closing long-poll response that its read-ahead
+          // fetched while the previous body was still being piped (it checks the
+          // stream's closure, already set by the newer response, after each body).
+          // Compressed bodies (the Worker's) pipe slowly enough to hit it.
+          const res = await officialStream({ url: location, offset: "-1", live });
+          await new Promise<void>((resolve) => {
+            res.subscribeText((chunk) => {
+              received += chunk.text;
+              if (chunk.streamClosed) resolve();
+            });
+          });
+        } else {
+          const res = await ourStream({ url: location, offset: "-1", live });
+          for await (const chunk of res.textStream()) received += chunk;
+        }
+        expect(received, `${name} client, ${live}`).toBe(sseText(12));
       }
     });
 
