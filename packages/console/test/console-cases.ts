@@ -405,12 +405,17 @@ export function consoleCases(target: ConsoleTarget): void {
       await notes.append(JSON.stringify({ text: "typed" }));
       const page = await suite.open();
       await page.getByLabel("Path prefix").waitFor();
+      // As a person would, start once the list has loaded: its first render
+      // must not land between the keys typed below.
+      await page.locator("#stream-count").waitFor();
       // Tab from the top reaches the search field, then the first stream.
       for (let tabs = 0; tabs < 10; tabs++) {
         await page.keyboard.press("Tab");
         if (await page.evaluate(() => document.activeElement?.id === "prefix")) break;
       }
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("prefix");
       await page.keyboard.type("keys/");
+      expect(await page.getByLabel("Path prefix").inputValue()).toBe("keys/");
       await onlyUnder(page, "keys/");
       await page.keyboard.press("Tab");
       expect(await page.evaluate(() => document.activeElement?.getAttribute("data-path"))).toBe(
