@@ -139,3 +139,18 @@ export function browserSuite(
   });
   return suite;
 }
+
+/** `entry` (a test page in TypeScript) bundled by esbuild into one ES module script for Chromium. */
+export async function bundlePage(entry: URL): Promise<string> {
+  const { build } = await import("esbuild");
+  const bundled = await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  return bundled.outputFiles[0]!.text;
+}

@@ -8,11 +8,14 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "@durastream/server";
-import { build } from "esbuild";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildPackages, type Chromium, launchChromium } from "../../../test-support/browser.js";
+import {
+  buildPackages,
+  bundlePage,
+  type Chromium,
+  launchChromium,
+} from "../../../test-support/browser.js";
 import { type MockLlm, startMockLlm } from "../../../test-support/mock-llm.js";
 
 const TOKENS = Array.from({ length: 24 }, (_, i) => `w${i} `);
@@ -32,16 +35,7 @@ beforeAll(async () => {
     console: false,
     proxy: { allowlist: [`${new URL(llm.baseURL).origin}/**`], allowLocalhost: true },
   });
-  const bundled = await build({
-    entryPoints: [fileURLToPath(new URL("./proxy-page.ts", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const script = bundled.outputFiles[0]!.text;
+  const script = await bundlePage(new URL("./proxy-page.ts", import.meta.url));
   site = createServer((req, res) => {
     if (req.url?.startsWith("/app.js")) {
       res.writeHead(200, { "content-type": "text/javascript" }).end(script);

@@ -6,7 +6,6 @@
  * tab opened mid-generation follows it live.
  */
 
-import { build } from "esbuild";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -15,7 +14,12 @@ import {
   startApp,
   startDurastream,
 } from "../../../test-support/ai-servers.js";
-import { buildPackages, type Chromium, launchChromium } from "../../../test-support/browser.js";
+import {
+  buildPackages,
+  bundlePage,
+  type Chromium,
+  launchChromium,
+} from "../../../test-support/browser.js";
 import { chatApp } from "./chat-app.js";
 
 const TOKENS = Array.from({ length: 40 }, (_, i) => `tok${i} `);
@@ -32,16 +36,7 @@ beforeAll(async () => {
     streamsBase: server.base,
     script: () => ({ kind: "text", tokens: TOKENS, delayMs: 60 }),
   });
-  const bundled = await build({
-    entryPoints: [new URL("./transport-page.ts", import.meta.url).pathname],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const script = bundled.outputFiles[0]!.text;
+  const script = await bundlePage(new URL("./transport-page.ts", import.meta.url));
   // The page and its backend on one origin, as in an app; streams on durastream's.
   site = await startApp(async (request) => {
     const path = new URL(request.url).pathname;
