@@ -6,7 +6,14 @@
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import {
+  type ClientRequest,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -139,46 +146,33 @@ export async function startFlakyProxy(
       req.method === "POST" &&
       options.loseEveryNthAck !== undefined &&
       ++posts % options.loseEveryNthAck === 0;
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      (answer) => {
-        if (loseAck) {
-          // The append is stored, but its acknowledgement never arrives.
-          cuts++;
-          answer.resume();
-          res.destroy();
-          return;
+    forwardTo(upstream, req, res, (answer) => {
+      if (loseAck) {
+        // The append is stored, but its acknowledgement never arrives.
+        cuts++;
+        answer.resume();
+        res.destroy();
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      let timer: NodeJS.Timeout | undefined;
+      answer.on("data", (chunk: Buffer) => {
+        res.write(chunk);
+        if (live && timer === undefined) {
+          timer = setTimeout(() => {
+            cuts++;
+            answer.destroy();
+            res.destroy();
+          }, cutAfterMs);
         }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        let timer: NodeJS.Timeout | undefined;
-        answer.on("data", (chunk: Buffer) => {
-          res.write(chunk);
-          if (live && timer === undefined) {
-            timer = setTimeout(() => {
-              cuts++;
-              answer.destroy();
-              res.destroy();
-            }, cutAfterMs);
-          }
-        });
-        answer.on("close", () => clearTimeout(timer));
-        answer.on("end", () => res.end());
-        answer.on("error", () => res.destroy());
-      },
-    );
-    forward.on("error", () => res.destroy());
-    req.pipe(forward);
+      });
+      answer.on("close", () => clearTimeout(timer));
+      answer.on("end", () => res.end());
+      answer.on("error", () => res.destroy());
+    });
   });
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  const { port } = server.address() as AddressInfo;
   return {
-    base: `http://127.0.0.1:${port}${upstream.pathname}`,
+    base: await listenFront(server, upstream),
     get cuts() {
       return cuts;
     },
@@ -222,29 +216,45 @@ export async function startRecordingFront(base: string): Promise<RecordingFront>
       if (typeof value === "string") headers[name] = value;
     }
     requests.push({ method: req.method ?? "GET", path: req.url ?? "/", headers });
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-        answer.on("error", () => res.destroy());
-      },
-    );
-    forward.on("error", () => res.destroy());
+    const forward = forwardTo(upstream, req, res, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    });
     res.on("close", () => forward.destroy());
-    req.pipe(forward);
   });
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  const { port } = server.address() as AddressInfo;
   return {
-    base: `http://127.0.0.1:${port}${upstream.pathname}`,
+    base: await listenFront(server, upstream),
     requests,
     close: () => closeServer(server),
   };
+}
+
+/** Sends `req` on to `upstream` (method, path, headers and body as they are); `onAnswer` gets its response. */
+function forwardTo(
+  upstream: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onAnswer: (answer: IncomingMessage) => void,
+): ClientRequest {
+  const forward = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: upstream.host },
+    },
+    onAnswer,
+  );
+  forward.on("error", () => res.destroy());
+  req.pipe(forward);
+  return forward;
+}
+
+/** Starts a front on a loopback port; resolves with `upstream`'s stream root reached through it. */
+async function listenFront(server: Server, upstream: URL): Promise<string> {
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}${upstream.pathname}`;
 }
